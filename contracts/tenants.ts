@@ -1,0 +1,123 @@
+import Type, { type Static } from 'typebox';
+import { NullableTimestamp, Timestamp } from './common.js';
+
+export const Tier = Type.Union([Type.Literal('free'), Type.Literal('basic'), Type.Literal('pro'), Type.Literal('enterprise')]);
+export const Retention = Type.Union([Type.Literal('process-only'), Type.Literal('1h'), Type.Literal('24h'), Type.Literal('7d')], {
+  description: 'How long shopper photos and results are kept',
+});
+export const Origin = Type.String({ pattern: '^https?://[^/\\s?#]+$', maxLength: 255, description: 'scheme://host[:port], no path' });
+
+export const TenantLimits = Type.Object(
+  {
+    requests_per_minute_per_key: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    requests_per_minute_per_tenant: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
+    monthly_generations: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'null = unlimited' })),
+  },
+  { additionalProperties: false, description: 'Overrides of the tier defaults' },
+);
+
+export const Tenant = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('tenant'),
+    name: Type.String(),
+    website: Type.Union([Type.String(), Type.Null()]),
+    tier: Tier,
+    active: Type.Boolean(),
+    allowed_origins: Type.Array(Type.String()),
+    retention: Retention,
+    settings: Type.Record(Type.String(), Type.Unknown()),
+    limits: TenantLimits,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  },
+  { $id: 'Tenant' },
+);
+export type TTenant = Static<typeof Tenant>;
+
+export const CreateTenantBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    website: Type.Optional(Type.String({ pattern: '^https?://', maxLength: 500 })),
+    tier: Type.Optional(Tier),
+    allowed_origins: Type.Optional(Type.Array(Origin, { maxItems: 50 })),
+    retention: Type.Optional(Retention),
+    settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    limits: Type.Optional(TenantLimits),
+  },
+  { additionalProperties: false },
+);
+export type TCreateTenantBody = Static<typeof CreateTenantBody>;
+
+export const UpdateTenantBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    website: Type.Optional(Type.Union([Type.String({ pattern: '^https?://', maxLength: 500 }), Type.Null()])),
+    tier: Type.Optional(Tier),
+    active: Type.Optional(Type.Boolean()),
+    allowed_origins: Type.Optional(Type.Array(Origin, { maxItems: 50 })),
+    retention: Type.Optional(Retention),
+    settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    limits: Type.Optional(TenantLimits),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type TUpdateTenantBody = Static<typeof UpdateTenantBody>;
+
+export const KeyKind = Type.Union([Type.Literal('secret'), Type.Literal('publishable')]);
+export const KeyEnvironment = Type.Union([Type.Literal('live'), Type.Literal('test')]);
+
+export const ApiKey = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('api_key'),
+    tenant_id: Type.String(),
+    name: Type.Union([Type.String(), Type.Null()]),
+    kind: KeyKind,
+    environment: KeyEnvironment,
+    prefix: Type.String({ description: 'The visible start of the key' }),
+    status: Type.Union([Type.Literal('active'), Type.Literal('expiring'), Type.Literal('expired'), Type.Literal('revoked')]),
+    expires_at: NullableTimestamp,
+    revoked_at: NullableTimestamp,
+    last_used_at: NullableTimestamp,
+    replaced_by: Type.Union([Type.String(), Type.Null()]),
+    created_at: Timestamp,
+  },
+  { $id: 'ApiKey' },
+);
+export type TApiKey = Static<typeof ApiKey>;
+
+export const ApiKeyWithSecret = Type.Intersect([ApiKey, Type.Object({ key: Type.String({ description: 'The whole key. Shown only once.' }) })]);
+
+export const CreateKeyBody = Type.Object(
+  {
+    kind: Type.Optional(KeyKind),
+    environment: Type.Optional(KeyEnvironment),
+    name: Type.Optional(Type.String({ maxLength: 100 })),
+    expires_at: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { additionalProperties: false },
+);
+export type TCreateKeyBody = Static<typeof CreateKeyBody>;
+
+export const RotateKeyBody = Type.Object(
+  {
+    grace_seconds: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 30 * 24 * 3600, description: 'How long the old key keeps working (default 86400)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const Me = Type.Object({
+  object: Type.Literal('me'),
+  tenant: Type.Object({ id: Type.String(), name: Type.String(), tier: Tier, active: Type.Boolean() }),
+  key: Type.Object({ id: Type.String(), kind: KeyKind, environment: KeyEnvironment, prefix: Type.String(), expires_at: NullableTimestamp }),
+  limits: Type.Object({
+    requests_per_minute_per_key: Type.Integer(),
+    requests_per_minute_per_tenant: Type.Integer(),
+    monthly_generations: Type.Union([Type.Integer(), Type.Null()]),
+  }),
+  usage: Type.Object({ period: Type.String(), generations: Type.Integer(), generations_remaining: Type.Union([Type.Integer(), Type.Null()]) }),
+});
+export type TMe = Static<typeof Me>;

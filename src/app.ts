@@ -1,0 +1,108 @@
+/**
+ * buildApp(deps): Fastify with the platform plugins and the explicit list of modules.
+ * Tests build it exactly as main.ts does.
+ */
+import Fastify, { LogController } from 'fastify';
+import helmet from '@fastify/helmet';
+import underPressure from '@fastify/under-pressure';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { LRUCache } from 'lru-cache';
+import type { Deps } from './deps.js';
+import { newId } from './platform/ids.js';
+import { AppError } from './platform/errors.js';
+import { registerProblemHandlers, sendProblem } from './platform/http/problem.js';
+import { registerCors } from './platform/http/cors.js';
+import { registerRateLimit } from './platform/http/rate-limit.js';
+import { registerOpenApi } from './platform/http/openapi.js';
+import { healthRoutes } from './platform/http/health.js';
+import type { App } from './platform/http/types.js';
+import { Problem } from '../contracts/common.js';
+import { ApiKey, Tenant } from '../contracts/tenants.js';
+import { User } from '../contracts/auth.js';
+import { createTenantsModule } from './modules/tenants/index.js';
+import { version } from './version.js';
+import './platform/http/principal.js';
+
+export async function buildApp(deps: Deps) {
+  const { config, metrics } = deps;
+  const app = Fastify({
+    loggerInstance: deps.log,
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    genReqId: () => newId('request'),
+    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+
+  // Shared schemas referenced by $ref in route declarations and in the OpenAPI document.
+  for (const s of [Problem, Tenant, ApiKey, User]) app.addSchema(s);
+
+  registerProblemHandlers(app);
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('request-id', req.id);
+    return payload;
+  });
+  app.addHook('onResponse', async (req, reply) => {
+    metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+  });
+
+  await app.register(helmet, {
+    global: true,
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+    contentSecurityPolicy: {
+      directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:', 'blob:'], styleSrc: ["'self'", "'unsafe-inline'"], scriptSrc: ["'self'"] },
+    },
+  });
+
+  if (config.maxEventLoopDelayMs > 0) {
+    await app.register(underPressure, {
+      maxEventLoopDelay: config.maxEventLoopDelayMs,
+      retryAfter: 5,
+      pressureHandler: (req, reply) => {
+        metrics.loadShed.inc();
+        void sendProblem(reply, req, new AppError('OVERLOADED', 'The server is busy; retry in a few seconds.', { headers: { 'retry-after': '5' } }));
+      },
+    });
+  }
+
+  const tenants = createTenantsModule(deps);
+  await tenants.start();
+
+  // Origins some tenant allows, for CORS preflights (cached briefly; tenant changes forget it).
+  const originCache = new LRUCache<'all', Set<string>>({ max: 1, ttl: 10_000 });
+  await deps.pubsub.subscribe('tenants.invalidate', () => originCache.clear());
+  registerCors(app, {
+    isKnownOrigin: async (origin) => {
+      let set = originCache.get('all');
+      if (!set) {
+        set = new Set(await tenants.allowedOrigins());
+        originCache.set('all', set);
+      }
+      return set.has(origin);
+    },
+  });
+
+  // Order matters: authenticate, then rate-limit by who the caller is.
+  tenants.registerAuth(app);
+  registerRateLimit(app, { limiter: deps.limiter, metrics });
+
+  await registerOpenApi(app, { version, publicUrl: config.publicUrl });
+
+  const checks = [
+    { name: 'database', check: () => deps.database.ping() },
+    { name: 'storage', check: () => deps.blobs.ping() },
+    ...(deps.redis ? [{ name: 'redis', check: async () => void (await deps.redis!.ping()) }] : []),
+  ];
+  healthRoutes(app, { checks, metrics, version });
+
+  // Modules: the explicit list.
+  tenants.registerRoutes(app);
+
+  app.addHook('onClose', async () => {
+    await tenants.close();
+  });
+  return { app, modules: { tenants } };
+}
+
+export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

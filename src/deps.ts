@@ -1,0 +1,92 @@
+/**
+ * The composition root: every driver is chosen here from the config and passed down explicitly.
+ * | concern            | embedded default      | production                  |
+ * | database           | PGlite in data dir    | PostgreSQL (DATABASE_URL)   |
+ * | cache, limits, bus | in memory             | Redis (REDIS_URL)           |
+ * | blobs              | folder in data dir    | S3 (with the try-on issue)  |
+ */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { openDatabase, type Database, type Db } from './platform/db/client.js';
+import { connectRedis, type Redis } from './platform/redis.js';
+import { memoryPubSub, redisPubSub, type PubSub } from './platform/cache/pubsub.js';
+import { createRateLimiter, type RateLimiter } from './platform/ratelimit/limiter.js';
+import { fsBlobStore, type BlobStore } from './platform/storage/blob-store.js';
+import { createMetrics, type Metrics } from './platform/observability/metrics.js';
+import { createLogger } from './platform/observability/logger.js';
+import { systemClock, type Clock } from './platform/clock.js';
+
+export type Deps = {
+  config: Config;
+  database: Database;
+  db: Db;
+  redis: Redis | undefined;
+  pubsub: PubSub;
+  limiter: RateLimiter;
+  blobs: BlobStore;
+  metrics: Metrics;
+  log: Logger;
+  clock: Clock;
+  close: () => Promise<void>;
+};
+
+export type DepsOptions = {
+  clock?: Clock;
+  /** Write logs here instead of stdout (tests capture them). */
+  logStream?: NodeJS.WritableStream;
+  /** Start PGlite from this dump instead of an empty directory (tests clone a migrated template). */
+  loadDataDir?: Blob;
+  /** Run migrations (default true). */
+  migrate?: boolean;
+  /** Collect Node's default process metrics (default true; off in tests that build many apps). */
+  defaultMetrics?: boolean;
+};
+
+export async function createDeps(config: Config, opts: DepsOptions = {}): Promise<Deps> {
+  const log = createLogger({ level: config.logLevel, pretty: config.logPretty, stream: opts.logStream });
+  const database = await openDatabase(
+    config.database.driver === 'pglite'
+      ? { driver: 'pglite', dataDir: opts.loadDataDir ? undefined : config.database.dataDir, loadDataDir: opts.loadDataDir }
+      : config.database,
+  );
+  const closers: (() => Promise<unknown>)[] = [() => database.close()];
+  try {
+    if (opts.migrate !== false) await database.migrate();
+    let redis: Redis | undefined;
+    let pubsub: PubSub;
+    if (config.redis) {
+      redis = connectRedis(config.redis.url);
+      const r = redis;
+      closers.unshift(async () => r.quit().catch(() => r.disconnect()));
+      pubsub = redisPubSub(redis, config.redis.prefix);
+    } else {
+      pubsub = memoryPubSub();
+    }
+    closers.unshift(() => pubsub.close());
+    const limiter = createRateLimiter({ redis, prefix: config.redis?.prefix ?? '' });
+    const blobs = fsBlobStore(join(config.dataDir, 'blobs'));
+    const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics ?? true, poolStats: database.poolStats });
+    let closed = false;
+    return {
+      config,
+      database,
+      db: database.db,
+      redis,
+      pubsub,
+      limiter,
+      blobs,
+      metrics,
+      log,
+      clock: opts.clock ?? systemClock,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        for (const c of closers) await c().catch((err) => log.warn({ err }, 'error while closing'));
+      },
+    };
+  } catch (e) {
+    for (const c of closers) await c().catch(() => undefined);
+    throw e;
+  }
+}

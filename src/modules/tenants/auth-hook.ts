@@ -1,0 +1,43 @@
+/**
+ * Authentication for every route, driven by the route's `config.auth`. Keys come as
+ * `Authorization: Bearer`, `x-api-key` or the older `x-client-key`; people send their JWT access
+ * token as `Authorization: Bearer`. Sets `request.principal`.
+ */
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../../platform/errors.js';
+import type { App } from '../../platform/http/types.js';
+import type { KeyAuthenticator } from './key-auth.js';
+import type { UsersService } from './users-service.js';
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function bearer(req: FastifyRequest): string | undefined {
+  const auth = header(req, 'authorization');
+  if (!auth) return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+  return m ? m[1] : undefined;
+}
+
+export function registerAuthHook(app: App, { keys, users }: { keys: KeyAuthenticator; users: UsersService }) {
+  app.decorateRequest('principal', undefined);
+  app.addHook('onRequest', async (req) => {
+    const mode = req.routeOptions.config?.auth ?? 'none';
+    if (mode === 'none') return;
+    if (mode === 'secret' || mode === 'key') {
+      const presented = bearer(req) ?? header(req, 'x-api-key') ?? header(req, 'x-client-key');
+      if (!presented) throw new AppError('UNAUTHENTICATED', 'Send your API key as "Authorization: Bearer sk_…" (or the x-api-key header).');
+      req.principal = await keys.authenticate(presented.trim(), mode, header(req, 'origin'));
+      req.log = req.log.child({ tenant_id: req.principal.tenantId, key_id: req.principal.keyId });
+      return;
+    }
+    const token = bearer(req);
+    if (!token) throw new AppError('UNAUTHENTICATED', 'Sign in and send the access token as "Authorization: Bearer …".');
+    const principal = await users.verifyAccessToken(token);
+    if (mode === 'operator' && principal.role !== 'operator') throw new AppError('FORBIDDEN', 'Only operators can do this.');
+    req.principal = principal;
+    req.log = req.log.child({ user_id: principal.userId, ...(principal.tenantId ? { tenant_id: principal.tenantId } : {}) });
+  });
+}

@@ -1,0 +1,144 @@
+/**
+ * Turning a presented API key into a tenant. Lookups are cached in-process (LRU, short TTL);
+ * a revocation, rotation or tenant change is published on the pub/sub bus, so every node
+ * (through Redis when configured) forgets the entry at once. `last_used_at` is written at most
+ * once a minute per key, in the background, so the hot path does no writes.
+ */
+import { LRUCache } from 'lru-cache';
+import type { Logger } from 'pino';
+import { AppError } from '../../platform/errors.js';
+import type { Db } from '../../platform/db/client.js';
+import type { Clock } from '../../platform/clock.js';
+import type { PubSub } from '../../platform/cache/pubsub.js';
+import type { KeyPrincipal } from '../../platform/http/principal.js';
+import * as repo from './repository.js';
+import { hashKey, parseKey } from './keys.js';
+import { effectiveLimits, type EffectiveLimits } from './limits.js';
+import type { ApiKeyRow, TenantRow } from './tables.js';
+
+export const INVALIDATE_CHANNEL = 'tenants.invalidate';
+
+type Entry = { found: true; key: ApiKeyRow; tenant: TenantRow; limits: EffectiveLimits } | { found: false };
+
+const LOCALHOST_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
+
+export function createKeyAuthenticator(opts: { db: Db; clock: Clock; pubsub: PubSub; ttlMs: number; log: Logger }) {
+  const { db, clock, pubsub } = opts;
+  const cache = new LRUCache<string, Entry>({ max: 50_000, ttl: Math.max(opts.ttlMs, 1), ttlAutopurge: false, perf: clock, ttlResolution: 0 });
+  const negativeTtl = Math.min(opts.ttlMs, 5_000);
+  const pendingTouches = new Map<string, Date>();
+  const lastTouched = new LRUCache<string, number>({ max: 100_000 });
+  let unsubscribe: (() => Promise<void>) | undefined;
+  let flushing: Promise<void> | undefined;
+
+  function forget(msg: { tenantId: string; keyHash?: string }) {
+    if (msg.keyHash) cache.delete(msg.keyHash);
+    for (const [hash, entry] of cache.entries()) {
+      if (entry.found && entry.tenant.id === msg.tenantId) cache.delete(hash);
+    }
+  }
+
+  async function lookup(hash: string): Promise<Entry> {
+    const hit = cache.get(hash);
+    if (hit) return hit;
+    const row = await repo.findKeyByHash(db, hash);
+    const entry: Entry = row ? { found: true, key: row.key, tenant: row.tenant, limits: effectiveLimits(row.tenant.tier, row.tenant.limits) } : { found: false };
+    if (opts.ttlMs > 0) cache.set(hash, entry, entry.found ? {} : { ttl: Math.max(negativeTtl, 1) });
+    return entry;
+  }
+
+  function noteUse(keyId: string, now: number) {
+    const prev = lastTouched.get(keyId);
+    if (prev !== undefined && now - prev < 60_000) return;
+    lastTouched.set(keyId, now);
+    pendingTouches.set(keyId, new Date(now));
+  }
+
+  async function flush() {
+    if (pendingTouches.size === 0) return;
+    const touches = [...pendingTouches].map(([id, at]) => ({ id, at }));
+    pendingTouches.clear();
+    try {
+      await repo.touchKeys(db, touches);
+    } catch (err) {
+      opts.log.warn({ err }, 'could not record key last-used times');
+    }
+  }
+
+  const timer = setInterval(() => {
+    flushing = flush();
+  }, 5_000);
+  timer.unref();
+
+  return {
+    async start() {
+      unsubscribe = await pubsub.subscribe(INVALIDATE_CHANNEL, (raw) => {
+        try {
+          forget(JSON.parse(raw));
+        } catch {
+          /* ignore malformed messages */
+        }
+      });
+    },
+    /** Publish an invalidation to every node (this one included). */
+    async invalidate(msg: { tenantId: string; keyHash?: string }) {
+      forget(msg);
+      await pubsub.publish(INVALIDATE_CHANNEL, JSON.stringify(msg));
+    },
+    /**
+     * Authenticate a presented key for a route accepting `mode`.
+     * `origin` is the request's Origin header (publishable keys must come from an allowed origin).
+     */
+    async authenticate(presented: string, mode: 'secret' | 'key', origin: string | undefined): Promise<KeyPrincipal> {
+      const shape = parseKey(presented);
+      if (!shape) throw new AppError('INVALID_API_KEY', 'The API key is malformed or unknown.');
+      const entry = await lookup(hashKey(presented));
+      if (!entry.found) throw new AppError('INVALID_API_KEY', 'The API key is malformed or unknown.');
+      const { key, tenant, limits } = entry;
+      const now = clock.now();
+      if (key.revokedAt) throw new AppError('API_KEY_REVOKED', `The API key ${key.prefix}… was revoked.`);
+      if (key.expiresAt && key.expiresAt.getTime() <= now) throw new AppError('API_KEY_EXPIRED', `The API key ${key.prefix}… has expired.`);
+      if (!tenant.active) throw new AppError('TENANT_INACTIVE');
+      let allowedOrigin: string | undefined;
+      if (key.kind === 'publishable') {
+        if (mode === 'secret') {
+          throw new AppError('PUBLISHABLE_KEY_NOT_ALLOWED', 'This endpoint needs a secret key (sk_…); publishable keys are for the browser widget only.');
+        }
+        const o = origin?.toLowerCase();
+        const allowed = o !== undefined && (tenant.allowedOrigins.includes(o) || (key.environment === 'test' && LOCALHOST_ORIGIN.test(o)));
+        if (!allowed) {
+          throw new AppError(
+            'ORIGIN_NOT_ALLOWED',
+            o ? `Origin ${o} is not in the tenant's allowed origins.` : 'A publishable key is accepted only from a browser page on an allowed origin.',
+          );
+        }
+        allowedOrigin = o;
+      }
+      noteUse(key.id, now);
+      return {
+        kind: 'api_key',
+        tenantId: tenant.id,
+        keyId: key.id,
+        keyKind: key.kind,
+        environment: key.environment,
+        tier: tenant.tier,
+        limits: { perKey: limits.perKey, perTenant: limits.perTenant },
+        origin: allowedOrigin,
+      };
+    },
+    /** The cached tenant/key rows behind a principal (no database round trip on a warm cache). */
+    async describe(presented: string) {
+      const entry = await lookup(hashKey(presented));
+      return entry.found ? entry : undefined;
+    },
+    async close() {
+      clearInterval(timer);
+      await flushing;
+      await flush();
+      await unsubscribe?.();
+    },
+    flush,
+  };
+}
+
+export type KeyAuthenticator = ReturnType<typeof createKeyAuthenticator>;

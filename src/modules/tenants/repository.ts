@@ -1,0 +1,128 @@
+/**
+ * Drizzle queries for tenants, keys and usage. Tenant-owned rows are always read and written
+ * with the tenant id as the first argument, so no query can cross tenants by mistake.
+ */
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import type { Db } from '../../platform/db/client.js';
+import { apiKeys, tenants, usageCounters, type ApiKeyRow, type TenantRow } from './tables.js';
+
+export type NewTenant = typeof tenants.$inferInsert;
+export type NewApiKey = typeof apiKeys.$inferInsert;
+
+export async function insertTenant(db: Db, row: NewTenant): Promise<TenantRow> {
+  const [t] = await db.insert(tenants).values(row).returning();
+  return t!;
+}
+
+export async function findTenant(db: Db, tenantId: string): Promise<TenantRow | undefined> {
+  const [t] = await db.select().from(tenants).where(eq(tenants.id, tenantId));
+  return t;
+}
+
+/** Newest first; `startingAfter` is the id of the last item of the previous page. */
+export async function listTenants(db: Db, opts: { limit: number; startingAfter?: string | undefined; active?: boolean | undefined }) {
+  const conds = [];
+  if (opts.startingAfter) conds.push(lt(tenants.id, opts.startingAfter));
+  if (opts.active !== undefined) conds.push(eq(tenants.active, opts.active));
+  const rows = await db
+    .select()
+    .from(tenants)
+    .where(conds.length ? and(...conds) : undefined)
+    .orderBy(desc(tenants.id))
+    .limit(opts.limit + 1);
+  return { data: rows.slice(0, opts.limit), hasMore: rows.length > opts.limit };
+}
+
+export async function updateTenant(db: Db, tenantId: string, patch: Partial<NewTenant>): Promise<TenantRow | undefined> {
+  const [t] = await db
+    .update(tenants)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(eq(tenants.id, tenantId))
+    .returning();
+  return t;
+}
+
+export async function allAllowedOrigins(db: Db): Promise<string[]> {
+  const rows = await db.select({ origins: tenants.allowedOrigins }).from(tenants).where(eq(tenants.active, true));
+  return rows.flatMap((r) => r.origins);
+}
+
+export async function insertKey(db: Db, tenantId: string, row: Omit<NewApiKey, 'tenantId'>): Promise<ApiKeyRow> {
+  const [k] = await db
+    .insert(apiKeys)
+    .values({ ...row, tenantId })
+    .returning();
+  return k!;
+}
+
+export async function findKey(db: Db, tenantId: string, keyId: string): Promise<ApiKeyRow | undefined> {
+  const [k] = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, keyId)));
+  return k;
+}
+
+export async function listKeys(db: Db, tenantId: string, opts: { limit: number; startingAfter?: string | undefined }) {
+  const conds = [eq(apiKeys.tenantId, tenantId)];
+  if (opts.startingAfter) conds.push(lt(apiKeys.id, opts.startingAfter));
+  const rows = await db
+    .select()
+    .from(apiKeys)
+    .where(and(...conds))
+    .orderBy(desc(apiKeys.id))
+    .limit(opts.limit + 1);
+  return { data: rows.slice(0, opts.limit), hasMore: rows.length > opts.limit };
+}
+
+export async function updateKey(db: Db, tenantId: string, keyId: string, patch: Partial<NewApiKey>): Promise<ApiKeyRow | undefined> {
+  const [k] = await db
+    .update(apiKeys)
+    .set(patch)
+    .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, keyId)))
+    .returning();
+  return k;
+}
+
+/** The one lookup that is not tenant-scoped: finding which tenant a presented key belongs to. */
+export async function findKeyByHash(db: Db, hash: string): Promise<{ key: ApiKeyRow; tenant: TenantRow } | undefined> {
+  const [row] = await db.select().from(apiKeys).innerJoin(tenants, eq(apiKeys.tenantId, tenants.id)).where(eq(apiKeys.hash, hash));
+  return row ? { key: row.api_keys, tenant: row.tenants } : undefined;
+}
+
+export async function touchKeys(db: Db, touches: { id: string; at: Date }[]) {
+  for (const t of touches) {
+    await db
+      .update(apiKeys)
+      .set({ lastUsedAt: t.at })
+      .where(and(eq(apiKeys.id, t.id), sql`(${apiKeys.lastUsedAt} is null or ${apiKeys.lastUsedAt} < ${t.at})`));
+  }
+}
+
+export async function readUsage(db: Db, tenantId: string, period: string, metric: string): Promise<number> {
+  const [row] = await db
+    .select({ value: usageCounters.value })
+    .from(usageCounters)
+    .where(and(eq(usageCounters.tenantId, tenantId), eq(usageCounters.period, period), eq(usageCounters.metric, metric)));
+  return row?.value ?? 0;
+}
+
+/**
+ * Add `amount` to a counter only if the result stays within `max` (null = no cap), atomically.
+ * Returns the new value, or undefined when the cap would be passed.
+ */
+export async function addUsage(db: Db, tenantId: string, period: string, metric: string, amount: number, max: number | null): Promise<number | undefined> {
+  const capped = max === null ? sql`true` : sql`${usageCounters.value} + ${amount} <= ${max}`;
+  if (max !== null && amount > max) return undefined;
+  const rows = await db
+    .insert(usageCounters)
+    .values({ tenantId, period, metric, value: amount })
+    .onConflictDoUpdate({
+      target: [usageCounters.tenantId, usageCounters.period, usageCounters.metric],
+      set: { value: sql`${usageCounters.value} + ${amount}`, updatedAt: new Date() },
+      setWhere: capped,
+    })
+    .returning({ value: usageCounters.value });
+  return rows[0]?.value;
+}
+

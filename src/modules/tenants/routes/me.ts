@@ -1,0 +1,80 @@
+/** What a key can learn about itself: `/v1/me` (secret keys) and the widget's config (publishable keys). */
+import Type from 'typebox';
+import { problemResponses } from '../../../../contracts/common.js';
+import { Me } from '../../../../contracts/tenants.js';
+import { keyPrincipal } from '../../../platform/http/principal.js';
+import type { App } from '../../../platform/http/types.js';
+import type { Clock } from '../../../platform/clock.js';
+import type { KeyAuthenticator } from '../key-auth.js';
+import type { UsageService } from '../usage.js';
+import { periodOf } from '../limits.js';
+import { LRUCache } from 'lru-cache';
+
+export function meRoutes(app: App, { keys, usage, clock }: { keys: KeyAuthenticator; usage: UsageService; clock: Clock }) {
+  // Usage is read at most once a second per tenant: /v1/me stays off the database when hot.
+  const usageCache = new LRUCache<string, number>({ max: 10_000, ttl: 1_000, perf: clock, ttlResolution: 0 });
+  const generations = async (tenantId: string) => {
+    const hit = usageCache.get(tenantId);
+    if (hit !== undefined) return hit;
+    const v = await usage.generationsThisMonth(tenantId);
+    usageCache.set(tenantId, v);
+    return v;
+  };
+
+  app.get(
+    '/v1/me',
+    {
+      config: { auth: 'secret' },
+      schema: { tags: ['account'], summary: 'The tenant, key, limits and usage this month of the calling key', response: { 200: Me, ...problemResponses(401, 403, 429) } },
+    },
+    async (req) => {
+      const p = keyPrincipal(req.principal);
+      const found = await keys.describe(presentedKeyOf(req.headers));
+      const { key, tenant, limits } = found!;
+      const used = await generations(tenant.id);
+      return {
+        object: 'me' as const,
+        tenant: { id: tenant.id, name: tenant.name, tier: tenant.tier, active: tenant.active },
+        key: { id: p.keyId, kind: key.kind, environment: key.environment, prefix: key.prefix, expires_at: key.expiresAt ? key.expiresAt.toISOString() : null },
+        limits: {
+          requests_per_minute_per_key: limits.perKey,
+          requests_per_minute_per_tenant: limits.perTenant,
+          monthly_generations: limits.monthlyGenerations,
+        },
+        usage: {
+          period: periodOf(clock.now()),
+          generations: used,
+          generations_remaining: limits.monthlyGenerations === null ? null : Math.max(0, limits.monthlyGenerations - used),
+        },
+      };
+    },
+  );
+
+  app.get(
+    '/v1/widget/config',
+    {
+      config: { auth: 'key' },
+      schema: {
+        tags: ['widget'],
+        summary: "The widget's settings for the calling store (publishable keys welcome)",
+        response: {
+          200: Type.Object({ object: Type.Literal('widget_config'), tenant: Type.Object({ id: Type.String(), name: Type.String() }), retention: Type.String(), widget: Type.Record(Type.String(), Type.Unknown()) }),
+          ...problemResponses(401, 403),
+        },
+      },
+    },
+    async (req) => {
+      const found = await keys.describe(presentedKeyOf(req.headers));
+      const { tenant } = found!;
+      const widget = (tenant.settings.widget ?? {}) as Record<string, unknown>;
+      return { object: 'widget_config' as const, tenant: { id: tenant.id, name: tenant.name }, retention: tenant.retention, widget };
+    },
+  );
+}
+
+function presentedKeyOf(headers: Record<string, string | string[] | undefined>): string {
+  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  const auth = one(headers.authorization);
+  const m = auth ? /^Bearer\s+(\S+)/i.exec(auth) : null;
+  return (m?.[1] ?? one(headers['x-api-key']) ?? one(headers['x-client-key']) ?? '').trim();
+}

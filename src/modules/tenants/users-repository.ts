@@ -1,0 +1,80 @@
+import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
+import type { Db } from '../../platform/db/client.js';
+import { refreshTokens, users, type UserRow } from './tables.js';
+
+export type NewUser = typeof users.$inferInsert;
+
+export async function insertUser(db: Db, row: NewUser): Promise<UserRow> {
+  const [u] = await db.insert(users).values(row).returning();
+  return u!;
+}
+
+export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
+  const [u] = await db.select().from(users).where(eq(users.email, email.toLowerCase()));
+  return u;
+}
+
+export async function findUser(db: Db, userId: string): Promise<UserRow | undefined> {
+  const [u] = await db.select().from(users).where(eq(users.id, userId));
+  return u;
+}
+
+export async function listTenantUsers(db: Db, tenantId: string): Promise<UserRow[]> {
+  return db.select().from(users).where(eq(users.tenantId, tenantId)).orderBy(asc(users.createdAt));
+}
+
+export async function countOperators(db: Db): Promise<number> {
+  const [r] = await db.select({ n: sql<number>`count(*)::int` }).from(users).where(eq(users.role, 'operator'));
+  return r?.n ?? 0;
+}
+
+export async function updateUser(db: Db, userId: string, patch: Partial<NewUser>): Promise<UserRow | undefined> {
+  const [u] = await db
+    .update(users)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(eq(users.id, userId))
+    .returning();
+  return u;
+}
+
+export async function insertRefreshToken(db: Db, row: typeof refreshTokens.$inferInsert) {
+  await db.insert(refreshTokens).values(row);
+}
+
+export async function findRefreshToken(db: Db, hash: string) {
+  const [t] = await db.select().from(refreshTokens).where(eq(refreshTokens.hash, hash));
+  return t;
+}
+
+/** Mark a token used, only if it was unused: returns false when another request used it first. */
+export async function markRefreshTokenUsed(db: Db, id: string, at: Date): Promise<boolean> {
+  const rows = await db
+    .update(refreshTokens)
+    .set({ usedAt: at })
+    .where(and(eq(refreshTokens.id, id), isNull(refreshTokens.usedAt), isNull(refreshTokens.revokedAt)))
+    .returning({ id: refreshTokens.id });
+  return rows.length === 1;
+}
+
+export async function revokeFamily(db: Db, familyId: string, at: Date) {
+  await db
+    .update(refreshTokens)
+    .set({ revokedAt: at })
+    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
+}
+
+export async function revokeUserTokens(db: Db, userId: string, at: Date) {
+  await db
+    .update(refreshTokens)
+    .set({ revokedAt: at })
+    .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
+}
+
+export async function isFamilyActive(db: Db, familyId: string, now: Date): Promise<boolean> {
+  const [r] = await db
+    .select({ id: refreshTokens.id })
+    .from(refreshTokens)
+    .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt), gt(refreshTokens.expiresAt, now)))
+    .limit(1);
+  return r !== undefined;
+}

@@ -1,0 +1,105 @@
+/**
+ * One Drizzle database over either PGlite (embedded, in-process Postgres) or node-postgres.
+ * Both speak the same SQL and share one schema and one migrations folder.
+ */
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { lockDataDir, type DirLock } from './lock.js';
+import { projectRoot } from '../paths.js';
+
+export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
+/** A transaction handle has the same query API as the database. */
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export type DatabaseConfig =
+  | { driver: 'pglite'; dataDir?: string | undefined; loadDataDir?: Blob | undefined }
+  | { driver: 'postgres'; url: string; poolMax: number };
+
+export type Database = {
+  db: Db;
+  driver: 'pglite' | 'postgres';
+  ping: () => Promise<void>;
+  migrate: () => Promise<void>;
+  /** Pool figures for metrics (PostgreSQL only). */
+  poolStats: () => { total: number; idle: number; waiting: number } | undefined;
+  close: () => Promise<void>;
+  /** The raw PGlite instance (embedded only): used by tests to dump a template. */
+  pglite?: PGlite;
+};
+
+export const migrationsFolder = () => join(projectRoot(), 'migrations');
+
+export async function openDatabase(cfg: DatabaseConfig): Promise<Database> {
+  return cfg.driver === 'pglite' ? openPglite(cfg) : openPostgres(cfg);
+}
+
+async function openPglite(cfg: { dataDir?: string | undefined; loadDataDir?: Blob | undefined }): Promise<Database> {
+  let lock: DirLock | undefined;
+  if (cfg.dataDir) lock = lockDataDir(cfg.dataDir);
+  let client: PGlite;
+  try {
+    client = await PGlite.create({ dataDir: cfg.dataDir, loadDataDir: cfg.loadDataDir });
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
+  const db = drizzlePglite(client) as unknown as Db;
+  return {
+    db,
+    driver: 'pglite',
+    pglite: client,
+    ping: async () => {
+      await client.query('select 1');
+    },
+    migrate: async () => {
+      await migratePglite(drizzlePglite(client), { migrationsFolder: migrationsFolder() });
+    },
+    poolStats: () => undefined,
+    close: async () => {
+      try {
+        if (!client.closed) await client.close();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
+}
+
+async function openPostgres(cfg: { url: string; poolMax: number }): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: cfg.url, max: cfg.poolMax, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
+  pool.on('error', () => {
+    /* idle client errors are surfaced by the next query and by /ready */
+  });
+  const db = drizzlePg(pool) as unknown as Db;
+  return {
+    db,
+    driver: 'postgres',
+    ping: async () => {
+      await pool.query('select 1');
+    },
+    migrate: async () => {
+      // Several processes may start at once: one migrates while the others wait on the lock.
+      const client = await pool.connect();
+      try {
+        await client.query('select pg_advisory_lock(7140001)');
+        await migratePg(drizzlePg(client), { migrationsFolder: migrationsFolder() });
+      } finally {
+        await client.query('select pg_advisory_unlock(7140001)').catch(() => undefined);
+        client.release();
+      }
+    },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    close: async () => {
+      await pool.end();
+    },
+  };
+}
+
+export { sql };

@@ -1,0 +1,73 @@
+/**
+ * One error type, one table, one handler. Throw `new AppError('TENANT_NOT_FOUND')`;
+ * the table gives the HTTP status and title; the HTTP error handler writes problem+json.
+ * Every code is listed in docs/errors.md (a test keeps the two in step).
+ */
+export const ERRORS = {
+  // 400
+  VALIDATION_FAILED: { status: 400, title: 'The request is not valid' },
+  MALFORMED_JSON: { status: 400, title: 'The body is not valid JSON' },
+  IDEMPOTENCY_KEY_INVALID: { status: 400, title: 'The Idempotency-Key header is not valid' },
+  // 401
+  UNAUTHENTICATED: { status: 401, title: 'Authentication is required' },
+  INVALID_API_KEY: { status: 401, title: 'The API key is not valid' },
+  API_KEY_REVOKED: { status: 401, title: 'The API key was revoked' },
+  API_KEY_EXPIRED: { status: 401, title: 'The API key has expired' },
+  INVALID_CREDENTIALS: { status: 401, title: 'Email or password is wrong' },
+  INVALID_TOKEN: { status: 401, title: 'The token is not valid or has expired' },
+  REFRESH_TOKEN_REUSED: { status: 401, title: 'The refresh token was already used; the session was ended' },
+  // 403
+  FORBIDDEN: { status: 403, title: 'You are not allowed to do this' },
+  PUBLISHABLE_KEY_NOT_ALLOWED: { status: 403, title: 'A publishable key cannot be used on this endpoint' },
+  ORIGIN_NOT_ALLOWED: { status: 403, title: 'This origin is not allowed for the key' },
+  TENANT_INACTIVE: { status: 403, title: 'The tenant is deactivated' },
+  // 404
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  ROUTE_NOT_FOUND: { status: 404, title: 'No such endpoint' },
+  TENANT_NOT_FOUND: { status: 404, title: 'Tenant not found' },
+  API_KEY_NOT_FOUND: { status: 404, title: 'API key not found' },
+  USER_NOT_FOUND: { status: 404, title: 'User not found' },
+  // 405/409/413/415/422
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  CONFLICT: { status: 409, title: 'The request conflicts with the current state' },
+  EMAIL_TAKEN: { status: 409, title: 'A user with this email already exists' },
+  IDEMPOTENCY_KEY_IN_USE: { status: 409, title: 'A request with this Idempotency-Key is still in progress' },
+  BODY_TOO_LARGE: { status: 413, title: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The content type is not supported' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'The Idempotency-Key was used with a different request' },
+  WEAK_PASSWORD: { status: 422, title: 'The password is too weak' },
+  // 429
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  QUOTA_EXCEEDED: { status: 429, title: 'The monthly generation quota is used up' },
+  // 5xx
+  INTERNAL: { status: 500, title: 'Internal server error' },
+  OVERLOADED: { status: 503, title: 'The server is overloaded; retry shortly' },
+  NOT_READY: { status: 503, title: 'A dependency is not reachable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class AppError extends Error {
+  override name = 'AppError';
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly title: string;
+  /** Extra members of the problem document (e.g. `errors` for validation, `retry_after`). */
+  readonly extra: Record<string, unknown> | undefined;
+  /** Response headers to set (e.g. Retry-After). */
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(code: ErrorCode, detail?: string, opts: { extra?: Record<string, unknown>; headers?: Record<string, string>; cause?: unknown } = {}) {
+    const entry = ERRORS[code];
+    super(detail ?? entry.title, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.code = code;
+    this.status = entry.status;
+    this.title = entry.title;
+    this.extra = opts.extra;
+    this.headers = opts.headers;
+  }
+}
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;
+
+export const problemType = (code: string) => `https://probador.dev/errors#${code.toLowerCase().replace(/_/g, '-')}`;

@@ -1,0 +1,49 @@
+/**
+ * CORS per tenant, never `*`. Which origins may call depends on the key, known only after
+ * authentication, and preflights carry no key at all, so @fastify/cors's static or
+ * before-auth options do not fit (docs/adr/0002-cors-per-tenant.md):
+ * - a preflight is answered for origins that some active tenant allows (or localhost, which
+ *   test publishable keys accept); it grants nothing by itself;
+ * - an actual response carries Access-Control-Allow-Origin only when the publishable key's
+ *   tenant allows that origin (checked by authentication), or, for an error on a widget
+ *   route, when the origin is known, so the widget can read the problem document.
+ */
+import type { App } from './types.js';
+
+const ALLOWED_HEADERS = ['authorization', 'content-type', 'x-api-key', 'x-client-key', 'idempotency-key', 'request-id', 'last-event-id'];
+const EXPOSED_HEADERS = 'request-id, ratelimit-limit, ratelimit-remaining, ratelimit-reset, ratelimit-policy, retry-after, location';
+const LOCALHOST = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
+
+export function registerCors(app: App, opts: { isKnownOrigin: (origin: string) => Promise<boolean> }) {
+  const known = async (origin: string) => LOCALHOST.test(origin) || (await opts.isKnownOrigin(origin));
+
+  app.addHook('onRequest', async (req, reply) => {
+    const origin = req.headers.origin?.toLowerCase();
+    if (req.method !== 'OPTIONS' || !origin || !req.headers['access-control-request-method']) return;
+    reply.header('vary', 'Origin, Access-Control-Request-Headers');
+    if (await known(origin)) {
+      const requested = String(req.headers['access-control-request-headers'] ?? '')
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter((h) => ALLOWED_HEADERS.includes(h));
+      reply.headers({
+        'access-control-allow-origin': origin,
+        'access-control-allow-methods': 'GET, POST, PATCH, DELETE',
+        'access-control-allow-headers': requested.join(', ') || 'content-type',
+        'access-control-max-age': '600',
+      });
+    }
+    return reply.code(204).header('content-length', '0').send();
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    const origin = req.headers.origin?.toLowerCase();
+    if (!origin) return payload;
+    reply.header('vary', 'Origin');
+    const p = req.principal;
+    const allowed =
+      (p?.kind === 'api_key' && p.origin === origin) || (reply.statusCode >= 400 && req.routeOptions.config?.auth === 'key' && (await known(origin)));
+    if (allowed) reply.headers({ 'access-control-allow-origin': origin, 'access-control-expose-headers': EXPOSED_HEADERS });
+    return payload;
+  });
+}

@@ -1,0 +1,34 @@
+/** OpenAPI 3.1 generated from the route schemas, served at /openapi.json, with a reference UI at /docs. */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { App } from './types.js';
+
+export async function registerOpenApi(app: App, { version, publicUrl }: { version: string; publicUrl?: string | undefined }) {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Probador API',
+        version,
+        description:
+          'Try-on, style analysis and conversational commerce for fashion stores. ' +
+          'Store servers authenticate with a secret key (`Authorization: Bearer sk_…`); the browser widget with a publishable key (`pk_…`) from an allowed origin. ' +
+          'Operators and store users sign in at `/admin/v1/auth/login` and send the access token as a Bearer token. Errors are `application/problem+json`.',
+      },
+      servers: publicUrl ? [{ url: publicUrl }] : [],
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'A secret (sk_…) or publishable (pk_…) API key' },
+          session: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from /admin/v1/auth/login' },
+        },
+      },
+    },
+    transform: ({ schema, url, route }) => {
+      const auth = (route.config as { auth?: string } | undefined)?.auth ?? 'none';
+      const security = auth === 'secret' || auth === 'key' ? [{ apiKey: [] }] : auth === 'user' || auth === 'operator' ? [{ session: [] }] : undefined;
+      return { schema: security ? { ...schema, security } : schema, url } as never;
+    },
+  });
+  app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true, docExpansion: 'list' } });
+}

@@ -1,0 +1,3 @@
+/** Every table, for drizzle-kit (migrations are generated from this file). */
+export * from './platform/db/tables.js';
+export * from './modules/tenants/tables.js';

@@ -32,7 +32,9 @@ export default async function setup(project: TestProject) {
     project.provide('pgTemplate', '');
     return;
   }
-  const name = `probador_tpl_${randomBytes(4).toString('hex')}`;
+  // Each run has its own template and clones, so parallel runs never touch each other's databases.
+  const runId = randomBytes(4).toString('hex');
+  const name = `probador_tpl_${runId}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   await admin.query(`create database ${name}`);
@@ -43,8 +45,8 @@ export default async function setup(project: TestProject) {
   await tpl.close();
   project.provide('pgTemplate', name);
   return async () => {
-    // Drop the template and any test database a crashed run left behind.
-    const { rows } = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'probador_t%'`);
+    // Drop this run's template and any of its clones a failed test left behind.
+    const { rows } = await admin.query<{ datname: string }>(`select datname from pg_database where datname = $1 or datname like $2`, [name, `probador_t_${runId}_%`]);
     for (const r of rows) await admin.query(`drop database if exists ${r.datname} with (force)`).catch(() => undefined);
     await admin.end();
   };

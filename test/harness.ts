@@ -32,7 +32,7 @@ function template(): Blob {
 /** A fresh PostgreSQL database cloned from the migrated template; dropped by the returned function. */
 async function clonePostgres(): Promise<{ url: string; drop: () => Promise<void> }> {
   const base = process.env.DATABASE_URL!;
-  const name = `probador_t_${randomBytes(5).toString('hex')}`;
+  const name = `probador_t_${inject('pgTemplate').replace('probador_tpl_', '')}_${randomBytes(5).toString('hex')}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   await admin.query(`create database ${name} template ${inject('pgTemplate')}`);

@@ -13,6 +13,7 @@ import { AppError } from './platform/errors.js';
 import { registerProblemHandlers, sendProblem } from './platform/http/problem.js';
 import { registerCors } from './platform/http/cors.js';
 import { registerRateLimit } from './platform/http/rate-limit.js';
+import { registerIdempotency } from './platform/http/idempotency.js';
 import { registerOpenApi } from './platform/http/openapi.js';
 import { healthRoutes } from './platform/http/health.js';
 import type { App } from './platform/http/types.js';
@@ -86,6 +87,7 @@ export async function buildApp(deps: Deps) {
   // Order matters: authenticate, then rate-limit by who the caller is.
   tenants.registerAuth(app);
   registerRateLimit(app, { limiter: deps.limiter, metrics });
+  registerIdempotency(app, { db: deps.db, clock: deps.clock });
 
   await registerOpenApi(app, { version, publicUrl: config.publicUrl });
 

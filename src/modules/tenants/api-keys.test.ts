@@ -20,15 +20,15 @@ describe('happy', () => {
     const k = await createKey(t.tenantA.id, { name: 'server', environment: 'test' });
     expect(k.key).toMatch(/^sk_test_[1-9A-HJ-NP-Za-km-z]{32}$/);
     expect(k.key.startsWith(k.prefix)).toBe(true);
-    const rows = await t.deps.db.execute(sql`select hash from api_keys where id = ${k.id}`);
-    const stored = (rows.rows[0] as { hash: string }).hash;
+    const rows = (await t.deps.db.execute(sql`select hash from api_keys where id = ${k.id}`)) as unknown as { rows: { hash: string }[] };
+    const stored = rows.rows[0]!.hash;
     expect(stored).toMatch(/^[0-9a-f]{64}$/);
     expect(stored).not.toContain(k.key.slice(8));
     const listed = await t.app.inject({ method: 'GET', url: `/admin/v1/tenants/${t.tenantA.id}/keys`, headers: t.operatorAuth });
     expect(listed.body).not.toContain(k.key);
     expect(listed.json().data.some((x: { id: string }) => x.id === k.id)).toBe(true);
 
-    for (const headers of [bearer(k.key), { 'x-api-key': k.key }, { 'x-client-key': k.key }]) {
+    for (const headers of [bearer(k.key), { 'x-api-key': k.key }, { 'x-client-key': k.key }] as Record<string, string>[]) {
       const res = await me(headers);
       expect(res.statusCode, res.body).toBe(200);
       expect(res.json().tenant.id).toBe(t.tenantA.id);

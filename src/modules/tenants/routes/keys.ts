@@ -15,7 +15,7 @@ export function keyRoutes(app: App, { tenants, clock }: { tenants: TenantsServic
   app.post(
     '/admin/v1/tenants/:tenant_id/keys',
     {
-      config: { auth: 'user' },
+      config: { auth: 'user', secretFields: ['key'] },
       schema: {
         tags,
         summary: 'Create an API key. The key is in this response only.',
@@ -55,7 +55,7 @@ export function keyRoutes(app: App, { tenants, clock }: { tenants: TenantsServic
   app.post(
     '/admin/v1/tenants/:tenant_id/keys/:key_id/rotate',
     {
-      config: { auth: 'user' },
+      config: { auth: 'user', secretFields: ['key.key'] },
       schema: {
         tags,
         summary: 'Rotate a key: a new key now, the old one keeps working for a grace period',

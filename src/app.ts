@@ -14,6 +14,7 @@ import { registerProblemHandlers, sendProblem } from './platform/http/problem.js
 import { registerCors } from './platform/http/cors.js';
 import { registerRateLimit } from './platform/http/rate-limit.js';
 import { registerIdempotency } from './platform/http/idempotency.js';
+import { registerEmptyBody } from './platform/http/empty-body.js';
 import { registerOpenApi } from './platform/http/openapi.js';
 import { healthRoutes } from './platform/http/health.js';
 import type { App } from './platform/http/types.js';
@@ -40,6 +41,7 @@ export async function buildApp(deps: Deps) {
   for (const s of [Problem, Tenant, ApiKey, User]) app.addSchema(s);
 
   registerProblemHandlers(app);
+  registerEmptyBody(app);
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('request-id', req.id);
     return payload;

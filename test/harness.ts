@@ -83,8 +83,8 @@ export async function testConfig(env: TestEnv = {}): Promise<{ config: Config; d
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
 
-export async function createTestApp(opts: { env?: TestEnv; seed?: boolean } = {}) {
-  const { config, cleanup } = await testConfig(opts.env);
+export async function createTestApp(opts: { env?: TestEnv; seed?: boolean; /** Another node on the same database and Redis (PostgreSQL only). */ sameDataAs?: { config: Config } } = {}) {
+  const { config, cleanup } = opts.sameDataAs ? { config: opts.sameDataAs.config, cleanup: async () => undefined } : await testConfig(opts.env);
   const clock = manualClock(Date.now());
   const logs: string[] = [];
   const logStream = new Writable({
@@ -127,7 +127,7 @@ export async function createTestApp(opts: { env?: TestEnv; seed?: boolean } = {}
     tenantA: undefined as unknown as SeededTenant,
     tenantB: undefined as unknown as SeededTenant,
   };
-  if (opts.seed !== false) {
+  if (opts.seed !== false && !opts.sameDataAs) {
     await modules.tenants.users.createUser({ ...OPERATOR, role: 'operator', tenantId: null });
     const tokens = await h.login(OPERATOR.email, OPERATOR.password);
     h.operatorAuth = { authorization: `Bearer ${tokens.access_token}` };

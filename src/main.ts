@@ -6,6 +6,7 @@ import type { Config, Role } from './config.js';
 import { createDeps } from './deps.js';
 import { buildApp } from './app.js';
 import { seedDemo } from './seed.js';
+import { startMaintenance } from './maintenance.js';
 
 export type Started = { url: string | undefined; close: () => Promise<void> };
 
@@ -53,11 +54,13 @@ export async function start(config: Config, role: Role = 'all', opts: { print?: 
     await deps.close();
     throw e;
   }
+  const stopMaintenance = role === 'api' ? undefined : startMaintenance(deps);
   let closing: Promise<void> | undefined;
   return {
     url,
     close: () => {
       closing ??= (async () => {
+        stopMaintenance?.();
         await app.close();
         await deps.close();
       })();

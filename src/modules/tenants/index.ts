@@ -52,3 +52,4 @@ export type TenantsModule = ReturnType<typeof createTenantsModule>;
 export { effectiveLimits, TIER_LIMITS } from './limits.js';
 export type { TenantRow, ApiKeyRow, Tier, Retention } from './tables.js';
 export { presentTenant, presentKey } from './service.js';
+export { purgeRefreshTokens } from './maintenance.js';

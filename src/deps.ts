@@ -4,6 +4,7 @@
  * | database           | PGlite in data dir    | PostgreSQL (DATABASE_URL)   |
  * | cache, limits, bus | in memory             | Redis (REDIS_URL)           |
  * | blobs              | folder in data dir    | S3 (with the try-on issue)  |
+ * | jobs               | database table queue  | BullMQ (REDIS_URL)          |
  */
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -16,6 +17,9 @@ import { fsBlobStore, type BlobStore } from './platform/storage/blob-store.js';
 import { createMetrics, type Metrics } from './platform/observability/metrics.js';
 import { createLogger } from './platform/observability/logger.js';
 import { systemClock, type Clock } from './platform/clock.js';
+import type { JobQueue } from './platform/jobs/types.js';
+import { dbJobQueue } from './platform/jobs/db-queue.js';
+import { bullJobQueue } from './platform/jobs/bullmq-queue.js';
 
 export type Deps = {
   config: Config;
@@ -25,6 +29,7 @@ export type Deps = {
   pubsub: PubSub;
   limiter: RateLimiter;
   blobs: BlobStore;
+  jobs: JobQueue;
   metrics: Metrics;
   log: Logger;
   clock: Clock;
@@ -67,6 +72,11 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     const limiter = createRateLimiter({ redis, prefix: config.redis?.prefix ?? '' });
     const blobs = fsBlobStore(join(config.dataDir, 'blobs'));
     const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics ?? true, poolStats: database.poolStats });
+    const clock = opts.clock ?? systemClock;
+    const jobs: JobQueue = redis
+      ? bullJobQueue({ redis, prefix: config.redis!.prefix, log })
+      : dbJobQueue({ db: database.db, clock, log, singleProcess: database.driver === 'pglite' });
+    closers.unshift(() => jobs.close());
     let closed = false;
     return {
       config,
@@ -76,9 +86,10 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       pubsub,
       limiter,
       blobs,
+      jobs,
       metrics,
       log,
-      clock: opts.clock ?? systemClock,
+      clock,
       close: async () => {
         if (closed) return;
         closed = true;

@@ -1,0 +1,114 @@
+/**
+ * BullMQ on Redis: the production queue. One BullMQ queue per job name (each with its own
+ * concurrency); workers may run in separate processes (`probador start --role worker`).
+ * A worker that dies mid-job loses its lock; BullMQ's stalled-job check hands the job to another
+ * worker (or the restarted one), so handlers must be idempotent.
+ */
+import { Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Redis } from '../redis.js';
+import { newId } from '../ids.js';
+import { PermanentJobError, type EnqueueOptions, type JobDefinition, type JobQueue, type QueueCounts } from './types.js';
+
+export type BullOptions = {
+  redis: Redis;
+  prefix: string;
+  log: Logger;
+  /** How long a job's lock lives without renewal; a dead worker's job is retried after about this. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+};
+
+export function bullJobQueue(opts: BullOptions): JobQueue {
+  const defs = new Map<string, JobDefinition<never>>();
+  const queues = new Map<string, Queue>();
+  const workers: Worker[] = [];
+  const prefix = `${opts.prefix}bull`;
+  const queueName = (name: string) => name.replace(/[:]/g, '_');
+
+  const queueOf = (name: string) => {
+    let q = queues.get(name);
+    if (!q) {
+      q = new Queue(queueName(name), { connection: opts.redis, prefix });
+      q.on('error', (err) => opts.log.warn({ err: err.message, queue: name }, 'queue error'));
+      queues.set(name, q);
+    }
+    return q;
+  };
+
+  return {
+    driver: 'bullmq',
+    register(def) {
+      defs.set(def.name, def);
+    },
+    async enqueue(name, payload, o: EnqueueOptions = {}) {
+      const def = defs.get(name);
+      if (!def) throw new Error(`unknown job ${name}`);
+      const jobId = o.dedupeKey ? `d-${o.dedupeKey.replace(/:/g, '_')}` : newId('job');
+      await queueOf(name).add(name, payload, {
+        jobId,
+        attempts: def.attempts,
+        backoff: { type: 'probador' },
+        delay: o.delayMs,
+        removeOnComplete: { age: 3600, count: 1000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      });
+      return jobId;
+    },
+    async startWorker() {
+      for (const def of defs.values()) {
+        const worker = new Worker(
+          queueName(def.name),
+          async (job: Job) => {
+            const ac = new AbortController();
+            const timer = setTimeout(() => ac.abort(new Error(`job timed out after ${def.timeoutMs} ms`)), def.timeoutMs);
+            try {
+              await def.handler(job.data as never, {
+                jobId: job.id ?? '',
+                attempt: job.attemptsMade + 1,
+                maxAttempts: def.attempts,
+                signal: ac.signal,
+                log: opts.log.child({ job: def.name, job_id: job.id }),
+              });
+            } catch (e) {
+              if (e instanceof PermanentJobError) throw new UnrecoverableError(e.message);
+              throw e;
+            } finally {
+              clearTimeout(timer);
+            }
+          },
+          {
+            connection: opts.redis,
+            prefix,
+            concurrency: def.concurrency,
+            lockDuration: opts.lockDurationMs ?? Math.max(15_000, Math.min(def.timeoutMs, 60_000)),
+            stalledInterval: opts.stalledIntervalMs ?? 5_000,
+            maxStalledCount: 2,
+            settings: { backoffStrategy: (attemptsMade: number) => def.backoffMs(attemptsMade) },
+          },
+        );
+        worker.on('failed', (job, err) => {
+          if (!job) return;
+          const final = err instanceof UnrecoverableError || job.attemptsMade >= def.attempts;
+          opts.log.warn({ job: def.name, job_id: job.id, attempt: job.attemptsMade, err: err.message }, 'job attempt failed');
+          if (final) void def.onFailed?.(job.data as never, err)?.catch((e: Error) => opts.log.error({ err: e }, 'onFailed hook failed'));
+        });
+        worker.on('error', (err) => opts.log.warn({ err: err.message }, 'worker error'));
+        workers.push(worker);
+      }
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
+    },
+    async counts() {
+      const out: QueueCounts = {};
+      for (const name of defs.keys()) {
+        const c = await queueOf(name).getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
+        out[name] = { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
+      }
+      return out;
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([...queues.values()].map((q) => q.close()));
+    },
+  };
+}

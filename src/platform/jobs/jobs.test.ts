@@ -1,0 +1,161 @@
+/**
+ * The job queue on the driver of the current mode: the database table (embedded / PostgreSQL)
+ * or BullMQ (REDIS_URL). Same behaviour expected from both.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../../test/harness.js';
+import { dbJobQueue } from './db-queue.js';
+import { bullJobQueue } from './bullmq-queue.js';
+import { defineJob, PermanentJobError, type JobQueue } from './types.js';
+
+let t: TestApp;
+let q: JobQueue;
+const seen: { name: string; payload: unknown; attempt: number }[] = [];
+const failedFinally: string[] = [];
+let concurrentNow = 0;
+let concurrentMax = 0;
+
+const until = async (check: () => boolean | Promise<boolean>, ms = 8000) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return false;
+};
+
+beforeAll(async () => {
+  t = await createTestApp({ seed: false });
+  q = t.deps.redis
+    ? bullJobQueue({ redis: t.deps.redis, prefix: `${t.config.redis!.prefix}jobs-test:`, log: t.deps.log, stalledIntervalMs: 1000 })
+    : dbJobQueue({ db: t.deps.db, clock: { now: () => Date.now() }, log: t.deps.log, singleProcess: true, pollMs: 50 });
+  q.register(
+    defineJob<{ n: number }>({
+      name: 'test.ok',
+      attempts: 3,
+      timeoutMs: 5000,
+      handler: async (p, ctx) => void seen.push({ name: 'test.ok', payload: p, attempt: ctx.attempt }),
+    }) as never,
+  );
+  q.register(
+    defineJob<{ id: string; failTimes: number }>({
+      name: 'test.flaky',
+      attempts: 3,
+      timeoutMs: 5000,
+      backoffMs: () => 50,
+      handler: async (p, ctx) => {
+        seen.push({ name: 'test.flaky', payload: p, attempt: ctx.attempt });
+        if (ctx.attempt <= p.failTimes) throw new Error(`flaky failure ${ctx.attempt}`);
+      },
+      onFailed: async (p) => void failedFinally.push(p.id),
+    }) as never,
+  );
+  q.register(
+    defineJob<{ id: string }>({
+      name: 'test.permanent',
+      attempts: 5,
+      timeoutMs: 5000,
+      backoffMs: () => 50,
+      handler: async (p, ctx) => {
+        seen.push({ name: 'test.permanent', payload: p, attempt: ctx.attempt });
+        throw new PermanentJobError('bad input');
+      },
+      onFailed: async (p) => void failedFinally.push(p.id),
+    }) as never,
+  );
+  q.register(
+    defineJob<{ id: string }>({
+      name: 'test.slow',
+      attempts: 2,
+      timeoutMs: 150,
+      backoffMs: () => 50,
+      handler: async (p, ctx) => {
+        seen.push({ name: 'test.slow', payload: p, attempt: ctx.attempt });
+        await new Promise((resolve, reject) => {
+          const timer = setTimeout(resolve, 10_000);
+          ctx.signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(ctx.signal.reason);
+          });
+        });
+      },
+      onFailed: async (p) => void failedFinally.push(p.id),
+    }) as never,
+  );
+  q.register(
+    defineJob<{ i: number }>({
+      name: 'test.parallel',
+      attempts: 1,
+      timeoutMs: 5000,
+      concurrency: 3,
+      handler: async () => {
+        concurrentNow++;
+        concurrentMax = Math.max(concurrentMax, concurrentNow);
+        await new Promise((r) => setTimeout(r, 60));
+        concurrentNow--;
+        seen.push({ name: 'test.parallel', payload: {}, attempt: 1 });
+      },
+    }) as never,
+  );
+  await q.startWorker();
+});
+afterAll(async () => {
+  await q?.close();
+  await t?.close();
+});
+
+describe(`job queue (${process.env.REDIS_URL ? 'BullMQ' : 'database'})`, () => {
+  it('runs an enqueued job with its payload', async () => {
+    await q.enqueue('test.ok', { n: 42 });
+    expect(await until(() => seen.some((s) => s.name === 'test.ok' && (s.payload as { n: number }).n === 42))).toBe(true);
+  });
+
+  it('retries a failing job with backoff until it succeeds', async () => {
+    await q.enqueue('test.flaky', { id: 'f1', failTimes: 2 });
+    expect(await until(() => seen.filter((s) => (s.payload as { id?: string }).id === 'f1').length === 3)).toBe(true);
+    expect(seen.filter((s) => (s.payload as { id?: string }).id === 'f1').map((s) => s.attempt)).toEqual([1, 2, 3]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(failedFinally).not.toContain('f1');
+  });
+
+  it('gives up after the last attempt and calls onFailed once', async () => {
+    await q.enqueue('test.flaky', { id: 'f2', failTimes: 99 });
+    expect(await until(() => failedFinally.includes('f2'))).toBe(true);
+    expect(seen.filter((s) => (s.payload as { id?: string }).id === 'f2')).toHaveLength(3);
+  });
+
+  it('a permanent error fails at once without retries', async () => {
+    await q.enqueue('test.permanent', { id: 'p1' });
+    expect(await until(() => failedFinally.includes('p1'))).toBe(true);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen.filter((s) => (s.payload as { id?: string }).id === 'p1')).toHaveLength(1);
+  });
+
+  it('aborts a job that runs past its timeout, and retries it', async () => {
+    await q.enqueue('test.slow', { id: 's1' });
+    expect(await until(() => failedFinally.includes('s1'))).toBe(true);
+    expect(seen.filter((s) => (s.payload as { id?: string }).id === 's1').map((s) => s.attempt)).toEqual([1, 2]);
+  });
+
+  it('a dedupe key adds the job once', async () => {
+    const a = await q.enqueue('test.ok', { n: 7 }, { dedupeKey: 'once-7', delayMs: 300 });
+    const b = await q.enqueue('test.ok', { n: 7 }, { dedupeKey: 'once-7', delayMs: 300 });
+    expect(b).toBe(a);
+    await until(() => seen.some((s) => s.name === 'test.ok' && (s.payload as { n: number }).n === 7));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(seen.filter((s) => s.name === 'test.ok' && (s.payload as { n: number }).n === 7)).toHaveLength(1);
+  });
+
+  it('respects per-job concurrency', async () => {
+    await Promise.all(Array.from({ length: 9 }, (_, i) => q.enqueue('test.parallel', { i })));
+    expect(await until(() => seen.filter((s) => s.name === 'test.parallel').length === 9)).toBe(true);
+    expect(concurrentMax).toBeGreaterThan(1);
+    expect(concurrentMax).toBeLessThanOrEqual(3);
+  });
+
+  it('counts jobs by state', async () => {
+    await q.enqueue('test.ok', { n: 1000 }, { delayMs: 60_000 });
+    const counts = await q.counts();
+    expect(counts['test.ok']!.delayed).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -1,3 +1,4 @@
 /** Every table, for drizzle-kit (migrations are generated from this file). */
 export * from './platform/db/tables.js';
 export * from './modules/tenants/tables.js';
+export * from './modules/tryon/tables.js';

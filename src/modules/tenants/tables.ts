@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, doublePrecision, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 export const TIERS = ['free', 'basic', 'pro', 'enterprise'] as const;
 export type Tier = (typeof TIERS)[number];
@@ -111,3 +111,22 @@ export const usageCounters = pgTable(
 export type TenantRow = typeof tenants.$inferSelect;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export type UserRow = typeof users.$inferSelect;
+
+/**
+ * Usage events per tenant for the dashboard: generations, cache hits, provider cost, failures.
+ * One row per event; the analytics issue rolls them up.
+ */
+export const usageEvents = pgTable(
+  'usage_events',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    type: text('type').notNull(),
+    quantity: bigint('quantity', { mode: 'number' }).notNull().default(1),
+    costUsd: doublePrecision('cost_usd').notNull().default(0),
+    refId: text('ref_id'),
+    meta: jsonb('meta').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('usage_events_tenant_idx').on(t.tenantId, t.createdAt), index('usage_events_type_idx').on(t.type, t.createdAt)],
+);

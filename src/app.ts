@@ -22,10 +22,19 @@ import { Problem } from '../contracts/common.js';
 import { ApiKey, Tenant } from '../contracts/tenants.js';
 import { User } from '../contracts/auth.js';
 import { createTenantsModule } from './modules/tenants/index.js';
+import { createTryonModule, type TryonModuleOptions, type TryonPorts } from './modules/tryon/index.js';
+import { Tryon, Upload } from '../contracts/tryons.js';
+import type { Role } from './config.js';
 import { version } from './version.js';
 import './platform/http/principal.js';
 
-export async function buildApp(deps: Deps) {
+export type BuildOptions = {
+  /** `api` serves HTTP only; `all` (default) also consumes jobs in this process. */
+  role?: Role;
+  tryon?: TryonModuleOptions;
+};
+
+export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   const { config, metrics } = deps;
   const app = Fastify({
     loggerInstance: deps.log,
@@ -35,10 +44,12 @@ export async function buildApp(deps: Deps) {
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     return503OnClosing: true,
+    // Signed file tokens (/v1/files/<token>) are longer than the default 100.
+    routerOptions: { maxParamLength: 1100 },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   // Shared schemas referenced by $ref in route declarations and in the OpenAPI document.
-  for (const s of [Problem, Tenant, ApiKey, User]) app.addSchema(s);
+  for (const s of [Problem, Tenant, ApiKey, User, Upload, Tryon]) app.addSchema(s);
 
   registerProblemHandlers(app);
   registerEmptyBody(app);
@@ -71,6 +82,15 @@ export async function buildApp(deps: Deps) {
 
   const tenants = createTenantsModule(deps);
   await tenants.start();
+  const ports: TryonPorts = {
+    getTenant: async (id) => tenants.tenants.getTenant(id),
+    consumeGeneration: async (id) => void (await tenants.usage.consumeGeneration(id)),
+    refundGeneration: (id) => tenants.usage.refundGeneration(id),
+    recordUsage: (id, type, o) => tenants.usage.record(id, type, o),
+    emitWebhook: async () => undefined,
+  };
+  const tryon = createTryonModule(deps, ports, opts.tryon);
+  await tryon.start();
 
   // Origins some tenant allows, for CORS preflights (cached briefly; tenant changes forget it).
   const originCache = new LRUCache<'all', Set<string>>({ max: 1, ttl: 10_000 });
@@ -102,11 +122,15 @@ export async function buildApp(deps: Deps) {
 
   // Modules: the explicit list.
   tenants.registerRoutes(app);
+  await tryon.registerRoutes(app);
 
   app.addHook('onClose', async () => {
+    await deps.jobs.close();
+    await tryon.close();
     await tenants.close();
   });
-  return { app, modules: { tenants } };
+  if ((opts.role ?? 'all') !== 'api') await deps.jobs.startWorker();
+  return { app, modules: { tenants, tryon } };
 }
 
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

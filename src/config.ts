@@ -4,7 +4,7 @@
  * REDIS_URL -> Redis for cache, rate limits, pub/sub and jobs (else in memory / in process).
  */
 import { resolve } from 'node:path';
-import Type, { type Static } from 'typebox';
+import Type, { type Static, type TSchema } from 'typebox';
 import Value from 'typebox/value';
 
 const Env = Type.Object({
@@ -27,6 +27,44 @@ const Env = Type.Object({
   PROBADOR_REFRESH_TOKEN_TTL_S: Type.Integer({ minimum: 60, default: 30 * 24 * 3600 }),
   PROBADOR_KEY_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 30_000 }),
   PROBADOR_SEED_DEMO: Type.Boolean({ default: true }),
+  // Images and remote fetches
+  PROBADOR_IMAGE_MAX_SIDE: Type.Integer({ minimum: 256, maximum: 8192, default: 1536 }),
+  PROBADOR_IMAGE_MAX_PIXELS: Type.Integer({ minimum: 1_000_000, default: 50_000_000 }),
+  PROBADOR_UPLOAD_MAX_BYTES: Type.Integer({ minimum: 10_000, default: 15 * 1024 * 1024 }),
+  PROBADOR_FETCH_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
+  /** Comma-separated host:port exempt from the private-address check (local testing only). */
+  PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS: Type.Optional(Type.String()),
+  // Try-on pipeline
+  PROBADOR_PROVIDER_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 90_000 }),
+  PROBADOR_PROVIDER_RETRIES: Type.Integer({ minimum: 0, maximum: 10, default: 2 }),
+  PROBADOR_LATENCY_BUDGET_MS: Type.Integer({ minimum: 0, default: 15_000 }),
+  PROBADOR_RESULT_URL_TTL_S: Type.Integer({ minimum: 10, maximum: 7 * 24 * 3600, default: 900 }),
+  PROBADOR_TRYON_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 8 }),
+  // Providers: a key enables the provider; the base URL lets a proxy or gateway sit in front.
+  FAL_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  FAL_BASE_URL: Type.String({ pattern: '^https?://', default: 'https://queue.fal.run' }),
+  REPLICATE_API_TOKEN: Type.Optional(Type.String({ minLength: 1 })),
+  REPLICATE_BASE_URL: Type.String({ pattern: '^https?://', default: 'https://api.replicate.com' }),
+  FASHN_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  FASHN_BASE_URL: Type.String({ pattern: '^https?://', default: 'https://api.fashn.ai' }),
+  GEMINI_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  GEMINI_BASE_URL: Type.String({ pattern: '^https?://', default: 'https://generativelanguage.googleapis.com' }),
+  /** Default provider order, comma-separated (local is always last). */
+  PROBADOR_PROVIDER_ORDER: Type.String({ default: 'fal,fashn,replicate,gemini' }),
+  // Blob storage: the local folder ($PROBADOR_DATA_DIR/blobs) or an S3-compatible bucket (S3, R2, MinIO).
+  STORAGE_DRIVER: Type.Union([Type.Literal('fs'), Type.Literal('s3')], { default: 'fs' }),
+  S3_BUCKET: Type.Optional(Type.String({ minLength: 3, maxLength: 63 })),
+  /** `auto` for Cloudflare R2; any value for MinIO. */
+  S3_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
+  /** Leave unset for AWS; e.g. http://minio:9000 or https://<account>.r2.cloudflarestorage.com. */
+  S3_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** true for MinIO and most self-hosted stores (`/<bucket>/<key>` URLs). */
+  S3_FORCE_PATH_STYLE: Type.Boolean({ default: false }),
+  /** Both or neither; neither = the AWS default chain (AWS_* env, profile, IAM role). */
+  S3_ACCESS_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
+  S3_SECRET_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  /** Every key is stored under this prefix, e.g. `probador/` (several installs, one bucket). */
+  S3_PREFIX: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-][A-Za-z0-9._-]*(/[A-Za-z0-9_-][A-Za-z0-9._-]*)*/?$' })),
 });
 
 type EnvShape = Static<typeof Env>;
@@ -50,6 +88,27 @@ export type Config = Readonly<{
   refreshTokenTtlS: number;
   keyCacheTtlMs: number;
   seedDemo: boolean;
+  images: { maxSide: number; maxPixels: number; maxBytes: number };
+  fetch: { timeoutMs: number; allowPrivateHosts: string[] };
+  tryon: { providerTimeoutMs: number; retries: number; latencyBudgetMs: number; resultUrlTtlS: number; concurrency: number; providerOrder: string[] };
+  storage:
+    | { driver: 'fs'; dir: string }
+    | {
+        driver: 's3';
+        bucket: string;
+        region: string;
+        endpoint: string | undefined;
+        forcePathStyle: boolean;
+        accessKeyId: string | undefined;
+        secretAccessKey: string | undefined;
+        prefix: string | undefined;
+      };
+  providers: {
+    fal?: { apiKey: string; baseUrl: string };
+    replicate?: { apiKey: string; baseUrl: string };
+    fashn?: { apiKey: string; baseUrl: string };
+    gemini?: { apiKey: string; baseUrl: string };
+  };
 }>;
 
 export class ConfigError extends Error {
@@ -57,6 +116,13 @@ export class ConfigError extends Error {
 }
 
 const BOOLEAN_WORDS: Record<string, boolean> = { true: true, '1': true, yes: true, false: false, '0': false, no: false };
+
+/** Why a value does not fit its setting's schema; never echoes the value except for a choice of words. */
+function explain(schema: TSchema, value: unknown): string {
+  const choices = (schema as { anyOf?: { const?: unknown }[] }).anyOf;
+  if (choices?.every((c) => 'const' in c)) return `must be one of ${choices.map((c) => String(c.const)).join(', ')}, got "${String(value)}"`;
+  return Value.Errors(schema, value)[0]?.message ?? 'is not valid';
+}
 
 /** Parse an environment (process.env by default). Unknown PROBADOR_* names fail, so typos are caught. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
@@ -79,14 +145,27 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     } else raw[key] = value;
   }
   const withDefaults = Value.Default(Env, raw);
-  const errors = [...Value.Errors(Env, withDefaults)];
-  if (errors.length > 0) {
-    const lines = errors.map((e) => `${e.instancePath.replace(/^\//, '') || '(env)'}: ${e.message}`);
-    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  // One line per bad setting, all at once (whole-object errors were capped, and a union of
+  // literals gave one "must be equal to constant" per member).
+  const lines: string[] = [];
+  for (const [key, schema] of Object.entries(Env.properties)) {
+    const value = (withDefaults as Record<string, unknown>)[key];
+    if (value !== undefined && !Value.Check(schema, value)) lines.push(`${key}: ${explain(schema, value)}`);
   }
+  if (lines.length === 0 && !Value.Check(Env, withDefaults)) lines.push(...Value.Errors(Env, withDefaults).map((e) => `${e.instancePath.replace(/^\//, '') || '(env)'}: ${e.message}`));
+  if (lines.length > 0) throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   const e = withDefaults as EnvShape;
   if ((e.PROBADOR_ADMIN_EMAIL === undefined) !== (e.PROBADOR_ADMIN_PASSWORD === undefined)) {
     throw new ConfigError('PROBADOR_ADMIN_EMAIL and PROBADOR_ADMIN_PASSWORD go together: set both or neither');
+  }
+  if (e.STORAGE_DRIVER === 's3' && !e.S3_BUCKET) {
+    throw new ConfigError('STORAGE_DRIVER=s3 needs S3_BUCKET (and S3_ENDPOINT for R2 or MinIO, S3_FORCE_PATH_STYLE=true for MinIO)');
+  }
+  if (e.STORAGE_DRIVER === 'fs' && e.S3_BUCKET) {
+    throw new ConfigError('S3_BUCKET is set but STORAGE_DRIVER is fs: set STORAGE_DRIVER=s3 to store blobs in the bucket, or unset S3_BUCKET');
+  }
+  if ((e.S3_ACCESS_KEY_ID === undefined) !== (e.S3_SECRET_ACCESS_KEY === undefined)) {
+    throw new ConfigError('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS default credential chain');
   }
   const dataDir = resolve(e.PROBADOR_DATA_DIR);
   return Object.freeze({
@@ -108,5 +187,37 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     refreshTokenTtlS: e.PROBADOR_REFRESH_TOKEN_TTL_S,
     keyCacheTtlMs: e.PROBADOR_KEY_CACHE_TTL_MS,
     seedDemo: e.PROBADOR_SEED_DEMO,
+    images: { maxSide: e.PROBADOR_IMAGE_MAX_SIDE, maxPixels: e.PROBADOR_IMAGE_MAX_PIXELS, maxBytes: e.PROBADOR_UPLOAD_MAX_BYTES },
+    fetch: {
+      timeoutMs: e.PROBADOR_FETCH_TIMEOUT_MS,
+      allowPrivateHosts: (e.PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+    },
+    tryon: {
+      providerTimeoutMs: e.PROBADOR_PROVIDER_TIMEOUT_MS,
+      retries: e.PROBADOR_PROVIDER_RETRIES,
+      latencyBudgetMs: e.PROBADOR_LATENCY_BUDGET_MS,
+      resultUrlTtlS: e.PROBADOR_RESULT_URL_TTL_S,
+      concurrency: e.PROBADOR_TRYON_CONCURRENCY,
+      providerOrder: e.PROBADOR_PROVIDER_ORDER.split(',').map((p) => p.trim()).filter(Boolean),
+    },
+    storage:
+      e.STORAGE_DRIVER === 's3' && e.S3_BUCKET
+        ? {
+            driver: 's3' as const,
+            bucket: e.S3_BUCKET,
+            region: e.S3_REGION,
+            endpoint: e.S3_ENDPOINT?.replace(/\/$/, ''),
+            forcePathStyle: e.S3_FORCE_PATH_STYLE,
+            accessKeyId: e.S3_ACCESS_KEY_ID,
+            secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+            prefix: e.S3_PREFIX,
+          }
+        : { driver: 'fs' as const, dir: resolve(dataDir, 'blobs') },
+    providers: {
+      ...(e.FAL_KEY ? { fal: { apiKey: e.FAL_KEY, baseUrl: e.FAL_BASE_URL } } : {}),
+      ...(e.REPLICATE_API_TOKEN ? { replicate: { apiKey: e.REPLICATE_API_TOKEN, baseUrl: e.REPLICATE_BASE_URL } } : {}),
+      ...(e.FASHN_API_KEY ? { fashn: { apiKey: e.FASHN_API_KEY, baseUrl: e.FASHN_BASE_URL } } : {}),
+      ...(e.GEMINI_API_KEY ? { gemini: { apiKey: e.GEMINI_API_KEY, baseUrl: e.GEMINI_BASE_URL } } : {}),
+    },
   });
 }

@@ -3,10 +3,9 @@
  * | concern            | embedded default      | production                  |
  * | database           | PGlite in data dir    | PostgreSQL (DATABASE_URL)   |
  * | cache, limits, bus | in memory             | Redis (REDIS_URL)           |
- * | blobs              | folder in data dir    | S3 (with the try-on issue)  |
+ * | blobs              | folder in data dir    | S3-compatible (STORAGE_DRIVER=s3) |
  * | jobs               | database table queue  | BullMQ (REDIS_URL)          |
  */
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { openDatabase, type Database, type Db } from './platform/db/client.js';
@@ -70,7 +69,11 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     }
     closers.unshift(() => pubsub.close());
     const limiter = createRateLimiter({ redis, prefix: config.redis?.prefix ?? '' });
-    const blobs = fsBlobStore(join(config.dataDir, 'blobs'));
+    const blobs: BlobStore =
+      config.storage.driver === 's3'
+        ? (await import('./platform/storage/s3.js')).s3BlobStore(config.storage) // the AWS SDK loads only when used
+        : fsBlobStore(config.storage.dir);
+    closers.unshift(() => blobs.close());
     const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics ?? true, poolStats: database.poolStats });
     const clock = opts.clock ?? systemClock;
     const jobs: JobQueue = redis

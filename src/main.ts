@@ -13,7 +13,7 @@ export type Started = { url: string | undefined; close: () => Promise<void> };
 export async function start(config: Config, role: Role = 'all', opts: { print?: (line: string) => void } = {}): Promise<Started> {
   const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
   const deps = await createDeps(config);
-  const { app, modules } = await buildApp(deps);
+  const { app, modules } = await buildApp(deps, { role });
   let url: string | undefined;
   try {
     const operator = await modules.tenants.users.ensureFirstOperator(config.admin);
@@ -54,7 +54,7 @@ export async function start(config: Config, role: Role = 'all', opts: { print?: 
     await deps.close();
     throw e;
   }
-  const stopMaintenance = role === 'api' ? undefined : startMaintenance(deps);
+  const stopMaintenance = role === 'api' ? undefined : startMaintenance(deps, { purgeTryons: () => modules.tryon.purgeExpired() });
   let closing: Promise<void> | undefined;
   return {
     url,

@@ -1,24 +1,27 @@
 /**
- * Housekeeping run by worker processes (role `all` or `worker`): purge idempotency records
- * older than 24 h and spent refresh tokens. Safe to run on several workers at once (plain deletes).
+ * Housekeeping run by worker processes (role `all` or `worker`), every minute: the retention purge
+ * of shopper photos and results, idempotency records older than 24 h, spent refresh tokens. Safe to run on several workers at once (plain deletes).
  * The try-on issue's job system takes this over as scheduled jobs.
  */
 import type { Deps } from './deps.js';
 import { purgeIdempotencyKeys } from './platform/http/idempotency.js';
 import { purgeRefreshTokens } from './modules/tenants/index.js';
 
-export async function runMaintenance(deps: Deps) {
+export type MaintenanceHooks = { purgeTryons?: () => Promise<{ uploads: number; results: number }> };
+
+export async function runMaintenance(deps: Deps, hooks: MaintenanceHooks = {}) {
   const now = deps.clock.now();
   const idempotency = await purgeIdempotencyKeys(deps.db, now);
   const refreshTokens = await purgeRefreshTokens(deps.db, now);
-  return { idempotency, refreshTokens };
+  const tryons = hooks.purgeTryons ? await hooks.purgeTryons() : { uploads: 0, results: 0 };
+  return { idempotency, refreshTokens, uploads: tryons.uploads, results: tryons.results };
 }
 
-export function startMaintenance(deps: Deps, everyMs = 15 * 60 * 1000) {
+export function startMaintenance(deps: Deps, hooks: MaintenanceHooks = {}, everyMs = 60 * 1000) {
   const tick = async () => {
     try {
-      const purged = await runMaintenance(deps);
-      if (purged.idempotency + purged.refreshTokens > 0) deps.log.info({ purged }, 'maintenance');
+      const purged = await runMaintenance(deps, hooks);
+      if (Object.values(purged).some((n) => n > 0)) deps.log.info({ purged }, 'maintenance');
     } catch (err) {
       deps.log.warn({ err }, 'maintenance failed');
     }

@@ -14,7 +14,7 @@ import { inject } from 'vitest';
 import pg from 'pg';
 import { loadConfig, type Config } from '../src/config.js';
 import { createDeps, type Deps } from '../src/deps.js';
-import { buildApp } from '../src/app.js';
+import { buildApp, type BuiltApp, type BuildOptions } from '../src/app.js';
 import { manualClock } from '../src/platform/clock.js';
 import type { LightMyRequestResponse } from 'fastify';
 
@@ -61,6 +61,8 @@ export async function testConfig(env: TestEnv = {}): Promise<{ config: Config; d
     LOG_LEVEL: 'info',
     REDIS_PREFIX: `probador-test:${randomBytes(4).toString('hex')}:`,
     PROBADOR_SEED_DEMO: 'false',
+    // Load shedding is tested on its own; on a busy 2-core machine it would refuse other tests' requests.
+    PROBADOR_MAX_EVENT_LOOP_DELAY_MS: '0',
     // Tests move the clock by hours; sessions outlive that unless a test sets its own.
     PROBADOR_ACCESS_TOKEN_TTL_S: String(7 * 24 * 3600),
     ...env,
@@ -83,7 +85,18 @@ export async function testConfig(env: TestEnv = {}): Promise<{ config: Config; d
 
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
 
-export async function createTestApp(opts: { env?: TestEnv; seed?: boolean; /** Another node on the same database and Redis (PostgreSQL only). */ sameDataAs?: { config: Config } } = {}) {
+export async function createTestApp(
+  opts: {
+    env?: TestEnv;
+    seed?: boolean;
+    /** Another node on the same database and Redis (PostgreSQL only). */
+    sameDataAs?: { config: Config };
+    /** Register more modules on the app (routes, jobs) before it is made ready. */
+    extraModules?: (app: BuiltApp['app'], deps: Deps) => void | Promise<void>;
+    /** Options for buildApp (e.g. try-on providers pointed at fake servers). */
+    build?: BuildOptions;
+  } = {},
+) {
   const { config, cleanup } = opts.sameDataAs ? { config: opts.sameDataAs.config, cleanup: async () => undefined } : await testConfig(opts.env);
   const clock = manualClock(Date.now());
   const logs: string[] = [];
@@ -100,7 +113,8 @@ export async function createTestApp(opts: { env?: TestEnv; seed?: boolean; /** A
     migrate: false, // both templates are migrated once in global setup
     ...(config.database.driver === 'pglite' ? { loadDataDir: template() } : {}),
   });
-  const { app, modules } = await buildApp(deps);
+  const { app, modules } = await buildApp(deps, opts.build);
+  await opts.extraModules?.(app, deps);
   await app.ready();
 
   const close = async () => {

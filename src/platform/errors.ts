@@ -27,6 +27,11 @@ export const ERRORS = {
   TENANT_NOT_FOUND: { status: 404, title: 'Tenant not found' },
   API_KEY_NOT_FOUND: { status: 404, title: 'API key not found' },
   USER_NOT_FOUND: { status: 404, title: 'User not found' },
+  UPLOAD_NOT_FOUND: { status: 404, title: 'Upload not found' },
+  TRYON_NOT_FOUND: { status: 404, title: 'Try-on not found' },
+  FILE_NOT_FOUND: { status: 404, title: 'The file does not exist or its link has expired' },
+  UPLOAD_GONE: { status: 410, title: 'The upload was deleted or has expired' },
+  TRYON_NOT_CANCELABLE: { status: 409, title: 'The try-on has already finished' },
   // 405/409/413/415/422
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   CONFLICT: { status: 409, title: 'The request conflicts with the current state' },
@@ -36,6 +41,16 @@ export const ERRORS = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The content type is not supported' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'The Idempotency-Key was used with a different request' },
   WEAK_PASSWORD: { status: 422, title: 'The password is too weak' },
+  // images and outgoing fetches (platform/images, platform/net)
+  INVALID_DATA_URL: { status: 400, title: 'The data URL is not valid' },
+  URL_NOT_ALLOWED: { status: 400, title: 'The URL is not allowed' },
+  IMAGE_TOO_LARGE: { status: 413, title: 'The image is too large' },
+  IMAGE_TOO_MANY_PIXELS: { status: 413, title: 'The image has too many pixels' },
+  REMOTE_TOO_LARGE: { status: 413, title: 'The remote resource is too large' },
+  UNSUPPORTED_IMAGE_TYPE: { status: 415, title: 'The image type is not supported' },
+  IMAGE_UNREADABLE: { status: 422, title: 'The image is corrupt or cannot be read' },
+  FETCH_FAILED: { status: 422, title: 'The remote resource could not be fetched' },
+  FETCH_TIMEOUT: { status: 422, title: 'The remote server did not answer in time' },
   // 429
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   QUOTA_EXCEEDED: { status: 429, title: 'The monthly generation quota is used up' },

@@ -4,7 +4,7 @@
  */
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/client.js';
-import { apiKeys, tenants, usageCounters, type ApiKeyRow, type TenantRow } from './tables.js';
+import { apiKeys, tenants, usageCounters, usageEvents, type ApiKeyRow, type TenantRow } from './tables.js';
 
 export type NewTenant = typeof tenants.$inferInsert;
 export type NewApiKey = typeof apiKeys.$inferInsert;
@@ -126,3 +126,15 @@ export async function addUsage(db: Db, tenantId: string, period: string, metric:
   return rows[0]?.value;
 }
 
+
+/** Give back `amount` (never below zero): a generation that failed or was canceled does not count. */
+export async function subtractUsage(db: Db, tenantId: string, period: string, metric: string, amount: number) {
+  await db
+    .update(usageCounters)
+    .set({ value: sql`greatest(${usageCounters.value} - ${amount}, 0)`, updatedAt: new Date() })
+    .where(and(eq(usageCounters.tenantId, tenantId), eq(usageCounters.period, period), eq(usageCounters.metric, metric)));
+}
+
+export async function insertUsageEvent(db: Db, tenantId: string, row: Omit<typeof usageEvents.$inferInsert, 'tenantId'>) {
+  await db.insert(usageEvents).values({ ...row, tenantId });
+}

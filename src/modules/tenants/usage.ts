@@ -3,6 +3,7 @@
  * before it spends a provider call; it increments atomically and refuses past the quota.
  */
 import { AppError } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Clock } from '../../platform/clock.js';
 import * as repo from './repository.js';
@@ -19,6 +20,8 @@ export function createUsageService({ db, clock }: { db: Db; clock: Clock }) {
     },
     /** Count `amount` generations for the tenant, or throw QUOTA_EXCEEDED (429) when the month's quota is used up. */
     async consumeGeneration(tenantId: string, amount = 1) {
+      // A negative amount would silently give quota back.
+      if (!Number.isSafeInteger(amount) || amount < 1) throw new RangeError(`consumeGeneration: amount must be a positive integer, got ${amount}`);
       const tenant = await repo.findTenant(db, tenantId);
       if (!tenant) throw new AppError('TENANT_NOT_FOUND');
       const { monthlyGenerations } = effectiveLimits(tenant.tier, tenant.limits);
@@ -26,12 +29,30 @@ export function createUsageService({ db, clock }: { db: Db; clock: Clock }) {
       const value = await repo.addUsage(db, tenantId, periodOf(now), 'generations', amount, monthlyGenerations);
       if (value === undefined) {
         const retryAfter = Math.ceil((nextPeriodStart(now) - now) / 1000);
-        throw new AppError('QUOTA_EXCEEDED', `The ${tenant.tier} tier allows ${monthlyGenerations} generations a month; the quota renews on ${new Date(nextPeriodStart(now)).toISOString().slice(0, 10)}.`, {
+        // The quota may be the tier's or the tenant's own override: state the number, not where it came from.
+        const renews = new Date(nextPeriodStart(now)).toISOString().slice(0, 10);
+        throw new AppError('QUOTA_EXCEEDED', `This would exceed the monthly quota of ${monthlyGenerations} generations; it renews on ${renews} (UTC).`, {
           headers: { 'retry-after': String(retryAfter) },
           extra: { quota: monthlyGenerations, period: periodOf(now) },
         });
       }
       return { used: value, quota: monthlyGenerations };
+    },
+    /** Give one generation back (the try-on failed or was canceled), in the month it was counted. */
+    async refundGeneration(tenantId: string, countedAt: number = clock.now()) {
+      await repo.subtractUsage(db, tenantId, periodOf(countedAt), 'generations', 1);
+    },
+    /** An event for the dashboard: a generation, a cache hit, a failure, with its cost. */
+    async record(tenantId: string, type: string, opts: { quantity?: number; costUsd?: number; refId?: string; meta?: Record<string, unknown> } = {}) {
+      await repo.insertUsageEvent(db, tenantId, {
+        id: newId('event'),
+        type,
+        quantity: opts.quantity ?? 1,
+        costUsd: opts.costUsd ?? 0,
+        refId: opts.refId ?? null,
+        meta: opts.meta ?? {},
+        createdAt: new Date(clock.now()),
+      });
     },
   };
 }

@@ -4,6 +4,7 @@
  * no bodies (so no image bytes either), and no query string (a key may be put there by mistake).
  */
 import pino, { type Logger } from 'pino';
+import type { Principal } from '../http/principal.js';
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -27,6 +28,8 @@ export const REDACT_PATHS = [
   '*.access_token',
   '*.secret',
   '*.key',
+  '*.secretAccessKey',
+  '*.apiKey',
 ];
 
 const serializers = {
@@ -36,7 +39,14 @@ const serializers = {
     route: req.routeOptions?.url,
     ip: req.ip,
   }),
-  res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+  // Fastify's "request completed" line logs through reply.log, made before authentication, so it
+  // lacks the tenant_id/key_id the auth hook binds to request.log: name the caller here instead.
+  res: (res: { statusCode: number; request?: { principal?: Principal } }) => {
+    const p = res.request?.principal;
+    if (p?.kind === 'api_key') return { status: res.statusCode, tenant_id: p.tenantId, key_id: p.keyId };
+    if (p?.kind === 'user') return { status: res.statusCode, user_id: p.userId, ...(p.tenantId ? { tenant_id: p.tenantId } : {}) };
+    return { status: res.statusCode };
+  },
   err: pino.stdSerializers.err,
 };
 

@@ -1,53 +1,69 @@
 /**
- * Blob storage for photos and results. The local-folder driver is the embedded default;
- * the S3 driver arrives with the try-on pipeline (see docs/architecture.md).
+ * Blob storage for photos and results, behind one small interface with two drivers:
+ * - `fsBlobStore(root)` — a local folder (the embedded default), in ./fs-blob-store.ts;
+ * - `s3BlobStore({...})` — an S3-compatible bucket (AWS S3, Cloudflare R2, MinIO), in ./s3.ts
+ *   (import it lazily: it pulls in the AWS SDK).
+ * Keys follow the rules in ./keys.ts on both drivers.
  */
-import { mkdir, readFile, rm, stat, writeFile, rename } from 'node:fs/promises';
-import { dirname, join, resolve, sep } from 'node:path';
-import { randomBytes } from 'node:crypto';
+export { fsBlobStore } from './fs-blob-store.js';
+export { isSafeKey, contentDisposition } from './keys.js';
+
+export type BlobHead = { size: number; contentType?: string };
+
+export type SignedUrlOptions = {
+  /** Lifetime in whole seconds, 1 … 604800 (7 days, the SigV4 limit). */
+  expiresInS: number;
+  /** Content-Type the download is served with (overrides the stored one). */
+  contentType?: string;
+  /** Served as an attachment with this file name. */
+  downloadName?: string;
+};
 
 export type BlobStore = {
   readonly driver: 'fs' | 's3';
+  /** Write (or overwrite) a blob; the content type is kept and returned by `head`. */
   put: (key: string, data: Buffer, contentType: string) => Promise<void>;
+  /** The bytes, or undefined when there is no such blob. */
   get: (key: string) => Promise<Buffer | undefined>;
+  /** Size and content type, or undefined when there is no such blob. */
+  head: (key: string) => Promise<BlobHead | undefined>;
+  /** Remove a blob; removing a missing blob is not an error. */
   delete: (key: string) => Promise<void>;
+  /**
+   * Remove every blob whose key starts with `prefix` (S3 semantics: `a/b` also matches `a/bc/d`;
+   * end the prefix with `/` to mean a "folder"). Returns how many blobs were removed.
+   * Used to erase a shopper's or a tenant's files. The empty prefix is refused.
+   */
+  deletePrefix: (prefix: string) => Promise<number>;
+  /**
+   * A short-lived URL a browser can GET the blob from without credentials: a presigned S3 URL, or
+   * `undefined` for the local folder — the HTTP layer then signs its own `/v1/files/<token>` URL
+   * (see ./signed-url.ts).
+   */
+  signedUrl: (key: string, opts: SignedUrlOptions) => Promise<string | undefined>;
   /** Cheap reachability check for /ready. */
   ping: () => Promise<void>;
+  /** Release connections (S3); idempotent. */
+  close: () => Promise<void>;
 };
 
-export function fsBlobStore(root: string): BlobStore {
-  const base = resolve(root);
-  const pathOf = (key: string) => {
-    const p = resolve(base, key);
-    if (!p.startsWith(base + sep)) throw new Error('blob key escapes the store');
-    return p;
-  };
-  return {
-    driver: 'fs',
-    put: async (key, data) => {
-      const p = pathOf(key);
-      await mkdir(dirname(p), { recursive: true });
-      const tmp = `${p}.${randomBytes(4).toString('hex')}.tmp`;
-      await writeFile(tmp, data);
-      await rename(tmp, p);
-    },
-    get: async (key) => {
-      try {
-        return await readFile(pathOf(key));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw e;
-      }
-    },
-    delete: async (key) => {
-      await rm(pathOf(key), { force: true });
-    },
-    ping: async () => {
-      await mkdir(base, { recursive: true });
-      await stat(base);
-      const probe = join(base, '.ready-probe');
-      await writeFile(probe, 'ok');
-      await rm(probe, { force: true });
-    },
-  };
+/**
+ * A storage failure, with the credentials kept out: no SDK error object (which can carry the access
+ * key id, the string to sign …) is attached, only the operation, the S3 error code, the HTTP status
+ * and the request id for the provider's support.
+ */
+export class BlobStoreError extends Error {
+  override name = 'BlobStoreError';
+  readonly operation: string;
+  readonly code: string | undefined;
+  readonly status: number | undefined;
+  readonly requestId: string | undefined;
+
+  constructor(message: string, info: { operation: string; code?: string; status?: number; requestId?: string }) {
+    super(message);
+    this.operation = info.operation;
+    this.code = info.code;
+    this.status = info.status;
+    this.requestId = info.requestId;
+  }
 }

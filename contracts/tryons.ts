@@ -1,0 +1,127 @@
+import Type, { type Static } from 'typebox';
+import { NullableTimestamp, Timestamp } from './common.js';
+
+export const GarmentCategory = Type.Union([Type.Literal('auto'), Type.Literal('tops'), Type.Literal('bottoms'), Type.Literal('one-pieces')]);
+export const TryonMode = Type.Union([Type.Literal('fast'), Type.Literal('balanced'), Type.Literal('quality')]);
+export const TryonStatus = Type.Union([
+  Type.Literal('queued'),
+  Type.Literal('processing'),
+  Type.Literal('succeeded'),
+  Type.Literal('failed'),
+  Type.Literal('canceled'),
+  Type.Literal('expired'),
+]);
+
+const ImageRef = Type.String({ minLength: 1, maxLength: 20_000_000, description: 'An upload id (upl_…), a data URL (data:image/…;base64,…) or an https URL' });
+const ShopperId = Type.String({ pattern: '^[A-Za-z0-9_.:@-]{1,128}$', description: "Your id for the shopper (to erase their data later)" });
+const Metadata = Type.Record(Type.String({ maxLength: 40 }), Type.String({ maxLength: 500 }), { maxProperties: 20, description: 'Up to 20 string pairs, returned as given' });
+
+export const Upload = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('upload'),
+    kind: Type.Union([Type.Literal('person'), Type.Literal('garment')]),
+    content_type: Type.String(),
+    width: Type.Integer(),
+    height: Type.Integer(),
+    bytes: Type.Integer(),
+    source: Type.String(),
+    shopper_id: Type.Union([Type.String(), Type.Null()]),
+    created_at: Timestamp,
+    expires_at: NullableTimestamp,
+  },
+  { $id: 'Upload' },
+);
+
+export const CreateUploadJson = Type.Object(
+  {
+    data_url: Type.Optional(Type.String({ maxLength: 20_000_000 })),
+    url: Type.Optional(Type.String({ maxLength: 2048 })),
+    kind: Type.Optional(Type.Union([Type.Literal('person'), Type.Literal('garment')])),
+    shopper_id: Type.Optional(ShopperId),
+  },
+  { additionalProperties: false },
+);
+
+export const GarmentInput = Type.Object(
+  {
+    image: Type.Optional(ImageRef),
+    product_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    category: Type.Optional(GarmentCategory),
+  },
+  { additionalProperties: false },
+);
+
+export const CreateTryonBody = Type.Object(
+  {
+    person: ImageRef,
+    garments: Type.Array(GarmentInput, { minItems: 1, maxItems: 3 }),
+    mode: Type.Optional(TryonMode),
+    provider: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{1,32}$' })),
+    shopper_id: Type.Optional(ShopperId),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+);
+export type TCreateTryonBody = Static<typeof CreateTryonBody>;
+
+export const Attempt = Type.Object({
+  provider: Type.String(),
+  model: Type.Union([Type.String(), Type.Null()]),
+  step: Type.Integer(),
+  hedged: Type.Boolean(),
+  outcome: Type.String(),
+  error_class: Type.Union([Type.String(), Type.Null()]),
+  latency_ms: Type.Integer(),
+  cost_usd: Type.Number(),
+  started_at: Timestamp,
+});
+
+export const Tryon = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('tryon'),
+    status: TryonStatus,
+    stage: Type.Union([Type.String(), Type.Null()]),
+    mode: TryonMode,
+    person: Type.Object({ upload_id: Type.String() }),
+    garments: Type.Array(Type.Object({ upload_id: Type.String(), product_id: Type.Union([Type.String(), Type.Null()]), category: GarmentCategory })),
+    provider: Type.Union([Type.String(), Type.Null()]),
+    model: Type.Union([Type.String(), Type.Null()]),
+    cached: Type.Boolean(),
+    result: Type.Union([
+      Type.Object({
+        url: Type.String({ description: 'Short-lived signed URL' }),
+        url_expires_at: Timestamp,
+        content_type: Type.String(),
+        width: Type.Integer(),
+        height: Type.Integer(),
+        bytes: Type.Integer(),
+        meta: Type.Record(Type.String(), Type.Unknown()),
+      }),
+      Type.Null(),
+    ]),
+    timings: Type.Object({ queued_ms: Type.Union([Type.Integer(), Type.Null()]), provider_ms: Type.Union([Type.Integer(), Type.Null()]), total_ms: Type.Union([Type.Integer(), Type.Null()]) }),
+    attempts_count: Type.Integer(),
+    attempts: Type.Optional(Type.Array(Attempt)),
+    cost_usd: Type.Number(),
+    error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
+    shopper_id: Type.Union([Type.String(), Type.Null()]),
+    metadata: Type.Record(Type.String(), Type.String()),
+    created_at: Timestamp,
+    started_at: NullableTimestamp,
+    finished_at: NullableTimestamp,
+    expires_at: NullableTimestamp,
+  },
+  { $id: 'Tryon' },
+);
+export type TTryon = Static<typeof Tryon>;
+
+export const ListTryonsQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  starting_after: Type.Optional(Type.String({ maxLength: 64 })),
+  status: Type.Optional(TryonStatus),
+  shopper_id: Type.Optional(ShopperId),
+  created_gte: Type.Optional(Type.String({ format: 'date-time' })),
+  created_lt: Type.Optional(Type.String({ format: 'date-time' })),
+});

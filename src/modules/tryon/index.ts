@@ -1,0 +1,67 @@
+/**
+ * Try-on: uploads, jobs through the provider router, result cache, retention, SSE and webhooks.
+ * Other modules use only what this file exports.
+ */
+import multipart from '@fastify/multipart';
+import type { Deps } from '../../deps.js';
+import type { App } from '../../platform/http/types.js';
+import { defineJob } from '../../platform/jobs/types.js';
+import { createTryonService, GENERATE_JOB } from './service.js';
+import { createPipeline, type GeneratePayload } from './pipeline.js';
+import { createRouter } from './router.js';
+import { createProvidersFromConfig } from './providers/index.js';
+import type { TryonProvider } from './providers/types.js';
+import type { TryonPorts } from './ports.js';
+import { uploadRoutes } from './routes/uploads.js';
+import { tryonRoutes } from './routes/tryons.js';
+import { fileRoutes } from './routes/files.js';
+
+export type TryonModuleOptions = {
+  /** Providers to use instead of those built from the config (tests pass adapters pointed at fakes). */
+  providers?: TryonProvider[];
+};
+
+export function createTryonModule(deps: Deps, ports: TryonPorts, opts: TryonModuleOptions = {}) {
+  const providers = opts.providers ?? createProvidersFromConfig(deps.config.providers);
+  const router = createRouter({
+    providers,
+    timeoutMs: () => deps.config.tryon.providerTimeoutMs,
+    retries: deps.config.tryon.retries,
+    breaker: { consecutiveFailures: 5, halfOpenAfterMs: 30_000 },
+  });
+  const service = createTryonService(deps, ports);
+  const pipeline = createPipeline(deps, ports, router, service);
+  deps.jobs.register(
+    defineJob<GeneratePayload>({
+      name: GENERATE_JOB,
+      attempts: 3,
+      timeoutMs: deps.config.tryon.providerTimeoutMs * 3 + 30_000,
+      concurrency: deps.config.tryon.concurrency,
+      backoffMs: (n) => Math.min(30_000, 2_000 * 2 ** (n - 1)),
+      handler: (p, ctx) => pipeline.run(p, ctx),
+      onFailed: (p, err) => pipeline.onFailed(p, err),
+    }) as never,
+  );
+  return {
+    service,
+    router,
+    async start() {
+      await pipeline.start();
+    },
+    async registerRoutes(app: App) {
+      await app.register(multipart, { limits: { fileSize: deps.config.images.maxBytes, files: 4 } });
+      uploadRoutes(app, { svc: service, config: deps.config });
+      tryonRoutes(app, { svc: service, config: deps.config, pubsub: deps.pubsub });
+      fileRoutes(app, { blobs: deps.blobs, clock: deps.clock, secret: service.filesSecret });
+    },
+    /** Retention purge, run by the worker's maintenance loop. */
+    purgeExpired: () => service.purgeExpired(),
+    async close() {
+      await pipeline.close();
+    },
+  };
+}
+
+export type TryonModule = ReturnType<typeof createTryonModule>;
+export type { TryonPorts } from './ports.js';
+export type { TryonProvider } from './providers/types.js';

@@ -1,0 +1,319 @@
+/**
+ * Try-on use-cases: uploads, creating a try-on (answered from the per-tenant result cache when the
+ * same inputs were rendered before), reading, cancelling, erasing a shopper, and the retention purge.
+ * The generation itself runs as a job (pipeline.ts).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { AppError } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import { getOrCreateSetting } from '../../platform/db/settings.js';
+import { signPath } from '../../platform/storage/signed-url.js';
+import type { KeyPrincipal } from '../../platform/http/principal.js';
+import type { Deps } from '../../deps.js';
+import type { TCreateTryonBody, TTryon } from '../../../contracts/tryons.js';
+import * as repo from './repository.js';
+import { classifyImageRef, extensionOf, normalizeFor, readSource, type ImageSource } from './intake.js';
+import { publishEvent, CANCEL_CHANNEL } from './events.js';
+import { RETENTION_MS, tryonSettings, type TryonPorts } from './ports.js';
+import type { GarmentRef, TryonRow, UploadRow } from './tables.js';
+
+export const GENERATE_JOB = 'tryon.generate';
+const CACHE_VERSION = 'v1';
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** A publishable key acts for one browser session: the widget sends a random `probador-session` header. */
+export function widgetSessionOf(p: KeyPrincipal, header: string | undefined): string | null {
+  if (p.keyKind !== 'publishable') return null;
+  if (!header || !/^[A-Za-z0-9_-]{16,128}$/.test(header)) {
+    throw new AppError('VALIDATION_FAILED', 'Widget requests need a probador-session header (16–128 characters of A–Z, a–z, 0–9, _ or -).');
+  }
+  return createHash('sha256').update(header).digest('hex');
+}
+
+export type Caller = { principal: KeyPrincipal; widgetSession: string | null; baseUrl: string; /** Files of a multipart request, referenced as `file:<field>:<n>`. */ files?: Map<string, Buffer> | undefined };
+
+export function createTryonService(deps: Deps, ports: TryonPorts) {
+  const { db, blobs, clock, pubsub, config } = deps;
+  let filesSecret: string | undefined;
+  const secret = async () => (filesSecret ??= await getOrCreateSetting(db, 'files_secret', () => randomBytes(32).toString('base64url')));
+
+  const blobKey = (tenantId: string, folder: 'uploads' | 'results', id: string, contentType: string) => `tenants/${tenantId}/${folder}/${id}.${extensionOf(contentType)}`;
+
+  async function signedUrl(key: string, contentType: string, baseUrl: string) {
+    const expiresInS = config.tryon.resultUrlTtlS;
+    const expiresAt = clock.now() + expiresInS * 1000;
+    const s3 = await blobs.signedUrl(key, { expiresInS, contentType });
+    return { url: s3 ?? `${baseUrl}${signPath(key, expiresAt, await secret())}`, expiresAt: new Date(expiresAt) };
+  }
+
+  function visible(c: Caller, row: { widgetSession: string | null }) {
+    return c.widgetSession === null || row.widgetSession === c.widgetSession;
+  }
+
+  async function getUploadFor(c: Caller, id: string): Promise<UploadRow> {
+    const u = await repo.findUpload(db, c.principal.tenantId, id);
+    if (!u || !visible(c, u)) throw new AppError('UPLOAD_NOT_FOUND', `Upload ${id} not found.`);
+    if (u.deletedAt || !u.blobKey) throw new AppError('UPLOAD_GONE', `Upload ${id} was deleted or has expired.`);
+    return u;
+  }
+
+  async function storeImage(c: Caller, src: ImageSource, kind: 'person' | 'garment', shopperId: string | null): Promise<UploadRow> {
+    const tenant = await ports.getTenant(c.principal.tenantId);
+    const { bytes, source } = await readSource(src, config);
+    const img = await normalizeFor(kind, bytes, config);
+    const id = newId('upload');
+    const key = blobKey(tenant.id, 'uploads', id, img.contentType);
+    await blobs.put(key, img.bytes, img.contentType);
+    const now = clock.now();
+    return repo.insertUpload(db, tenant.id, {
+      id,
+      kind,
+      shopperId,
+      widgetSession: c.widgetSession,
+      blobKey: key,
+      contentType: img.contentType,
+      width: img.width,
+      height: img.height,
+      bytes: img.bytes.length,
+      sha256: img.sha256,
+      source,
+      createdAt: new Date(now),
+      expiresAt: new Date(now + RETENTION_MS[tenant.retention]),
+    });
+  }
+
+  async function resolveImage(c: Caller, ref: string, kind: 'person' | 'garment', shopperId: string | null) {
+    if (ref.startsWith('file:')) {
+      const file = c.files?.get(ref.slice(5));
+      if (!file) throw new AppError('VALIDATION_FAILED', `The multipart file ${ref.slice(5)} is missing.`);
+      return storeImage(c, { file }, kind, shopperId);
+    }
+    const r = classifyImageRef(ref);
+    return 'upload_id' in r ? getUploadFor(c, r.upload_id) : storeImage(c, r, kind, shopperId);
+  }
+
+  async function present(row: TryonRow, c: Pick<Caller, 'baseUrl'>, withAttempts: boolean): Promise<TTryon> {
+    let result: TTryon['result'] = null;
+    if (row.status === 'succeeded' && row.resultBlobKey && row.resultContentType) {
+      const s = await signedUrl(row.resultBlobKey, row.resultContentType, c.baseUrl);
+      result = {
+        url: s.url,
+        url_expires_at: s.expiresAt.toISOString(),
+        content_type: row.resultContentType,
+        width: row.resultWidth ?? 0,
+        height: row.resultHeight ?? 0,
+        bytes: row.resultBytes ?? 0,
+        meta: row.resultMeta ?? {},
+      };
+    }
+    const attempts = withAttempts ? await repo.listAttempts(db, row.tenantId, row.id) : undefined;
+    return {
+      id: row.id,
+      object: 'tryon',
+      status: row.status,
+      stage: row.stage,
+      mode: row.mode,
+      person: { upload_id: row.personUploadId },
+      garments: row.garments.map((g) => ({ upload_id: g.upload_id, product_id: g.product_id ?? null, category: g.category })),
+      provider: row.provider,
+      model: row.model,
+      cached: row.cached,
+      result,
+      timings: {
+        queued_ms: row.startedAt ? row.startedAt.getTime() - row.queuedAt.getTime() : null,
+        provider_ms: row.providerMs,
+        total_ms: row.finishedAt ? row.finishedAt.getTime() - row.queuedAt.getTime() : null,
+      },
+      attempts_count: row.attemptsCount,
+      ...(attempts
+        ? {
+            attempts: attempts.map((a) => ({
+              provider: a.provider,
+              model: a.model,
+              step: a.step,
+              hedged: a.hedged,
+              outcome: a.outcome,
+              error_class: a.errorClass,
+              latency_ms: a.latencyMs,
+              cost_usd: a.costUsd,
+              started_at: a.startedAt.toISOString(),
+            })),
+          }
+        : {}),
+      cost_usd: row.costUsd,
+      error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? '' } : null,
+      shopper_id: row.shopperId,
+      metadata: row.metadata,
+      created_at: row.createdAt.toISOString(),
+      started_at: iso(row.startedAt),
+      finished_at: iso(row.finishedAt),
+      expires_at: iso(row.expiresAt),
+    };
+  }
+
+  async function getTryonRow(c: Caller, id: string) {
+    const row = await repo.findTryon(db, c.principal.tenantId, id);
+    if (!row || !visible(c, row)) throw new AppError('TRYON_NOT_FOUND', `Try-on ${id} not found.`);
+    return row;
+  }
+
+  /** Erase blobs of uploads and try-on results; rows stay as records without images. */
+  async function erase(tenantId: string, uploadRows: { id: string; blobKey: string | null }[], tryonRows: TryonRow[]) {
+    const now = new Date(clock.now());
+    for (const u of uploadRows) if (u.blobKey) await blobs.delete(u.blobKey);
+    for (const t of tryonRows) if (t.resultBlobKey) await blobs.delete(t.resultBlobKey);
+    await repo.markUploadsDeleted(db, tenantId, uploadRows.map((u) => u.id), now);
+    await repo.deleteCacheFor(db, tenantId, tryonRows.map((t) => t.id));
+    await repo.clearResults(db, tenantId, tryonRows.map((t) => t.id), null, now);
+    // Anything still waiting must not run on erased photos.
+    for (const t of tryonRows.filter((x) => x.status === 'queued' || x.status === 'processing')) {
+      await cancel(tenantId, t.id, 'erased');
+    }
+  }
+
+  async function cancel(tenantId: string, id: string, reason: 'requested' | 'erased') {
+    const now = new Date(clock.now());
+    const queued = await repo.updateTryonIf(db, tenantId, id, ['queued'], {
+      status: 'canceled',
+      cancelRequested: true,
+      finishedAt: now,
+      errorCode: 'CANCELED',
+      errorMessage: reason === 'erased' ? 'The shopper’s photos were erased.' : 'Canceled on request.',
+    });
+    if (queued) {
+      await ports.refundGeneration(tenantId);
+      await publishEvent(pubsub, { id, status: 'canceled', at: now.toISOString() });
+      await ports.emitWebhook(tenantId, 'tryon.canceled', { id, reason });
+      return queued;
+    }
+    const running = await repo.updateTryonIf(db, tenantId, id, ['processing'], { cancelRequested: true });
+    if (running) await pubsub.publish(CANCEL_CHANNEL, JSON.stringify({ id, tenantId }));
+    return running;
+  }
+
+  return {
+    present,
+    widgetSessionOf,
+    async createUpload(c: Caller, src: ImageSource, kind: 'person' | 'garment', shopperId: string | null) {
+      return storeImage(c, src, kind, shopperId);
+    },
+    getUpload: getUploadFor,
+    async deleteUpload(c: Caller, id: string) {
+      const u = await repo.findUpload(db, c.principal.tenantId, id);
+      if (!u || !visible(c, u)) throw new AppError('UPLOAD_NOT_FOUND', `Upload ${id} not found.`);
+      const used = await repo.tryonsUsingUpload(db, u.tenantId, id);
+      await erase(u.tenantId, [u], used);
+    },
+    async eraseShopper(c: Caller, shopperId: string) {
+      const rows = await repo.shopperRows(db, c.principal.tenantId, shopperId);
+      const uploads = rows.uploads.filter((u) => visible(c, u));
+      const tryons = rows.tryons.filter((t) => visible(c, t));
+      await erase(c.principal.tenantId, uploads, tryons);
+      return { uploads: uploads.length, tryons: tryons.length };
+    },
+
+    async createTryon(c: Caller, body: TCreateTryonBody): Promise<TryonRow> {
+      const tenantId = c.principal.tenantId;
+      const tenant = await ports.getTenant(tenantId);
+      const settings = tryonSettings(tenant);
+      const shopperId = body.shopper_id ?? null;
+      const person = await resolveImage(c, body.person, 'person', shopperId);
+      const garments: GarmentRef[] = [];
+      for (const g of body.garments) {
+        if (!g.image) throw new AppError('VALIDATION_FAILED', 'Each garment needs an image (an upload id, a data URL or an https URL); product_id alone is not supported yet.');
+        const up = await resolveImage(c, g.image, 'garment', shopperId);
+        garments.push({ upload_id: up.id, ...(g.product_id ? { product_id: g.product_id } : {}), category: g.category ?? 'auto', sha256: up.sha256 });
+      }
+      const mode = body.mode ?? 'balanced';
+      const cacheKey = createHash('sha256')
+        .update([CACHE_VERSION, tenantId, person.sha256, ...garments.map((g) => `${g.sha256}:${g.category}`), mode, body.provider ?? ''].join('|'))
+        .digest('hex');
+      const now = clock.now();
+      const expiresAt = new Date(now + RETENTION_MS[tenant.retention]);
+      const base = {
+        keyId: c.principal.keyId,
+        environment: c.principal.environment,
+        shopperId,
+        widgetSession: c.widgetSession,
+        mode,
+        requestedProvider: body.provider ?? null,
+        personUploadId: person.id,
+        garments,
+        metadata: body.metadata ?? {},
+        cacheKey,
+        queuedAt: new Date(now),
+        createdAt: new Date(now),
+        updatedAt: new Date(now),
+        expiresAt,
+      };
+      const useCache = settings.cache !== false && tenant.retention !== 'process-only';
+      if (useCache) {
+        const hit = await repo.findCache(db, tenantId, cacheKey);
+        const bytes = hit ? await blobs.get(hit.resultBlobKey) : undefined;
+        if (hit && bytes) {
+          const id = newId('tryon');
+          const key = blobKey(tenantId, 'results', id, hit.contentType);
+          await blobs.put(key, bytes, hit.contentType);
+          const row = await repo.insertTryon(db, tenantId, {
+            ...base,
+            id,
+            status: 'succeeded',
+            cached: true,
+            resultBlobKey: key,
+            resultContentType: hit.contentType,
+            resultWidth: hit.width,
+            resultHeight: hit.height,
+            resultBytes: hit.bytes,
+            provider: hit.provider,
+            model: hit.model,
+            startedAt: new Date(now),
+            finishedAt: new Date(clock.now()),
+            providerMs: 0,
+          });
+          await ports.recordUsage(tenantId, 'tryon.cache_hit', { refId: id });
+          await ports.emitWebhook(tenantId, 'tryon.succeeded', { id, cached: true, provider: hit.provider });
+          return row;
+        }
+        if (hit) await repo.deleteCacheKey(db, tenantId, cacheKey);
+      }
+      await ports.consumeGeneration(tenantId);
+      const id = newId('tryon');
+      const row = await repo.insertTryon(db, tenantId, { ...base, id, status: 'queued' });
+      await deps.jobs.enqueue(GENERATE_JOB, { tenantId, tryonId: id }, { dedupeKey: id });
+      await publishEvent(pubsub, { id, status: 'queued', at: new Date(now).toISOString() });
+      return row;
+    },
+    getTryonRow,
+    listTryons: (c: Caller, q: repo.TryonFilters & { limit: number; startingAfter?: string | undefined }) =>
+      repo.listTryons(db, c.principal.tenantId, { ...q, ...(c.widgetSession ? { widgetSession: c.widgetSession } : {}) }),
+    async cancelTryon(c: Caller, id: string) {
+      const row = await getTryonRow(c, id);
+      if (!['queued', 'processing'].includes(row.status)) throw new AppError('TRYON_NOT_CANCELABLE', `Try-on ${id} is already ${row.status}.`);
+      await cancel(row.tenantId, id, 'requested');
+      return (await repo.findTryon(db, row.tenantId, id))!;
+    },
+    queuePosition: (row: TryonRow) => repo.queuePosition(db, row.queuedAt),
+    /** Retention: delete expired uploads and results (called by the worker's maintenance). */
+    async purgeExpired() {
+      const now = new Date(clock.now());
+      let uploads = 0;
+      let results = 0;
+      for (const u of await repo.expiredUploads(db, now, 500)) {
+        if (u.blobKey) await blobs.delete(u.blobKey);
+        await repo.markUploadsDeleted(db, u.tenantId, [u.id], now);
+        uploads++;
+      }
+      for (const t of await repo.expiredTryons(db, now, 500)) {
+        if (t.blobKey) await blobs.delete(t.blobKey);
+        await repo.deleteCacheFor(db, t.tenantId, [t.id]);
+        await repo.clearResults(db, t.tenantId, [t.id], 'expired', now);
+        results++;
+      }
+      return { uploads, results };
+    },
+    blobKey,
+    filesSecret: secret,
+  };
+}
+
+export type TryonService = ReturnType<typeof createTryonService>;

@@ -1,0 +1,103 @@
+/** Local-folder driver specifics: it stays inside its root, keeps metadata aside, tidies folders. */
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fsBlobStore, type BlobStore } from './blob-store.js';
+
+let dir: string;
+let root: string;
+let store: BlobStore;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'probador-fsblobs-'));
+  root = join(dir, 'blobs');
+  store = fsBlobStore(root);
+  await writeFile(join(dir, 'outside.txt'), 'do not touch');
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('fsBlobStore', () => {
+  it('refuses keys escaping the root and never touches files outside it', async () => {
+    for (const key of ['../outside.txt', 'a/../../outside.txt', `${dir}/outside.txt`, '..', '../blobs-sibling/x']) {
+      await expect(store.put(key, Buffer.from('evil'), 'text/plain')).rejects.toThrow(TypeError);
+      await expect(store.get(key)).rejects.toThrow(TypeError);
+      await expect(store.delete(key)).rejects.toThrow(TypeError);
+    }
+    await expect(store.deletePrefix('../')).rejects.toThrow(TypeError);
+    await expect(store.deletePrefix('..')).rejects.toThrow(TypeError);
+    expect(existsSync(join(dir, 'outside.txt'))).toBe(true);
+    expect(existsSync(join(dir, 'blobs-sibling'))).toBe(false);
+  });
+
+  it('keeps the content type aside, in .meta/, which no key can reach', async () => {
+    await store.put('m/photo.jpg', Buffer.from('jpeg'), 'image/jpeg');
+    expect(existsSync(join(root, '.meta', 'm', 'photo.jpg~.json'))).toBe(true);
+    await expect(store.get('.meta/m/photo.jpg~.json')).rejects.toThrow(TypeError);
+    // `x` and `x.json/y` side by side: their metadata files cannot collide.
+    await store.put('m/x', Buffer.from('1'), 'text/plain');
+    await store.put('m/x.json/y', Buffer.from('2'), 'text/csv');
+    expect(await store.head('m/x')).toEqual({ size: 1, contentType: 'text/plain' });
+    expect(await store.head('m/x.json/y')).toEqual({ size: 1, contentType: 'text/csv' });
+  });
+
+  it('head without metadata (a file from an older version) gives the size only', async () => {
+    await mkdir(join(root, 'legacy'), { recursive: true });
+    await writeFile(join(root, 'legacy', 'old.png'), Buffer.from('12345'));
+    expect(await store.head('legacy/old.png')).toEqual({ size: 5 });
+    expect((await store.get('legacy/old.png'))?.toString()).toBe('12345');
+  });
+
+  it('a folder is not a blob', async () => {
+    await store.put('folder/inner/file', Buffer.from('x'), 'text/plain');
+    expect(await store.get('folder/inner')).toBeUndefined();
+    expect(await store.head('folder/inner')).toBeUndefined();
+    await store.delete('folder/inner'); // no-op: does not remove the folder
+    expect((await store.get('folder/inner/file'))?.toString()).toBe('x');
+    expect(await store.get('folder/inner/file/deeper')).toBeUndefined(); // a file where a folder is expected
+  });
+
+  it('removes folders emptied by delete and deletePrefix, and their metadata', async () => {
+    await store.put('tidy/ten_1/shp_1/a.jpg', Buffer.from('a'), 'image/jpeg');
+    await store.put('tidy/ten_1/shp_2/b.jpg', Buffer.from('b'), 'image/jpeg');
+    await store.delete('tidy/ten_1/shp_1/a.jpg');
+    expect(existsSync(join(root, 'tidy', 'ten_1', 'shp_1'))).toBe(false);
+    expect(existsSync(join(root, '.meta', 'tidy', 'ten_1', 'shp_1'))).toBe(false);
+    expect(existsSync(join(root, 'tidy', 'ten_1', 'shp_2'))).toBe(true);
+    expect(await store.deletePrefix('tidy/ten_1/')).toBe(1);
+    expect(existsSync(join(root, 'tidy'))).toBe(false);
+    expect(existsSync(join(root, '.meta', 'tidy'))).toBe(false);
+    expect(existsSync(root)).toBe(true);
+  });
+
+  it('leaves no temp files behind and survives concurrent writes of one key', async () => {
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.put('race/k', Buffer.from(`v${i}`), 'text/plain')));
+    expect((await store.get('race/k'))?.toString()).toMatch(/^v\d+$/);
+    expect((await readdir(join(root, 'race'))).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('put and deletePrefix racing on one folder: the put either lands or fails cleanly, never corrupts', async () => {
+    for (let round = 0; round < 10; round++) {
+      const results = await Promise.allSettled([
+        store.put(`racing/ten_1/a${round}`, Buffer.from('fresh'), 'text/plain'),
+        store.deletePrefix('racing/ten_1/'),
+      ]);
+      const got = await store.get(`racing/ten_1/a${round}`);
+      expect(got === undefined || got.toString() === 'fresh').toBe(true);
+      expect(results[1]?.status).toBe('fulfilled');
+    }
+  });
+
+  it('signedUrl is left to the HTTP layer', async () => {
+    expect(await store.signedUrl('m/photo.jpg', { expiresInS: 60 })).toBeUndefined();
+  });
+
+  it('ping creates the root and leaves nothing behind', async () => {
+    const fresh = fsBlobStore(join(dir, 'fresh-root'));
+    await fresh.ping();
+    expect(await readdir(join(dir, 'fresh-root'))).toEqual([]);
+  });
+});

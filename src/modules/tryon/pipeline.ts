@@ -81,6 +81,8 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
     running.set(tryonId, ac);
     const onJobAbort = () => ac.abort(ctx.signal.reason);
     ctx.signal.addEventListener('abort', onJobAbort, { once: true });
+    // A cancel published before we were listening is on the row: honour it now.
+    if ((await repo.findTryon(db, tenantId, tryonId))?.cancelRequested) ac.abort(new Error('canceled'));
     const attempts: Promise<void>[] = [];
     let attemptsCount = 0;
     const onAttempt = (a: AttemptRecord) => {

@@ -18,6 +18,8 @@ import { RETENTION_MS, tryonSettings, type TryonPorts } from './ports.js';
 import type { GarmentRef, TryonRow, UploadRow } from './tables.js';
 
 export const GENERATE_JOB = 'tryon.generate';
+/** How a multipart body refers to its file parts: `multipart-part:<field>:<n>`. */
+export const MULTIPART_REF = 'multipart-part:';
 const CACHE_VERSION = 'v1';
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -30,7 +32,7 @@ export function widgetSessionOf(p: KeyPrincipal, header: string | undefined): st
   return createHash('sha256').update(header).digest('hex');
 }
 
-export type Caller = { principal: KeyPrincipal; widgetSession: string | null; baseUrl: string; /** Files of a multipart request, referenced as `file:<field>:<n>`. */ files?: Map<string, Buffer> | undefined };
+export type Caller = { principal: KeyPrincipal; widgetSession: string | null; baseUrl: string; /** Files of a multipart request, referenced as `multipart-part:<field>:<n>`. */ files?: Map<string, Buffer> | undefined };
 
 export function createTryonService(deps: Deps, ports: TryonPorts) {
   const { db, blobs, clock, pubsub, config } = deps;
@@ -83,9 +85,10 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
   }
 
   async function resolveImage(c: Caller, ref: string, kind: 'person' | 'garment', shopperId: string | null) {
-    if (ref.startsWith('file:')) {
-      const file = c.files?.get(ref.slice(5));
-      if (!file) throw new AppError('VALIDATION_FAILED', `The multipart file ${ref.slice(5)} is missing.`);
+    // Parts of a multipart request (never honoured in a JSON body: there it would just be a URL).
+    if (c.files && ref.startsWith(MULTIPART_REF)) {
+      const file = c.files.get(ref.slice(MULTIPART_REF.length));
+      if (!file) throw new AppError('VALIDATION_FAILED', `The multipart file ${ref.slice(MULTIPART_REF.length)} is missing.`);
       return storeImage(c, { file }, kind, shopperId);
     }
     const r = classifyImageRef(ref);

@@ -142,3 +142,145 @@ describe('happy', () => {
 async function count(table: string) {
   return ((await t.deps.db.execute(sql.raw(`select count(*)::int as n from ${table}`))) as unknown as { rows: { n: number }[] }).rows[0]!.n;
 }
+
+describe('retention and erasure', () => {
+  it('the purge removes photos and results past the tenant’s retention', async () => {
+    const up = (await multipartUpload(ASTRONAUT)).json();
+    const done = await waitFor((await post('/v1/tryons', { person: up.id, garments: [{ image: dataUrl(await garmentPng('rgb(10,200,10)')), category: 'tops' }] })).json().id);
+    expect(done.status).toBe('succeeded');
+    const resultPath = new URL(done.result.url).pathname;
+    const keys = ((await t.deps.db.execute(sql`select blob_key from uploads where id = ${up.id}`)) as unknown as { rows: { blob_key: string }[] }).rows;
+    const photoKey = keys[0]!.blob_key;
+    expect(await t.deps.blobs.get(photoKey)).toBeDefined();
+    t.clock.advance(25 * 3600 * 1000); // retention 24 h (the default)
+    const purged = await runMaintenance(t.deps, { purgeTryons: () => t.modules.tryon.purgeExpired() });
+    expect(purged.uploads).toBeGreaterThan(0);
+    expect(purged.results).toBeGreaterThan(0);
+    expect(await t.deps.blobs.get(photoKey)).toBeUndefined();
+    const after = (await get(`/v1/tryons/${done.id}`)).json();
+    expect(after.status).toBe('expired');
+    expect(after.result).toBeNull();
+    problem(await t.app.inject({ method: 'GET', url: resultPath }), 404, 'FILE_NOT_FOUND');
+    problem(await get(`/v1/uploads/${up.id}`), 410, 'UPLOAD_GONE');
+  });
+
+  it('erasing a shopper removes their photos and results', async () => {
+    const up = (await post('/v1/uploads', { data_url: dataUrl(ASTRONAUT), shopper_id: 'erase-me' })).json();
+    const done = await waitFor((await post('/v1/tryons', { person: up.id, garments: [{ image: dataUrl(await garmentPng('rgb(200,200,10)')), category: 'tops' }], shopper_id: 'erase-me' })).json().id);
+    expect(done.status).toBe('succeeded');
+    const res = await t.app.inject({ method: 'DELETE', url: '/v1/shoppers/erase-me', headers: auth() });
+    expect(res.json()).toMatchObject({ uploads_erased: 2, tryons_erased: 1 }); // photo + garment image, one try-on
+    expect((await get(`/v1/tryons/${done.id}`)).json().result).toBeNull();
+    problem(await t.app.inject({ method: 'GET', url: new URL(done.result.url).pathname }), 404, 'FILE_NOT_FOUND');
+  });
+
+  it('deleting an upload erases the results made from it', async () => {
+    const up = (await post('/v1/uploads', { data_url: dataUrl(ASTRONAUT) })).json();
+    const done = await waitFor((await post('/v1/tryons', { person: up.id, garments: [{ image: dataUrl(await garmentPng('rgb(90,20,160)')), category: 'tops' }] })).json().id);
+    expect((await t.app.inject({ method: 'DELETE', url: `/v1/uploads/${up.id}`, headers: auth() })).statusCode).toBe(204);
+    expect((await get(`/v1/tryons/${done.id}`)).json().result).toBeNull();
+    problem(await post('/v1/tryons', { person: up.id, garments: [{ image: shirt }] }), 410, 'UPLOAD_GONE');
+  });
+});
+
+describe('errors', () => {
+  it('refuses URLs that point inside the network (SSRF) and non-http schemes', async () => {
+    for (const url of [
+      'http://127.0.0.1:1/x.png',
+      'http://10.0.0.1/x.png',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://localhost/x.png',
+      'http://[::1]/x.png',
+      'http://2130706433/x.png',
+      'file:///etc/passwd',
+      'ftp://example.com/x.png',
+      'gopher://example.com/x',
+    ]) {
+      problem(await post('/v1/uploads', { url }), 400, 'URL_NOT_ALLOWED');
+      problem(await post('/v1/tryons', { person: url, garments: [{ image: shirt }] }), 400, 'URL_NOT_ALLOWED');
+    }
+  });
+
+  it('refuses a redirect from an allowed host to a private address', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((_req, res) => res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const t2 = await createTestApp({ env: { PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS: `127.0.0.1:${port}` }, build: { tryon: { providers: [createLocalProvider()] } } });
+    try {
+      const res = await t2.app.inject({ method: 'POST', url: '/v1/uploads', headers: bearer(t2.tenantA.secretKey), payload: { url: `http://127.0.0.1:${port}/photo.png` } });
+      problem(res, 400, 'URL_NOT_ALLOWED');
+    } finally {
+      await t2.close();
+      server.close();
+    }
+  });
+
+  it('refuses hostile and broken images with a 4xx, and stores nothing', async () => {
+    const before = await count('uploads');
+    const bomb = await sharp({ create: { width: 10000, height: 10000, channels: 3, background: '#fff' } }).png({ compressionLevel: 9 }).toBuffer();
+    problem(await multipartUpload(bomb), 413, 'IMAGE_TOO_MANY_PIXELS');
+    const jpeg = await sharp(ASTRONAUT).jpeg().toBuffer();
+    problem(await multipartUpload(jpeg.subarray(0, Math.floor(jpeg.length / 2)), 'cut.jpg', 'image/jpeg'), 422, 'IMAGE_UNREADABLE');
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script></svg>');
+    problem(await multipartUpload(svg, 'x.svg', 'image/svg+xml'), 415, 'UNSUPPORTED_IMAGE_TYPE');
+    problem(await multipartUpload(Buffer.from('just some text, not a picture'), 'photo.jpg', 'image/jpeg'), 415, 'UNSUPPORTED_IMAGE_TYPE');
+    problem(await post('/v1/uploads', { data_url: 'data:image/png;base64,@@@' }), 400, 'INVALID_DATA_URL');
+    problem(await post('/v1/uploads', {}), 400, 'VALIDATION_FAILED');
+    problem(await post('/v1/tryons', { person: dataUrl(ASTRONAUT), garments: [] }), 400, 'VALIDATION_FAILED');
+    problem(await post('/v1/tryons', { person: dataUrl(ASTRONAUT), garments: [{ image: shirt }, { image: shirt }, { image: shirt }, { image: shirt }] }), 400, 'VALIDATION_FAILED');
+    expect(await count('uploads')).toBe(before);
+  });
+
+  it('the monthly quota stops new generations (cache hits still answer)', async () => {
+    const tn = await t.modules.tenants.tenants.createTenant({ name: 'Tiny quota', limits: { monthly_generations: 1 } });
+    const k = await t.modules.tenants.tenants.createKey(tn.id, {});
+    const body = { person: dataUrl(ASTRONAUT), garments: [{ image: shirt, category: 'tops' }] };
+    const first = await post('/v1/tryons', body, bearer(k.key));
+    expect(first.statusCode).toBe(202);
+    const res = await post('/v1/tryons', { ...body, mode: 'quality' }, bearer(k.key));
+    const p = problem(res, 429, 'QUOTA_EXCEEDED');
+    expect(p.detail).toContain('1 generations');
+    expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+  });
+});
+
+describe('security', () => {
+  it('tenant B gets 404 on tenant A’s try-ons and uploads', async () => {
+    const up = (await post('/v1/uploads', { data_url: dataUrl(ASTRONAUT) })).json();
+    const tr = (await post('/v1/tryons', { person: up.id, garments: [{ image: shirt }] })).json();
+    const b = bearer(t.tenantB.secretKey);
+    problem(await get(`/v1/tryons/${tr.id}`, b), 404, 'TRYON_NOT_FOUND');
+    problem(await get(`/v1/tryons/${tr.id}/events`, b), 404, 'TRYON_NOT_FOUND');
+    problem(await post(`/v1/tryons/${tr.id}/cancel`, {}, b), 404, 'TRYON_NOT_FOUND');
+    problem(await get(`/v1/uploads/${up.id}`, b), 404, 'UPLOAD_NOT_FOUND');
+    problem(await t.app.inject({ method: 'DELETE', url: `/v1/uploads/${up.id}`, headers: b }), 404, 'UPLOAD_NOT_FOUND');
+    problem(await post('/v1/tryons', { person: up.id, garments: [{ image: shirt }] }, b), 404, 'UPLOAD_NOT_FOUND');
+    expect((await get('/v1/tryons', b)).json().data.map((x: { id: string }) => x.id)).not.toContain(tr.id);
+  });
+
+  it('a publishable key works only within its widget session', async () => {
+    const origin = t.tenantA.origin;
+    const session = (s: string) => ({ ...bearer(t.tenantA.publishableKey), origin, 'probador-session': s });
+    const mine = session('session-one-aaaaaaaaaaaa');
+    const res = await post('/v1/tryons', { person: dataUrl(ASTRONAUT), garments: [{ image: shirt }] }, mine);
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.headers['access-control-allow-origin']).toBe(origin);
+    const id = res.json().id;
+    expect((await get(`/v1/tryons/${id}`, mine)).statusCode).toBe(200);
+    problem(await get(`/v1/tryons/${id}`, session('session-two-bbbbbbbbbbbb')), 404, 'TRYON_NOT_FOUND');
+    problem(await post('/v1/tryons', { person: dataUrl(ASTRONAUT), garments: [{ image: shirt }] }, { ...bearer(t.tenantA.publishableKey), origin }), 400, 'VALIDATION_FAILED');
+    problem(await post('/v1/tryons', { person: dataUrl(ASTRONAUT), garments: [{ image: shirt }] }, { ...session('session-one-aaaaaaaaaaaa'), origin: 'https://evil.example' }), 403, 'ORIGIN_NOT_ALLOWED');
+    // The server key sees every try-on of the tenant.
+    expect((await get(`/v1/tryons/${id}`)).statusCode).toBe(200);
+  });
+
+  it('a signed file link cannot be forged or reused after it expires', async () => {
+    const done = await waitFor((await post('/v1/tryons', { person: dataUrl(ASTRONAUT), garments: [{ image: dataUrl(await garmentPng('rgb(1,2,3)')) }] })).json().id);
+    const path = new URL(done.result.url).pathname;
+    const forged = path.slice(0, -3) + (path.endsWith('AAA') ? 'BBB' : 'AAA');
+    problem(await t.app.inject({ method: 'GET', url: forged }), 404, 'FILE_NOT_FOUND');
+    t.clock.advance(16 * 60 * 1000);
+    problem(await t.app.inject({ method: 'GET', url: path }), 404, 'FILE_NOT_FOUND');
+  });
+});

@@ -1,10 +1,11 @@
 /**
  * Multipart requests become the same JSON shape as the JSON API: each file part is kept in memory
- * (within the upload size limit) and referenced from the body as `file:<field>[:<n>]`.
+ * (within the upload size limit) and referenced from the body as `multipart-part:<field>:<n>`.
  */
 import type { FastifyRequest } from 'fastify';
 import type {} from '@fastify/multipart';
 import { AppError } from '../../../platform/errors.js';
+import { MULTIPART_REF } from '../service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -41,5 +42,5 @@ export async function readMultipart(req: FastifyRequest, maxBytes: number): Prom
 }
 
 export function fileRef(field: string, n = 0) {
-  return `file:${field}:${n}`;
+  return `${MULTIPART_REF}${field}:${n}`;
 }

@@ -34,7 +34,7 @@ export function uploadRoutes(app: App, { svc, config }: { svc: TryonService; con
     async (req, reply) => {
       const c = callerOf(req, config);
       const body = req.body;
-      const file = req.uploadedFiles?.get('file:0');
+      const file = req.uploadedFiles?.get('file:0'); // the multipart part named `file`
       const sources = [file ? 'file' : undefined, body.data_url ? 'data_url' : undefined, body.url ? 'url' : undefined].filter(Boolean);
       if (sources.length !== 1) throw new AppError('VALIDATION_FAILED', 'Send exactly one of: a multipart `file`, `data_url` or `url`.');
       const src = file ? { file } : body.data_url ? { data_url: body.data_url } : { url: body.url! };

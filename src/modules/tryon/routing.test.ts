@@ -18,7 +18,6 @@ const dataUrl = (b: Buffer, type = 'image/png') => `data:${type};base64,${b.toSt
 let t: TestApp;
 let fal: FakeFal;
 let fashn: FakeFashn;
-let shirt: string;
 let person: string;
 
 beforeAll(async () => {
@@ -36,7 +35,6 @@ beforeAll(async () => {
       },
     },
   });
-  shirt = dataUrl(await garmentPng());
   // One stored photo, reused (a different garment colour per test keeps the cache out of the way).
   const up = await t.app.inject({ method: 'POST', url: '/v1/uploads', headers: bearer(t.tenantA.secretKey), payload: { data_url: dataUrl(ASTRONAUT) } });
   person = up.json().id;

@@ -127,8 +127,8 @@ export function tryonRoutes(app: App, { svc, config, pubsub }: { svc: TryonServi
       const send = (event: string, data: unknown) => {
         if (!closed) raw.write(`id: ${++seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       };
-      let unsubscribe: (() => Promise<void>) | undefined;
-      let positionTimer: NodeJS.Timeout | undefined;
+      // Filled in below; the cleanup may run before either exists.
+      const live: { unsubscribe?: () => Promise<void>; positionTimer?: NodeJS.Timeout } = {};
       const heartbeat = setInterval(() => !closed && raw.write(': ping\n\n'), 15_000);
       const end = async () => {
         if (closed) return;
@@ -140,15 +140,15 @@ export function tryonRoutes(app: App, { svc, config, pubsub }: { svc: TryonServi
       };
       const cleanup = () => {
         clearInterval(heartbeat);
-        clearInterval(positionTimer);
-        void unsubscribe?.();
+        clearInterval(live.positionTimer);
+        void live.unsubscribe?.();
       };
       raw.on('close', () => {
         closed = true;
         cleanup();
       });
       let lastStatus = row.status;
-      unsubscribe = await pubsub.subscribe(eventChannel(row.id), (msg) => {
+      live.unsubscribe = await pubsub.subscribe(eventChannel(row.id), (msg) => {
         const e = JSON.parse(msg) as TryonEvent;
         lastStatus = e.status as typeof lastStatus;
         send('status', e);
@@ -160,7 +160,7 @@ export function tryonRoutes(app: App, { svc, config, pubsub }: { svc: TryonServi
       const position = current.status === 'queued' ? await svc.queuePosition(current) : undefined;
       send('status', { id: current.id, status: current.status, stage: current.stage, ...(position !== undefined ? { queue_position: position } : {}), at: new Date().toISOString() });
       if (TERMINAL.has(current.status)) return end();
-      positionTimer = setInterval(async () => {
+      live.positionTimer = setInterval(async () => {
         if (closed || lastStatus !== 'queued') return;
         const r = await svc.getTryonRow(c, row.id).catch(() => undefined);
         if (r?.status === 'queued') send('status', { id: r.id, status: 'queued', queue_position: await svc.queuePosition(r), at: new Date().toISOString() });

@@ -12,6 +12,9 @@ import { presentKey, presentTenant } from './modules/tenants/index.js';
 import { seedDemo } from './seed.js';
 import { start } from './main.js';
 import { AppError } from './platform/errors.js';
+import type { TSchema } from 'typebox';
+import Value from 'typebox/value';
+import { CreateKeyBody, CreateTenantBody, KeyEnvironment, KeyKind, Tier, type TCreateKeyBody, type TCreateTenantBody } from '../contracts/tenants.js';
 
 const USAGE = `Usage: probador <command> [options]
 
@@ -31,6 +34,51 @@ Options:
 Settings come from the environment (see README): PORT, DATABASE_URL, REDIS_URL, PROBADOR_DATA_DIR, ...`;
 
 const ROLES: Role[] = ['all', 'api', 'worker'];
+const COMMANDS = ['migrate', 'seed', 'tenant create', 'tenant list', 'key create', 'key revoke'];
+
+type Flags = { name?: string | undefined; website?: string | undefined; tier?: string | undefined; origin?: string[] | undefined; tenant?: string | undefined; kind?: string | undefined; env?: string | undefined };
+
+/** The value of a flag whose schema is a union of string literals (tier, kind, env), checked against it. */
+function oneOf<T extends string>(flag: string, value: string | undefined, union: { anyOf: readonly { const: T }[] }): T | undefined {
+  if (value === undefined) return undefined;
+  const allowed = union.anyOf.map((s) => s.const);
+  if (!(allowed as readonly string[]).includes(value)) throw new ConfigError(`--${flag} must be one of ${allowed.join(', ')}; got "${value}"`);
+  return value as T;
+}
+
+/** Validate against the same schema the HTTP API uses, so the CLI cannot store what the API would refuse. */
+function checkBody<T>(schema: TSchema, body: T, flags: Record<string, string>): T {
+  const errors = [...Value.Errors(schema, body)];
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const field = e.instancePath.split('/')[1] ?? '';
+      return `${flags[field] ?? field}: ${e.message}`;
+    });
+    throw new ConfigError(`Invalid arguments:\n  ${[...new Set(lines)].join('\n  ')}`);
+  }
+  return body;
+}
+
+function checkTenantArgs(values: Flags): TCreateTenantBody {
+  if (!values.name) throw new ConfigError('tenant create needs --name');
+  const body: TCreateTenantBody = {
+    name: values.name,
+    ...(values.website ? { website: values.website } : {}),
+    ...(values.tier ? { tier: oneOf('tier', values.tier, Tier) } : {}),
+    ...(values.origin ? { allowed_origins: values.origin } : {}),
+  };
+  return checkBody(CreateTenantBody, body, { name: '--name', website: '--website', tier: '--tier', allowed_origins: '--origin' });
+}
+
+function checkKeyArgs(values: Flags): TCreateKeyBody {
+  if (!values.tenant) throw new ConfigError('key create needs --tenant ten_…');
+  const body: TCreateKeyBody = {
+    kind: oneOf('kind', values.kind, KeyKind) ?? 'secret',
+    environment: oneOf('env', values.env, KeyEnvironment) ?? 'live',
+    ...(values.name ? { name: values.name } : {}),
+  };
+  return checkBody(CreateKeyBody, body, { name: '--name' });
+}
 
 async function main(argv: string[]) {
   const { values, positionals } = parseArgs({
@@ -52,10 +100,19 @@ async function main(argv: string[]) {
     },
   });
   const [command, sub] = positionals;
-  if (values.help || !command) {
+  if (values.help) {
     console.log(USAGE);
-    return command ? 0 : 1;
+    return 0;
   }
+  const name = `${command ?? ''}${sub ? ` ${sub}` : ''}`;
+  if (!command || (command !== 'start' && !COMMANDS.includes(name))) {
+    // Refuse before touching the configuration or the database.
+    console.error(command ? `Unknown command: ${positionals.join(' ')}\n\n${USAGE}` : USAGE);
+    return 2;
+  }
+  // Check the arguments before the database is opened (and before anything is written).
+  const tenantBody = name === 'tenant create' ? checkTenantArgs(values) : undefined;
+  const keyBody = name === 'key create' ? checkKeyArgs(values) : undefined;
   const env = { ...process.env };
   if (values.port) env.PORT = values.port;
   const config = loadConfig(env);
@@ -94,13 +151,7 @@ async function main(argv: string[]) {
         return 0;
       }
       case 'tenant create': {
-        if (!values.name) throw new ConfigError('tenant create needs --name');
-        const t = await tenants.tenants.createTenant({
-          name: values.name,
-          ...(values.website ? { website: values.website } : {}),
-          ...(values.tier ? { tier: values.tier as 'free' } : {}),
-          ...(values.origin ? { allowed_origins: values.origin } : {}),
-        });
+        const t = await tenants.tenants.createTenant(tenantBody!);
         out(`Created tenant ${t.name} (${t.id})`, presentTenant(t));
         return 0;
       }
@@ -110,12 +161,7 @@ async function main(argv: string[]) {
         return 0;
       }
       case 'key create': {
-        if (!values.tenant) throw new ConfigError('key create needs --tenant ten_…');
-        const k = await tenants.tenants.createKey(values.tenant, {
-          kind: (values.kind ?? 'secret') as 'secret',
-          environment: (values.env ?? 'live') as 'live',
-          ...(values.name ? { name: values.name } : {}),
-        });
+        const k = await tenants.tenants.createKey(values.tenant!, keyBody!);
         out(`Created ${k.kind} key ${k.id}. Copy it now, it is not shown again:\n  ${k.key}`, k);
         return 0;
       }

@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/client.js';
-import { refreshTokens, users, type UserRow } from './tables.js';
+import { refreshTokens, tenants, users, type UserRow } from './tables.js';
 
 export type NewUser = typeof users.$inferInsert;
 
@@ -70,11 +70,17 @@ export async function revokeUserTokens(db: Db, userId: string, at: Date) {
     .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAt)));
 }
 
-export async function isFamilyActive(db: Db, familyId: string, now: Date): Promise<boolean> {
+/**
+ * Is this session (refresh-token family) still live, and may its person still act? One query:
+ * a live token of the family, its user's `active` flag and, for tenant users, the tenant's.
+ */
+export async function findLiveSession(db: Db, familyId: string, now: Date): Promise<{ userActive: boolean; tenantActive: boolean | null } | undefined> {
   const [r] = await db
-    .select({ id: refreshTokens.id })
+    .select({ userActive: users.active, tenantActive: tenants.active })
     .from(refreshTokens)
+    .innerJoin(users, eq(users.id, refreshTokens.userId))
+    .leftJoin(tenants, eq(tenants.id, users.tenantId))
     .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt), gt(refreshTokens.expiresAt, now)))
     .limit(1);
-  return r !== undefined;
+  return r;
 }

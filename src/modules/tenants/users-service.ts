@@ -177,7 +177,10 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS }: { db:
       }
       const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
       if (!payload.sub || !sid) throw new AppError('INVALID_TOKEN');
-      if (!(await repo.isFamilyActive(db, sid, new Date(clock.now())))) throw new AppError('INVALID_TOKEN', 'The session has ended; sign in again.');
+      const session = await repo.findLiveSession(db, sid, new Date(clock.now()));
+      if (!session || !session.userActive) throw new AppError('INVALID_TOKEN', 'The session has ended; sign in again.');
+      // A deactivated tenant's people stop at once, not when their access token expires.
+      if (session.tenantActive === false) throw new AppError('TENANT_INACTIVE');
       return {
         kind: 'user',
         userId: payload.sub,
@@ -210,8 +213,9 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS }: { db:
       try {
         await createUser({ email, password, role: 'operator', tenantId: null, name: 'Operator' });
       } catch (e) {
-        if (e instanceof AppError && e.code === 'EMAIL_TAKEN') return undefined; // another process won the race
-        throw e;
+        if (!(e instanceof AppError && e.code === 'EMAIL_TAKEN')) throw e;
+        if ((await repo.countOperators(db)) > 0) return undefined; // another process won the race
+        throw new AppError('EMAIL_TAKEN', `Cannot create the first operator: ${email} already belongs to a tenant user. Choose another PROBADOR_ADMIN_EMAIL.`);
       }
       return { email, password, generated: admin === undefined };
     },

@@ -62,7 +62,10 @@ export function lockDataDir(dir: string): DirLock {
         );
       }
       if (owner.pid && !sameHost) {
-        throw new DataDirLockedError(`The data directory ${dir} is locked by process ${owner.pid} on host ${owner.host}.`);
+        throw new DataDirLockedError(
+          `The data directory ${dir} is locked by process ${owner.pid} on host ${owner.host} (since ${owner.since}). ` +
+            `If that process is gone (a replaced container, a crashed machine), delete ${path} and start again.`,
+        );
       }
       rmSync(path, { force: true }); // stale lock from a dead process
     }

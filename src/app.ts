@@ -10,7 +10,7 @@ import { LRUCache } from 'lru-cache';
 import type { Deps } from './deps.js';
 import { newId } from './platform/ids.js';
 import { AppError } from './platform/errors.js';
-import { registerProblemHandlers, sendProblem } from './platform/http/problem.js';
+import { registerProblemHandlers, sendProblem, toAppError } from './platform/http/problem.js';
 import { registerCors } from './platform/http/cors.js';
 import { registerRateLimit } from './platform/http/rate-limit.js';
 import { registerIdempotency } from './platform/http/idempotency.js';
@@ -46,6 +46,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     return503OnClosing: true,
     // Signed file tokens (/v1/files/<token>) are longer than the default 100.
     routerOptions: { maxParamLength: 1100 },
+    // Refusals raised before routing (bad URL encoding, over-long parameters) are problem+json too.
+    frameworkErrors: (err, req, reply) => void sendProblem(reply, req, toAppError(err, req)),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
   // Shared schemas referenced by $ref in route declarations and in the OpenAPI document.
@@ -73,9 +75,10 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     await app.register(underPressure, {
       maxEventLoopDelay: config.maxEventLoopDelayMs,
       retryAfter: 5,
-      pressureHandler: (req, reply) => {
+      // Must finish the reply before returning, or under-pressure lets the request run on.
+      pressureHandler: async (req, reply) => {
         metrics.loadShed.inc();
-        void sendProblem(reply, req, new AppError('OVERLOADED', 'The server is busy; retry in a few seconds.', { headers: { 'retry-after': '5' } }));
+        await sendProblem(reply, req, new AppError('OVERLOADED', 'The server is busy; retry in a few seconds.', { headers: { 'retry-after': '5' } }));
       },
     });
   }

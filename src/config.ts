@@ -40,6 +40,8 @@ const Env = Type.Object({
   PROBADOR_LATENCY_BUDGET_MS: Type.Integer({ minimum: 0, default: 15_000 }),
   PROBADOR_RESULT_URL_TTL_S: Type.Integer({ minimum: 10, maximum: 7 * 24 * 3600, default: 900 }),
   PROBADOR_TRYON_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 8 }),
+  /** BullMQ: how long a job's lock lives without renewal; a killed worker's job is retried after about this. */
+  PROBADOR_JOB_LOCK_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
   // Providers: a key enables the provider; the base URL lets a proxy or gateway sit in front.
   FAL_KEY: Type.Optional(Type.String({ minLength: 1 })),
   FAL_BASE_URL: Type.String({ pattern: '^https?://', default: 'https://queue.fal.run' }),
@@ -91,6 +93,7 @@ export type Config = Readonly<{
   images: { maxSide: number; maxPixels: number; maxBytes: number };
   fetch: { timeoutMs: number; allowPrivateHosts: string[] };
   tryon: { providerTimeoutMs: number; retries: number; latencyBudgetMs: number; resultUrlTtlS: number; concurrency: number; providerOrder: string[] };
+  jobs: { lockMs: number };
   storage:
     | { driver: 'fs'; dir: string }
     | {
@@ -213,6 +216,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             prefix: e.S3_PREFIX,
           }
         : { driver: 'fs' as const, dir: resolve(dataDir, 'blobs') },
+    jobs: { lockMs: e.PROBADOR_JOB_LOCK_MS },
     providers: {
       ...(e.FAL_KEY ? { fal: { apiKey: e.FAL_KEY, baseUrl: e.FAL_BASE_URL } } : {}),
       ...(e.REPLICATE_API_TOKEN ? { replicate: { apiKey: e.REPLICATE_API_TOKEN, baseUrl: e.REPLICATE_BASE_URL } } : {}),

@@ -38,6 +38,7 @@ export const ERRORS = {
   EMAIL_TAKEN: { status: 409, title: 'A user with this email already exists' },
   IDEMPOTENCY_KEY_IN_USE: { status: 409, title: 'A request with this Idempotency-Key is still in progress' },
   BODY_TOO_LARGE: { status: 413, title: 'The request body is too large' },
+  URI_TOO_LONG: { status: 414, title: 'The URL is too long' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The content type is not supported' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'The Idempotency-Key was used with a different request' },
   WEAK_PASSWORD: { status: 422, title: 'The password is too weak' },

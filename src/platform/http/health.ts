@@ -1,4 +1,5 @@
 /** `/health`: the process is alive. `/ready`: database, Redis and blob storage answer. `/metrics`: Prometheus. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type { App } from './types.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -7,11 +8,25 @@ export type ReadinessCheck = { name: string; check: () => Promise<void> };
 
 const CheckResult = Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('fail')]), latency_ms: Type.Number(), error: Type.Optional(Type.String()) });
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** @fastify/under-pressure's per-route handler; returning nothing lets the request through. */
+    pressureHandler?: (request: FastifyRequest, reply: FastifyReply) => void;
+  }
+}
+
+/**
+ * Liveness and metrics answer even while load is shed: a liveness probe refused under load gets a
+ * busy but healthy process restarted (making the overload worse), and metrics are how the overload
+ * is seen. Readiness is shed like any route, which takes the node out of rotation.
+ */
+const notShed = () => undefined;
+
 export function healthRoutes(app: App, { checks, metrics, version }: { checks: ReadinessCheck[]; metrics: Metrics; version: string }) {
   const config = { auth: 'none' as const, rateLimit: false as const };
   app.get(
     '/health',
-    { config, logLevel: 'warn', schema: { tags: ['operations'], summary: 'Liveness', response: { 200: Type.Object({ status: Type.Literal('ok'), version: Type.String() }) } } },
+    { config: { ...config, pressureHandler: notShed }, logLevel: 'warn', schema: { tags: ['operations'], summary: 'Liveness', response: { 200: Type.Object({ status: Type.Literal('ok'), version: Type.String() }) } } },
     async () => ({ status: 'ok' as const, version }),
   );
 
@@ -48,7 +63,7 @@ export function healthRoutes(app: App, { checks, metrics, version }: { checks: R
     },
   );
 
-  app.get('/metrics', { config, logLevel: 'warn', schema: { hide: true } }, async (_req, reply) => {
+  app.get('/metrics', { config: { ...config, pressureHandler: notShed }, logLevel: 'warn', schema: { hide: true } }, async (_req, reply) => {
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });

@@ -77,7 +77,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics ?? true, poolStats: database.poolStats });
     const clock = opts.clock ?? systemClock;
     const jobs: JobQueue = redis
-      ? bullJobQueue({ redis, prefix: config.redis!.prefix, log })
+      ? bullJobQueue({ redis, prefix: config.redis!.prefix, log, lockDurationMs: config.jobs.lockMs, stalledIntervalMs: Math.min(5_000, Math.max(500, Math.floor(config.jobs.lockMs / 3))) })
       : dbJobQueue({ db: database.db, clock, log, singleProcess: database.driver === 'pglite' });
     closers.unshift(() => jobs.close());
     let closed = false;

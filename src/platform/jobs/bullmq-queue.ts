@@ -81,7 +81,7 @@ export function bullJobQueue(opts: BullOptions): JobQueue {
             connection: opts.redis,
             prefix,
             concurrency: def.concurrency,
-            lockDuration: opts.lockDurationMs ?? Math.max(15_000, Math.min(def.timeoutMs, 60_000)),
+            lockDuration: opts.lockDurationMs ?? 30_000,
             stalledInterval: opts.stalledIntervalMs ?? 5_000,
             maxStalledCount: 2,
             settings: { backoffStrategy: (attemptsMade: number) => def.backoffMs(attemptsMade) },

@@ -1,0 +1,152 @@
+/**
+ * A worker killed with SIGKILL in the middle of a try-on, then restarted: the job runs again and
+ * completes exactly once (one result, one successful attempt).
+ * - PostgreSQL + Redis: the API runs here, the worker is a separate process (BullMQ; the killed
+ *   worker's lock lapses and the restarted worker takes the job).
+ * - Embedded: one process owns the PGlite data directory (API + worker); it is killed and
+ *   restarted on the same directory, and the job left active is run again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { createTestApp, usingPostgres, usingRedis, type TestApp } from './harness.js';
+import { startFakeFal, type FakeFal } from './fakes/fal.js';
+import { garmentPng } from './fakes/images.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const ASTRONAUT = readFileSync(join(ROOT, '..', 'shared', 'fixtures', 'astronaut.png'));
+const dataUrl = (b: Buffer) => `data:image/png;base64,${b.toString('base64')}`;
+
+function startChild(args: string[], env: Record<string, string>): ChildProcess & { output: string[] } {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  }) as ChildProcess & { output: string[] };
+  child.output = [];
+  child.stdout!.on('data', (d) => child.output.push(String(d)));
+  child.stderr!.on('data', (d) => child.output.push(String(d)));
+  return child;
+}
+
+async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v as T;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const kill = (c: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (c.exitCode !== null || c.signalCode !== null) return resolve();
+    c.once('exit', () => resolve());
+    c.kill('SIGKILL');
+  });
+
+let fal: FakeFal;
+beforeAll(async () => {
+  fal = await startFakeFal();
+});
+afterAll(async () => fal?.close());
+
+const falEnv = () => ({ FAL_KEY: fal.apiKey, FAL_BASE_URL: fal.url, PROBADOR_PROVIDER_ORDER: 'fal', PROBADOR_PROVIDER_RETRIES: '0' });
+const submits = () => fal.calls('POST', /fashn\/tryon/).length;
+
+describe.runIf(usingPostgres() && usingRedis())('SIGKILL a separate worker (PostgreSQL + Redis, BullMQ)', () => {
+  let api: TestApp;
+  let worker: (ChildProcess & { output: string[] }) | undefined;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    api = await createTestApp({ build: { role: 'api' } });
+    const cfg = api.config;
+    if (cfg.database.driver !== 'postgres' || !cfg.redis) throw new Error('needs PostgreSQL + Redis');
+    env = {
+      ...falEnv(),
+      DATABASE_URL: cfg.database.url,
+      REDIS_URL: cfg.redis.url,
+      REDIS_PREFIX: cfg.redis.prefix,
+      PROBADOR_DATA_DIR: cfg.dataDir,
+      PROBADOR_JOB_LOCK_MS: '3000',
+      PROBADOR_SEED_DEMO: 'false',
+      PROBADOR_ADMIN_EMAIL: 'ops@test.local',
+      PROBADOR_ADMIN_PASSWORD: 'worker-test-password',
+    };
+  });
+  afterAll(async () => {
+    if (worker) await kill(worker);
+    await api?.close();
+  });
+
+  it('the job is taken over after the crash and completes once', { timeout: 180_000 }, async () => {
+    worker = startChild(['start', '--role', 'worker'], env);
+    await until(() => worker!.output.join('').includes('worker started') || undefined, 30_000, 'the worker to start');
+    fal.scenario({ kind: 'slow' }); // the first run hangs at the provider
+    const before = submits();
+    const res = await api.app.inject({
+      method: 'POST',
+      url: '/v1/tryons',
+      headers: { authorization: `Bearer ${api.tenantA.secretKey}` },
+      payload: { person: dataUrl(ASTRONAUT), garments: [{ image: dataUrl(await garmentPng()), category: 'tops' }] },
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    const id = res.json().id as string;
+    await until(() => (submits() > before ? true : undefined), 30_000, 'the first provider call');
+    await kill(worker);
+
+    worker = startChild(['start', '--role', 'worker'], env);
+    const done = await until(async () => {
+      const r = (await api.app.inject({ method: 'GET', url: `/v1/tryons/${id}`, headers: { authorization: `Bearer ${api.tenantA.secretKey}` } })).json();
+      return ['succeeded', 'failed'].includes(r.status) ? r : undefined;
+    }, 60_000, 'the try-on to finish');
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    expect(submits() - before).toBe(2); // the killed run and the rerun
+    const ok = (await api.deps.db.execute(sql`select count(*)::int as n from tryon_attempts where tryon_id = ${id} and outcome = 'succeeded'`)) as unknown as { rows: { n: number }[] };
+    expect(ok.rows[0]!.n).toBe(1);
+    expect(done.result.url).toBeTruthy();
+  });
+});
+
+describe.runIf(!usingPostgres())('SIGKILL the embedded process (PGlite)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'probador-crash-'));
+  let child: (ChildProcess & { output: string[] }) | undefined;
+  afterAll(async () => {
+    if (child) await kill(child);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const env = () => ({ ...falEnv(), PROBADOR_DATA_DIR: dir, PORT: '0', PROBADOR_SEED_DEMO: 'true', PROBADOR_ADMIN_EMAIL: 'ops@test.local', PROBADOR_ADMIN_PASSWORD: 'crash-test-password' });
+  const urlOf = async (c: ChildProcess & { output: string[] }) => until(() => /API:\s+(http:\/\/\S+)\/v1/.exec(c.output.join(''))?.[1], 60_000, 'the server URL');
+
+  it('the job left running is run again after restart and completes once', { timeout: 180_000 }, async () => {
+    child = startChild(['start'], env());
+    let base = await urlOf(child);
+    const secret = await until(() => /secret key \(shown once\):\s+(sk_test_\S+)/.exec(child!.output.join(''))?.[1], 10_000, 'the demo key');
+    fal.scenario({ kind: 'slow' });
+    const before = submits();
+    const res = await fetch(`${base}/v1/tryons`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ person: dataUrl(ASTRONAUT), garments: [{ image: dataUrl(await garmentPng()), category: 'tops' }] }),
+    });
+    expect(res.status).toBe(202);
+    const id = ((await res.json()) as { id: string }).id;
+    await until(() => (submits() > before ? true : undefined), 30_000, 'the first provider call');
+    await kill(child);
+
+    child = startChild(['start'], env());
+    base = await urlOf(child);
+    const done = await until(async () => {
+      const r = (await (await fetch(`${base}/v1/tryons/${id}`, { headers: { authorization: `Bearer ${secret}` } })).json()) as { status: string; attempts: { outcome: string }[] };
+      return ['succeeded', 'failed'].includes(r.status) ? r : undefined;
+    }, 60_000, 'the try-on to finish');
+    expect(done.status).toBe('succeeded');
+    expect(submits() - before).toBe(2);
+    expect(done.attempts.filter((a) => a.outcome === 'succeeded')).toHaveLength(1);
+  });
+});

@@ -23,6 +23,7 @@ import { ApiKey, Tenant } from '../contracts/tenants.js';
 import { User } from '../contracts/auth.js';
 import { createTenantsModule } from './modules/tenants/index.js';
 import { createTryonModule, type TryonModuleOptions, type TryonPorts } from './modules/tryon/index.js';
+import { createWebhooksModule, type WebhooksOptions, type WebhookEventType } from './modules/webhooks/index.js';
 import { Tryon, Upload } from '../contracts/tryons.js';
 import type { Role } from './config.js';
 import { version } from './version.js';
@@ -32,6 +33,7 @@ export type BuildOptions = {
   /** `api` serves HTTP only; `all` (default) also consumes jobs in this process. */
   role?: Role;
   tryon?: TryonModuleOptions;
+  webhooks?: WebhooksOptions;
 };
 
 export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
@@ -85,12 +87,14 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
 
   const tenants = createTenantsModule(deps);
   await tenants.start();
+  const webhooks = createWebhooksModule(deps, opts.webhooks);
+  webhooks.registerJobs();
   const ports: TryonPorts = {
     getTenant: async (id) => tenants.tenants.getTenant(id),
     consumeGeneration: async (id) => void (await tenants.usage.consumeGeneration(id)),
     refundGeneration: (id) => tenants.usage.refundGeneration(id),
     recordUsage: (id, type, o) => tenants.usage.record(id, type, o),
-    emitWebhook: async () => undefined,
+    emitWebhook: async (tenantId, type, data) => void (await webhooks.emit(tenantId, type as WebhookEventType, data)),
   };
   const tryon = createTryonModule(deps, ports, opts.tryon);
   await tryon.start();
@@ -126,14 +130,16 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   // Modules: the explicit list.
   tenants.registerRoutes(app);
   await tryon.registerRoutes(app);
+  webhooks.registerRoutes(app);
 
   app.addHook('onClose', async () => {
     await deps.jobs.close();
     await tryon.close();
+    await webhooks.close();
     await tenants.close();
   });
   if ((opts.role ?? 'all') !== 'api') await deps.jobs.startWorker();
-  return { app, modules: { tenants, tryon } };
+  return { app, modules: { tenants, tryon, webhooks } };
 }
 
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

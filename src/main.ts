@@ -54,7 +54,13 @@ export async function start(config: Config, role: Role = 'all', opts: { print?: 
     await deps.close();
     throw e;
   }
-  const stopMaintenance = role === 'api' ? undefined : startMaintenance(deps, { purgeTryons: () => modules.tryon.purgeExpired() });
+  const stopMaintenance = role === 'api' ? undefined : startMaintenance(deps, {
+          purgeTryons: () => modules.tryon.purgeExpired(),
+          webhooks: async () => {
+            await modules.webhooks.recoverOverdue();
+            await modules.webhooks.purgeDeliveries();
+          },
+        });
   let closing: Promise<void> | undefined;
   return {
     url,

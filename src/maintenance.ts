@@ -7,13 +7,18 @@ import type { Deps } from './deps.js';
 import { purgeIdempotencyKeys } from './platform/http/idempotency.js';
 import { purgeRefreshTokens } from './modules/tenants/index.js';
 
-export type MaintenanceHooks = { purgeTryons?: () => Promise<{ uploads: number; results: number }> };
+export type MaintenanceHooks = {
+  purgeTryons?: () => Promise<{ uploads: number; results: number }>;
+  /** Webhooks: re-enqueue deliveries whose job was lost; drop delivery logs past 30 days. */
+  webhooks?: () => Promise<unknown>;
+};
 
 export async function runMaintenance(deps: Deps, hooks: MaintenanceHooks = {}) {
   const now = deps.clock.now();
   const idempotency = await purgeIdempotencyKeys(deps.db, now);
   const refreshTokens = await purgeRefreshTokens(deps.db, now);
   const tryons = hooks.purgeTryons ? await hooks.purgeTryons() : { uploads: 0, results: 0 };
+  await hooks.webhooks?.();
   return { idempotency, refreshTokens, uploads: tryons.uploads, results: tryons.results };
 }
 

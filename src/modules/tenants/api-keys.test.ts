@@ -107,6 +107,15 @@ describe('errors', () => {
 });
 
 describe('security', () => {
+  it('guessing keys is rate limited per address', async () => {
+    let last;
+    for (let i = 0; i < 31; i++) last = await me(bearer(`sk_live_${String(i).padStart(32, 'Z')}`));
+    const p = problem(last!, 429, 'RATE_LIMITED');
+    expect(p.detail).toContain('invalid API keys');
+    // A valid key from the same address still works.
+    expect((await me(bearer(t.tenantB.secretKey))).statusCode).toBe(200);
+  });
+
   it('a publishable key is refused on secret-only endpoints, even from an allowed origin', async () => {
     problem(await me({ ...bearer(t.tenantA.publishableKey), origin: t.tenantA.origin }), 403, 'PUBLISHABLE_KEY_NOT_ALLOWED');
   });

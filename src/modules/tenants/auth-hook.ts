@@ -8,6 +8,10 @@ import { AppError } from '../../platform/errors.js';
 import type { App } from '../../platform/http/types.js';
 import type { KeyAuthenticator } from './key-auth.js';
 import type { UsersService } from './users-service.js';
+import type { RateLimiter } from '../../platform/ratelimit/limiter.js';
+
+/** Failed key attempts allowed per address and minute before 429 (guessing costs a lookup each). */
+export const FAILED_KEY_ATTEMPTS_PER_MINUTE = 30;
 
 function header(req: FastifyRequest, name: string): string | undefined {
   const v = req.headers[name];
@@ -21,7 +25,7 @@ export function bearer(req: FastifyRequest): string | undefined {
   return m ? m[1] : undefined;
 }
 
-export function registerAuthHook(app: App, { keys, users }: { keys: KeyAuthenticator; users: UsersService }) {
+export function registerAuthHook(app: App, { keys, users, limiter }: { keys: KeyAuthenticator; users: UsersService; limiter: RateLimiter }) {
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (req) => {
     const mode = req.routeOptions.config?.auth ?? 'none';
@@ -29,7 +33,17 @@ export function registerAuthHook(app: App, { keys, users }: { keys: KeyAuthentic
     if (mode === 'secret' || mode === 'key') {
       const presented = bearer(req) ?? header(req, 'x-api-key') ?? header(req, 'x-client-key');
       if (!presented) throw new AppError('UNAUTHENTICATED', 'Send your API key as "Authorization: Bearer sk_…" (or the x-api-key header).');
-      req.principal = await keys.authenticate(presented.trim(), mode, header(req, 'origin'));
+      try {
+        req.principal = await keys.authenticate(presented.trim(), mode, header(req, 'origin'));
+      } catch (e) {
+        if (e instanceof AppError && e.code === 'INVALID_API_KEY') {
+          const d = await limiter.consume(`badkey:${req.ip}`, FAILED_KEY_ATTEMPTS_PER_MINUTE, 60);
+          if (!d.allowed) {
+            throw new AppError('RATE_LIMITED', 'Too many requests with invalid API keys from this address; wait a minute.', { headers: { 'retry-after': String(Math.ceil(d.resetMs / 1000)) } });
+          }
+        }
+        throw e;
+      }
       req.log = req.log.child({ tenant_id: req.principal.tenantId, key_id: req.principal.keyId });
       return;
     }

@@ -33,7 +33,7 @@ export function createTenantsModule(deps: Deps) {
     },
     /** The authentication hook: register before any route of any module. */
     registerAuth(app: App) {
-      registerAuthHook(app, { keys, users });
+      registerAuthHook(app, { keys, users, limiter: deps.limiter });
     },
     registerRoutes(app: App) {
       authRoutes(app, { users, limiter: deps.limiter });

@@ -23,6 +23,7 @@ export function bullJobQueue(opts: BullOptions): JobQueue {
   const defs = new Map<string, JobDefinition<never>>();
   const queues = new Map<string, Queue>();
   const workers: Worker[] = [];
+  const started = new Set<string>();
   const prefix = `${opts.prefix}bull`;
   const queueName = (name: string) => name.replace(/[:]/g, '_');
 
@@ -57,6 +58,8 @@ export function bullJobQueue(opts: BullOptions): JobQueue {
     },
     async startWorker() {
       for (const def of defs.values()) {
+        if (started.has(def.name)) continue; // idempotent: one worker per job per process
+        started.add(def.name);
         const worker = new Worker(
           queueName(def.name),
           async (job: Job) => {

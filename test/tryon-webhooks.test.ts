@@ -1,13 +1,11 @@
 /** A finished try-on reaches the store's webhook endpoint: signed per Standard Webhooks, with its id. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { Webhook } from 'standardwebhooks';
 import { bearer, createTestApp, type TestApp } from './harness.js';
 import { startReceiver, type Receiver } from './fakes/webhook-receiver.js';
 import { garmentPng } from './fakes/images.js';
+import { ASTRONAUT, dataUrl } from './tryon-helpers.js';
 
-const ASTRONAUT = readFileSync(new URL('../../shared/fixtures/astronaut.png', import.meta.url));
-const dataUrl = (b: Buffer) => `data:image/png;base64,${b.toString('base64')}`;
 
 let t: TestApp;
 let rx: Receiver;

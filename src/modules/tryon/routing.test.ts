@@ -3,48 +3,26 @@
  * circuit breaker, cancellation and the SSE stream — real adapters against fake provider servers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import { bearer, createTestApp, problem, type TestApp } from '../../../test/harness.js';
-import { startFakeFal, type FakeFal } from '../../../test/fakes/fal.js';
-import { startFakeFashn, type FakeFashn } from '../../../test/fakes/fashn.js';
+import { bearer, problem, type TestApp } from '../../../test/harness.js';
+import type { FakeFal } from '../../../test/fakes/fal.js';
+import type { FakeFashn } from '../../../test/fakes/fashn.js';
 import { garmentPng } from '../../../test/fakes/images.js';
-import { createFalProvider } from './providers/fal.js';
-import { createFashnProvider } from './providers/fashn.js';
-import { createLocalProvider } from './providers/local.js';
-
-const ASTRONAUT = readFileSync(new URL('../../../../shared/fixtures/astronaut.png', import.meta.url));
-const dataUrl = (b: Buffer, type = 'image/png') => `data:${type};base64,${b.toString('base64')}`;
+import { ASTRONAUT, createTryonTestApp, dataUrl, waitForTryon } from '../../../test/tryon-helpers.js';
 
 let t: TestApp;
 let fal: FakeFal;
 let fashn: FakeFashn;
+let close: () => Promise<void>;
 let person: string;
 
 beforeAll(async () => {
-  fal = await startFakeFal();
-  fashn = await startFakeFashn();
-  t = await createTestApp({
-    env: { PROBADOR_LATENCY_BUDGET_MS: '0', PROBADOR_PROVIDER_RETRIES: '1', PROBADOR_PROVIDER_TIMEOUT_MS: '5000' },
-    build: {
-      tryon: {
-        providers: [
-          createFalProvider({ apiKey: fal.apiKey, baseUrl: fal.url, pollIntervalMs: 20 }),
-          createFashnProvider({ apiKey: fashn.apiKey, baseUrl: fashn.url, pollIntervalMs: 20 }),
-          createLocalProvider(),
-        ],
-      },
-    },
-  });
+  ({ t, fal, fashn, close } = await createTryonTestApp({ PROBADOR_LATENCY_BUDGET_MS: '0', PROBADOR_PROVIDER_RETRIES: '1', PROBADOR_PROVIDER_TIMEOUT_MS: '5000' }));
   // One stored photo, reused (a different garment colour per test keeps the cache out of the way).
   const up = await t.app.inject({ method: 'POST', url: '/v1/uploads', headers: bearer(t.tenantA.secretKey), payload: { data_url: dataUrl(ASTRONAUT) } });
   person = up.json().id;
   await setTryonSettings({ providers: ['fal', 'fashn'] });
 });
-afterAll(async () => {
-  await t?.close();
-  await fal?.close();
-  await fashn?.close();
-});
+afterAll(async () => close?.());
 
 async function setTryonSettings(tryon: Record<string, unknown>) {
   const res = await t.app.inject({ method: 'PATCH', url: `/admin/v1/tenants/${t.tenantA.id}`, headers: t.operatorAuth, payload: { settings: { tryon } } });
@@ -57,14 +35,7 @@ const create = async (extra: Record<string, unknown> = {}) => {
   expect(res.statusCode, res.body).toBe(202);
   return res.json().id as string;
 };
-async function waitFor(id: string, until = (s: string) => ['succeeded', 'failed', 'canceled'].includes(s), ms = 20_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const body = (await t.app.inject({ method: 'GET', url: `/v1/tryons/${id}`, headers: bearer(t.tenantA.secretKey) })).json();
-    if (until(body.status) || Date.now() > end) return body;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const waitFor = (id: string, until?: (s: string) => boolean) => waitForTryon(t, id, { ...(until ? { until } : {}) });
 
 describe('routing', () => {
   it('falls back to the next provider when the first one fails', async () => {

@@ -4,62 +4,31 @@
  * provider servers (fal, FASHN) on 127.0.0.1.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { bearer, createTestApp, problem, type TestApp } from '../../../test/harness.js';
-import { startFakeFal, type FakeFal } from '../../../test/fakes/fal.js';
-import { startFakeFashn, type FakeFashn } from '../../../test/fakes/fashn.js';
+import type { FakeFal } from '../../../test/fakes/fal.js';
 import { garmentPng } from '../../../test/fakes/images.js';
-import { createFalProvider } from './providers/fal.js';
-import { createFashnProvider } from './providers/fashn.js';
+import { ASTRONAUT, createTryonTestApp, dataUrl, waitForTryon } from '../../../test/tryon-helpers.js';
 import { createLocalProvider } from './providers/local.js';
 import { runMaintenance } from '../../maintenance.js';
 
-const ASTRONAUT = readFileSync(new URL('../../../../shared/fixtures/astronaut.png', import.meta.url));
-const dataUrl = (b: Buffer, type = 'image/png') => `data:${type};base64,${b.toString('base64')}`;
-
 let t: TestApp;
 let fal: FakeFal;
-let fashn: FakeFashn;
+let close: () => Promise<void>;
 let shirt: string;
 
 beforeAll(async () => {
-  fal = await startFakeFal();
-  fashn = await startFakeFashn();
-  t = await createTestApp({
-    env: { PROBADOR_LATENCY_BUDGET_MS: '0', PROBADOR_PROVIDER_RETRIES: '1', PROBADOR_PROVIDER_ORDER: 'local' },
-    build: {
-      tryon: {
-        providers: [
-          createFalProvider({ apiKey: fal.apiKey, baseUrl: fal.url, pollIntervalMs: 20 }),
-          createFashnProvider({ apiKey: fashn.apiKey, baseUrl: fashn.url, pollIntervalMs: 20 }),
-          createLocalProvider(),
-        ],
-      },
-    },
-  });
+  ({ t, fal, close } = await createTryonTestApp({ PROBADOR_LATENCY_BUDGET_MS: '0', PROBADOR_PROVIDER_RETRIES: '1', PROBADOR_PROVIDER_ORDER: 'local' }));
   shirt = dataUrl(await garmentPng());
 });
-afterAll(async () => {
-  await t?.close();
-  await fal?.close();
-  await fashn?.close();
-});
+afterAll(async () => close?.());
 
 const auth = () => bearer(t.tenantA.secretKey);
 const post = (url: string, payload: unknown, headers: Record<string, string> = auth()) => t.app.inject({ method: 'POST', url, headers, payload: payload as object });
 const get = (url: string, headers: Record<string, string> = auth()) => t.app.inject({ method: 'GET', url, headers });
 
-async function waitFor(id: string, done = (s: string) => ['succeeded', 'failed', 'canceled'].includes(s), ms = 20_000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const res = await get(`/v1/tryons/${id}`);
-    const body = res.json();
-    if (done(body.status) || Date.now() > end) return body;
-    await new Promise((r) => setTimeout(r, 30));
-  }
-}
+const waitFor = (id: string) => waitForTryon(t, id);
 
 async function multipartUpload(bytes: Buffer, filename = 'me.png', type = 'image/png') {
   const boundary = '----probador' + Math.random().toString(16).slice(2);

@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { openDatabase, type Database, type Db } from './platform/db/client.js';
-import { connectRedis, type Redis } from './platform/redis.js';
+import { connectRedis, connectRedisHotPath, type Redis } from './platform/redis.js';
 import { memoryPubSub, redisPubSub, type PubSub } from './platform/cache/pubsub.js';
 import { createRateLimiter, type RateLimiter } from './platform/ratelimit/limiter.js';
 import { fsBlobStore, type BlobStore } from './platform/storage/blob-store.js';
@@ -68,7 +68,13 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       pubsub = memoryPubSub();
     }
     closers.unshift(() => pubsub.close());
-    const limiter = createRateLimiter({ redis, prefix: config.redis?.prefix ?? '' });
+    let limiterRedis: Redis | undefined;
+    if (config.redis) {
+      const lr = connectRedisHotPath(config.redis.url);
+      limiterRedis = lr;
+      closers.unshift(async () => lr.quit().catch(() => lr.disconnect()));
+    }
+    const limiter = createRateLimiter({ redis: limiterRedis, prefix: config.redis?.prefix ?? '' });
     const blobs: BlobStore =
       config.storage.driver === 's3'
         ? (await import('./platform/storage/s3.js')).s3BlobStore(config.storage) // the AWS SDK loads only when used

@@ -1,0 +1,201 @@
+/**
+ * Child processes and clean-up for the bench: every child and every clean-up step is registered
+ * here, so they run on success, on error and on SIGINT/SIGTERM; children still alive when the
+ * bench process exits are SIGKILLed synchronously.
+ */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+const children = new Set();
+const cleanups = [];
+const finalCleanups = [];
+let shutdownChain = Promise.resolve();
+let aborted = false;
+
+/**
+ * Register an async clean-up step (run last-in, first-out) for the next `shutdown()`, or with
+ * `{ final: true }` only for the last one (`shutdown({ final: true })`, also run on a signal).
+ */
+export function onCleanup(fn, { final = false } = {}) {
+  (final ? finalCleanups : cleanups).push(fn);
+}
+
+/**
+ * Spawn a child: node `args` with `env`. Its output is kept (last 64 KiB) for error messages.
+ * `ready` (optional): a RegExp tested on stdout; `started` resolves with the match.
+ */
+export function startChild(name, args, { env, cwd, ready } = {}) {
+  if (aborted) throw new Error(`not starting ${name}: the bench is stopping`);
+  const proc = spawn(process.execPath, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const keep = (chunk) => {
+    out += chunk.toString('utf8');
+    if (out.length > 65_536) out = out.slice(-65_536);
+  };
+  const exited = new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+  const child = { name, proc, pid: proc.pid, exited, output: () => out, alive: () => proc.exitCode === null && proc.signalCode === null };
+  children.add(child);
+  exited.then(() => children.delete(child));
+  child.started = new Promise((resolve, reject) => {
+    proc.once('error', reject);
+    exited.then(({ code, signal }) => reject(new Error(`${name} exited early (code ${code}, signal ${signal}):\n${out.slice(-4000)}`)));
+    let buf = '';
+    proc.stdout.on('data', (c) => {
+      keep(c);
+      if (!ready) return;
+      buf += c.toString('utf8');
+      const m = ready.exec(buf);
+      if (m) {
+        ready = undefined;
+        resolve(m);
+      }
+    });
+    if (!ready) resolve(null);
+  });
+  proc.stderr.on('data', keep);
+  return child;
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`. Resolves when the child is gone. */
+export async function stopChild(child, graceMs = 15_000) {
+  if (!child.alive()) return child.exited;
+  child.proc.kill('SIGTERM');
+  const t = setTimeout(() => child.alive() && child.proc.kill('SIGKILL'), graceMs);
+  const r = await child.exited;
+  clearTimeout(t);
+  return r;
+}
+
+/** Run a node script to completion; resolves with its stdout, rejects with its output on failure. */
+export function runNode(name, args, { env, cwd, timeoutMs = 120_000 } = {}) {
+  const child = startChild(name, args, { env, cwd });
+  const t = setTimeout(() => child.alive() && child.proc.kill('SIGKILL'), timeoutMs);
+  return child.exited.then(({ code, signal }) => {
+    clearTimeout(t);
+    if (code !== 0) throw new Error(`${name} failed (code ${code}, signal ${signal}):\n${child.output().slice(-4000)}`);
+    return child.output();
+  });
+}
+
+/** Memory of a process from /proc: { rssKb, hwmKb } (undefined once it is gone). */
+export function memoryOf(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1]);
+    return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time a process has used so far (user + system), in ms (resolution: one clock tick, 10 ms). */
+export function cpuTimeMs(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10; // utime, stime in ticks of 1/100 s
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * How busy the machine is around a run: CPU used by the server, by this bench process (the load
+ * generator) and by everything else (other work on the machine, PostgreSQL and Redis included),
+ * each as a share of all cores over the run's wall time.
+ */
+export function machineMeter(serverPid) {
+  const stat = () => {
+    const v = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    return { busy: v[0] + v[1] + v[2] + v[5] + v[6] + v[7], all: v.reduce((a, b) => a + b, 0) };
+  };
+  const s0 = stat();
+  const srv0 = cpuTimeMs(serverPid);
+  const me0 = process.cpuUsage();
+  return () => {
+    const s1 = stat();
+    const allMs = (s1.all - s0.all) * 10; // jiffies of all cores, 1/100 s each
+    const busyMs = (s1.busy - s0.busy) * 10;
+    const serverMs = cpuTimeMs(serverPid) - srv0;
+    const me = process.cpuUsage(me0);
+    const benchMs = (me.user + me.system) / 1000;
+    const pct = (ms) => (allMs > 0 ? (100 * ms) / allMs : NaN);
+    return { serverPct: pct(serverMs), benchPct: pct(benchMs), othersPct: pct(Math.max(0, busyMs - serverMs - benchMs)), idlePct: pct(allMs - busyMs) };
+  };
+}
+
+/** Resolves when `re` matches a child's output after `from` (a length of output seen before). */
+export async function waitOutput(child, re, from, timeoutMs = 60_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (re.test(child.output().slice(from))) return;
+    if (!child.alive()) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${child.name}: no ${re} in its output`);
+}
+
+/** Sample a child's VmRSS every `everyMs`; `max()` is the highest sample since the last `reset()`. */
+export function rssSampler(pid, everyMs = 100) {
+  let max = 0;
+  let last;
+  const sample = () => {
+    const m = memoryOf(pid);
+    if (m) {
+      last = m;
+      if (m.rssKb > max) max = m.rssKb;
+    }
+  };
+  sample();
+  const t = setInterval(sample, everyMs);
+  t.unref();
+  return {
+    max: () => max,
+    reset: () => {
+      max = 0;
+      sample();
+    },
+    /** The last reading (VmHWM included); read it before stopping the child. */
+    last: () => (sample(), last),
+    stop: () => clearInterval(t),
+  };
+}
+
+/**
+ * Stop every child and run the clean-up steps registered so far; with `final`, also the run's
+ * own. Calls are serialised: one made while another runs waits for it, then does its part.
+ */
+export function shutdown({ final = false } = {}) {
+  const run = async () => {
+    await Promise.all([...children].map((c) => stopChild(c, 10_000).catch(() => undefined)));
+    // Last registered, first run: a mode's steps, then (final) the run's own.
+    const steps = cleanups.splice(0);
+    if (final) steps.unshift(...finalCleanups.splice(0));
+    while (steps.length) {
+      const fn = steps.pop();
+      try {
+        await fn();
+      } catch (err) {
+        console.error(`bench: clean-up step failed: ${err?.message ?? err}`);
+      }
+    }
+  };
+  shutdownChain = shutdownChain.then(run, run);
+  return shutdownChain;
+}
+
+process.on('exit', () => {
+  for (const c of children) if (c.alive()) c.proc.kill('SIGKILL');
+});
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(sig, () => {
+    console.error(`\nbench: ${sig} received: stopping servers and cleaning up…`);
+    const force = setTimeout(() => process.exit(130), 30_000);
+    force.unref();
+    aborted = true;
+    // Twice: the second catches what the interrupted run registered meanwhile.
+    shutdown({ final: true })
+      .then(() => new Promise((r) => setTimeout(r, 200)))
+      .then(() => shutdown({ final: true }))
+      .finally(() => process.exit(130));
+  });
+}

@@ -48,9 +48,11 @@ const SECTION = '## Try-on pipeline';
 const KEPT = '### Findings (kept across runs)';
 const PROFILE_DIR = join(BENCH_DIR, 'out/profiles');
 
-const dist = (p) => import(pathToFileURL(join(ROOT, 'dist/src', p)).href);
-if (!existsSync(join(ROOT, 'dist/src/app.js'))) {
-  console.error('bench/tryon: dist/ is missing: run `npm run build` first (or `npm run bench:tryon`).');
+/** The build under test: dist/ (BENCH_DIST: another build, e.g. a patched copy, to compare a candidate fix). */
+const DIST = resolve(process.env.BENCH_DIST ?? join(ROOT, 'dist'));
+const dist = (p) => import(pathToFileURL(join(DIST, 'src', p)).href);
+if (!existsSync(join(DIST, 'src/app.js'))) {
+  console.error(`bench/tryon: ${DIST}/src/app.js is missing: run \`npm run build\` first (or \`npm run bench:tryon\`).`);
   process.exit(1);
 }
 const { loadConfig } = await dist('config.js');
@@ -129,7 +131,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 function startWorker(name, workerEnv) {
   const proc = spawn(process.execPath, [join(BENCH_DIR, 'tryon/worker.mjs')], {
     cwd: ROOT,
-    env: { PATH: env.PATH, HOME: env.HOME, BENCH_TRYON_ENV: JSON.stringify(workerEnv) },
+    env: { PATH: env.PATH, HOME: env.HOME, BENCH_DIST: DIST, BENCH_TRYON_ENV: JSON.stringify(workerEnv) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let out = '';
@@ -516,7 +518,7 @@ async function waitQuiet(pids) {
   }
 }
 
-async function runMode(mode, photos, getBig) {
+async function runMode(mode, photos, getBig, rss) {
   const label = mode === 'embedded' ? 'embedded (PGlite, database queue, 1 process)' : `PostgreSQL + Redis (BullMQ, API here + ${S.workers} worker processes)`;
   log(`— ${label}`);
   const dataDir = mkdtempSync(join(tmpdir(), 'probador-bench-tryon-'));
@@ -583,6 +585,9 @@ async function runMode(mode, photos, getBig) {
   };
   if (deps.database.pglite) counters.tapPglite(deps.database.pglite);
   out.quiet = [];
+  out.rssStartupMaxKb = rss.max(); // start-up (embedded: PGlite's initdb + migrations of a fresh data directory)
+  out.rssReadyKb = memoryOf()?.rssKb;
+  rss.reset();
 
   let hold;
   let release;
@@ -626,6 +631,7 @@ async function runMode(mode, photos, getBig) {
   log(`  SQL per try-on: ${kinds(out.throughput.cost.sqlByKind)}`);
   if (deps.redis) log(`  Redis commands per try-on: ${kinds(out.throughput.cost.redisByKind)}`);
 
+  out.rssMaxKb = rss.max(); // the measured phases (drain, latency, throughput)
   log(`cache hits: ${S.cacheN}`);
   out.cache = await cacheHits(app, b, tracker, S.cacheN, Math.min(20, S.warmup));
   log(`  p50 ${f1(out.cache.p50)} ms, p95 ${f1(out.cache.p95)} ms`);
@@ -668,7 +674,7 @@ function report(results, intake, meta) {
   L.push(SECTION, '');
   L.push(`- Date: ${meta.date} (took ${Math.round(meta.tookS)} s)`);
   L.push(`- Machine: ${machineNote(results)} Load average ${meta.load0.toFixed(1)} at the start, ${meta.load1.toFixed(1)} at the end.`);
-  L.push(`- Command: \`npm run bench:tryon\`${QUICK ? ' (BENCH_QUICK=1)' : ''} — N=${S.latencyN} sequential (after ${S.warmup} warm-up), M=${S.embeddedM} embedded / ${S.postgresM} BullMQ from ${S.submitters} concurrent submitters, PROBADOR_TRYON_CONCURRENCY=${S.concurrency} per process, DATABASE_POOL_MAX=${S.poolMax} per process (PostgreSQL), ${S.workers} worker processes.`);
+  L.push(`- Command: \`npm run bench:tryon\`${QUICK ? ' (BENCH_QUICK=1)' : ''}${DIST !== join(ROOT, 'dist') ? ` with BENCH_DIST=${DIST}` : ''} — N=${S.latencyN} sequential (after ${S.warmup} warm-up), M=${S.embeddedM} embedded / ${S.postgresM} BullMQ from ${S.submitters} concurrent submitters, PROBADOR_TRYON_CONCURRENCY=${S.concurrency} per process, DATABASE_POOL_MAX=${S.poolMax} per process (PostgreSQL), ${S.workers} worker processes.`);
   L.push(
     '- Setup: the built code (dist/) in the bench process via `buildApp(deps, { tryon: { providers: [instant] } })`; `instant` answers with the person photo at once (cost 0), so the figures are the pipeline\'s own overhead. ' +
       'Env: PROBADOR_PROVIDER_ORDER=instant, LOG_LEVEL=warn, PROBADOR_MAX_EVENT_LOOP_DELAY_MS=0, PROBADOR_SEED_DEMO=false, a temp PROBADOR_DATA_DIR (blobs on the local disk in both modes). ' +
@@ -705,7 +711,8 @@ function report(results, intake, meta) {
   });
   row(`**cache hit**, ${S.cacheN} identical POST /v1/tryons → succeeded, cached: p50 / p95 (ms)`, (c) => `${f1(c.cache.p50)} / **${f1(c.cache.p95)}**`);
   row('try-on rows by status at the end', (c) => Object.entries(c.statuses).map(([k, v]) => `${k} ${v}`).join(', '));
-  row('memory: bench process VmRSS max during the mode; workers VmHWM', (c) => `${mb(c.rssMaxKb)}${c.workersMem.length ? `; ${c.workersMem.map((w) => mb(w?.hwmKb)).join(', ')}` : ''}`);
+  row('memory, bench process VmRSS: max during start-up; when ready; max under load (processing alone, latency, throughput)', (c) => `${mb(c.rssStartupMaxKb)}; ${mb(c.rssReadyKb)}; **${mb(c.rssMaxKb)}**`);
+  row('memory, workers: VmHWM', (c) => (c.workersMem.length ? c.workersMem.map((w) => mb(w?.hwmKb)).join(', ') : '–'));
   L.push('');
   for (const c of cols) {
     L.push(`SQL statements per try-on, ${c.mode === 'embedded' ? 'embedded' : 'PostgreSQL + Redis'} (sequential run): ${kinds(c.latency.cost.sqlByKind)}.${c.mode === 'embedded' ? '' : ` Redis commands per try-on: ${kinds(c.latency.cost.redisByKind)}.`}`);
@@ -728,7 +735,7 @@ function report(results, intake, meta) {
     L.push('');
   }
   L.push(
-    `Bench process memory: peak RSS (VmHWM, whole run) **${mb(meta.hwmKb)}**; VmRSS ${mb(meta.rssStartKb)} at start, max ${results.map((r) => `${mb(r.rssMaxKb)} during ${r.mode === 'embedded' ? 'embedded (PGlite inside)' : 'PostgreSQL + Redis (API only)'}`).join(', ')}, ${mb(meta.intakeRssKb)} during the 12 MP intake (modes run in this order, in one process: memory freed by one phase is not always returned to the OS).`,
+    `Bench process memory: **peak RSS (VmHWM, whole run) ${mb(meta.hwmKb)}**; VmRSS ${mb(meta.rssStartKb)} before any mode, ${mb(meta.intakeRssKb)} max during the 12 MP intake. Modes run in the order ${results.map((r) => r.mode).join(' → ')} in one process, so a later phase's figure includes what earlier ones kept (the PostgreSQL + Redis mode runs first: its figures are the API alone, with the load generator).`,
   );
   L.push('');
   L.push('### Goals');
@@ -791,8 +798,7 @@ async function main() {
   for (const mode of S.modes) {
     if (mode !== 'embedded' && mode !== 'postgres') throw new Error(`unknown mode ${mode} (embedded, postgres)`);
     rss.reset();
-    const r = await runMode(mode, photos, getBig);
-    r.rssMaxKb = rss.max();
+    const r = await runMode(mode, photos, getBig, rss);
     results.push(r);
     await shutdown(); // this mode's database, Redis keys and data directory
   }

@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { installCounters, instant } from './common.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const dist = (p) => import(pathToFileURL(join(ROOT, 'dist/src', p)).href);
+const dist = (p) => import(pathToFileURL(join(resolve(process.env.BENCH_DIST ?? join(ROOT, 'dist')), 'src', p)).href);
 const { loadConfig } = await dist('config.js');
 const { createDeps } = await dist('deps.js');
 const { buildApp } = await dist('app.js');

@@ -484,11 +484,15 @@ function report(results, startedAt, invalid) {
   lines.push(
     `- Machine: ${c.length} cores (${c[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GB RAM, Node ${process.version}` +
       `${notes.postgres ? `, PostgreSQL ${notes.postgres}` : ''}${notes.redis ? `, Redis ${notes.redis}` : ''}, all on localhost. ` +
-      'Shared and noisy: load generator, server, PostgreSQL and Redis share the 2 cores, and other work runs on the machine; take the figures as ±15 %.',
+      'Shared and noisy: load generator, server, PostgreSQL and Redis share the 2 cores, and other work runs on the machine (its share is given per mode); ' +
+        'when it is above ~20 %, req/s and tail latencies swing by 2× or more between rounds. The server CPU per request is the steadiest figure.',
   );
-  lines.push(`- Command: \`npm run bench\` (BENCH_DURATION=${DURATION}, BENCH_WARMUP=${WARMUP}, BENCH_ROUNDS=${ROUNDS}, BENCH_CONNECTIONS=${CONNECTIONS}, BENCH_MODES=${MODES.join(',')})`);
   lines.push(
-    '- Each server is a child process of bench/run.mjs (the load generator): Probador is `node dist/src/cli.js start` (LOG_LEVEL=warn, tenant tier enterprise with ' +
+    `- Command: \`${QUIET_WAIT > 0 ? `BENCH_QUIET_WAIT=${QUIET_WAIT} ` : ''}npm run bench\` ` +
+      `(BENCH_DURATION=${DURATION}, BENCH_WARMUP=${WARMUP}, BENCH_ROUNDS=${ROUNDS}, BENCH_CONNECTIONS=${CONNECTIONS}, BENCH_MODES=${MODES.join(',')})`,
+  );
+  lines.push(
+    '- Each server is a child process of bench/run.mjs (the load generator): Probador is `node dist/src/cli.js start` (from a copy of dist/ taken at start; LOG_LEVEL=warn, tenant tier enterprise with ' +
       `limits overridden to ${LIMIT.toLocaleString('en-US')}/min so no 429), the baselines are bench/baseline-node-http.mjs and bench/baseline-express.mjs. ` +
       'Every server answers the same /v1/me body, checked on every response. RSS from /proc/<pid>/status (VmRSS sampled every 100 ms during load; VmHWM = lifetime peak, start-up included).',
   );

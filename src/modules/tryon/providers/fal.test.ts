@@ -1,20 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFalProvider } from './fal.js';
-import { ProviderError, type ProgressEvent, type TryonInput } from './types.js';
+import type { ProgressEvent, TryonInput } from './types.js';
 import { startFakeFal, type FakeFal } from '../../../../test/fakes/fal.js';
 import { b64Sample, solidPng, tryonInput } from '../../../../test/fakes/images.js';
+import { failure } from '../../../../test/fakes/provider-errors.js';
 
 let fake: FakeFal;
 let input: TryonInput;
 const fal = (over: Partial<Parameters<typeof createFalProvider>[0]> = {}) => createFalProvider({ apiKey: fake.apiKey, baseUrl: fake.url, pollIntervalMs: 10, ...over });
 const run = (p = fal(), i = input, onProgress?: (e: ProgressEvent) => void, signal: AbortSignal = AbortSignal.timeout(10_000)) =>
   p.generate(i, { signal, onProgress });
-
-async function failure(p: Promise<unknown>): Promise<ProviderError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(ProviderError);
-  return e as ProviderError;
-}
 
 beforeAll(async () => {
   fake = await startFakeFal({ outputImage: await solidPng(8, 12, [10, 200, 30]) });

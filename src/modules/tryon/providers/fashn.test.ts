@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFashnProvider } from './fashn.js';
-import { ProviderError, type ProgressEvent, type TryonInput } from './types.js';
+import type { ProgressEvent, TryonInput } from './types.js';
 import { startFakeFashn, type FakeFashn } from '../../../../test/fakes/fashn.js';
 import { b64Sample, solidPng, tryonInput } from '../../../../test/fakes/images.js';
+import { failure } from '../../../../test/fakes/provider-errors.js';
 
 let fake: FakeFashn;
 let input: TryonInput;
@@ -10,12 +11,6 @@ const fashn = (over: Partial<Parameters<typeof createFashnProvider>[0]> = {}) =>
   createFashnProvider({ apiKey: fake.apiKey, baseUrl: fake.url, pollIntervalMs: 10, ...over });
 const run = (p = fashn(), i = input, onProgress?: (e: ProgressEvent) => void, signal: AbortSignal = AbortSignal.timeout(10_000)) =>
   p.generate(i, { signal, onProgress });
-
-async function failure(p: Promise<unknown>): Promise<ProviderError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(ProviderError);
-  return e as ProviderError;
-}
 
 beforeAll(async () => {
   fake = await startFakeFashn({ outputImage: await solidPng(6, 9, [40, 40, 220]) });

@@ -1,20 +1,15 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createGeminiProvider, nearestAspectRatio } from './gemini.js';
-import { ProviderError, type ProgressEvent, type TryonInput } from './types.js';
+import type { ProgressEvent, TryonInput } from './types.js';
 import { startFakeGemini, type FakeGemini } from '../../../../test/fakes/gemini.js';
 import { b64Sample, solidPng, tryonInput } from '../../../../test/fakes/images.js';
+import { failure } from '../../../../test/fakes/provider-errors.js';
 
 let fake: FakeGemini;
 let input: TryonInput;
 const gemini = (over: Partial<Parameters<typeof createGeminiProvider>[0]> = {}) => createGeminiProvider({ apiKey: fake.apiKey, baseUrl: fake.url, ...over });
 const run = (p = gemini(), i = input, onProgress?: (e: ProgressEvent) => void, signal: AbortSignal = AbortSignal.timeout(10_000)) =>
   p.generate(i, { signal, onProgress });
-
-async function failure(p: Promise<unknown>): Promise<ProviderError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(ProviderError);
-  return e as ProviderError;
-}
 
 type Body = { contents: { role: string; parts: Record<string, { mimeType?: string; data?: string } | string>[] }[]; generationConfig: Record<string, unknown> };
 

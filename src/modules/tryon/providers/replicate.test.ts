@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createReplicateProvider } from './replicate.js';
-import { ProviderError, type ProgressEvent, type TryonInput } from './types.js';
+import type { ProgressEvent, TryonInput } from './types.js';
 import { startFakeReplicate, type FakeReplicate } from '../../../../test/fakes/replicate.js';
 import { b64Sample, garmentPng, asInput, solidPng, tryonInput } from '../../../../test/fakes/images.js';
+import { failure } from '../../../../test/fakes/provider-errors.js';
 
 let fake: FakeReplicate;
 let input: TryonInput;
@@ -10,12 +11,6 @@ const replicate = (over: Partial<Parameters<typeof createReplicateProvider>[0]> 
   createReplicateProvider({ apiKey: fake.apiKey, baseUrl: fake.url, pollIntervalMs: 10, ...over });
 const run = (p = replicate(), i = input, onProgress?: (e: ProgressEvent) => void, signal: AbortSignal = AbortSignal.timeout(10_000)) =>
   p.generate(i, { signal, onProgress });
-
-async function failure(p: Promise<unknown>): Promise<ProviderError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(ProviderError);
-  return e as ProviderError;
-}
 
 beforeAll(async () => {
   fake = await startFakeReplicate({ outputImage: await solidPng(9, 7, [250, 120, 0]) });

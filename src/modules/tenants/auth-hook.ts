@@ -25,13 +25,18 @@ export function bearer(req: FastifyRequest): string | undefined {
   return m ? m[1] : undefined;
 }
 
+/** The API key a request presents: `Authorization: Bearer`, `x-api-key`, or the older `x-client-key`. */
+export function presentedKey(req: FastifyRequest): string | undefined {
+  return bearer(req) ?? header(req, 'x-api-key') ?? header(req, 'x-client-key');
+}
+
 export function registerAuthHook(app: App, { keys, users, limiter }: { keys: KeyAuthenticator; users: UsersService; limiter: RateLimiter }) {
   app.decorateRequest('principal', undefined);
   app.addHook('onRequest', async (req) => {
     const mode = req.routeOptions.config?.auth ?? 'none';
     if (mode === 'none') return;
     if (mode === 'secret' || mode === 'key') {
-      const presented = bearer(req) ?? header(req, 'x-api-key') ?? header(req, 'x-client-key');
+      const presented = presentedKey(req);
       if (!presented) throw new AppError('UNAUTHENTICATED', 'Send your API key as "Authorization: Bearer sk_…" (or the x-api-key header).');
       try {
         req.principal = await keys.authenticate(presented.trim(), mode, header(req, 'origin'));

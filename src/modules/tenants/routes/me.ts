@@ -9,6 +9,7 @@ import type { KeyAuthenticator } from '../key-auth.js';
 import type { UsageService } from '../usage.js';
 import { periodOf } from '../limits.js';
 import { LRUCache } from 'lru-cache';
+import { presentedKey } from '../auth-hook.js';
 
 export function meRoutes(app: App, { keys, usage, clock }: { keys: KeyAuthenticator; usage: UsageService; clock: Clock }) {
   // Usage is read at most once a second per tenant: /v1/me stays off the database when hot.
@@ -29,7 +30,7 @@ export function meRoutes(app: App, { keys, usage, clock }: { keys: KeyAuthentica
     },
     async (req) => {
       const p = keyPrincipal(req.principal);
-      const found = await keys.describe(presentedKeyOf(req.headers));
+      const found = await keys.describe((presentedKey(req) ?? '').trim());
       const { key, tenant, limits } = found!;
       const used = await generations(tenant.id);
       return {
@@ -64,17 +65,10 @@ export function meRoutes(app: App, { keys, usage, clock }: { keys: KeyAuthentica
       },
     },
     async (req) => {
-      const found = await keys.describe(presentedKeyOf(req.headers));
+      const found = await keys.describe((presentedKey(req) ?? '').trim());
       const { tenant } = found!;
       const widget = (tenant.settings.widget ?? {}) as Record<string, unknown>;
       return { object: 'widget_config' as const, tenant: { id: tenant.id, name: tenant.name }, retention: tenant.retention, widget };
     },
   );
-}
-
-function presentedKeyOf(headers: Record<string, string | string[] | undefined>): string {
-  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-  const auth = one(headers.authorization);
-  const m = auth ? /^Bearer\s+(\S+)/i.exec(auth) : null;
-  return (m?.[1] ?? one(headers['x-api-key']) ?? one(headers['x-client-key']) ?? '').trim();
 }

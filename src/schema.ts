@@ -3,3 +3,4 @@ export * from './platform/db/tables.js';
 export * from './modules/tenants/tables.js';
 export * from './modules/tryon/tables.js';
 export * from './modules/webhooks/tables.js';
+export * from './modules/analytics/tables.js';

@@ -25,6 +25,7 @@ import { createTenantsModule } from './modules/tenants/index.js';
 import { createTryonModule, type TryonModuleOptions, type TryonPorts } from './modules/tryon/index.js';
 import { createWebhooksModule, type WebhooksOptions, type WebhookEventType } from './modules/webhooks/index.js';
 import { Tryon, Upload } from '../contracts/tryons.js';
+import { createAnalyticsModule } from './modules/analytics/index.js';
 import type { Role } from './config.js';
 import { version } from './version.js';
 import './platform/http/principal.js';
@@ -131,6 +132,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   tenants.registerRoutes(app);
   await tryon.registerRoutes(app);
   webhooks.registerRoutes(app);
+  const analytics = createAnalyticsModule(deps);
+  analytics.registerRoutes(app);
 
   app.addHook('onClose', async () => {
     await deps.jobs.close();
@@ -139,7 +142,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     await tenants.close();
   });
   if ((opts.role ?? 'all') !== 'api') await deps.jobs.startWorker();
-  return { app, modules: { tenants, tryon, webhooks } };
+  return { app, modules: { tenants, tryon, webhooks, analytics } };
 }
 
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

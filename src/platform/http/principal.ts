@@ -1,3 +1,5 @@
+import { AppError } from '../errors.js';
+
 /**
  * Who is calling. Set by the tenants module's authentication hook, read by the platform's
  * rate limiter and by every handler. Routes declare what they accept in `config.auth`.
@@ -32,8 +34,10 @@ export type Principal = KeyPrincipal | UserPrincipal;
  * - `key`: a secret key, or a publishable key from an allowed origin (widget endpoints)
  * - `user`: a signed-in operator or tenant user (dashboard, admin API)
  * - `operator`: a signed-in operator only
+ * - `tenant`: a secret key, or a signed-in person acting for one tenant (dashboard): a tenant
+ *   user for their own tenant, an operator for the tenant named in the `probador-tenant` header
  */
-export type AuthMode = 'none' | 'secret' | 'key' | 'user' | 'operator';
+export type AuthMode = 'none' | 'secret' | 'key' | 'user' | 'operator' | 'tenant';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -52,4 +56,16 @@ export function keyPrincipal(p: Principal | undefined): KeyPrincipal {
 export function userPrincipal(p: Principal | undefined): UserPrincipal {
   if (!p || p.kind !== 'user') throw new Error('route expected a user principal');
   return p;
+}
+
+/**
+ * The tenant a `tenant`-mode request acts for: the key's tenant, or the signed-in person's (an
+ * operator's is the `probador-tenant` header, set by the auth hook). Members may only read.
+ */
+export function tenantIdOf(p: Principal | undefined, need: 'read' | 'write' = 'read'): string {
+  if (!p) throw new Error('route expected a principal');
+  if (p.kind === 'api_key') return p.tenantId;
+  if (!p.tenantId) throw new AppError('VALIDATION_FAILED', 'Operators name the tenant in the probador-tenant header.');
+  if (need === 'write' && p.role === 'member') throw new AppError('FORBIDDEN', 'Only the tenant owner can do this.');
+  return p.tenantId;
 }

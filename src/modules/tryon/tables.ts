@@ -28,11 +28,16 @@ export const uploads = pgTable(
   (t) => [index('uploads_tenant_idx').on(t.tenantId, t.id), index('uploads_shopper_idx').on(t.tenantId, t.shopperId), index('uploads_expiry_idx').on(t.expiresAt)],
 );
 
+/** Where an input image is, copied from its upload at submit so the job reads no upload row. */
+export type BlobRef = { key: string; content_type: string; width: number; height: number };
+
 export type GarmentRef = {
   upload_id: string;
   product_id?: string | undefined;
   category: 'tops' | 'bottoms' | 'one-pieces' | 'auto';
   sha256: string;
+  /** Absent on rows created before it existed: the job then reads the upload. */
+  blob?: BlobRef | undefined;
 };
 
 export const tryons = pgTable(
@@ -48,6 +53,8 @@ export const tryons = pgTable(
     mode: text('mode').$type<'fast' | 'balanced' | 'quality'>().notNull(),
     requestedProvider: text('requested_provider'),
     personUploadId: text('person_upload_id').notNull(),
+    /** The person photo's blob (see BlobRef); null on older rows. */
+    personBlob: jsonb('person_blob').$type<BlobRef>(),
     garments: jsonb('garments').$type<GarmentRef[]>().notNull(),
     metadata: jsonb('metadata').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
     cacheKey: text('cache_key'),
@@ -79,6 +86,9 @@ export const tryons = pgTable(
     index('tryons_status_idx').on(t.status, t.queuedAt),
     index('tryons_shopper_idx').on(t.tenantId, t.shopperId),
     index('tryons_expiry_idx').on(t.expiresAt),
+    // Cache hits share the result blob of the try-on that filled the cache: a blob is deleted only
+    // when no try-on refers to it any more (purge, erasure).
+    index('tryons_result_blob_idx').on(t.tenantId, t.resultBlobKey),
   ],
 );
 

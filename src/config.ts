@@ -42,6 +42,13 @@ const Env = Type.Object({
   PROBADOR_TRYON_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 8 }),
   /** BullMQ: how long a job's lock lives without renewal; a killed worker's job is retried after about this. */
   PROBADOR_JOB_LOCK_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
+  // Perception (modules/perception): worker threads running face/body models; 0 turns the models off.
+  PROBADOR_PERCEPTION_THREADS: Type.Integer({ minimum: 0, maximum: 16, default: 1 }),
+  PROBADOR_PERCEPTION_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 120_000, default: 20_000 }),
+  /** Photo pre-check strictness for tenants that did not choose one (settings.precheck.strictness). */
+  PROBADOR_PRECHECK_DEFAULT: Type.Union(['off', 'lenient', 'standard', 'strict'].map((l) => Type.Literal(l)), { default: 'standard' }),
+  /** A person whose estimated age is below this is refused for generation (likely a minor). */
+  PROBADOR_PRECHECK_MIN_AGE: Type.Integer({ minimum: 0, maximum: 30, default: 18 }),
   // Providers: a key enables the provider; the base URL lets a proxy or gateway sit in front.
   FAL_KEY: Type.Optional(Type.String({ minLength: 1 })),
   FAL_BASE_URL: Type.String({ pattern: '^https?://', default: 'https://queue.fal.run' }),
@@ -94,6 +101,7 @@ export type Config = Readonly<{
   fetch: { timeoutMs: number; allowPrivateHosts: string[] };
   tryon: { providerTimeoutMs: number; retries: number; latencyBudgetMs: number; resultUrlTtlS: number; concurrency: number; providerOrder: string[] };
   jobs: { lockMs: number };
+  perception: { threads: number; timeoutMs: number; precheckDefault: 'off' | 'lenient' | 'standard' | 'strict'; minAge: number };
   storage:
     | { driver: 'fs'; dir: string }
     | {
@@ -217,6 +225,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           }
         : { driver: 'fs' as const, dir: resolve(dataDir, 'blobs') },
     jobs: { lockMs: e.PROBADOR_JOB_LOCK_MS },
+    perception: {
+      threads: e.PROBADOR_PERCEPTION_THREADS,
+      timeoutMs: e.PROBADOR_PERCEPTION_TIMEOUT_MS,
+      precheckDefault: e.PROBADOR_PRECHECK_DEFAULT as 'off' | 'lenient' | 'standard' | 'strict',
+      minAge: e.PROBADOR_PRECHECK_MIN_AGE,
+    },
     providers: {
       ...(e.FAL_KEY ? { fal: { apiKey: e.FAL_KEY, baseUrl: e.FAL_BASE_URL } } : {}),
       ...(e.REPLICATE_API_TOKEN ? { replicate: { apiKey: e.REPLICATE_API_TOKEN, baseUrl: e.REPLICATE_BASE_URL } } : {}),

@@ -3,6 +3,8 @@
  * Other modules use only what this file exports.
  */
 import multipart from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../../platform/errors.js';
 import type { Deps } from '../../deps.js';
 import type { App } from '../../platform/http/types.js';
 import { defineJob } from '../../platform/jobs/types.js';
@@ -15,6 +17,7 @@ import type { TryonPorts } from './ports.js';
 import { uploadRoutes } from './routes/uploads.js';
 import { tryonRoutes } from './routes/tryons.js';
 import { fileRoutes } from './routes/files.js';
+import { callerOf } from './routes/caller.js';
 
 export type TryonModuleOptions = {
   /** Providers to use instead of those built from the config (tests pass adapters pointed at fakes). */
@@ -22,7 +25,7 @@ export type TryonModuleOptions = {
 };
 
 export function createTryonModule(deps: Deps, ports: TryonPorts, opts: TryonModuleOptions = {}) {
-  const providers = opts.providers ?? createProvidersFromConfig(deps.config.providers);
+  const providers = opts.providers ?? createProvidersFromConfig({ ...deps.config.providers, local: { perceive: ports.bodyPose } });
   const router = createRouter({
     providers,
     timeoutMs: () => deps.config.tryon.providerTimeoutMs,
@@ -53,6 +56,13 @@ export function createTryonModule(deps: Deps, ports: TryonPorts, opts: TryonModu
       uploadRoutes(app, { svc: service, config: deps.config });
       tryonRoutes(app, { svc: service, config: deps.config, pubsub: deps.pubsub });
       fileRoutes(app, { blobs: deps.blobs, clock: deps.clock, secret: service.filesSecret });
+    },
+    /** The bytes of an upload the caller may see (tenant and widget session checked), e.g. for a photo check. */
+    async readUpload(req: FastifyRequest, uploadId: string): Promise<Buffer> {
+      const u = await service.getUpload(callerOf(req, deps.config), uploadId);
+      const bytes = u.blobKey ? await deps.blobs.get(u.blobKey) : undefined;
+      if (!bytes) throw new AppError('UPLOAD_GONE', `Upload ${uploadId} was deleted or has expired.`);
+      return bytes;
     },
     /** Retention purge, run by the worker's maintenance loop. */
     purgeExpired: () => service.purgeExpired(),

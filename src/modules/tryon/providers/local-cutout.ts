@@ -2,20 +2,33 @@
  * Cut a garment out of a plain light background (a flat-lay or packshot): the background colour is
  * the median of the border ring; when the border is plain (≥ 80 % of it close to that colour) and
  * light, a flood fill from the border removes the connected pixels close to it — so a white print
- * inside the garment survives — with a soft ramp on colour distance and a 1-pixel feathered edge.
+ * inside the garment survives — with a soft ramp on colour distance (CIELAB ΔE, so shadows on a
+ * white sweep and pale garments are told apart as the eye does) and a 1-pixel feathered edge.
  * The result is cropped to what is left. Pure pixel code over sharp's raw RGBA; deterministic.
  */
 import sharp from 'sharp';
 
 export type Cutout = { data: Buffer; width: number; height: number; backgroundRemoved: boolean };
 
-/** Distance below which a pixel is background, and above which it is garment (ramp between). */
-const HARD = 22;
-const SOFT = 52;
+/** ΔE (CIELAB) below which a pixel is background, and above which it is garment (ramp between). */
+const HARD = 8;
+const SOFT = 20;
 const MAX_SIDE = 640;
 
-const dist = (d: Buffer, i: number, bg: readonly [number, number, number]) =>
-  Math.hypot(d[i]! - bg[0], d[i + 1]! - bg[1], d[i + 2]! - bg[2]);
+const LIN = Array.from({ length: 256 }, (_, c) => {
+  const v = c / 255;
+  return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+});
+const labF = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t + 16) / 116);
+function toLab(r: number, g: number, b: number): [number, number, number] {
+  const R = LIN[r]!;
+  const G = LIN[g]!;
+  const B = LIN[b]!;
+  const fx = labF((0.4124564 * R + 0.3575761 * G + 0.1804375 * B) / 0.95047);
+  const fy = labF(0.2126729 * R + 0.7151522 * G + 0.072175 * B);
+  const fz = labF((0.0193339 * R + 0.119192 * G + 0.9503041 * B) / 1.08883);
+  return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
+}
 
 function median(values: number[]): number {
   values.sort((a, b) => a - b);
@@ -39,9 +52,13 @@ export async function cutOutGarment(bytes: Buffer): Promise<Cutout> {
   const w = info.width;
   const h = info.height;
   const border = borderIndices(w, h);
-  const bg = [0, 1, 2].map((c) => median(border.map((p) => data[p * 4 + c]!))) as [number, number, number];
-  const plain = border.filter((p) => dist(data, p * 4, bg) < SOFT).length / border.length >= 0.8;
-  const light = 0.299 * bg[0] + 0.587 * bg[1] + 0.114 * bg[2] >= 160;
+  const bgRgb = [0, 1, 2].map((c) => median(border.map((p) => data[p * 4 + c]!))) as [number, number, number];
+  const bg = toLab(...bgRgb);
+  const lab = new Float32Array(w * h * 3);
+  for (let p = 0; p < w * h; p++) lab.set(toLab(data[p * 4]!, data[p * 4 + 1]!, data[p * 4 + 2]!), p * 3);
+  const dist = (p: number) => Math.hypot(lab[p * 3]! - bg[0], lab[p * 3 + 1]! - bg[1], lab[p * 3 + 2]! - bg[2]);
+  const plain = border.filter((p) => dist(p) < SOFT).length / border.length >= 0.8;
+  const light = 0.299 * bgRgb[0] + 0.587 * bgRgb[1] + 0.114 * bgRgb[2] >= 160;
   if (!plain || !light || w < 3 || h < 3) return { data, width: w, height: h, backgroundRemoved: false };
 
   // Flood fill from the border through pixels close to the background colour.
@@ -49,20 +66,20 @@ export async function cutOutGarment(bytes: Buffer): Promise<Cutout> {
   const seen = new Uint8Array(w * h);
   const stack: number[] = [];
   for (const p of border) {
-    if (dist(data, p * 4, bg) >= SOFT) continue;
+    if (dist(p) >= SOFT) continue;
     seen[p] = 1;
     stack.push(p);
   }
   while (stack.length) {
     const p = stack.pop()!;
-    const d = dist(data, p * 4, bg);
+    const d = dist(p);
     alpha[p] = d <= HARD ? 0 : Math.round(((d - HARD) / (SOFT - HARD)) * 255);
     const x = p % w;
     const next = [x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, p >= w ? p - w : -1, p < w * (h - 1) ? p + w : -1];
     for (const q of next) {
       if (q < 0 || seen[q]) continue;
       seen[q] = 1;
-      if (dist(data, q * 4, bg) < SOFT) stack.push(q);
+      if (dist(q) < SOFT) stack.push(q);
     }
   }
 

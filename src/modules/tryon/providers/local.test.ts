@@ -27,7 +27,7 @@ describe('local compositor', () => {
     expect([meta.width, meta.height]).toEqual([300, 400]);
     expect(out.contentType).toBe('image/jpeg');
     expect(out.costUsd).toBe(0);
-    expect(out.meta).toMatchObject({ preview: true, engine: 'local-compositor' });
+    expect(out.meta).toMatchObject({ preview: true, engine: 'probador-local', placement: 'regions' });
     expect(local.estimateCostUsd(input)).toBe(0);
   });
 

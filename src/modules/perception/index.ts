@@ -1,0 +1,121 @@
+/**
+ * Perception: faces (box, 478-point mesh with iris, head rotation, age), body keypoints and image
+ * measures, computed in worker threads (pool.ts) so the API's event loop never runs a model.
+ * Used by the photo pre-check (`POST /v1/photo-checks` and try-on intake), the local try-on engine
+ * (body pose) and the fidelity check of results. Other modules use only what this file exports.
+ *
+ * With PROBADOR_PERCEPTION_THREADS=0, or when the models cannot load, the server still runs: the
+ * pre-check checks image measures only, the local engine places garments in fixed regions and
+ * results get no fidelity score; the start-up log says so.
+ */
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { Deps } from '../../deps.js';
+import type { App } from '../../platform/http/types.js';
+import { createPerceptionPool, type PerceptionPool } from './pool.js';
+import { analyzeImage } from './worker.js';
+import { checkAnalysis, distinctFaces, type Category, type CheckResult, type Strictness } from './precheck.js';
+import { fidelity, type Fidelity } from './fidelity.js';
+import { photoCheckRoutes, type UploadReader } from './routes.js';
+import type { Analysis, Body, PerceptionStatus } from './types.js';
+
+export type PerceptionPorts = {
+  getTenant: (tenantId: string) => Promise<{ settings: Record<string, unknown> }>;
+};
+
+export type PhotoCheckOutcome = CheckResult & { analysis: Analysis; categories: Category[]; tookMs: number };
+
+export function createPerceptionModule(deps: Deps, ports: PerceptionPorts) {
+  const { config, log } = deps;
+  const threads = config.perception.threads;
+  let pool: PerceptionPool | undefined;
+  let state: PerceptionStatus = { models: threads > 0 ? 'loading' : 'off', threads, ...(threads === 0 ? { reason: 'PROBADOR_PERCEPTION_THREADS=0' } : {}) };
+  let warming: Promise<PerceptionStatus> | undefined;
+  // Recent analyses by image hash: the widget's check and the try-on intake see the same photo.
+  const recent = new LRUCache<string, Analysis>({ max: 32, ttl: 10 * 60_000 });
+
+  function warm(): Promise<PerceptionStatus> {
+    if (threads === 0) return Promise.resolve(state);
+    warming ??= (async () => {
+      pool = createPerceptionPool(threads);
+      try {
+        const s = await pool.warm();
+        state = s.ok ? { models: 'ready', threads, backend: s.backend, loadMs: s.loadMs } : { models: 'off', threads, reason: s.error ?? 'the models could not be loaded' };
+      } catch (e) {
+        state = { models: 'off', threads, reason: (e as Error).message };
+      }
+      if (state.models === 'ready') log.info({ perception: state }, `perception: face and body models ready (${state.backend}, ${threads} thread(s), loaded in ${state.loadMs ?? '?'} ms)`);
+      else log.warn({ perception: state }, `perception: models are OFF (${state.reason}); photo pre-check checks image quality only, the local try-on uses fixed placement, results get no fidelity score`);
+      return state;
+    })();
+    return warming;
+  }
+
+  async function analyze(bytes: Buffer, signal?: AbortSignal): Promise<Analysis> {
+    const key = createHash('sha256').update(bytes).digest('base64url');
+    const hit = recent.get(key);
+    if (hit) return hit;
+    const s = await warm();
+    const timeout = AbortSignal.timeout(config.perception.timeoutMs);
+    const sig = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const a = s.models === 'ready' && pool ? await pool.analyze(bytes, sig) : await analyzeImage(bytes, undefined);
+    recent.set(key, a);
+    return a;
+  }
+
+  function strictnessOf(settings: Record<string, unknown>): Strictness {
+    const p = settings.precheck as { strictness?: unknown } | undefined;
+    const s = p && typeof p === 'object' ? p.strictness : undefined;
+    return s === 'off' || s === 'lenient' || s === 'standard' || s === 'strict' ? s : config.perception.precheckDefault;
+  }
+
+  async function checkPhoto(tenantId: string, bytes: Buffer, categories: Category[], signal?: AbortSignal): Promise<PhotoCheckOutcome> {
+    const t0 = performance.now();
+    const tenant = await ports.getTenant(tenantId);
+    const strictness = strictnessOf(tenant.settings);
+    const cats: Category[] = categories.length ? categories : ['tops'];
+    const analysis = await analyze(bytes, signal);
+    const r = checkAnalysis(analysis, { strictness, categories: cats, minAge: config.perception.minAge });
+    return { ...r, analysis, categories: cats, tookMs: Math.round(performance.now() - t0) };
+  }
+
+  /** Body keypoints of the main person, for the local try-on engine (undefined when unknown). */
+  async function bodyPose(bytes: Buffer, signal?: AbortSignal): Promise<Body | undefined> {
+    const s = await warm();
+    if (s.models !== 'ready') return undefined;
+    return (await analyze(bytes, signal)).bodies[0];
+  }
+
+  /** How well a result kept the input person; null score when perception is off or no person was found. */
+  async function resultFidelity(before: Buffer, after: Buffer, signal?: AbortSignal): Promise<Fidelity | undefined> {
+    const s = await warm();
+    if (s.models !== 'ready') return undefined;
+    const [a, b] = [await analyze(before, signal), await analyze(after, signal)];
+    return fidelity({ bytes: before, analysis: a }, { bytes: after, analysis: b });
+  }
+
+  return {
+    warm,
+    status: () => state,
+    analyze,
+    checkPhoto,
+    strictnessOf,
+    bodyPose,
+    resultFidelity,
+    distinctFaces,
+    registerRoutes(app: App, readUpload: UploadReader) {
+      photoCheckRoutes(app, { config, checkPhoto, status: () => state, readUpload });
+    },
+    /** Worker threads' memory (heap of each isolate; WASM memory counts in arrayBuffers/external). */
+    memory: () => pool?.memory() ?? Promise.resolve([]),
+    async close() {
+      await pool?.close();
+      pool = undefined;
+    },
+  };
+}
+
+export type PerceptionModule = ReturnType<typeof createPerceptionModule>;
+export type { Analysis, Body, Face, Keypoint, PerceptionStatus } from './types.js';
+export type { Category, CheckResult, Issue, Strictness } from './precheck.js';
+export type { Fidelity } from './fidelity.js';

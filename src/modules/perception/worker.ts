@@ -1,0 +1,142 @@
+/**
+ * The perception worker thread (run by piscina): Human is loaded once per thread and kept warm.
+ * A task decodes the photo (sharp), scales it to ≤ 1024 px for the models, detects faces and the
+ * body, measures the image and returns plain data in the photo's own pixel coordinates.
+ */
+import sharp from 'sharp';
+import { loadHuman, type HumanLike, type HumanResult } from './human.js';
+import { measureRgb } from './measures.js';
+import { BODY_PARTS, type Analysis, type Body, type BodyPart, type Face, type Point } from './types.js';
+
+export const DETECT_SIDE = 1024;
+
+export type WorkerTask = { op: 'analyze'; image: Uint8Array } | { op: 'status' } | { op: 'memory' };
+export type WorkerStatus = { ok: boolean; error?: string; backend?: string; loadMs?: number };
+
+let loading: Promise<HumanLike> | undefined;
+let loadMs: number | undefined;
+let loadError: string | undefined;
+
+function human(): Promise<HumanLike> {
+  if (!loading) {
+    const t0 = performance.now();
+    loading = loadHuman().then(
+      (h) => {
+        loadMs = Math.round(performance.now() - t0);
+        return h;
+      },
+      (e: unknown) => {
+        loadError = e instanceof Error ? e.message : String(e);
+        throw e;
+      },
+    );
+  }
+  return loading;
+}
+
+const r1 = (v: number) => Math.round(v * 10) / 10;
+const deg = (rad: number) => r1((rad * 180) / Math.PI);
+
+function centre(points: [number, number, number][] | undefined, s: number): Point | null {
+  if (!points || points.length === 0) return null;
+  let x = 0;
+  let y = 0;
+  for (const p of points) {
+    x += p[0];
+    y += p[1];
+  }
+  return { x: r1((x / points.length) * s), y: r1((y / points.length) * s) };
+}
+
+function toFace(f: HumanResult['face'][number], s: number): Face {
+  const a = f.annotations;
+  const eye = (side: 'left' | 'right') => centre([...(a[`${side}EyeUpper0`] ?? []), ...(a[`${side}EyeLower0`] ?? [])], s) ?? { x: 0, y: 0 };
+  const iris = (side: 'left' | 'right') => centre(a[`${side}EyeIris`]?.slice(0, 1), s);
+  return {
+    box: { x: r1(f.box[0] * s), y: r1(f.box[1] * s), width: r1(f.box[2] * s), height: r1(f.box[3] * s) },
+    score: Math.round(f.score * 1000) / 1000,
+    age: typeof f.age === 'number' && f.age > 0 ? r1(f.age) : null,
+    rotation: f.rotation ? { yaw: deg(f.rotation.angle.yaw), pitch: deg(f.rotation.angle.pitch), roll: deg(f.rotation.angle.roll) } : { yaw: 0, pitch: 0, roll: 0 },
+    mesh: f.mesh.map((p) => [r1(p[0] * s), r1(p[1] * s), r1(p[2])]),
+    landmarks: {
+      leftEye: eye('left'),
+      rightEye: eye('right'),
+      leftIris: iris('left'),
+      rightIris: iris('right'),
+      noseTip: centre(a.noseTip, s) ?? { x: 0, y: 0 },
+      mouth: centre([...(a.lipsUpperOuter ?? []), ...(a.lipsLowerOuter ?? [])], s) ?? { x: 0, y: 0 },
+    },
+  };
+}
+
+function toBody(b: HumanResult['body'][number], s: number): Body {
+  return {
+    score: Math.round(b.score * 1000) / 1000,
+    box: { x: r1(b.box[0] * s), y: r1(b.box[1] * s), width: r1(b.box[2] * s), height: r1(b.box[3] * s) },
+    keypoints: b.keypoints
+      .filter((k) => (BODY_PARTS as readonly string[]).includes(k.part))
+      .map((k) => ({ part: k.part as BodyPart, x: r1(k.position[0] * s), y: r1(k.position[1] * s), score: Math.round(k.score * 1000) / 1000 })),
+  };
+}
+
+export async function analyze(image: Uint8Array): Promise<Analysis> {
+  // Without models (they failed to load) the image measures still work.
+  return analyzeImage(image, await human().catch(() => undefined));
+}
+
+/** Decode, detect (when `h` is given) and measure. Also used on the main thread with no models. */
+export async function analyzeImage(image: Uint8Array, h: HumanLike | undefined): Promise<Analysis> {
+  const t0 = performance.now();
+  const { data, info } = await sharp(image, { limitInputPixels: 100_000_000 })
+    .rotate()
+    .resize({ width: DETECT_SIDE, height: DETECT_SIDE, fit: 'inside', withoutEnlargement: true })
+    .flatten({ background: '#ffffff' })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const meta = await sharp(image).metadata();
+  const swap = (meta.orientation ?? 1) >= 5;
+  const original = { width: (swap ? meta.height : meta.width) ?? info.width, height: (swap ? meta.width : meta.height) ?? info.height };
+  const s = original.width / info.width;
+  const t1 = performance.now();
+  let result: HumanResult = { face: [], body: [] };
+  if (h) {
+    const tensor = h.tf.tensor3d(new Uint8Array(data.buffer, data.byteOffset, data.length), [info.height, info.width, 3], 'int32');
+    try {
+      result = await h.detect(tensor);
+    } finally {
+      tensor.dispose();
+    }
+  }
+  const t2 = performance.now();
+  const main = [...result.face].sort((x, y) => y.box[2] * y.box[3] - x.box[2] * x.box[3])[0];
+  const faceBox = main ? { x: main.box[0], y: main.box[1], width: main.box[2], height: main.box[3] } : undefined;
+  const measures = await measureRgb(data, info.width, info.height, original, faceBox);
+  const t3 = performance.now();
+  return {
+    width: original.width,
+    height: original.height,
+    models: h !== undefined,
+    faces: result.face.map((f) => toFace(f, s)).sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height),
+    bodies: result.body.map((b) => toBody(b, s)),
+    measures,
+    timings: { decodeMs: r1(t1 - t0), detectMs: r1(t2 - t1), totalMs: r1(t3 - t0) },
+  };
+}
+
+export async function status(): Promise<WorkerStatus> {
+  try {
+    const h = await human();
+    return { ok: true, backend: h.tf.getBackend(), ...(loadMs !== undefined ? { loadMs } : {}) };
+  } catch {
+    return { ok: false, error: loadError ?? 'the models could not be loaded' };
+  }
+}
+
+/** piscina's entry point. */
+export default async function run(task: WorkerTask): Promise<unknown> {
+  if (task.op === 'analyze') return analyze(task.image);
+  if (task.op === 'memory') return process.memoryUsage();
+  return status();
+}

@@ -24,6 +24,8 @@ import { User } from '../contracts/auth.js';
 import { createTenantsModule } from './modules/tenants/index.js';
 import { createTryonModule, type TryonModuleOptions, type TryonPorts } from './modules/tryon/index.js';
 import { createWebhooksModule, type WebhooksOptions, type WebhookEventType } from './modules/webhooks/index.js';
+import { createWebModule } from './modules/web/index.js';
+import { findDemoKey } from './seed.js';
 import { Tryon, Upload } from '../contracts/tryons.js';
 import { createAnalyticsModule } from './modules/analytics/index.js';
 import type { Role } from './config.js';
@@ -132,6 +134,9 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   tenants.registerRoutes(app);
   await tryon.registerRoutes(app);
   webhooks.registerRoutes(app);
+  // The widget bundle (versioned, SRI) and the demo store at /demo.
+  const web = createWebModule(deps, { demoKey: () => findDemoKey(tenants) });
+  web.registerRoutes(app);
   const analytics = createAnalyticsModule(deps);
   analytics.registerRoutes(app);
 
@@ -142,7 +147,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     await tenants.close();
   });
   if ((opts.role ?? 'all') !== 'api') await deps.jobs.startWorker();
-  return { app, modules: { tenants, tryon, webhooks, analytics } };
+  return { app, modules: { tenants, tryon, webhooks, analytics, web } };
 }
 
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

@@ -7,9 +7,14 @@ export const DEMO_TENANT_NAME = 'Demo Store';
 export async function seedDemo(tenants: TenantsModule, config: Config) {
   const existing = await tenants.tenants.listTenants({ limit: 100 });
   const found = existing.data.find((t) => t.name === DEMO_TENANT_NAME && t.settings.demo === true);
-  if (found) return { tenant: found, created: false as const };
   const origin = config.publicUrl ?? `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
   const origins = [...new Set([origin, `http://localhost:${config.port}`, `http://127.0.0.1:${config.port}`])];
+  if (found) {
+    // The server may have moved (another port or public URL): keep /demo working where it is now.
+    const missing = origins.filter((o) => !found.allowedOrigins.includes(o));
+    if (missing.length) await tenants.tenants.updateTenant(found.id, { allowed_origins: [...found.allowedOrigins, ...missing] });
+    return { tenant: found, created: false as const };
+  }
   const tenant = await tenants.tenants.createTenant({
     name: DEMO_TENANT_NAME,
     website: origin,
@@ -22,4 +27,16 @@ export async function seedDemo(tenants: TenantsModule, config: Config) {
   // A publishable key is public by design; keep it where the demo store page can find it.
   await tenants.tenants.updateTenant(tenant.id, { settings: { ...tenant.settings, demo_publishable_key: publishable.key } });
   return { tenant, created: true as const, secretKey: secret.key, publishableKey: publishable.key };
+}
+
+/** The seeded demo tenant's publishable key (public by design), for the demo store at /demo. */
+export async function findDemoKey(tenants: TenantsModule): Promise<string | undefined> {
+  let startingAfter: string | undefined;
+  for (;;) {
+    const page = await tenants.tenants.listTenants({ limit: 100, startingAfter, active: true });
+    const found = page.data.find((t) => t.settings.demo === true && typeof t.settings.demo_publishable_key === 'string');
+    if (found) return found.settings.demo_publishable_key as string;
+    if (!page.hasMore || page.data.length === 0) return undefined;
+    startingAfter = page.data[page.data.length - 1]!.id;
+  }
 }

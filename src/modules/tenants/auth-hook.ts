@@ -18,6 +18,17 @@ function header(req: FastifyRequest, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
+/**
+ * The calling page's origin: the Origin header, or — for a browser's same-origin GET, which carries
+ * none — this server's own origin, vouched for by Sec-Fetch-Site (a header pages cannot set).
+ * So the widget on a page served by this server (the demo store) can read its config and SSE.
+ */
+function originOf(req: FastifyRequest): string | undefined {
+  const o = header(req, 'origin');
+  if (o) return o;
+  return header(req, 'sec-fetch-site') === 'same-origin' ? `${req.protocol}://${req.host}` : undefined;
+}
+
 export function bearer(req: FastifyRequest): string | undefined {
   const auth = header(req, 'authorization');
   if (!auth) return undefined;
@@ -39,7 +50,7 @@ export function registerAuthHook(app: App, { keys, users, limiter }: { keys: Key
       const presented = presentedKey(req);
       if (!presented) throw new AppError('UNAUTHENTICATED', 'Send your API key as "Authorization: Bearer sk_…" (or the x-api-key header).');
       try {
-        req.principal = await keys.authenticate(presented.trim(), mode, header(req, 'origin'));
+        req.principal = await keys.authenticate(presented.trim(), mode, originOf(req));
       } catch (e) {
         if (e instanceof AppError && e.code === 'INVALID_API_KEY') {
           const d = await limiter.consume(`badkey:${req.ip}`, FAILED_KEY_ATTEMPTS_PER_MINUTE, 60);

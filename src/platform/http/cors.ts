@@ -10,7 +10,7 @@
  */
 import type { App } from './types.js';
 
-const ALLOWED_HEADERS = ['authorization', 'content-type', 'x-api-key', 'x-client-key', 'idempotency-key', 'request-id', 'last-event-id'];
+const ALLOWED_HEADERS = ['authorization', 'content-type', 'x-api-key', 'x-client-key', 'idempotency-key', 'request-id', 'last-event-id', 'probador-session'];
 const EXPOSED_HEADERS = 'request-id, ratelimit-limit, ratelimit-remaining, ratelimit-reset, ratelimit-policy, retry-after, location';
 const LOCALHOST = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 

@@ -1,0 +1,159 @@
+/** The widget's HTTP client: publishable key + probador-session on every call, problem+json errors, SSE over fetch, batched funnel events. */
+
+export type Problem = { status: number; code: string; detail?: string; tip?: string };
+export class ApiError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail ?? problem.code);
+  }
+}
+
+export type WidgetConfig = {
+  tenant: { id: string; name: string };
+  retention: string;
+  widget: { primary_color?: string; text_color?: string; logo_url?: string; position?: string; language?: string; [k: string]: unknown };
+};
+export type Upload = { id: string; width: number; height: number; expires_at: string | null };
+export type Tryon = {
+  id: string;
+  status: string;
+  stage: string | null;
+  result: { url: string; width: number; height: number; content_type: string } | null;
+  error: { code: string; message: string } | null;
+};
+export type StatusEvent = { status: string; stage?: string | null; queue_position?: number };
+/** POST /v1/photo-checks (contracts/perception.ts): `ok: false` when an issue has severity `error`. */
+export type PhotoCheck = { ok: boolean; issues: Array<{ code: string; severity: 'error' | 'warning'; message: Record<string, string>; tip: Record<string, string> }> };
+
+const SESSION_KEY = 'probador:session';
+
+/** One random id per browser (16–128 of A–Z a–z 0–9 _ -), kept in localStorage; the server stores it hashed. */
+export function sessionId(): string {
+  const make = () => {
+    const b = new Uint8Array(24);
+    crypto.getRandomValues(b);
+    return btoa(String.fromCharCode(...b)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  };
+  try {
+    let s = localStorage.getItem(SESSION_KEY);
+    if (!s || !/^[A-Za-z0-9_-]{16,128}$/.test(s)) {
+      s = make();
+      localStorage.setItem(SESSION_KEY, s);
+    }
+    return s;
+  } catch {
+    return make(); // storage blocked: a session for this page only
+  }
+}
+
+export function createApi(base: string, key: string, session: string) {
+  const headers = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${key}`, 'probador-session': session, ...extra });
+
+  async function call<R>(method: string, path: string, body?: BodyInit | object, init: RequestInit = {}): Promise<R> {
+    let res: Response;
+    const isJson = body !== undefined && !(body instanceof FormData) && !(body instanceof Blob);
+    try {
+      res = await fetch(base + path, {
+        method,
+        mode: 'cors',
+        credentials: 'omit',
+        headers: headers(isJson ? { 'content-type': 'application/json' } : {}),
+        body: isJson ? JSON.stringify(body) : (body as BodyInit | undefined),
+        ...init,
+      });
+    } catch {
+      // A refused origin gets no CORS headers: the browser reports a network error.
+      throw new ApiError({ status: 0, code: 'NETWORK' });
+    }
+    if (res.status === 204) return undefined as R;
+    const text = await res.text();
+    let data: unknown;
+    try {
+      data = text ? JSON.parse(text) : undefined;
+    } catch {
+      data = undefined;
+    }
+    if (!res.ok) {
+      const p = (data ?? {}) as Partial<Problem>;
+      throw new ApiError({ status: res.status, code: p.code ?? `HTTP_${res.status}`, ...(p.detail ? { detail: p.detail } : {}) });
+    }
+    return data as R;
+  }
+
+  /** Reads `event:`/`data:` frames from a text/event-stream (EventSource cannot send headers). */
+  async function stream(path: string, onEvent: (event: string, data: unknown) => void, signal: AbortSignal) {
+    const res = await fetch(base + path, { headers: headers({ accept: 'text/event-stream' }), mode: 'cors', credentials: 'omit', signal });
+    if (!res.ok || !res.body) throw new ApiError({ status: res.status, code: `HTTP_${res.status}` });
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buf = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buf += value;
+      let cut: number;
+      while ((cut = buf.indexOf('\n\n')) >= 0) {
+        const frame = buf.slice(0, cut);
+        buf = buf.slice(cut + 2);
+        let event = 'message';
+        let data = '';
+        for (const line of frame.split('\n')) {
+          if (line.startsWith('event:')) event = line.slice(6).trim();
+          else if (line.startsWith('data:')) data += line.slice(5).trim();
+        }
+        if (data) onEvent(event, JSON.parse(data));
+      }
+    }
+  }
+
+  return {
+    config: () => call<WidgetConfig>('GET', '/v1/widget/config'),
+    upload(file: Blob, kind: 'person' | 'garment', name: string) {
+      const form = new FormData();
+      form.append('kind', kind);
+      form.append('file', file, name);
+      return call<Upload>('POST', '/v1/uploads', form);
+    },
+    getUpload: (id: string) => call<Upload>('GET', `/v1/uploads/${encodeURIComponent(id)}`),
+    deleteUpload: (id: string) => call<void>('DELETE', `/v1/uploads/${encodeURIComponent(id)}`),
+    photoCheck: (uploadId: string, categories: string[]) => call<PhotoCheck>('POST', '/v1/photo-checks', { image: uploadId, categories }),
+    createTryon: (body: object) => call<Tryon>('POST', '/v1/tryons', body),
+    getTryon: (id: string) => call<Tryon>('GET', `/v1/tryons/${encodeURIComponent(id)}`),
+    cancelTryon: (id: string) => call<Tryon>('POST', `/v1/tryons/${encodeURIComponent(id)}/cancel`, {}),
+    stream,
+    /** Funnel events, batched (at most 50 per request) and sent with keepalive so a leaving page still delivers them. */
+    events: createEventQueue((events) =>
+      fetch(base + '/v1/events', { method: 'POST', keepalive: true, mode: 'cors', credentials: 'omit', headers: headers({ 'content-type': 'application/json' }), body: JSON.stringify({ events }) }),
+    ),
+  };
+}
+export type Api = ReturnType<typeof createApi>;
+
+export type FunnelEvent = { type: string; product_id?: string; tryon_id?: string; at: string; properties?: Record<string, unknown> };
+
+function createEventQueue(send: (events: FunnelEvent[]) => Promise<Response>) {
+  let queue: FunnelEvent[] = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let disabled = false;
+  const flush = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (disabled || queue.length === 0) return;
+    const batch = queue.splice(0, 50);
+    send(batch)
+      .then((r) => {
+        // No events endpoint on this server: stop trying for this page.
+        if (r.status === 404 || r.status === 405) disabled = true;
+      })
+      .catch(() => undefined);
+    if (queue.length) flush();
+  };
+  addEventListener('pagehide', flush);
+  document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && flush());
+  return {
+    track(type: string, fields: Omit<FunnelEvent, 'type' | 'at'> = {}) {
+      queue.push({ type, ...fields, at: new Date().toISOString() });
+      if (queue.length >= 50) flush();
+      else timer ??= setTimeout(flush, 800);
+    },
+    flush,
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Probador try-on widget. One tag on the store's page:
+ *   <script src="https://probador.example/widget/v1/widget.js" data-key="pk_live_…" async></script>
+ * Options (attributes of the tag): data-lang ("en" | "es"), data-api (API origin, default the
+ * script's own), data-launcher="false" (no floating button).
+ * Products: any element with data-probador-garment="<image URL>" (+ data-category, data-product-id,
+ * data-name) gets a "Try it on" button (a <button> carrying the attributes is used as it is).
+ * Events on the product element (bubbling to document): `probador:add-to-cart` with
+ * { product_id, tryon_id, result_url, … }. API: window.Probador.open(el?) / .close().
+ */
+import { ApiError, createApi, sessionId, type WidgetConfig } from './api.js';
+import { adoptCss, h } from './dom.js';
+import { pickLang, translator } from './i18n.js';
+import { createPanel } from './panel.js';
+import { findProducts, readProduct, type Product } from './products.js';
+import { css } from './styles.js';
+
+type ProbadorGlobal = { open: (el?: HTMLElement) => void; close: () => void; state: string; version: string };
+declare global {
+  interface Window {
+    Probador?: ProbadorGlobal;
+  }
+}
+
+const COLOR = /^#[0-9a-f]{3,8}$|^rgb\(\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*\)$/i;
+
+function currentScript(): HTMLScriptElement | null {
+  return (document.currentScript as HTMLScriptElement | null) ?? document.querySelector<HTMLScriptElement>('script[data-key][src*="widget"]');
+}
+
+async function boot(script: HTMLScriptElement) {
+  const key = script.dataset.key ?? '';
+  const api = createApi(script.dataset.api ?? new URL(script.src, location.href).origin, key, sessionId());
+  const host = h('div', { 'data-probador-widget': '', 'data-state': 'loading' });
+  const root = host.attachShadow({ mode: 'open' });
+  adoptCss(root, css);
+  document.body.append(host);
+  const global: ProbadorGlobal = { open: () => undefined, close: () => undefined, state: 'loading', version: '1' };
+  window.Probador = global;
+  const setState = (s: string) => {
+    global.state = s;
+    host.setAttribute('data-state', s);
+    document.dispatchEvent(new CustomEvent('probador:state', { detail: { state: s } }));
+  };
+
+  let cfg: WidgetConfig;
+  try {
+    if (!/^pk_(live|test)_/.test(key)) throw new ApiError({ status: 401, code: 'INVALID_API_KEY' });
+    cfg = await api.config();
+  } catch (e) {
+    const code = e instanceof ApiError ? e.problem.code : 'NETWORK';
+    // Refused (origin not allowed, bad key) or unreachable: show nothing on the page.
+    console.warn(`[probador] try-on is unavailable on this page (${code === 'NETWORK' ? 'the service refused this origin or could not be reached' : code}).`);
+    setState('unavailable');
+    return;
+  }
+
+  const lang = pickLang(script.dataset.lang, cfg.widget.language, document.documentElement.lang, navigator.language);
+  const t = translator(lang);
+  const w = cfg.widget;
+  const vars: string[] = [];
+  if (typeof w.primary_color === 'string' && COLOR.test(w.primary_color)) vars.push(`--pb:${w.primary_color}`);
+  if (typeof w.text_color === 'string' && COLOR.test(w.text_color)) vars.push(`--pb-text:${w.text_color}`);
+  const themed = vars.length ? `:host{${vars.map((v) => `${v}!important`).join(';')}}` : '';
+  if (themed) root.append(h('style', null, themed));
+  const left = w.position === 'bottom-left';
+
+  const products = findProducts();
+  const panel = createPanel({ root, api, cfg, t, lang, products, left });
+  const openFor = (p: Product | undefined, from: HTMLElement | null) => p && panel.open(p, from);
+
+  for (const p of products) {
+    const el = p.el!;
+    if (el.tagName === 'BUTTON') {
+      el.addEventListener('click', () => openFor(readProduct(el) ?? p, el));
+      continue;
+    }
+    // A small shadow host per product, so the page's CSS cannot reach the button either.
+    const slot = h('span', { 'data-probador-button': '' });
+    const sr = slot.attachShadow({ mode: 'open' });
+    adoptCss(sr, css);
+    if (themed) sr.append(h('style', null, themed));
+    const b = h('button', { type: 'button', class: 'primary inline root', 'aria-haspopup': 'dialog' }, t('tryThis'));
+    b.addEventListener('click', () => openFor(readProduct(el) ?? p, b));
+    sr.append(b);
+    el.append(slot);
+  }
+  if (products.length && script.dataset.launcher !== 'false' && w.launcher !== false) {
+    const main = products.find((p) => p.el?.hasAttribute('data-primary')) ?? products[0];
+    const launcher = h('button', { type: 'button', class: `launcher primary root${left ? ' left' : ''}`, 'aria-haspopup': 'dialog', 'aria-label': `${t('launcher')} – ${main?.name ?? ''}` }, t('launcher'));
+    launcher.addEventListener('click', () => openFor(main, launcher));
+    root.append(launcher);
+  }
+  global.open = (el?: HTMLElement) => openFor((el && readProduct(el)) || products[0], null);
+  global.close = () => panel.close();
+  setState('ready');
+}
+
+const script = currentScript();
+if (script && !window.Probador) {
+  const go = () => void boot(script);
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', go, { once: true });
+  else go();
+}

@@ -1,0 +1,390 @@
+/**
+ * The try-on dialog: onboarding (once) → consent + photo → pre-check → garments → progress (SSE)
+ * → result. One view at a time, rendered into a focus-trapped modal inside the shadow root.
+ */
+import { ApiError, type Api, type PhotoCheck, type Tryon, type WidgetConfig } from './api.js';
+import { h, trapFocus, type Child } from './dom.js';
+import { retentionKey, type Key, type Lang, type T } from './i18n.js';
+import { PhotoError, preparePhoto } from './image.js';
+import { garmentRef, type Product } from './products.js';
+import { store } from './store.js';
+
+export type PanelDeps = { root: ShadowRoot; api: Api; cfg: WidgetConfig; t: T; lang: Lang; products: Product[]; left: boolean };
+type Fail = { message: Key; tip: Key; retry?: () => void };
+
+export function createPanel(d: PanelDeps) {
+  const { root, api, cfg, t, lang } = d;
+  let backdrop: HTMLElement | undefined;
+  let body: HTMLElement;
+  let live: HTMLElement;
+  let opener: HTMLElement | null = null;
+  let product: Product;
+  let second: Product | null = null;
+  let running: AbortController | undefined;
+  let note: string | undefined;
+  /** Pre-check warnings (the photo is usable): shown as tips above the garments. */
+  let warnings: PhotoCheck['issues'] = [];
+  const track = (type: string, fields: { tryon_id?: string; properties?: Record<string, unknown> } = {}) =>
+    api.events.track(type, { ...(product?.productId ? { product_id: product.productId } : {}), ...fields });
+
+  function open(p: Product, from: HTMLElement | null) {
+    product = p;
+    second = null;
+    opener = from;
+    note = undefined;
+    if (!backdrop) mount();
+    track('opened');
+    if (!store.get('onboarded', 'local')) onboarding();
+    else photoStep();
+  }
+
+  function close() {
+    running?.abort();
+    backdrop?.remove();
+    backdrop = undefined;
+    api.events.flush();
+    opener?.focus();
+  }
+
+  function mount() {
+    const logo = typeof cfg.widget.logo_url === 'string' && /^https:\/\/|^\//.test(cfg.widget.logo_url) ? h('img', { src: cfg.widget.logo_url, alt: cfg.tenant.name }) : null;
+    body = h('div', { class: 'body' });
+    live = h('div', { class: 'sr', role: 'status', 'aria-live': 'polite' });
+    const panel = h(
+      'div',
+      { class: 'panel', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'pb-title', lang },
+      h('header', null, logo, h('h2', { id: 'pb-title' }, t('dialogTitle')), h('button', { class: 'x', type: 'button', 'aria-label': t('close'), onclick: close }, '×')),
+      body,
+      live,
+      h('footer', null, `${cfg.tenant.name} · ${t('poweredBy')}`),
+    );
+    backdrop = h('div', {
+      class: `backdrop root${d.left ? ' left' : ''}`,
+      onclick: (e: Event) => e.target === backdrop && close(),
+      onkeydown: (e: KeyboardEvent) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          close();
+        } else trapFocus(root, panel, e);
+      },
+    }, panel);
+    root.append(backdrop);
+  }
+
+  /** Replaces the view; focuses the element marked autofocus (else the heading) and announces the heading. */
+  function view(title: string, ...children: Child[]) {
+    const heading = h('h3', { tabindex: '-1' }, title);
+    body.replaceChildren(heading, ...children.filter((c): c is Node | string => c !== null && c !== undefined && c !== false));
+    live.textContent = title;
+    const target = body.querySelector<HTMLElement>('[data-autofocus]') ?? heading;
+    target.focus();
+  }
+
+  const button = (label: string, onclick: () => void, cls = 'primary', extra: Record<string, unknown> = {}) => h('button', { type: 'button', class: cls, onclick, ...extra }, label);
+
+  function onboarding() {
+    view(
+      t('onboardTitle'),
+      h('ul', null, h('li', null, t('onboard1')), h('li', null, t('onboard2')), h('li', null, t('onboard3'))),
+      button(t('onboardStart'), () => {
+        store.set('onboarded', '1', 'local');
+        photoStep();
+      }, 'primary', { 'data-autofocus': true }),
+    );
+  }
+
+  function photoStep() {
+    const photo = store.photo();
+    const notice = note ? h('p', { class: 'note', role: 'status' }, note) : null;
+    note = undefined;
+    if (photo) {
+      view(
+        t('previousPhoto'),
+        notice,
+        h('img', { class: 'thumb', src: photo.preview, alt: t('previousPhoto') }),
+        h('div', { class: 'row' }, button(t('usePrevious'), () => pickStep(), 'primary', { 'data-autofocus': true }), button(t('useAnother'), () => photoInput(true), 'secondary')),
+        button(t('deletePhoto'), () => void deletePhoto(), 'link'),
+      );
+      return;
+    }
+    photoInput(false);
+  }
+
+  function photoInput(replacing: boolean) {
+    const retention = t(retentionKey(cfg.retention));
+    const check = h('input', { type: 'checkbox', id: 'pb-consent', 'aria-describedby': 'pb-consent-text' });
+    const file = h('input', { type: 'file', accept: 'image/*', hidden: true, tabindex: '-1', 'aria-hidden': 'true', 'data-input': 'file' });
+    const camera = h('input', { type: 'file', accept: 'image/*', capture: 'user', hidden: true, tabindex: '-1', 'aria-hidden': 'true', 'data-input': 'camera' });
+    const choose = button(t('choosePhoto'), () => file.click(), 'primary', { disabled: true });
+    const take = button(t('takePhoto'), () => camera.click(), 'secondary', { disabled: true });
+    const hint = h('p', { class: 'muted', id: 'pb-hint' }, t('consentNeeded'));
+    check.addEventListener('change', () => {
+      choose.disabled = take.disabled = !check.checked;
+      hint.hidden = check.checked;
+      if (check.checked) track('consented', { properties: { retention: cfg.retention } });
+    });
+    const onFile = (input: HTMLInputElement) => () => {
+      const f = input.files?.[0];
+      input.value = '';
+      if (f) void usePhoto(f, replacing);
+    };
+    file.addEventListener('change', onFile(file));
+    camera.addEventListener('change', onFile(camera));
+    view(
+      t('consentTitle'),
+      note ? h('p', { class: 'note' }, note) : null,
+      h('div', { class: 'consent' }, h('p', { id: 'pb-consent-text' }, t('consentText', { store: cfg.tenant.name, retention })), h('label', { class: 'check' }, check, h('span', null, t('consentCheck')))),
+      hint,
+      h('div', { class: 'row' }, choose, take),
+      file,
+      camera,
+    );
+    note = undefined;
+    check.setAttribute('data-autofocus', '');
+    check.focus();
+  }
+
+  function busy(label: string) {
+    view(label, h('div', { class: 'bar', role: 'progressbar', 'aria-label': label }, h('i')));
+  }
+
+  async function usePhoto(file: File, replacing: boolean) {
+    busy(t('preparing'));
+    let prepared: Awaited<ReturnType<typeof preparePhoto>>;
+    try {
+      prepared = await preparePhoto(file);
+    } catch (e) {
+      const kind = e instanceof PhotoError ? e.kind : 'not_image';
+      track('precheck_failed', { properties: { reason: kind, where: 'browser' } });
+      return fail({ message: kind === 'too_big' ? 'err_too_big' : 'err_not_image', tip: kind === 'too_big' ? 'tip_too_big' : 'tip_not_image', retry: () => photoInput(replacing) });
+    }
+    busy(t('uploading'));
+    try {
+      const old = store.photo();
+      const up = await api.upload(prepared.upload, 'person', 'photo.jpg');
+      if (replacing && old) void api.deleteUpload(old.uploadId).catch(() => undefined);
+      store.setPhoto({ uploadId: up.id, preview: prepared.preview });
+      track('uploaded', { properties: { width: up.width, height: up.height } });
+    } catch (e) {
+      if (e instanceof ApiError && ['UNSUPPORTED_IMAGE_TYPE', 'IMAGE_UNREADABLE', 'UNSUPPORTED_MEDIA_TYPE'].includes(e.problem.code)) {
+        track('precheck_failed', { properties: { reason: e.problem.code, where: 'server' } });
+      }
+      return fail({ ...problemFail(e), retry: () => photoInput(replacing) });
+    }
+    busy(t('checking'));
+    let check: PhotoCheck | undefined;
+    try {
+      check = await api.photoCheck(store.photo()!.uploadId, [product.category ?? 'tops']);
+    } catch {
+      check = undefined; // no pre-check on this server (or it failed): carry on, the try-on itself reports problems
+    }
+    if (check && !check.ok && check.issues.length) {
+      track('precheck_failed', { properties: { reason: check.issues.map((i) => i.code).join(','), where: 'check' } });
+      return checkFailed(check);
+    }
+    warnings = check?.issues ?? [];
+    pickStep();
+  }
+
+  const localized = (v: Record<string, string> | string | undefined): string => (typeof v === 'string' ? v : (v?.[lang] ?? v?.en ?? ''));
+
+  function checkFailed(check: PhotoCheck) {
+    view(
+      t('checkFailedTitle'),
+      h('img', { class: 'thumb', src: store.photo()?.preview ?? '', alt: t('previousPhoto') }),
+      ...check.issues.map((i) => h('div', { class: 'alert', role: 'alert' }, h('strong', null, localized(i.message)), i.tip ? h('p', { class: 'tip' }, localized(i.tip)) : null)),
+      h('div', { class: 'row' }, button(t('tryAnother'), () => photoInput(true), 'primary', { 'data-autofocus': true }), button(t('useAnyway'), () => pickStep(), 'secondary')),
+    );
+  }
+
+  function pickStep() {
+    const others = d.products.filter((p) => p !== product && p.image !== product.image);
+    const tile = (p: Product, fixed: boolean) => {
+      const b = h('button', { type: 'button', class: `garment${fixed ? ' fixed' : ''}`, 'aria-pressed': String(fixed || second === p), 'aria-label': p.name, disabled: fixed }, h('img', { src: p.image, alt: '' }), h('span', null, p.name));
+      if (!fixed)
+        b.addEventListener('click', () => {
+          second = second === p ? null : p;
+          for (const el of body.querySelectorAll('.extra .garment')) el.setAttribute('aria-pressed', 'false');
+          b.setAttribute('aria-pressed', String(second === p));
+        });
+      return b;
+    };
+    view(
+      t('pickTitle'),
+      ...warnings.map((i) => h('p', { class: 'note' }, `${localized(i.message)} ${localized(i.tip)}`)),
+      h('p', { class: 'muted' }, t('thisProduct')),
+      h('div', { class: 'garments' }, tile(product, true)),
+      others.length ? h('p', { class: 'muted', id: 'pb-second' }, t('addSecond')) : null,
+      others.length ? h('div', { class: 'garments extra', role: 'group', 'aria-labelledby': 'pb-second' }, ...others.map((p) => tile(p, false))) : null,
+      button(t('start'), () => void generate(), 'primary', { 'data-autofocus': true }),
+      button(t('back'), photoStep, 'link'),
+    );
+  }
+
+  async function generate(retried = false) {
+    const photo = store.photo();
+    if (!photo) return photoStep();
+    running?.abort();
+    const ctl = new AbortController();
+    running = ctl;
+    const label = h('p', null, t('queued'));
+    const pos = h('p', { class: 'muted' });
+    view(
+      t('progressTitle'),
+      h('div', { class: 'bar', role: 'progressbar', 'aria-label': t('progressTitle') }, h('i')),
+      label,
+      pos,
+      button(t('cancel'), () => {
+        ctl.abort();
+        if (current) void api.cancelTryon(current).catch(() => undefined);
+        pickStep();
+      }, 'secondary', { 'data-autofocus': true }),
+    );
+    let current: string | undefined;
+    try {
+      const garments = await Promise.all([product, ...(second ? [second] : [])].map((g) => garmentRef(api, g)));
+      let tryon = await api.createTryon({ person: photo.uploadId, garments });
+      current = tryon.id;
+      if (!['succeeded', 'failed', 'canceled', 'expired'].includes(tryon.status)) tryon = await follow(tryon.id, ctl.signal, label, pos);
+      if (ctl.signal.aborted) return;
+      if (tryon.status !== 'succeeded' || !tryon.result) return fail({ message: 'err_failed', tip: 'tip_failed', retry: () => void generate() });
+      track('generated', { tryon_id: tryon.id });
+      result(tryon, photo.preview);
+    } catch (e) {
+      if (ctl.signal.aborted) return;
+      if (e instanceof ApiError && (e.problem.code === 'UPLOAD_NOT_FOUND' || e.problem.code === 'UPLOAD_GONE')) {
+        // The photo or a stored garment expired (retention): garments are uploaded again; a gone photo is asked for again.
+        for (const g of [product, second]) if (g) store.set(`garment:${g.image}`, null);
+        const photoAlive = await api.getUpload(photo.uploadId).then(() => true, () => false);
+        if (photoAlive && !retried) return generate(true);
+        store.setPhoto(null);
+        return fail({ message: 'err_expired', tip: 'tip_expired', retry: photoStep });
+      }
+      fail({ ...problemFail(e), retry: () => void generate() });
+    }
+  }
+
+  /** Follows the try-on's Server-Sent Events; falls back to polling if the stream breaks. */
+  async function follow(id: string, signal: AbortSignal, label: HTMLElement, pos: HTMLElement): Promise<Tryon> {
+    let final: Tryon | undefined;
+    const show = (s: { status: string; stage?: string | null; queue_position?: number }) => {
+      const stageKey = `stage_${s.stage ?? ''}` as Key;
+      const text = s.status === 'queued' ? t('queued') : s.stage && stageKey in STAGES ? t(stageKey) : s.stage?.startsWith('provider_') ? t('stage_provider_running') : t('working');
+      if (label.textContent !== text) {
+        label.textContent = text;
+        live.textContent = text;
+      }
+      pos.textContent = s.status === 'queued' && typeof s.queue_position === 'number' ? t('queuePos', { n: s.queue_position + 1 }) : '';
+    };
+    try {
+      await api.stream(`/v1/tryons/${encodeURIComponent(id)}/events`, (event, data) => {
+        if (event === 'status') show(data as { status: string });
+        if (event === 'tryon') final = data as Tryon;
+      }, signal);
+    } catch {
+      if (signal.aborted) throw new Error('aborted');
+    }
+    while (!final || !['succeeded', 'failed', 'canceled', 'expired'].includes(final.status)) {
+      if (signal.aborted) throw new Error('aborted');
+      if (final) {
+        show(final);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      final = await api.getTryon(id);
+    }
+    return final;
+  }
+
+  function result(tryon: Tryon, before: string) {
+    const res = tryon.result!;
+    const after = h('img', { src: res.url, alt: t('after'), width: res.width, height: res.height });
+    after.addEventListener('load', () => track('viewed', { tryon_id: tryon.id }), { once: true });
+    const compare = h('div', { class: 'compare' }, after, h('img', { class: 'before', src: before, alt: t('before') }), h('span', { class: 'divider' }), h('span', { class: 'tag b' }, t('before')), h('span', { class: 'tag a' }, t('after')));
+    const slider = h('input', { type: 'range', min: '0', max: '100', value: '50', 'aria-label': t('compare') });
+    slider.addEventListener('input', () => compare.style.setProperty('--split', `${slider.value}%`));
+    const status = h('p', { class: 'muted', role: 'status' });
+    const cart = button(t('addToCart'), () => {
+      const detail = { product_id: product.productId ?? null, garment: product.image, second_product_id: second?.productId ?? null, tryon_id: tryon.id, result_url: res.url };
+      (product.el ?? document).dispatchEvent(new CustomEvent('probador:add-to-cart', { bubbles: true, composed: true, detail }));
+      track('added_to_cart', { tryon_id: tryon.id });
+      status.textContent = t('addedToCart');
+    }, 'primary', { 'data-autofocus': true });
+    view(
+      t('resultTitle'),
+      compare,
+      slider,
+      cart,
+      h('div', { class: 'row' }, button(t('download'), () => void download(res.url, tryon.id, status), 'secondary'), button(t('share'), () => void share(res.url, tryon.id, status), 'secondary')),
+      status,
+      h('div', { class: 'row' }, button(t('retry'), pickStep, 'link'), button(t('deletePhoto'), () => void deletePhoto(), 'link')),
+    );
+  }
+
+  async function download(url: string, id: string, status: HTMLElement) {
+    const a = h('a', { download: `tryon-${id}.jpg`, hidden: true });
+    try {
+      const blob = await (await fetch(url, { mode: 'cors', credentials: 'omit' })).blob();
+      a.href = URL.createObjectURL(blob);
+      a.download = `tryon-${id}.${blob.type === 'image/png' ? 'png' : blob.type === 'image/webp' ? 'webp' : 'jpg'}`;
+    } catch {
+      a.href = url; // cross-origin without CORS: the browser opens it instead
+      a.target = '_blank';
+      a.rel = 'noopener';
+    }
+    root.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => a.href.startsWith('blob:') && URL.revokeObjectURL(a.href), 10_000);
+    track('downloaded', { tryon_id: id });
+    status.textContent = '';
+  }
+
+  async function share(url: string, id: string, status: HTMLElement) {
+    const canShare = typeof (navigator as { share?: unknown }).share === 'function';
+    try {
+      if (canShare) await navigator.share({ title: cfg.tenant.name, url });
+      else {
+        await navigator.clipboard.writeText(url);
+        status.textContent = t('linkCopied');
+      }
+      track('shared', { tryon_id: id, properties: { via: canShare ? 'share' : 'clipboard' } });
+    } catch {
+      status.replaceChildren(h('a', { href: url, target: '_blank', rel: 'noopener' }, url));
+    }
+  }
+
+  async function deletePhoto() {
+    const photo = store.photo();
+    if (photo) await api.deleteUpload(photo.uploadId).catch((e: unknown) => {
+      if (!(e instanceof ApiError && e.problem.status === 404)) throw e;
+    }).catch(() => undefined);
+    store.setPhoto(null);
+    note = t('photoDeleted');
+    live.textContent = note;
+    photoInput(false);
+  }
+
+  function fail(f: Fail) {
+    view(
+      t('errorTitle'),
+      h('div', { class: 'alert', role: 'alert' }, h('strong', null, t(f.message)), h('p', { class: 'tip' }, t(f.tip))),
+      f.retry ? button(t('retry'), f.retry, 'primary', { 'data-autofocus': true }) : null,
+    );
+  }
+
+  return { open, close, isOpen: () => Boolean(backdrop) };
+}
+
+const STAGES: Partial<Record<Key, true>> = { stage_preparing: true, stage_generating: true, stage_provider_queued: true, stage_provider_running: true, stage_saving: true };
+
+export function problemFail(e: unknown): Fail {
+  if (!(e instanceof ApiError)) return { message: 'err_failed', tip: 'tip_failed' };
+  const { code, status } = e.problem;
+  if (status === 0) return { message: 'err_network', tip: 'tip_network' };
+  if (['UNSUPPORTED_IMAGE_TYPE', 'IMAGE_UNREADABLE', 'UNSUPPORTED_MEDIA_TYPE', 'INVALID_DATA_URL'].includes(code)) return { message: 'err_not_image', tip: 'tip_not_image' };
+  if (['IMAGE_TOO_LARGE', 'IMAGE_TOO_MANY_PIXELS', 'BODY_TOO_LARGE'].includes(code)) return { message: 'err_too_big', tip: 'tip_too_big' };
+  if (['RATE_LIMITED', 'QUOTA_EXCEEDED', 'OVERLOADED'].includes(code)) return { message: 'err_busy', tip: 'tip_busy' };
+  if (['ORIGIN_NOT_ALLOWED', 'INVALID_API_KEY', 'API_KEY_REVOKED', 'API_KEY_EXPIRED', 'TENANT_INACTIVE'].includes(code)) return { message: 'err_refused', tip: 'tip_refused' };
+  if (['FETCH_FAILED', 'FETCH_TIMEOUT', 'URL_NOT_ALLOWED', 'GARMENT_FETCH'].includes(code)) return { message: 'err_garment', tip: 'tip_garment' };
+  return { message: 'err_failed', tip: 'tip_failed' };
+}

@@ -1,0 +1,43 @@
+/** What the widget remembers: onboarding seen (localStorage), this visit's photo and garment uploads (sessionStorage). */
+type Where = 'local' | 'session';
+const area = (w: Where): Storage | undefined => {
+  try {
+    return w === 'local' ? localStorage : sessionStorage;
+  } catch {
+    return undefined;
+  }
+};
+const memory = new Map<string, string>();
+
+export type Photo = { uploadId: string; preview: string };
+
+export const store = {
+  get(key: string, w: Where = 'session'): string | null {
+    try {
+      return area(w)?.getItem(`probador:${key}`) ?? memory.get(key) ?? null;
+    } catch {
+      return memory.get(key) ?? null;
+    }
+  },
+  set(key: string, value: string | null, w: Where = 'session') {
+    if (value === null) memory.delete(key);
+    else memory.set(key, value);
+    try {
+      if (value === null) area(w)?.removeItem(`probador:${key}`);
+      else area(w)?.setItem(`probador:${key}`, value);
+    } catch {
+      /* quota or blocked storage: the in-memory copy serves this page */
+    }
+  },
+  photo(): Photo | null {
+    try {
+      const p = JSON.parse(store.get('photo') ?? 'null') as Photo | null;
+      return p && typeof p.uploadId === 'string' && p.uploadId.startsWith('upl_') ? p : null;
+    } catch {
+      return null;
+    }
+  },
+  setPhoto(p: Photo | null) {
+    store.set('photo', p ? JSON.stringify(p) : null);
+  },
+};

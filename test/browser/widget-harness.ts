@@ -87,5 +87,8 @@ export function deepFocus(page: Page): Promise<string> {
   })()`);
 }
 
+/** Runs `body` in the page with the located element as `el` (a string: the tests compile without the DOM lib). */
+export const onElement = <R>(loc: import('playwright-core').Locator, body: string): Promise<R> => loc.evaluate(new Function('el', body) as (el: unknown) => R);
+
 /** Whether an <img> (located) has loaded: its natural width, or 0. */
-export const loadedWidth = (loc: import('playwright-core').Locator) => loc.evaluate('(img) => (img.complete ? img.naturalWidth : 0)') as Promise<number>;
+export const loadedWidth = (loc: import('playwright-core').Locator) => onElement<number>(loc, 'return el.complete ? el.naturalWidth : 0');

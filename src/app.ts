@@ -23,6 +23,7 @@ import { ApiKey, Tenant } from '../contracts/tenants.js';
 import { User } from '../contracts/auth.js';
 import { createTenantsModule } from './modules/tenants/index.js';
 import { createTryonModule, type TryonModuleOptions, type TryonPorts } from './modules/tryon/index.js';
+import { createPerceptionModule } from './modules/perception/index.js';
 import { createWebhooksModule, type WebhooksOptions, type WebhookEventType } from './modules/webhooks/index.js';
 import { createWebModule } from './modules/web/index.js';
 import { findDemoKey } from './seed.js';
@@ -92,7 +93,11 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   await tenants.start();
   const webhooks = createWebhooksModule(deps, opts.webhooks);
   webhooks.registerJobs();
+  const perception = createPerceptionModule(deps, { getTenant: async (id) => tenants.tenants.getTenant(id) });
   const ports: TryonPorts = {
+    checkPhoto: (tenantId, bytes, categories) => perception.precheck(tenantId, bytes, categories),
+    bodyPose: (bytes, signal) => perception.bodyPose(bytes, signal),
+    resultFidelity: (before, after, signal) => perception.resultFidelity(before, after, signal),
     getTenant: async (id) => tenants.tenants.getTenant(id),
     consumeGeneration: async (id) => void (await tenants.usage.consumeGeneration(id)),
     refundGeneration: (id) => tenants.usage.refundGeneration(id),
@@ -133,6 +138,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   // Modules: the explicit list.
   tenants.registerRoutes(app);
   await tryon.registerRoutes(app);
+  perception.registerRoutes(app, (req, id) => tryon.readUpload(req, id));
   webhooks.registerRoutes(app);
   // The widget bundle (versioned, SRI) and the demo store at /demo.
   const web = createWebModule(deps, { demoKey: () => findDemoKey(tenants) });
@@ -143,11 +149,14 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   app.addHook('onClose', async () => {
     await deps.jobs.close();
     await tryon.close();
+    await perception.close();
     await webhooks.close();
     await tenants.close();
   });
+  // Load the perception models in the background; the log says which features are on.
+  void perception.warm();
   if ((opts.role ?? 'all') !== 'api') await deps.jobs.startWorker();
-  return { app, modules: { tenants, tryon, webhooks, analytics, web } };
+  return { app, modules: { tenants, tryon, perception, webhooks, analytics, web } };
 }
 
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

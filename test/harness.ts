@@ -65,6 +65,9 @@ export async function testConfig(env: TestEnv = {}): Promise<{ config: Config; d
     PROBADOR_MAX_EVENT_LOOP_DELAY_MS: '0',
     // Tests move the clock by hours; sessions outlive that unless a test sets its own.
     PROBADOR_ACCESS_TOKEN_TTL_S: String(7 * 24 * 3600),
+    // The perception models cost seconds of CPU per app; suites that test them turn them on.
+    PROBADOR_PERCEPTION_THREADS: '0',
+    PROBADOR_PRECHECK_DEFAULT: 'off',
     ...env,
   };
   if (process.env.REDIS_URL && !('REDIS_URL' in env)) full.REDIS_URL = process.env.REDIS_URL;

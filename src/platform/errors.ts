@@ -52,6 +52,8 @@ export const ERRORS = {
   IMAGE_UNREADABLE: { status: 422, title: 'The image is corrupt or cannot be read' },
   FETCH_FAILED: { status: 422, title: 'The remote resource could not be fetched' },
   FETCH_TIMEOUT: { status: 422, title: 'The remote server did not answer in time' },
+  // photo pre-check (modules/perception)
+  PHOTO_REJECTED: { status: 422, title: 'The photo cannot be used for a try-on' },
   // 429
   RATE_LIMITED: { status: 429, title: 'Too many requests' },
   QUOTA_EXCEEDED: { status: 429, title: 'The monthly generation quota is used up' },

@@ -79,6 +79,21 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts) {
     return { ...r, analysis, categories: cats, tookMs: Math.round(performance.now() - t0) };
   }
 
+  /**
+   * The try-on intake's check: undefined when the tenant's strictness is `off` (nothing analysed)
+   * or perception failed (timeout, crash — logged; the try-on goes ahead rather than fail on us).
+   */
+  async function precheck(tenantId: string, bytes: Buffer, categories: Category[]): Promise<PhotoCheckOutcome | undefined> {
+    const tenant = await ports.getTenant(tenantId);
+    if (strictnessOf(tenant.settings) === 'off' || bytes.length === 0) return undefined;
+    try {
+      return await checkPhoto(tenantId, bytes, categories);
+    } catch (err) {
+      log.warn({ err, tenant_id: tenantId }, 'photo pre-check failed; the try-on goes ahead unchecked');
+      return undefined;
+    }
+  }
+
   /** Body keypoints of the main person, for the local try-on engine (undefined when unknown). */
   async function bodyPose(bytes: Buffer, signal?: AbortSignal): Promise<Body | undefined> {
     const s = await warm();
@@ -99,6 +114,7 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts) {
     status: () => state,
     analyze,
     checkPhoto,
+    precheck,
     strictnessOf,
     bodyPose,
     resultFidelity,

@@ -103,7 +103,7 @@ export const REQUIRED_PARTS: Record<Exclude<Category, 'auto'>, BodyPart[]> = {
   'one-pieces': ['leftShoulder', 'rightShoulder', 'leftHip', 'rightHip', 'leftKnee', 'rightKnee'],
 };
 
-/** Faces that are separate people: not overlapping the main face, and not tiny next to it. */
+/** Faces that are separate people: not near the main face (faces[0], the most confident), and not tiny next to it. */
 export function distinctFaces(faces: Face[]): Face[] {
   const main = faces[0];
   if (!main) return [];
@@ -113,7 +113,8 @@ export function distinctFaces(faces: Face[]): Face[] {
     const cx = f.box.x + f.box.width / 2;
     const cy = f.box.y + f.box.height / 2;
     const m = main.box;
-    const inside = cx > m.x - m.width * 0.75 && cx < m.x + m.width * 1.75 && cy > m.y - m.height * 0.75 && cy < m.y + m.height * 1.75;
+    // Within 1.5 face sizes of the main face: a second detection of the same head (chin, helmet), not a person.
+    const inside = cx > m.x - m.width * 1.5 && cx < m.x + m.width * 2.5 && cy > m.y - m.height * 1.5 && cy < m.y + m.height * 2.5;
     if (!inside) out.push(f);
   }
   return out;
@@ -140,7 +141,8 @@ export function checkAnalysis(a: Analysis, opts: CheckOptions): CheckResult {
   if (m.sharpness < t.minSharpness) issues.push(issue('blurry', opts.strictness === 'lenient' && m.sharpness >= 4 ? 'warning' : 'error', { sharpness: m.sharpness, min: t.minSharpness }));
   const brightness = m.face?.brightness ?? m.brightness;
   if (brightness < t.minBrightness) issues.push(issue('too_dark', brightness < t.minBrightness / 2 ? 'error' : quality, { brightness, min: t.minBrightness }));
-  const clipped = m.face?.clippedBright ?? m.clippedBright;
+  // Blown-out pixels are judged on the face: a white wall or studio sweep behind the person is fine.
+  const clipped = m.face?.clippedBright ?? (a.models ? 0 : m.clippedBright);
   if (clipped > t.maxClippedBright) issues.push(issue('overexposed', quality, { clipped_bright: clipped, max: t.maxClippedBright }));
   if (m.cast.magnitude > 30) issues.push(issue('color_cast', 'warning', { a: m.cast.a, b: m.cast.b }));
 

@@ -110,7 +110,10 @@ export async function analyzeImage(image: Uint8Array, h: HumanLike | undefined):
     }
   }
   const t2 = performance.now();
-  const main = [...result.face].sort((x, y) => y.box[2] * y.box[3] - x.box[2] * x.box[3])[0];
+  // The main face: the most confident (to 0.1), then the largest.
+  const order = (x: HumanResult['face'][number], y: HumanResult['face'][number]) => Math.round(y.score * 10) - Math.round(x.score * 10) || y.box[2] * y.box[3] - x.box[2] * x.box[3];
+  result.face.sort(order);
+  const main = result.face[0];
   const faceBox = main ? { x: main.box[0], y: main.box[1], width: main.box[2], height: main.box[3] } : undefined;
   const measures = await measureRgb(data, info.width, info.height, original, faceBox);
   const t3 = performance.now();
@@ -118,7 +121,7 @@ export async function analyzeImage(image: Uint8Array, h: HumanLike | undefined):
     width: original.width,
     height: original.height,
     models: h !== undefined,
-    faces: result.face.map((f) => toFace(f, s)).sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height),
+    faces: result.face.map((f) => toFace(f, s)),
     bodies: result.body.map((b) => toBody(b, s)),
     measures,
     timings: { decodeMs: r1(t1 - t0), detectMs: r1(t2 - t1), totalMs: r1(t3 - t0) },

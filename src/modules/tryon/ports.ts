@@ -11,8 +11,12 @@ export type TryonPorts = {
   refundGeneration: (tenantId: string) => Promise<void>;
   recordUsage: (tenantId: string, type: string, opts: { costUsd?: number; refId?: string; meta?: Record<string, unknown> }) => Promise<void>;
   emitWebhook: (tenantId: string, type: string, data: Record<string, unknown>) => Promise<void>;
-  /** Photo pre-check (perception module), run on intake before a generation is spent; absent = no check. */
-  checkPhoto?: (tenantId: string, bytes: Buffer, categories: ('tops' | 'bottoms' | 'one-pieces' | 'auto')[]) => Promise<{ ok: boolean; strictness: string; issues: { code: string; severity: string; message: { en: string; es: string }; tip: { en: string; es: string } }[] }>;
+  /** Photo pre-check (perception module), run on intake before a generation is spent; undefined = not checked (off, or perception failed). */
+  checkPhoto?: (
+    tenantId: string,
+    bytes: Buffer,
+    categories: ('tops' | 'bottoms' | 'one-pieces' | 'auto')[],
+  ) => Promise<{ ok: boolean; strictness: string; issues: { code: string; severity: string; message: { en: string; es: string }; tip: { en: string; es: string } }[] } | undefined>;
   /** Body keypoints of a person photo, for the local engine's placement (undefined when unknown). */
   bodyPose?: (bytes: Buffer, signal?: AbortSignal) => Promise<{ score: number; keypoints: { part: string; x: number; y: number; score: number }[] } | undefined>;
   /** How well a result kept the person (0–1), undefined when perception is off. */

@@ -279,6 +279,12 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
         }
         if (hit) await repo.deleteCacheKey(db, tenantId, cacheKey);
       }
+      // Photo pre-check (perception) before a generation is spent: 422 PHOTO_REJECTED with the issues.
+      const check = ports.checkPhoto && person.blobKey ? await ports.checkPhoto(tenantId, (await blobs.get(person.blobKey)) ?? Buffer.alloc(0), garments.map((g) => g.category)) : undefined;
+      if (check && !check.ok) {
+        const codes = check.issues.filter((i) => i.severity === 'error').map((i) => i.code);
+        throw new AppError('PHOTO_REJECTED', `The photo cannot be used for a try-on: ${codes.join(', ')}.`, { extra: { issues: check.issues, strictness: check.strictness } });
+      }
       await ports.consumeGeneration(tenantId);
       const id = newId('tryon');
       const row = await repo.insertTryon(db, tenantId, { ...base, id, status: 'queued' });

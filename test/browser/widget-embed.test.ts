@@ -10,8 +10,8 @@ import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { bearer } from '../harness.js';
-import { collectPageErrors, newContext, screenshot } from './chromium.js';
-import { ASTRONAUT_PATH, loadedWidth, onElement, startHostServer, startWidgetEnv, type WidgetEnv } from './widget-harness.js';
+import { collectPageErrors, newContext } from './chromium.js';
+import { ASTRONAUT_PATH, loadedWidth, onElement, startHostServer, startWidgetEnv, shot, type WidgetEnv } from './widget-harness.js';
 
 let env: WidgetEnv;
 beforeAll(async () => {
@@ -86,6 +86,7 @@ describe('widget embedded on other sites', () => {
       expect(await onElement<number>(launcher, 'return el.getBoundingClientRect().left')).toBeLessThan(100);
       await launcher.click();
       const dialog = page.getByRole('dialog');
+      expect(await onElement(page.locator('[data-probador-widget] .panel'), 'return getComputedStyle(el).animationName')).toBe('slide');
       await dialog.getByRole('button', { name: 'Get started' }).click();
       await dialog.getByRole('checkbox').check();
       await dialog.locator('input[data-input=file]').setInputFiles(ASTRONAUT_PATH);
@@ -93,7 +94,7 @@ describe('widget embedded on other sites', () => {
       await dialog.getByRole('button', { name: 'Try it on' }).click();
       await dialog.getByRole('heading', { name: 'Your try-on', exact: true }).waitFor({ state: 'visible', timeout: 30_000 });
       await expect.poll(() => loadedWidth(dialog.locator('.compare img:not(.before)')), { timeout: 10_000 }).toBeGreaterThan(100);
-      await screenshot(page, 'widget-09-other-origin-themed');
+      await shot(page, 'widget-09-other-origin-themed');
       // The try-on belongs to tenant B, made from this page's widget session.
       const list = (await env.t.app.inject({ method: 'GET', url: '/v1/tryons?limit=5', headers: bearer(env.t.tenantB.secretKey) })).json() as { data: Array<{ status: string; garments: Array<{ product_id: string | null }> }> };
       expect(list.data.map((x) => [x.status, x.garments[0]?.product_id])).toEqual([['succeeded', 'sku-1']]);
@@ -116,7 +117,8 @@ describe('widget embedded on other sites', () => {
     const server = await startHostServer({ '/': hostPage(env.base, env.t.tenantB.publishableKey), '/hostile': hostPage(env.base, env.t.tenantB.publishableKey, hostile) }, { '/tee.png': { type: 'image/png', body: GARMENT } });
     await env.t.modules.tenants.tenants.updateTenant(env.t.tenantB.id, { allowed_origins: [env.t.tenantB.origin, server.origin] });
     try {
-      const ctx = await newContext(env.browser);
+      // Reduced motion asked by the system: the widget drops its animations.
+      const ctx = await newContext(env.browser, { reducedMotion: 'reduce' });
       const page = await ctx.newPage();
       // The page's own styles without the widget (script blocked) and with it.
       await page.route(`${env.base}/widget/**`, (r) => r.abort());
@@ -131,6 +133,7 @@ describe('widget embedded on other sites', () => {
       await page.getByRole('dialog').getByRole('button', { name: 'Get started' }).waitFor();
       const cleanOpen = await widgetStyles(page);
       expect(cleanOpen.panel).toContain('system-ui');
+      expect(await onElement(page.locator('[data-probador-widget] .panel'), 'return getComputedStyle(el).animationName')).toBe('none');
 
       // The same page with hostile CSS: the widget looks exactly the same.
       await page.goto(`${server.url}/hostile`);
@@ -140,7 +143,7 @@ describe('widget embedded on other sites', () => {
       const dialog = page.getByRole('dialog');
       await dialog.getByRole('button', { name: 'Get started' }).waitFor({ state: 'visible' });
       expect(await widgetStyles(page)).toEqual(cleanOpen);
-      await screenshot(page, 'widget-10-hostile-host-css');
+      await shot(page, 'widget-10-hostile-host-css');
       await ctx.close();
     } finally {
       await server.close();
@@ -173,5 +176,16 @@ describe('widget embedded on other sites', () => {
     const demo = (await env.t.app.inject({ method: 'GET', url: '/demo' })).body;
     expect(demo).toContain(`src="${manifest.file}" integrity="${manifest.integrity}" crossorigin="anonymous"`);
     expect(demo).not.toMatch(/<script>(?!<\/script>)/); // no inline script (CSP script-src 'self')
+
+  });
+
+  it('the widget config carries a checked theme: bad colours, non-https logos and unknown positions fall back to defaults', async () => {
+    const id = env.t.tenantA.id;
+    const config = async () =>
+      (await env.t.app.inject({ method: 'GET', url: '/v1/widget/config', headers: { ...bearer(env.t.tenantA.publishableKey), origin: env.t.tenantA.origin } })).json() as { theme: Record<string, unknown>; retention: string };
+    await env.t.modules.tenants.tenants.updateTenant(id, { settings: { widget: { primary_color: '#0a7', text_color: 'rgb(1, 2, 3)', logo_url: 'https://shop-a.example/logo.svg', position: 'bottom-left', language: 'es' } } });
+    expect((await config()).theme).toEqual({ primary_color: '#0a7', text_color: 'rgb(1, 2, 3)', logo_url: 'https://shop-a.example/logo.svg', position: 'bottom-left', language: 'es' });
+    await env.t.modules.tenants.tenants.updateTenant(id, { settings: { widget: { primary_color: 'red;}:host{display:none', text_color: 'expression(alert(1))', logo_url: 'javascript:alert(1)', position: 'top', language: 'fr' } } });
+    expect((await config()).theme).toEqual({ primary_color: '#111827', text_color: '#ffffff', logo_url: null, position: 'bottom-right', language: 'auto' });
   });
 });

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { buildWidget } from '../../web/widget/build.mjs';
 import { createTestApp, type TestApp } from '../harness.js';
 import { seedDemo } from '../../src/seed.js';
-import { launchChromium } from './chromium.js';
+import { launchChromium, screenshot } from './chromium.js';
 
 export const ASTRONAUT_PATH = new URL('../../../shared/fixtures/astronaut.png', import.meta.url).pathname;
 export const ASTRONAUT = readFileSync(ASTRONAUT_PATH);
@@ -92,3 +92,11 @@ export const onElement = <R>(loc: import('playwright-core').Locator, body: strin
 
 /** Whether an <img> (located) has loaded: its natural width, or 0. */
 export const loadedWidth = (loc: import('playwright-core').Locator) => onElement<number>(loc, 'return el.complete ? el.naturalWidth : 0');
+
+/** A screenshot of what the shopper sees (the viewport; the dialog is fixed to it), or the full page. */
+export async function shot(page: Page, name: string, fullPage = false) {
+  if (fullPage) return screenshot(page, name);
+  const path = await screenshot(page, name); // makes the folder; replaced by the viewport below
+  await page.screenshot({ path });
+  return path;
+}

@@ -9,8 +9,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page, Request } from 'playwright-core';
 import { bearer } from '../harness.js';
-import { collectPageErrors, newContext, screenshot, SCREENSHOT_DIR } from './chromium.js';
-import { ASTRONAUT_PATH, deepFocus, loadedWidth, recordViews, startWidgetEnv, type WidgetEnv } from './widget-harness.js';
+import { collectPageErrors, newContext, SCREENSHOT_DIR } from './chromium.js';
+import { ASTRONAUT_PATH, deepFocus, loadedWidth, recordViews, startWidgetEnv, shot, type WidgetEnv } from './widget-harness.js';
 
 let env: WidgetEnv;
 beforeAll(async () => {
@@ -58,12 +58,12 @@ describe('widget in the demo store', () => {
     });
 
     await openDemo(page, '/demo/linen-shirt');
-    await screenshot(page, 'widget-01-product-page');
+    await shot(page, 'widget-01-product-page', true);
     const views = await recordViews(page);
     await page.locator('.actions [data-probador-button] button').click();
     const dialog = page.getByRole('dialog', { name: 'Virtual try-on' });
     await dialog.getByRole('heading', { name: 'See it on you', exact: true }).waitFor({ state: 'visible' });
-    await screenshot(page, 'widget-02-onboarding');
+    await shot(page, 'widget-02-onboarding');
     await dialog.getByRole('button', { name: 'Get started' }).click();
 
     // Consent is never pre-ticked, states the tenant's retention, and gates the photo buttons.
@@ -73,7 +73,7 @@ describe('widget in the demo store', () => {
     expect(await dialog.getByRole('button', { name: 'Choose a photo' }).isDisabled()).toBe(true);
     await consent.check();
     expect(await dialog.getByRole('button', { name: 'Choose a photo' }).isEnabled()).toBe(true);
-    await screenshot(page, 'widget-03-consent');
+    await shot(page, 'widget-03-consent');
     const chooser = page.waitForEvent('filechooser');
     await dialog.getByRole('button', { name: 'Choose a photo' }).click();
     await (await chooser).setFiles(ASTRONAUT_PATH);
@@ -83,7 +83,7 @@ describe('widget in the demo store', () => {
     const jeans = dialog.getByRole('button', { name: 'Straight jeans' });
     await jeans.click();
     expect(await jeans.getAttribute('aria-pressed')).toBe('true');
-    await screenshot(page, 'widget-04-pick');
+    await shot(page, 'widget-04-pick');
     await dialog.getByRole('button', { name: 'Try it on' }).click();
 
     // Result: the before/after view with the generated image.
@@ -95,7 +95,7 @@ describe('widget in the demo store', () => {
     expect(seen).toContain('Creating your try-on'); // the progress view was shown…
     expect(sse).toEqual([{ status: 200, type: 'text/event-stream; charset=utf-8' }]); // …fed by the SSE stream
     await dialog.getByRole('slider', { name: 'Compare before and after' }).fill('30');
-    await screenshot(page, 'widget-05-result');
+    await shot(page, 'widget-05-result');
 
     // Download: the result image itself, as a file.
     const download = page.waitForEvent('download');
@@ -126,7 +126,7 @@ describe('widget in the demo store', () => {
     await dialog.getByRole('button', { name: 'Try it on' }).click();
     await dialog.getByRole('heading', { name: 'Your try-on', exact: true }).waitFor({ state: 'visible', timeout: 30_000 });
     await expect.poll(() => loadedWidth(after), { timeout: 10_000 }).toBeGreaterThan(100);
-    await screenshot(page, 'widget-06-second-product');
+    await shot(page, 'widget-06-second-product');
     expect(uploads.length - uploadsBefore).toBe(1); // the dress picture only; the photo was not sent again
 
     // Both try-ons used that one upload; "Delete my photo" erases it on the server.
@@ -163,7 +163,7 @@ describe('widget in the demo store', () => {
     const alert = dialog.getByRole('alert');
     await expect.poll(() => alert.textContent()).toContain('That file is not a photo we can read.');
     await expect.poll(() => alert.textContent()).toContain('Choose a JPEG, PNG, WebP or HEIC photo');
-    await screenshot(page, 'widget-07-not-an-image');
+    await shot(page, 'widget-07-not-an-image');
     // A file that claims to be a PNG but is not one is caught too (it never reaches the server).
     await dialog.getByRole('button', { name: 'Try again' }).click();
     await dialog.getByRole('checkbox').check();
@@ -216,7 +216,7 @@ describe('widget in the demo store', () => {
     }
     expect(stops).toContain('button:Cerrar@dialog');
     expect(stops).toContain('button:Descargar@dialog');
-    await screenshot(page, 'widget-08-keyboard-es');
+    await shot(page, 'widget-08-keyboard-es');
     // Escape closes and gives focus back to the button that opened it.
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });

@@ -43,7 +43,7 @@ export function demoRoutes(app: App, opts: { dir: string; widget: () => WidgetAs
     const widget = opts.widget();
     const key = await opts.demoKey();
     const notice = !widget ? w.notBuilt : !key ? w.notSeeded : undefined;
-    const tag = widget && key ? `<script src="/widget/widget.${widget.hash}.js" integrity="${widget.integrity}" crossorigin="anonymous" data-key="${esc(key)}" async></script>` : '';
+    const tag = widget && key ? `<script src="/widget/widget.${widget.hash}.js" integrity="${widget.integrity}" crossorigin="anonymous" data-key="${esc(key)}" data-launcher="false" async></script>` : '';
     return `<!doctype html>
 <html lang="${lang}">
 <head>

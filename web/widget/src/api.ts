@@ -10,8 +10,11 @@ export class ApiError extends Error {
 export type WidgetConfig = {
   tenant: { id: string; name: string };
   retention: string;
-  widget: { primary_color?: string; text_color?: string; logo_url?: string; position?: string; language?: string; [k: string]: unknown };
+  widget: { launcher?: boolean; [k: string]: unknown };
+  /** Checked by the server (colours, https logo, position, language) with defaults. */
+  theme: Theme;
 };
+export type Theme = { primary_color: string; text_color: string; logo_url: string | null; position: 'bottom-right' | 'bottom-left'; language: 'auto' | 'en' | 'es' };
 export type Upload = { id: string; width: number; height: number; expires_at: string | null };
 export type Tryon = {
   id: string;

@@ -55,15 +55,17 @@ async function boot(script: HTMLScriptElement) {
     return;
   }
 
-  const lang = pickLang(script.dataset.lang, cfg.widget.language, document.documentElement.lang, navigator.language);
+  const theme = cfg.theme;
+  const lang = pickLang(script.dataset.lang, theme.language, document.documentElement.lang, navigator.language);
   const t = translator(lang);
   const w = cfg.widget;
+  // Checked again here: a colour reaches CSS only if it looks like one.
   const vars: string[] = [];
-  if (typeof w.primary_color === 'string' && COLOR.test(w.primary_color)) vars.push(`--pb:${w.primary_color}`);
-  if (typeof w.text_color === 'string' && COLOR.test(w.text_color)) vars.push(`--pb-text:${w.text_color}`);
+  if (COLOR.test(theme.primary_color)) vars.push(`--pb:${theme.primary_color}`);
+  if (COLOR.test(theme.text_color)) vars.push(`--pb-text:${theme.text_color}`);
   const themed = vars.length ? `:host{${vars.map((v) => `${v}!important`).join(';')}}` : '';
   if (themed) root.append(h('style', null, themed));
-  const left = w.position === 'bottom-left';
+  const left = theme.position === 'bottom-left';
 
   const products = findProducts();
   const panel = createPanel({ root, api, cfg, t, lang, products, left });

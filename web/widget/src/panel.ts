@@ -47,7 +47,7 @@ export function createPanel(d: PanelDeps) {
   }
 
   function mount() {
-    const logo = typeof cfg.widget.logo_url === 'string' && /^https:\/\/|^\//.test(cfg.widget.logo_url) ? h('img', { src: cfg.widget.logo_url, alt: cfg.tenant.name }) : null;
+    const logo = cfg.theme.logo_url?.startsWith('https://') ? h('img', { src: cfg.theme.logo_url, alt: cfg.tenant.name }) : null;
     body = h('div', { class: 'body' });
     live = h('div', { class: 'sr', role: 'status', 'aria-live': 'polite' });
     const panel = h(

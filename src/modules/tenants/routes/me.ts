@@ -1,5 +1,6 @@
 /** What a key can learn about itself: `/v1/me` (secret keys) and the widget's config (publishable keys). */
 import Type from 'typebox';
+import { WidgetTheme, widgetTheme } from '../widget-theme.js';
 import { problemResponses } from '../../../../contracts/common.js';
 import { Me } from '../../../../contracts/tenants.js';
 import { keyPrincipal } from '../../../platform/http/principal.js';
@@ -59,7 +60,7 @@ export function meRoutes(app: App, { keys, usage, clock }: { keys: KeyAuthentica
         tags: ['widget'],
         summary: "The widget's settings for the calling store (publishable keys welcome)",
         response: {
-          200: Type.Object({ object: Type.Literal('widget_config'), tenant: Type.Object({ id: Type.String(), name: Type.String() }), retention: Type.String(), widget: Type.Record(Type.String(), Type.Unknown()) }),
+          200: Type.Object({ object: Type.Literal('widget_config'), tenant: Type.Object({ id: Type.String(), name: Type.String() }), retention: Type.String(), widget: Type.Record(Type.String(), Type.Unknown()), theme: WidgetTheme }),
           ...problemResponses(401, 403),
         },
       },
@@ -68,7 +69,7 @@ export function meRoutes(app: App, { keys, usage, clock }: { keys: KeyAuthentica
       const found = await keys.describe((presentedKey(req) ?? '').trim());
       const { tenant } = found!;
       const widget = (tenant.settings.widget ?? {}) as Record<string, unknown>;
-      return { object: 'widget_config' as const, tenant: { id: tenant.id, name: tenant.name }, retention: tenant.retention, widget };
+      return { object: 'widget_config' as const, tenant: { id: tenant.id, name: tenant.name }, retention: tenant.retention, widget, theme: widgetTheme(widget) };
     },
   );
 }

@@ -29,7 +29,7 @@ export type HumanLike = {
   tf: { tensor3d: (data: Uint8Array, shape: [number, number, number], dtype: 'int32') => Tensor; getBackend: () => string };
   load: () => Promise<void>;
   warmup: () => Promise<unknown>;
-  detect: (input: Tensor) => Promise<HumanResult>;
+  detect: (input: Tensor, config?: Record<string, unknown>) => Promise<HumanResult>;
 };
 
 function patchFetchForFiles() {

@@ -17,7 +17,7 @@ import { analyzeImage } from './worker.js';
 import { checkAnalysis, distinctFaces, type Category, type CheckResult, type Strictness } from './precheck.js';
 import { fidelity, type Fidelity } from './fidelity.js';
 import { photoCheckRoutes, type UploadReader } from './routes.js';
-import type { Analysis, Body, PerceptionStatus } from './types.js';
+import { LEVEL_RANK, type Analysis, type AnalysisLevel, type Body, type PerceptionStatus } from './types.js';
 
 export type PerceptionPorts = {
   getTenant: (tenantId: string) => Promise<{ settings: Record<string, unknown> }>;
@@ -51,14 +51,14 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts) {
     return warming;
   }
 
-  async function analyze(bytes: Buffer, signal?: AbortSignal): Promise<Analysis> {
+  async function analyze(bytes: Buffer, signal?: AbortSignal, level: AnalysisLevel = 'full'): Promise<Analysis> {
     const key = createHash('sha256').update(bytes).digest('base64url');
     const hit = recent.get(key);
-    if (hit) return hit;
+    if (hit && LEVEL_RANK[hit.level] >= LEVEL_RANK[level]) return hit;
     const s = await warm();
     const timeout = AbortSignal.timeout(config.perception.timeoutMs);
     const sig = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    const a = s.models === 'ready' && pool ? await pool.analyze(bytes, sig) : await analyzeImage(bytes, undefined);
+    const a = s.models === 'ready' && pool ? await pool.analyze(bytes, sig, level) : await analyzeImage(bytes, undefined, level);
     recent.set(key, a);
     return a;
   }
@@ -98,14 +98,14 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts) {
   async function bodyPose(bytes: Buffer, signal?: AbortSignal): Promise<Body | undefined> {
     const s = await warm();
     if (s.models !== 'ready') return undefined;
-    return (await analyze(bytes, signal)).bodies[0];
+    return (await analyze(bytes, signal, 'body')).bodies[0];
   }
 
   /** How well a result kept the input person; null score when perception is off or no person was found. */
   async function resultFidelity(before: Buffer, after: Buffer, signal?: AbortSignal): Promise<Fidelity | undefined> {
     const s = await warm();
     if (s.models !== 'ready') return undefined;
-    const [a, b] = [await analyze(before, signal), await analyze(after, signal)];
+    const [a, b] = [await analyze(before, signal, 'faces'), await analyze(after, signal, 'faces')];
     return fidelity({ bytes: before, analysis: a }, { bytes: after, analysis: b });
   }
 

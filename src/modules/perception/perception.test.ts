@@ -12,7 +12,7 @@ import { checkAnalysis, type Category, type Strictness } from './precheck.js';
 import { fidelity } from './fidelity.js';
 import { analyzeImage } from './worker.js';
 import type { Analysis, Keypoint } from './types.js';
-import { createLocalProvider } from '../tryon/providers/local.js';
+import { createLocalProvider } from '../tryon/index.js';
 import { asInput, garmentPng } from '../../../test/fakes/images.js';
 
 const FIXTURE = readFileSync(fileURLToPath(new URL('../../../../shared/fixtures/astronaut.png', import.meta.url)));
@@ -188,7 +188,7 @@ describe('fidelity', () => {
 });
 
 describe('local try-on engine with keypoints', () => {
-  const perceive = async (bytes: Buffer) => (await pool.analyze(bytes)).bodies[0];
+  const perceive = async (bytes: Buffer) => (await pool.analyze(bytes, undefined, 'body')).bodies[0];
   const engine = () => createLocalProvider({ perceive });
 
   it("dresses the torso between the shoulder and hip keypoints, keeps the person's size and the far background", async () => {

@@ -6,11 +6,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { Analysis } from './types.js';
+import type { Analysis, AnalysisLevel } from './types.js';
 import type { WorkerStatus, WorkerTask } from './worker.js';
 
 export type PerceptionPool = {
-  analyze: (image: Buffer, signal?: AbortSignal) => Promise<Analysis>;
+  analyze: (image: Buffer, signal?: AbortSignal, level?: AnalysisLevel) => Promise<Analysis>;
   /** Starts the threads and waits until the models are loaded (or failed). */
   warm: () => Promise<WorkerStatus>;
   /** Heap and RSS of every worker thread (process.memoryUsage inside each; RSS is per process). */
@@ -36,11 +36,11 @@ export function createPerceptionPool(threads: number): PerceptionPool {
 
   return {
     threads,
-    analyze: (image, signal) => {
+    analyze: (image, signal, level = 'full') => {
       // A copy the worker owns (transferred, not cloned); the caller's buffer stays usable.
       const copy = new Uint8Array(image.length);
       copy.set(image);
-      return pool.run({ op: 'analyze', image: copy } satisfies WorkerTask, { transferList: [copy.buffer], ...(signal ? { signal } : {}) }) as Promise<Analysis>;
+      return pool.run({ op: 'analyze', image: copy, level } satisfies WorkerTask, { transferList: [copy.buffer], ...(signal ? { signal } : {}) }) as Promise<Analysis>;
     },
     warm: async () => {
       const all = await Promise.all(Array.from({ length: threads }, () => run<WorkerStatus>({ op: 'status' })));

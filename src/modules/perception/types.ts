@@ -58,7 +58,12 @@ export type ImageMeasures = {
   face: { brightness: number; clippedDark: number; clippedBright: number } | null;
 };
 
+/** What to run: `full` (faces with mesh, iris and age + body), `faces` (no age), `body` (no faces). */
+export type AnalysisLevel = 'full' | 'faces' | 'body';
+export const LEVEL_RANK: Record<AnalysisLevel, number> = { body: 0, faces: 1, full: 2 };
+
 export type Analysis = {
+  level: AnalysisLevel;
   width: number;
   height: number;
   /** false when the face/body models are off: only `measures` is meaningful then. */

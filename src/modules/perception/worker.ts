@@ -6,11 +6,11 @@
 import sharp from 'sharp';
 import { loadHuman, type HumanLike, type HumanResult } from './human.js';
 import { measureRgb } from './measures.js';
-import { BODY_PARTS, type Analysis, type Body, type BodyPart, type Face, type Point } from './types.js';
+import { BODY_PARTS, type Analysis, type AnalysisLevel, type Body, type BodyPart, type Face, type Point } from './types.js';
 
 export const DETECT_SIDE = 1024;
 
-export type WorkerTask = { op: 'analyze'; image: Uint8Array } | { op: 'status' } | { op: 'memory' };
+export type WorkerTask = { op: 'analyze'; image: Uint8Array; level?: AnalysisLevel } | { op: 'status' } | { op: 'memory' };
 export type WorkerStatus = { ok: boolean; error?: string; backend?: string; loadMs?: number };
 
 let loading: Promise<HumanLike> | undefined;
@@ -79,13 +79,13 @@ function toBody(b: HumanResult['body'][number], s: number): Body {
   };
 }
 
-export async function analyze(image: Uint8Array): Promise<Analysis> {
+export async function analyze(image: Uint8Array, level: AnalysisLevel = 'full'): Promise<Analysis> {
   // Without models (they failed to load) the image measures still work.
-  return analyzeImage(image, await human().catch(() => undefined));
+  return analyzeImage(image, await human().catch(() => undefined), level);
 }
 
 /** Decode, detect (when `h` is given) and measure. Also used on the main thread with no models. */
-export async function analyzeImage(image: Uint8Array, h: HumanLike | undefined): Promise<Analysis> {
+export async function analyzeImage(image: Uint8Array, h: HumanLike | undefined, level: AnalysisLevel = 'full'): Promise<Analysis> {
   const t0 = performance.now();
   const { data, info } = await sharp(image, { limitInputPixels: 100_000_000 })
     .rotate()
@@ -104,7 +104,8 @@ export async function analyzeImage(image: Uint8Array, h: HumanLike | undefined):
   if (h) {
     const tensor = h.tf.tensor3d(new Uint8Array(data.buffer, data.byteOffset, data.length), [info.height, info.width, 3], 'int32');
     try {
-      result = await h.detect(tensor);
+      // Both switches every call: Human keeps per-call settings for the next call.
+      result = await h.detect(tensor, { face: { enabled: level !== 'body', description: { enabled: level === 'full' } } });
     } finally {
       tensor.dispose();
     }
@@ -120,6 +121,7 @@ export async function analyzeImage(image: Uint8Array, h: HumanLike | undefined):
   return {
     width: original.width,
     height: original.height,
+    level,
     models: h !== undefined,
     faces: result.face.map((f) => toFace(f, s)),
     bodies: result.body.map((b) => toBody(b, s)),
@@ -139,7 +141,7 @@ export async function status(): Promise<WorkerStatus> {
 
 /** piscina's entry point. */
 export default async function run(task: WorkerTask): Promise<unknown> {
-  if (task.op === 'analyze') return analyze(task.image);
+  if (task.op === 'analyze') return analyze(task.image, task.level);
   if (task.op === 'memory') return process.memoryUsage();
   return status();
 }

@@ -75,3 +75,5 @@ export function createTryonModule(deps: Deps, ports: TryonPorts, opts: TryonModu
 export type TryonModule = ReturnType<typeof createTryonModule>;
 export type { TryonPorts } from './ports.js';
 export type { TryonProvider } from './providers/types.js';
+/** The offline engine, for tools and tests that run it directly (docs picture, perception tests). */
+export { createLocalProvider } from './providers/local.js';

@@ -32,7 +32,7 @@ const LAYER: Record<Exclude<GarmentCategory, 'auto'>, number> = { 'one-pieces': 
 const MODEL = 'local-tryon-v2';
 export const LOCAL_ENGINE = 'probador-local';
 /** How strongly the scene's shading modulates the garment (0 = flat, 1 = full). */
-const SHADING = 0.75;
+const SHADING = 0.6;
 
 type Rgb = { data: Buffer; width: number; height: number };
 
@@ -63,7 +63,8 @@ function sample(cut: { data: Buffer; width: number; height: number }, x: number,
 
 /** Blurred luminance of the person photo, for shading. */
 async function shadingMap(person: Rgb): Promise<Uint8Array> {
-  const sigma = Math.max(1.5, Math.max(person.width, person.height) / 160);
+  // Broad light only (about 2 % of the photo): folds and fall-off, not the print on what the person wears.
+  const sigma = Math.max(2, Math.max(person.width, person.height) / 50);
   const { data } = await sharp(person.data, { raw: { width: person.width, height: person.height, channels: 3 } })
     .greyscale()
     .blur(sigma)
@@ -154,7 +155,7 @@ export function createLocalProvider(opts: LocalOptions = {}): TryonProvider {
           const a = alpha[k]!;
           if (!a) continue;
           const P = ((place.top + y) * W + place.left + x);
-          const f = 1 + SHADING * (Math.max(0.45, Math.min(1.35, shade[P]! / ref)) - 1);
+          const f = 1 + SHADING * (Math.max(0.6, Math.min(1.25, shade[P]! / ref)) - 1);
           for (let c = 0; c < 3; c++) {
             const v = Math.min(255, rgb[k * 3 + c]! * f);
             out[P * 3 + c] = Math.round(out[P * 3 + c]! * (1 - a) + v * a);

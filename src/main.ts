@@ -44,6 +44,10 @@ export async function start(config: Config, role: Role = 'all', opts: { print?: 
       print(`    API docs:  ${url}/docs`);
       print(`    OpenAPI:   ${url}/openapi.json`);
       print(`    Health:    ${url}/health  ${url}/ready  ${url}/metrics`);
+      print(`    Demo:      ${url}/demo  (the demo store with the try-on widget)`);
+      const widget = modules.web.describe();
+      if (widget) print(`    Widget:    ${url}${widget.alias}  pinned: ${url}${widget.file}  integrity="${widget.integrity}"`);
+      else print('    Widget:    not built (npm run build:widget)');
       print('');
     } else {
       await app.ready();

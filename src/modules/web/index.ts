@@ -12,7 +12,8 @@ import type { App } from '../../platform/http/types.js';
 import type { Logger } from 'pino';
 import { AppError } from '../../platform/errors.js';
 import { demoRoutes } from './demo.js';
-import { loadWidget, repoRoot, type WidgetAsset } from './widget-asset.js';
+import { projectRoot } from '../../platform/paths.js';
+import { loadWidget, type WidgetAsset } from './widget-asset.js';
 
 export type { WidgetAsset } from './widget-asset.js';
 
@@ -28,7 +29,7 @@ export type WebModuleOptions = {
 };
 
 export function createWebModule(deps: { log: Logger }, opts: WebModuleOptions) {
-  const root = repoRoot();
+  const root = projectRoot();
   const widget: WidgetAsset | undefined = loadWidget(opts.widgetFile);
   if (widget) deps.log.info({ widget: { file: `/widget/widget.${widget.hash}.js`, alias: WIDGET_ALIAS, integrity: widget.integrity, bytes: widget.raw.length, gzip_bytes: widget.gzip.length } }, 'widget bundle loaded');
   else deps.log.warn('widget bundle missing (web/widget/dist/widget.js): run `npm run build:widget`');

@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { projectRoot } from '../../platform/paths.js';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 
 export type WidgetAsset = {
@@ -20,17 +20,7 @@ export type WidgetAsset = {
   file: string;
 };
 
-/** The repository root (the folder holding package.json), from src/ or dist/src/. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 8; i++) {
-    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'web'))) return dir;
-    dir = dirname(dir);
-  }
-  return process.cwd();
-}
-
-export function loadWidget(file = join(repoRoot(), 'web', 'widget', 'dist', 'widget.js')): WidgetAsset | undefined {
+export function loadWidget(file = join(projectRoot(), 'web', 'widget', 'dist', 'widget.js')): WidgetAsset | undefined {
   if (!existsSync(file)) return undefined;
   const raw = readFileSync(file);
   const hash = createHash('sha256').update(raw).digest('hex').slice(0, 10);

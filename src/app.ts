@@ -143,14 +143,25 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   // The widget bundle (versioned, SRI) and the demo store at /demo.
   const web = createWebModule(deps, { demoKey: () => findDemoKey(tenants) });
   web.registerRoutes(app);
-  const analytics = createAnalyticsModule(deps);
+  const analytics = createAnalyticsModule(deps, {
+    recentTryons: async (tenantId, q, baseUrl) => {
+      // The dashboard reads as the tenant's own server would (a secret key's view, no widget session).
+      const caller = { principal: { kind: 'api_key' as const, tenantId, keyId: 'dashboard', keyKind: 'secret' as const, environment: 'live' as const, tier: '', limits: { perKey: 0, perTenant: 0 } }, widgetSession: null, baseUrl };
+      const page = await tryon.service.listTryons(caller, { limit: q.limit, startingAfter: q.startingAfter, status: q.status as never });
+      return { data: await Promise.all(page.data.map((r) => tryon.service.present(r, caller, false))), hasMore: page.hasMore };
+    },
+    providers: () => tryon.router.providers().map((p) => ({ name: p.name, breaker: breakerName(tryon.router.breakerState(p.name)) })),
+  });
+  analytics.registerJobs();
   analytics.registerRoutes(app);
+  if ((opts.role ?? 'all') !== 'api') analytics.startSchedule();
 
   app.addHook('onClose', async () => {
     await deps.jobs.close();
     await tryon.close();
     await perception.close();
     await webhooks.close();
+    await analytics.close();
     await tenants.close();
   });
   // Load the perception models in the background; the log says which features are on.
@@ -158,5 +169,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   if ((opts.role ?? 'all') !== 'api') await deps.jobs.startWorker();
   return { app, modules: { tenants, tryon, perception, webhooks, analytics, web } };
 }
+
+const breakerName = (s: string) => (s === 'open' || s === 'closed' ? s : s === 'half_open' ? 'half-open' : 'unknown') as 'open' | 'closed' | 'half-open' | 'unknown';
 
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

@@ -1,20 +1,49 @@
 /**
  * Analytics: widget funnel events, hourly rollups (events counted on arrival; try-on and provider
- * figures recomputed per dirty hour by the `analytics.rollup` job), time-series queries for the
- * operator (`/admin/v1/metrics/…`) and the store (`/v1/analytics/…`), CSV export, and the
- * dashboard served at `/dashboard`. Other modules use only what this file exports.
+ * figures rewritten by the `analytics.rollup` job, the newest hours read live), time-series
+ * queries for the operator (`/admin/v1/metrics/…`) and the store (`/v1/analytics/…`), CSV export,
+ * and the dashboard served at `/dashboard`. Other modules use only what this file exports.
  */
 import type { Deps } from '../../deps.js';
 import type { App } from '../../platform/http/types.js';
+import { defineJob } from '../../platform/jobs/types.js';
 import { eventRoutes } from './routes-events.js';
+import { analyticsRoutes, type AnalyticsPorts } from './routes-analytics.js';
+import { dashboardRoutes } from './dashboard-files.js';
+import { runRollup } from './rollup.js';
 
-export function createAnalyticsModule(deps: Pick<Deps, 'db' | 'clock' | 'jobs' | 'log'>) {
+export const ROLLUP_JOB = 'analytics.rollup';
+const ROLLUP_EVERY_MS = 60_000;
+
+export function createAnalyticsModule(deps: Pick<Deps, 'db' | 'clock' | 'jobs' | 'log'>, ports: AnalyticsPorts) {
+  const log = deps.log.child({ module: 'analytics' });
+  const timers: NodeJS.Timeout[] = [];
+  const rollup = () => runRollup(deps.db, deps.clock);
   return {
+    /** Rewrite the try-on rollups now (the job does this every minute on worker processes). */
+    rollup,
+    registerJobs() {
+      deps.jobs.register(defineJob<Record<string, never>>({ name: ROLLUP_JOB, attempts: 2, timeoutMs: 5 * 60_000, concurrency: 1, handler: async () => void (await rollup()) }) as never);
+    },
+    /** Worker roles: queue a rollup every minute (one per minute across every process, by dedupe key). */
+    startSchedule() {
+      const tick = () => {
+        const slot = Math.floor(Date.now() / ROLLUP_EVERY_MS);
+        deps.jobs.enqueue(ROLLUP_JOB, {}, { dedupeKey: `${ROLLUP_JOB}:${slot}` }).catch((err: unknown) => log.warn({ err }, 'analytics rollup not queued'));
+      };
+      timers.push(setTimeout(tick, 3_000), setInterval(tick, ROLLUP_EVERY_MS));
+      for (const t of timers) t.unref();
+    },
     registerRoutes(app: App) {
       eventRoutes(app, { db: deps.db, clock: deps.clock });
+      analyticsRoutes(app, { db: deps.db, clock: deps.clock, ports });
+      dashboardRoutes(app);
     },
-    async close() {},
+    async close() {
+      for (const t of timers) clearTimeout(t);
+    },
   };
 }
 
 export type AnalyticsModule = ReturnType<typeof createAnalyticsModule>;
+export type { AnalyticsPorts } from './routes-analytics.js';

@@ -46,11 +46,13 @@ export function registerAuthHook(app: App, { keys, users, limiter }: { keys: Key
   app.addHook('onRequest', async (req) => {
     const mode = req.routeOptions.config?.auth ?? 'none';
     if (mode === 'none') return;
-    if (mode === 'secret' || mode === 'key') {
+    // `tenant`: a secret key, or a signed-in person's access token (keys are recognisable by their prefix).
+    const keyMode = mode === 'tenant' ? (/^\s*(sk|pk)_/.test(presentedKey(req) ?? '') ? 'secret' : undefined) : mode === 'secret' || mode === 'key' ? mode : undefined;
+    if (keyMode) {
       const presented = presentedKey(req);
       if (!presented) throw new AppError('UNAUTHENTICATED', 'Send your API key as "Authorization: Bearer sk_…" (or the x-api-key header).');
       try {
-        req.principal = await keys.authenticate(presented.trim(), mode, originOf(req));
+        req.principal = await keys.authenticate(presented.trim(), keyMode, originOf(req));
       } catch (e) {
         if (e instanceof AppError && e.code === 'INVALID_API_KEY') {
           const d = await limiter.consume(`badkey:${req.ip}`, FAILED_KEY_ATTEMPTS_PER_MINUTE, 60);
@@ -67,7 +69,9 @@ export function registerAuthHook(app: App, { keys, users, limiter }: { keys: Key
     if (!token) throw new AppError('UNAUTHENTICATED', 'Sign in and send the access token as "Authorization: Bearer …".');
     const principal = await users.verifyAccessToken(token);
     if (mode === 'operator' && principal.role !== 'operator') throw new AppError('FORBIDDEN', 'Only operators can do this.');
-    req.principal = principal;
+    // An operator acts for the tenant named in probador-tenant (tenantIdOf refuses without one).
+    const named = mode === 'tenant' && principal.role === 'operator' ? req.headers['probador-tenant'] : undefined;
+    req.principal = typeof named === 'string' && named.trim() ? { ...principal, tenantId: named.trim() } : principal;
     req.log = req.log.child({ user_id: principal.userId, ...(principal.tenantId ? { tenant_id: principal.tenantId } : {}) });
   });
 }

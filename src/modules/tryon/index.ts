@@ -75,5 +75,7 @@ export function createTryonModule(deps: Deps, ports: TryonPorts, opts: TryonModu
 export type TryonModule = ReturnType<typeof createTryonModule>;
 export type { TryonPorts } from './ports.js';
 export type { TryonProvider } from './providers/types.js';
+/** Read-only: the analytics module aggregates these tables into its rollups (it never writes them). */
+export { tryons as tryonsTable, tryonAttempts as tryonAttemptsTable } from './tables.js';
 /** The offline engine, for tools and tests that run it directly (docs picture, perception tests). */
 export { createLocalProvider } from './providers/local.js';

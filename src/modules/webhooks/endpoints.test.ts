@@ -109,7 +109,7 @@ describe('happy', () => {
     for (const path of ['/v1/webhook-endpoints', '/v1/webhook-endpoints/{id}', '/v1/webhook-endpoints/{id}/rotate-secret', '/v1/webhook-endpoints/{id}/test', '/v1/webhook-endpoints/{id}/deliveries', '/v1/webhook-endpoints/{id}/deliveries/{delivery_id}', '/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/redeliver']) {
       expect(doc.paths, path).toHaveProperty([path]);
     }
-    expect(doc.paths['/v1/webhook-endpoints'].post.security).toEqual([{ apiKey: [] }]);
+    expect(doc.paths['/v1/webhook-endpoints'].post.security).toEqual([{ apiKey: [] }, { session: [] }]); // a secret key, or the dashboard's signed-in people
     const named = Object.values(doc.components.schemas as Record<string, { title?: string }>).map((c) => c.title);
     expect(named).toEqual(expect.arrayContaining(['WebhookEndpoint', 'WebhookDelivery']));
   });

@@ -1,4 +1,4 @@
-/** `/v1/webhook-endpoints`: secret keys only. Other tenants' ids answer 404. */
+/** `/v1/webhook-endpoints`: secret keys, or the dashboard's signed-in people. Other tenants' ids answer 404. */
 import Type from 'typebox';
 import { IdParam, ListQuery, listOf, problemResponses } from '../../../contracts/common.js';
 import {
@@ -11,7 +11,7 @@ import {
   WebhookEndpointWithSecret,
 } from '../../../contracts/webhooks.js';
 import type { Clock } from '../../platform/clock.js';
-import { keyPrincipal } from '../../platform/http/principal.js';
+import { tenantIdOf } from '../../platform/http/principal.js';
 import type { App } from '../../platform/http/types.js';
 import { presentAttempt, presentDelivery, presentEndpoint } from './present.js';
 import type { WebhooksService } from './service.js';
@@ -21,13 +21,14 @@ const EndpointParams = IdParam('id', 'whe');
 const DeliveryParams = Type.Object({ ...EndpointParams.properties, ...IdParam('delivery_id', 'whd').properties });
 const Endpoint = Type.Ref('WebhookEndpoint');
 const Delivery = Type.Ref('WebhookDelivery');
-const tenantOf = (req: { principal: Parameters<typeof keyPrincipal>[0] }) => keyPrincipal(req.principal).tenantId;
+/** Secret keys, or the dashboard's signed-in people (tenant users; operators via probador-tenant). Members only read. */
+const tenantOf = (req: { principal: Parameters<typeof tenantIdOf>[0]; method: string }) => tenantIdOf(req.principal, req.method === 'GET' ? 'read' : 'write');
 
 export function webhookRoutes(app: App, { webhooks, clock }: { webhooks: WebhooksService; clock: Clock }) {
   app.post(
     '/v1/webhook-endpoints',
     {
-      config: { auth: 'secret', secretFields: ['secret'] },
+      config: { auth: 'tenant', secretFields: ['secret'] },
       schema: {
         tags,
         summary: 'Register a webhook endpoint. The signing secret is in this response only.',
@@ -42,7 +43,7 @@ export function webhookRoutes(app: App, { webhooks, clock }: { webhooks: Webhook
   app.get(
     '/v1/webhook-endpoints',
     {
-      config: { auth: 'secret' },
+      config: { auth: 'tenant' },
       schema: { tags, summary: 'List webhook endpoints, newest first', querystring: ListQuery, response: { 200: listOf(Endpoint), ...problemResponses(400, 401, 403, 429) } },
     },
     async (req) => {
@@ -54,7 +55,7 @@ export function webhookRoutes(app: App, { webhooks, clock }: { webhooks: Webhook
   app.get(
     '/v1/webhook-endpoints/:id',
     {
-      config: { auth: 'secret' },
+      config: { auth: 'tenant' },
       schema: { tags, summary: 'Get a webhook endpoint (never its secret)', params: EndpointParams, response: { 200: Endpoint, ...problemResponses(400, 401, 403, 404, 429) } },
     },
     async (req) => presentEndpoint(await webhooks.getEndpoint(tenantOf(req), req.params.id), clock.now()),
@@ -63,7 +64,7 @@ export function webhookRoutes(app: App, { webhooks, clock }: { webhooks: Webhook
   app.patch(
     '/v1/webhook-endpoints/:id',
     {
-      config: { auth: 'secret' },
+      config: { auth: 'tenant' },
       schema: {
         tags,
         summary: 'Change the URL, event types, description, or enable/disable. Enabling clears the failing state.',
@@ -78,7 +79,7 @@ export function webhookRoutes(app: App, { webhooks, clock }: { webhooks: Webhook
   app.delete(
     '/v1/webhook-endpoints/:id',
     {
-      config: { auth: 'secret' },
+      config: { auth: 'tenant' },
       schema: { tags, summary: 'Delete a webhook endpoint and its delivery log', params: EndpointParams, response: { 200: DeletedWebhookEndpoint, ...problemResponses(400, 401, 403, 404, 429) } },
     },
     async (req) => {
@@ -90,7 +91,7 @@ export function webhookRoutes(app: App, { webhooks, clock }: { webhooks: Webhook
   app.post(
     '/v1/webhook-endpoints/:id/rotate-secret',
     {
-      config: { auth: 'secret', secretFields: ['secret'] },
+      config: { auth: 'tenant', secretFields: ['secret'] },
       schema: {
         tags,
         summary: 'A new signing secret (in this response only); the old one also signs for a grace period (default 24 h)',
@@ -105,7 +106,7 @@ export function webhookRoutes(app: App, { webhooks, clock }: { webhooks: Webhook
   app.post(
     '/v1/webhook-endpoints/:id/test',
     {
-      config: { auth: 'secret' },
+      config: { auth: 'tenant' },
       schema: {
         tags,
         summary: 'Send a webhook.test event to this endpoint (one attempt)',
@@ -119,7 +120,7 @@ export function webhookRoutes(app: App, { webhooks, clock }: { webhooks: Webhook
   app.get(
     '/v1/webhook-endpoints/:id/deliveries',
     {
-      config: { auth: 'secret' },
+      config: { auth: 'tenant' },
       schema: {
         tags,
         summary: 'The delivery log of an endpoint, newest first',
@@ -137,7 +138,7 @@ export function webhookRoutes(app: App, { webhooks, clock }: { webhooks: Webhook
   app.get(
     '/v1/webhook-endpoints/:id/deliveries/:delivery_id',
     {
-      config: { auth: 'secret' },
+      config: { auth: 'tenant' },
       schema: {
         tags,
         summary: 'A delivery with every attempt',
@@ -154,7 +155,7 @@ export function webhookRoutes(app: App, { webhooks, clock }: { webhooks: Webhook
   app.post(
     '/v1/webhook-endpoints/:id/deliveries/:delivery_id/redeliver',
     {
-      config: { auth: 'secret' },
+      config: { auth: 'tenant' },
       schema: {
         tags,
         summary: 'A new attempt now (same webhook-id), even of a delivery that succeeded',

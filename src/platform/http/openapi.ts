@@ -25,7 +25,8 @@ export async function registerOpenApi(app: App, { version, publicUrl }: { versio
     },
     transform: ({ schema, url, route }) => {
       const auth = (route.config as { auth?: string } | undefined)?.auth ?? 'none';
-      const security = auth === 'secret' || auth === 'key' ? [{ apiKey: [] }] : auth === 'user' || auth === 'operator' ? [{ session: [] }] : undefined;
+      // `tenant`: a secret key, or a signed-in person's access token (either one).
+      const security = auth === 'secret' || auth === 'key' ? [{ apiKey: [] }] : auth === 'user' || auth === 'operator' ? [{ session: [] }] : auth === 'tenant' ? [{ apiKey: [] }, { session: [] }] : undefined;
       return { schema: security ? { ...schema, security } : schema, url } as never;
     },
   });

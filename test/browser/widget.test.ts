@@ -4,7 +4,7 @@
  * cart → the same photo on a second product → delete), a file that is not a photo, and a
  * keyboard-only run-through.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page, Request } from 'playwright-core';
@@ -173,6 +173,38 @@ describe('widget in the demo store', () => {
     await ctx.close();
   }, 60_000);
 
+  it('a photo the pre-check refuses shows its problems and tips at once, before any try-on', async () => {
+    const sharp = (await import('sharp')).default;
+    const dark = await sharp({ create: { width: 600, height: 800, channels: 3, background: '#050505' } }).png().toBuffer();
+    // The test app turns the pre-check off by default; the store turns it on.
+    const demo = await demoTenant();
+    await env.t.modules.tenants.tenants.updateTenant(demo.id, { settings: { ...demo.settings, precheck: { strictness: 'standard' } } });
+    onTestFinished(async () => void (await env.t.modules.tenants.tenants.updateTenant(demo.id, { settings: demo.settings })));
+    const ctx = await newContext(env.browser);
+    const page = await ctx.newPage();
+    const events = recordEvents(page);
+    const checks: number[] = [];
+    page.on('response', (r) => r.url().endsWith('/v1/photo-checks') && checks.push(r.status()));
+    await openDemo(page, '/demo/linen-shirt');
+    await page.locator('.actions [data-probador-button] button').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Get started' }).click();
+    await dialog.getByRole('checkbox').check();
+    await dialog.locator('input[data-input=file]').setInputFiles({ name: 'dark.png', mimeType: 'image/png', buffer: dark });
+    await dialog.getByRole('heading', { name: 'This photo will not work well', exact: true }).waitFor({ state: 'visible', timeout: 20_000 });
+    expect(checks).toEqual([200]);
+    const alerts = await dialog.getByRole('alert').allTextContents();
+    expect(alerts.length).toBeGreaterThan(0);
+    expect(alerts.join(' ')).toMatch(/dark|light/i); // the message and its tip, in English
+    await shot(page, 'widget-11-precheck');
+    expect(await page.evaluate(`sessionStorage.getItem('probador:photo')`)).toBeNull(); // a refused photo is not kept
+    await expect.poll(() => events.filter((e) => e.type === 'precheck_failed').length, { timeout: 5_000 }).toBe(1);
+    // Choosing another photo goes back to the photo step.
+    await dialog.getByRole('button', { name: 'Choose another photo' }).click();
+    await dialog.getByRole('heading', { name: 'Your photo', exact: true }).waitFor({ state: 'visible' });
+    await ctx.close();
+  }, 60_000);
+
   it('Spanish from the page language, and a keyboard-only run-through with a focus trap', async () => {
     const ctx = await newContext(env.browser);
     const page = await ctx.newPage();
@@ -225,12 +257,16 @@ describe('widget in the demo store', () => {
   }, 90_000);
 });
 
+async function demoTenant() {
+  const tenants = await env.t.modules.tenants.tenants.listTenants({ limit: 100 });
+  return tenants.data.find((t) => t.settings.demo === true)!;
+}
+
 let secret: string | undefined;
 /** A secret key for the demo tenant, to look at what the widget did from the server's side. */
 async function demoSecret() {
   if (secret) return secret;
-  const tenants = await env.t.modules.tenants.tenants.listTenants({ limit: 100 });
-  const demo = tenants.data.find((t) => t.settings.demo === true)!;
+  const demo = await demoTenant();
   secret = (await env.t.modules.tenants.tenants.createKey(demo.id, { kind: 'secret', environment: 'test', name: 'test' })).key;
   return secret;
 }

@@ -1,6 +1,6 @@
 /** The widget's HTTP client: publishable key + probador-session on every call, problem+json errors, SSE over fetch, batched funnel events. */
 
-export type Problem = { status: number; code: string; detail?: string; tip?: string };
+export type Problem = { status: number; code: string; detail?: string; issues?: PhotoCheck['issues'] };
 export class ApiError extends Error {
   constructor(readonly problem: Problem) {
     super(problem.detail ?? problem.code);
@@ -77,7 +77,7 @@ export function createApi(base: string, key: string, session: string) {
     }
     if (!res.ok) {
       const p = (data ?? {}) as Partial<Problem>;
-      throw new ApiError({ status: res.status, code: p.code ?? `HTTP_${res.status}`, ...(p.detail ? { detail: p.detail } : {}) });
+      throw new ApiError({ status: res.status, code: p.code ?? `HTTP_${res.status}`, ...(p.detail ? { detail: p.detail } : {}), ...(Array.isArray(p.issues) ? { issues: p.issues } : {}) });
     }
     return data as R;
   }

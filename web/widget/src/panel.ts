@@ -180,7 +180,10 @@ export function createPanel(d: PanelDeps) {
     }
     if (check && !check.ok && check.issues.length) {
       track('precheck_failed', { properties: { reason: check.issues.map((i) => i.code).join(','), where: 'check' } });
-      return checkFailed(check);
+      // A refused photo is not kept: erased on the server and forgotten here.
+      void api.deleteUpload(store.photo()!.uploadId).catch(() => undefined);
+      store.setPhoto(null);
+      return checkFailed(check, prepared.preview);
     }
     warnings = check?.issues ?? [];
     pickStep();
@@ -188,12 +191,12 @@ export function createPanel(d: PanelDeps) {
 
   const localized = (v: Record<string, string> | string | undefined): string => (typeof v === 'string' ? v : (v?.[lang] ?? v?.en ?? ''));
 
-  function checkFailed(check: PhotoCheck) {
+  function checkFailed(check: PhotoCheck, preview: string | undefined) {
     view(
       t('checkFailedTitle'),
-      h('img', { class: 'thumb', src: store.photo()?.preview ?? '', alt: t('previousPhoto') }),
+      preview ? h('img', { class: 'thumb', src: preview, alt: t('consentTitle') }) : null,
       ...check.issues.map((i) => h('div', { class: 'alert', role: 'alert' }, h('strong', null, localized(i.message)), i.tip ? h('p', { class: 'tip' }, localized(i.tip)) : null)),
-      h('div', { class: 'row' }, button(t('tryAnother'), () => photoInput(true), 'primary', { 'data-autofocus': true }), button(t('useAnyway'), () => pickStep(), 'secondary')),
+      button(t('tryAnother'), () => photoInput(true), 'primary', { 'data-autofocus': true }),
     );
   }
 
@@ -252,6 +255,14 @@ export function createPanel(d: PanelDeps) {
       result(tryon, photo.preview);
     } catch (e) {
       if (ctl.signal.aborted) return;
+      if (e instanceof ApiError && e.problem.code === 'PHOTO_REJECTED' && e.problem.issues?.length) {
+        // The store's pre-check refused the photo at try-on time: its tips, and another photo.
+        track('precheck_failed', { properties: { reason: e.problem.issues.map((i) => i.code).join(','), where: 'tryon' } });
+        const preview = photo.preview;
+        void api.deleteUpload(photo.uploadId).catch(() => undefined);
+        store.setPhoto(null);
+        return checkFailed({ ok: false, issues: e.problem.issues }, preview);
+      }
       if (e instanceof ApiError && (e.problem.code === 'UPLOAD_NOT_FOUND' || e.problem.code === 'UPLOAD_GONE')) {
         // The photo or a stored garment expired (retention): garments are uploaded again; a gone photo is asked for again.
         for (const g of [product, second]) if (g) store.set(`garment:${g.image}`, null);

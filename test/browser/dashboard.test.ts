@@ -130,7 +130,7 @@ describe('store user', () => {
     const errors = collectPageErrors(page);
     await signIn(page, OWNER);
     expect(new URL(page.url()).pathname).toBe(`/dashboard/t/${t.tenantA.id}/overview`);
-    await expect(page.locator('[data-tenant-name]').textContent()).resolves.toBe('Tenant A');
+    await page.locator('[data-tenant-name]').filter({ hasText: /^Tenant A$/ }).waitFor(); // the name loads after the page
     expect(await page.getByRole('navigation', { name: 'Operator' }).count()).toBe(0);
 
     // Another tenant's address sends the user back to their own.

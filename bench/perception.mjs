@@ -46,6 +46,7 @@ const pct = (xs, p) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 const median = (xs) => pct(xs, 50);
+const mean = (xs) => xs.reduce((s, v) => s + v, 0) / xs.length;
 const f0 = (v) => v.toFixed(0);
 const f1 = (v) => v.toFixed(1);
 const mb = (b) => (b / 1024 / 1024).toFixed(0);
@@ -85,9 +86,16 @@ const perception = await time(async (i) => {
   const a = await pool.analyze(photos[i % 4]);
   inner.push(a.timings);
 }, N);
+// CPU time by level: without the age model (fidelity), body only (the local engine's pose).
+const levelCpu = {};
+for (const level of ['faces', 'body']) {
+  const c = [];
+  for (let i = 0; i < Math.ceil(N / 2); i++) c.push((await pool.analyze(photos[i % 4], undefined, level)).timings.cpuMs);
+  levelCpu[level] = c;
+}
 const rssAfter = process.memoryUsage().rss;
 const workerMem = (await pool.memory())[0];
-log(`perception: median ${f1(median(perception))} ms, p95 ${f1(pct(perception, 95))} ms (detect median ${f1(median(inner.map((t) => t.detectMs)))} ms)`);
+log(`perception: median ${f1(median(perception))} ms, p95 ${f1(pct(perception, 95))} ms (detect median ${f1(median(inner.map((t) => t.detectMs)))} ms, worker CPU mean ${f1(mean(inner.map((t) => t.cpuMs)))} ms)`);
 
 // The local engine: with the pose looked up in the worker (as in production), and compositing alone.
 const person = { bytes: photos[0], contentType: 'image/jpeg', width: 1024, height: 1024 };
@@ -98,7 +106,10 @@ const composeOnly = createLocalProvider({ perceive: async () => pose });
 const opts = () => ({ signal: AbortSignal.timeout(60_000) });
 await time(() => withPose.generate({ person, garments, mode: 'balanced' }, opts()), 2);
 const localFull = await time(() => withPose.generate({ person, garments, mode: 'balanced' }, opts()), Math.ceil(N / 2));
+const cpuStart = process.cpuUsage();
 const localCompose = await time(() => composeOnly.generate({ person, garments, mode: 'balanced' }, opts()), Math.ceil(N / 2));
+const cpu = process.cpuUsage(cpuStart);
+const composeCpuMs = (cpu.user + cpu.system) / 1000 / Math.ceil(N / 2);
 const placement = (await composeOnly.generate({ person, garments, mode: 'balanced' }, opts())).meta.placement;
 log(`local try-on: median ${f1(median(localFull))} ms with pose lookup, ${f1(median(localCompose))} ms compositing alone (placement ${placement})`);
 await pool.close();
@@ -116,10 +127,14 @@ ${WARM} warm-up runs, then ${N} timed runs each. Times are as the caller sees th
 |---|---|---|---|
 | baseline: sharp decode + resize to 1024 px (main thread) | ${f1(median(baseline))} ms | ${f1(pct(baseline, 95))} ms | |
 | perception: decode + faces (mesh, iris, age) + body + measures | ${f1(median(perception))} ms | ${f1(pct(perception, 95))} ms | ≤ 150 ms median |
+| perception, CPU time of the worker thread per photo (mean; independent of other load) | ${f1(mean(inner.map((t) => t.cpuMs)))} ms | ${f1(pct(inner.map((t) => t.cpuMs), 95))} ms | ≤ 150 ms |
+| perception without the age model (\`faces\` level, used for fidelity), CPU time | ${f1(mean(levelCpu.faces))} ms | ${f1(pct(levelCpu.faces, 95))} ms | |
+| body keypoints only (\`body\` level, used by the local engine), CPU time | ${f1(mean(levelCpu.body))} ms | ${f1(pct(levelCpu.body, 95))} ms | |
 | — of which model inference (inside the worker) | ${f1(median(inner.map((t) => t.detectMs)))} ms | ${f1(pct(inner.map((t) => t.detectMs), 95))} ms | |
 | — of which decode + resize (inside the worker) | ${f1(median(inner.map((t) => t.decodeMs)))} ms | ${f1(pct(inner.map((t) => t.decodeMs), 95))} ms | |
 | local try-on (1 top), pose looked up in the worker | ${f1(median(localFull))} ms | ${f1(pct(localFull, 95))} ms | ≤ 500 ms |
 | local try-on compositing alone (pose known) | ${f1(median(localCompose))} ms | ${f1(pct(localCompose, 95))} ms | |
+| local try-on compositing alone, CPU time (process, mean; JS pixel loops on the job's thread + libvips) | ${f1(composeCpuMs)} ms | | |
 
 Perception costs **${ratio.toFixed(1)}×** the bare decode+resize baseline. Model load at start: ${f0(loadMs)} ms (thread start, models from the npm package, warm-up).
 

@@ -45,6 +45,8 @@ const Env = Type.Object({
   // Perception (modules/perception): worker threads running face/body models; 0 turns the models off.
   PROBADOR_PERCEPTION_THREADS: Type.Integer({ minimum: 0, maximum: 16, default: 1 }),
   PROBADOR_PERCEPTION_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 120_000, default: 20_000 }),
+  /** Worker threads for the local try-on engine's pixel work (0 = on the job's own thread). */
+  PROBADOR_LOCAL_ENGINE_THREADS: Type.Integer({ minimum: 0, maximum: 16, default: 1 }),
   /** Photo pre-check strictness for tenants that did not choose one (settings.precheck.strictness). */
   PROBADOR_PRECHECK_DEFAULT: Type.Union(['off', 'lenient', 'standard', 'strict'].map((l) => Type.Literal(l)), { default: 'standard' }),
   /** A person whose estimated age is below this is refused for generation (likely a minor). */
@@ -101,7 +103,7 @@ export type Config = Readonly<{
   fetch: { timeoutMs: number; allowPrivateHosts: string[] };
   tryon: { providerTimeoutMs: number; retries: number; latencyBudgetMs: number; resultUrlTtlS: number; concurrency: number; providerOrder: string[] };
   jobs: { lockMs: number };
-  perception: { threads: number; timeoutMs: number; precheckDefault: 'off' | 'lenient' | 'standard' | 'strict'; minAge: number };
+  perception: { threads: number; timeoutMs: number; precheckDefault: 'off' | 'lenient' | 'standard' | 'strict'; minAge: number; localEngineThreads: number };
   storage:
     | { driver: 'fs'; dir: string }
     | {
@@ -230,6 +232,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: e.PROBADOR_PERCEPTION_TIMEOUT_MS,
       precheckDefault: e.PROBADOR_PRECHECK_DEFAULT as 'off' | 'lenient' | 'standard' | 'strict',
       minAge: e.PROBADOR_PRECHECK_MIN_AGE,
+      localEngineThreads: e.PROBADOR_LOCAL_ENGINE_THREADS,
     },
     providers: {
       ...(e.FAL_KEY ? { fal: { apiKey: e.FAL_KEY, baseUrl: e.FAL_BASE_URL } } : {}),

@@ -68,6 +68,7 @@ export async function testConfig(env: TestEnv = {}): Promise<{ config: Config; d
     // The perception models cost seconds of CPU per app; suites that test them turn them on.
     PROBADOR_PERCEPTION_THREADS: '0',
     PROBADOR_PRECHECK_DEFAULT: 'off',
+    PROBADOR_LOCAL_ENGINE_THREADS: '0',
     ...env,
   };
   if (process.env.REDIS_URL && !('REDIS_URL' in env)) full.REDIS_URL = process.env.REDIS_URL;

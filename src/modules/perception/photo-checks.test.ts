@@ -15,7 +15,7 @@ let dark: Buffer;
 let shirt: string;
 
 beforeAll(async () => {
-  t = await createTestApp({ env: { PROBADOR_PERCEPTION_THREADS: '1', PROBADOR_PRECHECK_DEFAULT: 'standard', PROBADOR_PROVIDER_ORDER: 'local', PROBADOR_LATENCY_BUDGET_MS: '0' } });
+  t = await createTestApp({ env: { PROBADOR_PERCEPTION_THREADS: '1', PROBADOR_PRECHECK_DEFAULT: 'standard', PROBADOR_PROVIDER_ORDER: 'local', PROBADOR_LATENCY_BUDGET_MS: '0', PROBADOR_LOCAL_ENGINE_THREADS: '1' } });
   expect((await t.modules.perception.warm()).models).toBe('ready');
   dark = await sharp(ASTRONAUT).linear(0.12, 0).png().toBuffer();
   shirt = dataUrl(await garmentPng());
@@ -70,6 +70,12 @@ describe('POST /v1/photo-checks', () => {
     expect(ok.statusCode, ok.body).toBe(200);
     expect(ok.json().ok).toBe(false);
     problem(await post('/v1/photo-checks', { image: dataUrl(dark) }, { ...bearer(t.tenantA.publishableKey), origin: 'https://evil.example', 'probador-session': 'session-0123456789abcdef' }), 403, 'ORIGIN_NOT_ALLOWED');
+  });
+
+  it('is in the OpenAPI document with its response schema', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(doc.paths['/v1/photo-checks'].post).toBeDefined();
+    expect(JSON.stringify(doc)).toContain('likely_minor');
   });
 
   it('bad input is a 4xx problem, never a 5xx', async () => {

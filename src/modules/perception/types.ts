@@ -71,7 +71,8 @@ export type Analysis = {
   faces: Face[];
   bodies: Body[];
   measures: ImageMeasures;
-  timings: { decodeMs: number; detectMs: number; totalMs: number };
+  /** Wall times, and the worker thread's CPU time for the task (Linux; 10 ms resolution). */
+  timings: { decodeMs: number; detectMs: number; totalMs: number; cpuMs?: number | undefined };
 };
 
 export type PerceptionStatus = {

@@ -3,6 +3,7 @@
  * A task decodes the photo (sharp), scales it to ≤ 1024 px for the models, detects faces and the
  * body, measures the image and returns plain data in the photo's own pixel coordinates.
  */
+import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { loadHuman, type HumanLike, type HumanResult } from './human.js';
 import { measureRgb } from './measures.js';
@@ -35,6 +36,20 @@ function human(): Promise<HumanLike> {
 }
 
 const r1 = (v: number) => Math.round(v * 10) / 10;
+
+/**
+ * CPU time of this thread so far, in ms (Linux: utime + stime of /proc/thread-self/stat, 10 ms
+ * ticks), or undefined elsewhere. Unlike wall time it does not grow when other processes share the cores.
+ */
+function threadCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
 const deg = (rad: number) => r1((rad * 180) / Math.PI);
 
 function centre(points: [number, number, number][] | undefined, s: number): Point | null {
@@ -87,6 +102,7 @@ export async function analyze(image: Uint8Array, level: AnalysisLevel = 'full'):
 /** Decode, detect (when `h` is given) and measure. Also used on the main thread with no models. */
 export async function analyzeImage(image: Uint8Array, h: HumanLike | undefined, level: AnalysisLevel = 'full'): Promise<Analysis> {
   const t0 = performance.now();
+  const cpu0 = threadCpuMs();
   const { data, info } = await sharp(image, { limitInputPixels: 100_000_000 })
     .rotate()
     .resize({ width: DETECT_SIDE, height: DETECT_SIDE, fit: 'inside', withoutEnlargement: true })
@@ -126,7 +142,7 @@ export async function analyzeImage(image: Uint8Array, h: HumanLike | undefined, 
     faces: result.face.map((f) => toFace(f, s)),
     bodies: result.body.map((b) => toBody(b, s)),
     measures,
-    timings: { decodeMs: r1(t1 - t0), detectMs: r1(t2 - t1), totalMs: r1(t3 - t0) },
+    timings: { decodeMs: r1(t1 - t0), detectMs: r1(t2 - t1), totalMs: r1(t3 - t0), ...(cpu0 !== undefined ? { cpuMs: (threadCpuMs() ?? cpu0) - cpu0 } : {}) },
   };
 }
 

@@ -25,7 +25,7 @@ export type TryonModuleOptions = {
 };
 
 export function createTryonModule(deps: Deps, ports: TryonPorts, opts: TryonModuleOptions = {}) {
-  const providers = opts.providers ?? createProvidersFromConfig({ ...deps.config.providers, local: { perceive: ports.bodyPose } });
+  const providers = opts.providers ?? createProvidersFromConfig({ ...deps.config.providers, local: { perceive: ports.bodyPose, threads: deps.config.perception.localEngineThreads } });
   const router = createRouter({
     providers,
     timeoutMs: () => deps.config.tryon.providerTimeoutMs,

@@ -313,6 +313,11 @@ export async function installCounters() {
     const t = text.slice(0, 2000).replace(/\s+/g, ' ').trim();
     const m = /^(select|insert into|update|delete from|with)\s+"?([a-z_]+)"?/i.exec(t);
     if (!m) return t.slice(0, 40);
+    if (m[1].toLowerCase() === 'with') {
+      // One statement of several writes (a CTE): name them all, e.g. `with(update tryons, insert tryon_cache)`.
+      const writes = [...t.matchAll(/\b(insert into|update|delete from)\s+"?([a-z_]+)"?/gi)].map((w) => `${w[1].toLowerCase().split(' ')[0]} ${w[2]}`);
+      if (writes.length > 0) return `with(${writes.join(', ')})`;
+    }
     if (m[1].toLowerCase() === 'select') {
       const from = /\sfrom\s+"?([a-z_]+)"?/i.exec(t);
       return `select ${from ? from[1] : m[2]}`;

@@ -3,6 +3,11 @@
  * tell the client (events, webhook). Idempotent: a try-on already final is left alone; the result
  * key is fixed per try-on and the final update only applies while the row is `processing`, so a
  * job that runs twice after a crash still yields one result.
+ *
+ * Round trips are the cost of a job with a fast provider, so a successful job makes three
+ * statements: one update starts it (queued|processing → processing, returning what the job
+ * needs), one statement ends it (attempts, the succeeded row, the cache entry), and the usage
+ * event. The tenant comes from an in-process cache, the input blobs' keys from the try-on row.
  */
 import sharp from 'sharp';
 import type { Deps } from '../../deps.js';
@@ -14,7 +19,7 @@ import { RETENTION_MS, tryonSettings, type TryonPorts } from './ports.js';
 import { RoutingError, type AttemptRecord, type TryonRouter } from './router.js';
 import type { ImageContentType, InputImage } from './providers/types.js';
 import type { TryonService } from './service.js';
-import type { TryonRow } from './tables.js';
+import type { BlobRef, TryonRow } from './tables.js';
 
 export type GeneratePayload = { tenantId: string; tryonId: string };
 
@@ -27,15 +32,35 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
   const running = new Map<string, AbortController>();
   let unsubscribe: (() => Promise<void>) | undefined;
 
-  async function loadImage(tenantId: string, uploadId: string): Promise<InputImage | undefined> {
-    const u = await repo.findUpload(db, tenantId, uploadId);
-    if (!u?.blobKey || u.deletedAt) return undefined;
-    const bytes = await blobs.get(u.blobKey);
+  /** An input image: from the blob recorded on the try-on, or (older rows) through its upload. */
+  async function loadImage(tenantId: string, uploadId: string, ref: BlobRef | null | undefined): Promise<InputImage | undefined> {
+    if (!ref) {
+      const u = await repo.findUpload(db, tenantId, uploadId);
+      if (!u?.blobKey || u.deletedAt) return undefined;
+      ref = { key: u.blobKey, content_type: u.contentType, width: u.width, height: u.height };
+    }
+    // An erased or expired upload has lost its blob: the read finds nothing.
+    const bytes = await blobs.get(ref.key);
     if (!bytes) return undefined;
-    return { bytes, contentType: u.contentType as ImageContentType, width: u.width, height: u.height };
+    return { bytes, contentType: ref.content_type as ImageContentType, width: ref.width, height: ref.height };
   }
 
-  function providerOrder(row: TryonRow, settings: ReturnType<typeof tryonSettings>): string[] {
+  const attemptRow = (tryonId: string, a: AttemptRecord): repo.NewAttempt => ({
+    id: newId('attempt'),
+    tryonId,
+    provider: a.provider,
+    model: a.model ?? null,
+    step: a.step,
+    hedged: a.hedged,
+    outcome: a.outcome,
+    errorClass: a.errorClass ?? null,
+    errorMessage: a.errorMessage ?? null,
+    latencyMs: Math.round(a.latencyMs),
+    costUsd: a.costUsd,
+    startedAt: a.startedAt,
+  });
+
+  function providerOrder(row: Pick<TryonRow, 'requestedProvider' | 'garments'>, settings: ReturnType<typeof tryonSettings>): string[] {
     if (row.requestedProvider) return [row.requestedProvider];
     const categories = row.garments.map((g) => g.category).filter((c) => c !== 'auto') as ('tops' | 'bottoms' | 'one-pieces')[];
     const byCategory = categories.length === 1 ? settings.providers_by_category?.[categories[0]!] : undefined;
@@ -43,7 +68,7 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
     return [...order.filter((p) => p !== 'local'), 'local'];
   }
 
-  async function fail(row: TryonRow, code: string, message: string) {
+  async function fail(row: Pick<TryonRow, 'id' | 'tenantId' | 'metadata'>, code: string, message: string) {
     const now = new Date(clock.now());
     const done = await repo.updateTryonIf(db, row.tenantId, row.id, ['queued', 'processing'], { status: 'failed', errorCode: code, errorMessage: message.slice(0, 500), finishedAt: now, stage: null });
     if (!done) return;
@@ -53,7 +78,7 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
     await ports.emitWebhook(row.tenantId, 'tryon.failed', { id: row.id, error: { code, message }, metadata: row.metadata });
   }
 
-  async function markCanceled(row: TryonRow) {
+  async function markCanceled(row: Pick<TryonRow, 'id' | 'tenantId'>) {
     const now = new Date(clock.now());
     const done = await repo.updateTryonIf(db, row.tenantId, row.id, ['queued', 'processing'], { status: 'canceled', errorCode: 'CANCELED', errorMessage: 'Canceled on request.', finishedAt: now, stage: null });
     if (!done) return;
@@ -63,107 +88,126 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
   }
 
   async function run({ tenantId, tryonId }: GeneratePayload, ctx: JobContext) {
-    let row = await repo.findTryon(db, tenantId, tryonId);
-    if (!row || (row.status !== 'queued' && row.status !== 'processing')) return; // already final: nothing to do
-    if (row.cancelRequested) return markCanceled(row);
-    const startedAt = row.startedAt ?? new Date(clock.now());
-    row = await repo.updateTryonIf(db, tenantId, tryonId, ['queued', 'processing'], { status: 'processing', startedAt, stage: 'preparing' });
-    if (!row) return;
-    await publishEvent(pubsub, { id: tryonId, status: 'processing', stage: 'preparing', at: new Date(clock.now()).toISOString() });
-
-    const tenant = await ports.getTenant(tenantId);
-    const settings = tryonSettings(tenant);
-    const person = await loadImage(tenantId, row.personUploadId);
-    const garments = await Promise.all(row.garments.map(async (g) => ({ g, img: await loadImage(tenantId, g.upload_id) })));
-    if (!person || garments.some((x) => !x.img)) return fail(row, 'INPUT_GONE', 'A photo of this try-on was deleted or has expired.');
-
+    // Listen for a cancel before the row says `processing`: a cancel that finds the row processing
+    // sets cancel_requested and publishes, and the start below returns that flag.
     const ac = new AbortController();
     running.set(tryonId, ac);
     const onJobAbort = () => ac.abort(ctx.signal.reason);
     ctx.signal.addEventListener('abort', onJobAbort, { once: true });
-    // A cancel published before we were listening is on the row: honour it now.
-    if ((await repo.findTryon(db, tenantId, tryonId))?.cancelRequested) ac.abort(new Error('canceled'));
-    const attempts: Promise<void>[] = [];
+    const pending: repo.NewAttempt[] = [];
+    const recorded: Promise<void>[] = [];
     let attemptsCount = 0;
-    const onAttempt = (a: AttemptRecord) => {
-      attemptsCount++;
-      attempts.push(
-        repo
-          .insertAttempt(db, tenantId, { id: newId('attempt'), tryonId, provider: a.provider, model: a.model ?? null, step: a.step, hedged: a.hedged, outcome: a.outcome, errorClass: a.errorClass ?? null, errorMessage: a.errorMessage ?? null, latencyMs: Math.round(a.latencyMs), costUsd: a.costUsd, startedAt: a.startedAt })
-          .catch((err) => log.warn({ err, tryon_id: tryonId }, 'could not record attempt')),
-      );
-    };
-    let lastStage = '';
-    const onProgress = (provider: string, e: { stage: string; queuePosition?: number | undefined }) => {
-      const key = `${provider}:${e.stage}:${e.queuePosition ?? ''}`;
-      if (key === lastStage) return;
-      lastStage = key;
-      void publishEvent(pubsub, { id: tryonId, status: 'processing', stage: `provider_${e.stage}`, provider, ...(e.queuePosition !== undefined ? { queue_position: e.queuePosition } : {}), at: new Date(clock.now()).toISOString() });
-    };
+    let row: repo.JobTryon | undefined;
     try {
-      await repo.updateTryonIf(db, tenantId, tryonId, ['processing'], { stage: 'generating' });
+      row = await repo.startTryon(db, tenantId, tryonId, new Date(clock.now()));
+      if (!row) return; // gone or already final: nothing to do
+      if (row.cancelRequested) return await markCanceled(row);
+      await publishEvent(pubsub, { id: tryonId, status: 'processing', stage: 'preparing', at: new Date(clock.now()).toISOString() });
+
+      const tenant = await service.getTenant(tenantId);
+      const settings = tryonSettings(tenant);
+      const [person, ...garmentImgs] = await Promise.all([
+        loadImage(tenantId, row.personUploadId, row.personBlob),
+        ...row.garments.map((g) => loadImage(tenantId, g.upload_id, g.blob)),
+      ]);
+      if (!person || garmentImgs.some((x) => !x)) return await fail(row, 'INPUT_GONE', 'A photo of this try-on was deleted or has expired.');
+
+      // A succeeded attempt is written with the result (one statement); others at once, so a
+      // failing provider's attempts are on record while the job goes on.
+      const onAttempt = (a: AttemptRecord) => {
+        attemptsCount++;
+        const r = attemptRow(tryonId, a);
+        if (a.outcome === 'succeeded') pending.push(r);
+        else recorded.push(repo.insertAttempts(db, tenantId, [r]).catch((err) => log.warn({ err, tryon_id: tryonId }, 'could not record attempt')));
+      };
+      let lastStage = '';
+      const onProgress = (provider: string, e: { stage: string; queuePosition?: number | undefined }) => {
+        const key = `${provider}:${e.stage}:${e.queuePosition ?? ''}`;
+        if (key === lastStage) return;
+        lastStage = key;
+        void publishEvent(pubsub, { id: tryonId, status: 'processing', stage: `provider_${e.stage}`, provider, ...(e.queuePosition !== undefined ? { queue_position: e.queuePosition } : {}), at: new Date(clock.now()).toISOString() });
+      };
       await publishEvent(pubsub, { id: tryonId, status: 'processing', stage: 'generating', at: new Date(clock.now()).toISOString() });
-      const result = await router.generate({
-        input: { person, garments: garments.map(({ g, img }) => ({ ...img!, category: g.category })), mode: row.mode },
+      const request = {
+        input: { person, garments: row.garments.map((g, i) => ({ ...garmentImgs[i]!, category: g.category })), mode: row.mode },
         order: providerOrder(row, settings),
         latencyBudgetMs: settings.latency_budget_ms ?? deps.config.tryon.latencyBudgetMs,
         signal: ac.signal,
         onAttempt,
         onProgress,
-      });
-      await Promise.all(attempts);
+      };
+      let result = await router.generate(request);
+      // Fidelity (perception): did the result keep the person's body and face? The score goes on the
+      // winning attempt; below the tenant's min_fidelity the providers after it get one more chance
+      // and the better-scoring result is kept.
+      const scoreResult = async (r: typeof result) => {
+        const f = ports.resultFidelity ? await ports.resultFidelity(person.bytes, r.output.image, ac.signal).catch(() => undefined) : undefined;
+        for (const a of pending) if (a.provider === r.provider && a.fidelityScore === undefined) a.fidelityScore = f?.score ?? null;
+        return f;
+      };
+      let fidelity = await scoreResult(result);
+      const rest = request.order.slice(request.order.indexOf(result.provider) + 1);
+      if (settings.min_fidelity !== undefined && typeof fidelity?.score === 'number' && fidelity.score < settings.min_fidelity && rest.length > 0) {
+        const first = fidelity.score;
+        const alt = await router.generate({ ...request, order: rest }).catch(() => undefined);
+        const altFidelity = alt ? await scoreResult(alt) : undefined;
+        if (alt && (altFidelity?.score ?? 0) > first) [result, fidelity] = [alt, altFidelity];
+      }
+      await Promise.all(recorded);
       const out = result.output;
       const meta = await sharp(out.image).metadata();
       const key = service.blobKey(tenantId, 'results', tryonId, out.contentType);
       await blobs.put(key, out.image, out.contentType);
       const finishedAt = new Date(clock.now());
-      const done = await repo.updateTryonIf(db, tenantId, tryonId, ['processing'], {
-        status: 'succeeded',
-        stage: null,
-        resultBlobKey: key,
-        resultContentType: out.contentType,
-        resultWidth: meta.width ?? 0,
-        resultHeight: meta.height ?? 0,
-        resultBytes: out.image.length,
-        resultMeta: { ...(out.meta ?? {}), ...(out.providerRequestId ? { provider_request_id: out.providerRequestId } : {}) },
-        provider: result.provider,
-        model: out.model,
-        costUsd: result.costUsd,
-        attemptsCount,
-        providerMs: Math.round(result.providerMs),
-        finishedAt,
-        expiresAt: new Date(finishedAt.getTime() + RETENTION_MS[tenant.retention]),
-      });
-      if (!done) return; // canceled or erased meanwhile
-      if (settings.cache !== false && tenant.retention !== 'process-only' && row.cacheKey) {
-        await repo.insertCache(db, tenantId, {
-          cacheKey: row.cacheKey,
-          tryonId,
+      const useCache = settings.cache !== false && tenant.retention !== 'process-only' && !!row.cacheKey;
+      const attemptsToWrite = pending.splice(0);
+      const done = await repo.finishTryon(
+        db,
+        tenantId,
+        tryonId,
+        {
+          status: 'succeeded',
+          stage: null,
           resultBlobKey: key,
-          contentType: out.contentType,
-          width: meta.width ?? 0,
-          height: meta.height ?? 0,
-          bytes: out.image.length,
+          resultContentType: out.contentType,
+          resultWidth: meta.width ?? 0,
+          resultHeight: meta.height ?? 0,
+          resultBytes: out.image.length,
+          resultMeta: { ...(out.meta ?? {}), ...(out.providerRequestId ? { provider_request_id: out.providerRequestId } : {}), ...(fidelity ? { fidelity } : {}) },
           provider: result.provider,
           model: out.model,
-          createdAt: finishedAt,
-          expiresAt: done.expiresAt,
-        });
-      }
+          costUsd: result.costUsd,
+          attemptsCount,
+          providerMs: Math.round(result.providerMs),
+          finishedAt,
+          expiresAt: new Date(finishedAt.getTime() + RETENTION_MS[tenant.retention]),
+          updatedAt: finishedAt,
+        },
+        attemptsToWrite,
+        useCache
+          ? { resultBlobKey: key, contentType: out.contentType, width: meta.width ?? 0, height: meta.height ?? 0, bytes: out.image.length, provider: result.provider, model: out.model, createdAt: finishedAt }
+          : undefined,
+      );
+      if (!done) return; // canceled or erased meanwhile
       if (tenant.retention === 'process-only') {
         // Inputs go as soon as the result exists.
-        const ids = [row.personUploadId, ...row.garments.map((g) => g.upload_id)];
-        for (const id of ids) {
-          const u = await repo.findUpload(db, tenantId, id);
-          if (u?.blobKey) await blobs.delete(u.blobKey);
+        const inputs = [
+          { id: row.personUploadId, blob: row.personBlob },
+          ...row.garments.map((g) => ({ id: g.upload_id, blob: g.blob })),
+        ];
+        for (const { id, blob } of inputs) {
+          const k = blob?.key ?? (await repo.findUpload(db, tenantId, id))?.blobKey;
+          if (k) await blobs.delete(k);
         }
-        await repo.markUploadsDeleted(db, tenantId, ids, finishedAt);
+        await repo.markUploadsDeleted(db, tenantId, inputs.map((x) => x.id), finishedAt);
       }
       await ports.recordUsage(tenantId, 'tryon.generation', { costUsd: result.costUsd, refId: tryonId, meta: { provider: result.provider, model: out.model } });
       await publishEvent(pubsub, { id: tryonId, status: 'succeeded', provider: result.provider, at: finishedAt.toISOString() });
       await ports.emitWebhook(tenantId, 'tryon.succeeded', { id: tryonId, cached: false, provider: result.provider, model: out.model, metadata: row.metadata });
     } catch (e) {
-      await Promise.all(attempts);
+      if (!row) throw e;
+      await Promise.all(recorded);
+      if (pending.length > 0) await repo.insertAttempts(db, tenantId, pending.splice(0)).catch((err) => log.warn({ err, tryon_id: tryonId }, 'could not record attempt'));
       await repo.updateTryonIf(db, tenantId, tryonId, ['processing'], { attemptsCount });
       const fresh = (await repo.findTryon(db, tenantId, tryonId)) ?? row;
       if (fresh.cancelRequested) return markCanceled(fresh);
@@ -189,6 +233,7 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
       if (row) await fail(row, err instanceof RetryLater ? 'PROVIDERS_FAILED' : 'GENERATION_FAILED', err instanceof RetryLater ? err.message : 'The try-on could not be generated.');
     },
     async start() {
+      await service.start();
       unsubscribe = await pubsub.subscribe(CANCEL_CHANNEL, (raw) => {
         try {
           const { id } = JSON.parse(raw) as { id: string };
@@ -200,6 +245,7 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
     },
     async close() {
       await unsubscribe?.();
+      await service.close();
     },
   };
 }

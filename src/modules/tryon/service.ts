@@ -15,7 +15,8 @@ import * as repo from './repository.js';
 import { classifyImageRef, extensionOf, normalizeFor, readSource, type ImageSource } from './intake.js';
 import { publishEvent, CANCEL_CHANNEL } from './events.js';
 import { RETENTION_MS, tryonSettings, type TryonPorts } from './ports.js';
-import type { GarmentRef, TryonRow, UploadRow } from './tables.js';
+import { tenantCache } from './tenant-cache.js';
+import type { BlobRef, GarmentRef, TryonRow, UploadRow } from './tables.js';
 
 export const GENERATE_JOB = 'tryon.generate';
 /** How a multipart body refers to its file parts: `multipart-part:<field>:<n>`. */
@@ -34,8 +35,12 @@ export function widgetSessionOf(p: KeyPrincipal, header: string | undefined): st
 
 export type Caller = { principal: KeyPrincipal; widgetSession: string | null; baseUrl: string; /** Files of a multipart request, referenced as `multipart-part:<field>:<n>`. */ files?: Map<string, Buffer> | undefined };
 
+const blobRefOf = (u: UploadRow): BlobRef | undefined => (u.blobKey ? { key: u.blobKey, content_type: u.contentType, width: u.width, height: u.height } : undefined);
+
 export function createTryonService(deps: Deps, ports: TryonPorts) {
   const { db, blobs, clock, pubsub, config } = deps;
+  const tenants = tenantCache((id) => ports.getTenant(id), pubsub);
+  const getTenant = (id: string) => tenants.get(id);
   let filesSecret: string | undefined;
   const secret = async () => (filesSecret ??= await getOrCreateSetting(db, 'files_secret', () => randomBytes(32).toString('base64url')));
 
@@ -52,15 +57,15 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
     return c.widgetSession === null || row.widgetSession === c.widgetSession;
   }
 
-  async function getUploadFor(c: Caller, id: string): Promise<UploadRow> {
-    const u = await repo.findUpload(db, c.principal.tenantId, id);
+  async function getUploadFor(c: Caller, id: string, prefetched?: Map<string, UploadRow>): Promise<UploadRow> {
+    const u = prefetched ? prefetched.get(id) : await repo.findUpload(db, c.principal.tenantId, id);
     if (!u || !visible(c, u)) throw new AppError('UPLOAD_NOT_FOUND', `Upload ${id} not found.`);
     if (u.deletedAt || !u.blobKey) throw new AppError('UPLOAD_GONE', `Upload ${id} was deleted or has expired.`);
     return u;
   }
 
   async function storeImage(c: Caller, src: ImageSource, kind: 'person' | 'garment', shopperId: string | null): Promise<UploadRow> {
-    const tenant = await ports.getTenant(c.principal.tenantId);
+    const tenant = await getTenant(c.principal.tenantId);
     const { bytes, source } = await readSource(src, config);
     const img = await normalizeFor(kind, bytes, config);
     const id = newId('upload');
@@ -84,7 +89,7 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
     });
   }
 
-  async function resolveImage(c: Caller, ref: string, kind: 'person' | 'garment', shopperId: string | null) {
+  async function resolveImage(c: Caller, ref: string, kind: 'person' | 'garment', shopperId: string | null, prefetched?: Map<string, UploadRow>) {
     // Parts of a multipart request (never honoured in a JSON body: there it would just be a URL).
     if (c.files && ref.startsWith(MULTIPART_REF)) {
       const file = c.files.get(ref.slice(MULTIPART_REF.length));
@@ -92,7 +97,7 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
       return storeImage(c, { file }, kind, shopperId);
     }
     const r = classifyImageRef(ref);
-    return 'upload_id' in r ? getUploadFor(c, r.upload_id) : storeImage(c, r, kind, shopperId);
+    return 'upload_id' in r ? getUploadFor(c, r.upload_id, prefetched) : storeImage(c, r, kind, shopperId);
   }
 
   async function present(row: TryonRow, c: Pick<Caller, 'baseUrl'>, withAttempts: boolean): Promise<TTryon> {
@@ -161,13 +166,25 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
   }
 
   /** Erase blobs of uploads and try-on results; rows stay as records without images. */
+  /**
+   * Results are shared: a cache hit points at the result blob of the try-on that filled the cache.
+   * Drop the cache entries of these try-ons first (a concurrent hit holds its entry FOR SHARE, so
+   * this waits for it), clear their results, then delete each blob no try-on refers to any more.
+   */
+  async function releaseResults(tenantId: string, tryonRows: { id: string; resultBlobKey: string | null }[], status: 'expired' | null, now: Date) {
+    const ids = tryonRows.map((t) => t.id);
+    await repo.deleteCacheFor(db, tenantId, ids);
+    await repo.clearResults(db, tenantId, ids, status, now);
+    const keys = [...new Set(tryonRows.map((t) => t.resultBlobKey).filter((k): k is string => !!k))];
+    const stillUsed = await repo.referencedResultKeys(db, tenantId, keys);
+    for (const k of keys) if (!stillUsed.has(k)) await blobs.delete(k);
+  }
+
   async function erase(tenantId: string, uploadRows: { id: string; blobKey: string | null }[], tryonRows: TryonRow[]) {
     const now = new Date(clock.now());
     for (const u of uploadRows) if (u.blobKey) await blobs.delete(u.blobKey);
-    for (const t of tryonRows) if (t.resultBlobKey) await blobs.delete(t.resultBlobKey);
     await repo.markUploadsDeleted(db, tenantId, uploadRows.map((u) => u.id), now);
-    await repo.deleteCacheFor(db, tenantId, tryonRows.map((t) => t.id));
-    await repo.clearResults(db, tenantId, tryonRows.map((t) => t.id), null, now);
+    await releaseResults(tenantId, tryonRows, null, now);
     // Anything still waiting must not run on erased photos.
     for (const t of tryonRows.filter((x) => x.status === 'queued' || x.status === 'processing')) {
       await cancel(tenantId, t.id, 'erased');
@@ -217,15 +234,18 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
 
     async createTryon(c: Caller, body: TCreateTryonBody): Promise<TryonRow> {
       const tenantId = c.principal.tenantId;
-      const tenant = await ports.getTenant(tenantId);
+      const tenant = await getTenant(tenantId);
       const settings = tryonSettings(tenant);
       const shopperId = body.shopper_id ?? null;
-      const person = await resolveImage(c, body.person, 'person', shopperId);
+      // Every upload id of the request in one read.
+      const uploadIds = [body.person, ...body.garments.map((g) => g.image ?? '')].filter((ref) => !(c.files && ref.startsWith(MULTIPART_REF)) && /^upl_[0-9A-Za-z]{1,64}$/.test(ref));
+      const prefetched = uploadIds.length > 0 ? new Map((await repo.findUploads(db, tenantId, [...new Set(uploadIds)])).map((u) => [u.id, u])) : undefined;
+      const person = await resolveImage(c, body.person, 'person', shopperId, prefetched);
       const garments: GarmentRef[] = [];
       for (const g of body.garments) {
         if (!g.image) throw new AppError('VALIDATION_FAILED', 'Each garment needs an image (an upload id, a data URL or an https URL); product_id alone is not supported yet.');
-        const up = await resolveImage(c, g.image, 'garment', shopperId);
-        garments.push({ upload_id: up.id, ...(g.product_id ? { product_id: g.product_id } : {}), category: g.category ?? 'auto', sha256: up.sha256 });
+        const up = await resolveImage(c, g.image, 'garment', shopperId, prefetched);
+        garments.push({ upload_id: up.id, ...(g.product_id ? { product_id: g.product_id } : {}), category: g.category ?? 'auto', sha256: up.sha256, blob: blobRefOf(up) });
       }
       const mode = body.mode ?? 'balanced';
       const cacheKey = createHash('sha256')
@@ -241,6 +261,7 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
         mode,
         requestedProvider: body.provider ?? null,
         personUploadId: person.id,
+        personBlob: blobRefOf(person) ?? null,
         garments,
         metadata: body.metadata ?? {},
         cacheKey,
@@ -251,33 +272,20 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
       };
       const useCache = settings.cache !== false && tenant.retention !== 'process-only';
       if (useCache) {
-        const hit = await repo.findCache(db, tenantId, cacheKey);
-        const bytes = hit ? await blobs.get(hit.resultBlobKey) : undefined;
-        if (hit && bytes) {
-          const id = newId('tryon');
-          const key = blobKey(tenantId, 'results', id, hit.contentType);
-          await blobs.put(key, bytes, hit.contentType);
-          const row = await repo.insertTryon(db, tenantId, {
-            ...base,
-            id,
-            status: 'succeeded',
-            cached: true,
-            resultBlobKey: key,
-            resultContentType: hit.contentType,
-            resultWidth: hit.width,
-            resultHeight: hit.height,
-            resultBytes: hit.bytes,
-            provider: hit.provider,
-            model: hit.model,
-            startedAt: new Date(now),
-            finishedAt: new Date(clock.now()),
-            providerMs: 0,
-          });
+        // A hit points at the cached result blob (shared, never copied; see releaseResults).
+        const id = newId('tryon');
+        const row = await repo.insertCachedTryon(
+          db,
+          tenantId,
+          cacheKey,
+          { ...base, id, status: 'succeeded', cached: true, startedAt: new Date(now), finishedAt: new Date(clock.now()), providerMs: 0 },
+          async (hit) => (await blobs.head(hit.resultBlobKey)) !== undefined,
+        );
+        if (row) {
           await ports.recordUsage(tenantId, 'tryon.cache_hit', { refId: id });
-          await ports.emitWebhook(tenantId, 'tryon.succeeded', { id, cached: true, provider: hit.provider });
+          await ports.emitWebhook(tenantId, 'tryon.succeeded', { id, cached: true, provider: row.provider });
           return row;
         }
-        if (hit) await repo.deleteCacheKey(db, tenantId, cacheKey);
       }
       // Photo pre-check (perception) before a generation is spent: 422 PHOTO_REJECTED with the issues.
       const check = ports.checkPhoto && person.blobKey ? await ports.checkPhoto(tenantId, (await blobs.get(person.blobKey)) ?? Buffer.alloc(0), garments.map((g) => g.category)) : undefined;
@@ -288,8 +296,9 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
       await ports.consumeGeneration(tenantId);
       const id = newId('tryon');
       const row = await repo.insertTryon(db, tenantId, { ...base, id, status: 'queued' });
-      await deps.jobs.enqueue(GENERATE_JOB, { tenantId, tryonId: id }, { dedupeKey: id });
+      // Published before the job exists, so `queued` comes before anything the job publishes.
       await publishEvent(pubsub, { id, status: 'queued', at: new Date(now).toISOString() });
+      await deps.jobs.enqueue(GENERATE_JOB, { tenantId, tryonId: id }, { dedupeKey: id });
       return row;
     },
     getTryonRow,
@@ -313,15 +322,18 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
         uploads++;
       }
       for (const t of await repo.expiredTryons(db, now, 500)) {
-        if (t.blobKey) await blobs.delete(t.blobKey);
-        await repo.deleteCacheFor(db, t.tenantId, [t.id]);
-        await repo.clearResults(db, t.tenantId, [t.id], 'expired', now);
+        await releaseResults(t.tenantId, [{ id: t.id, resultBlobKey: t.blobKey }], 'expired', now);
         results++;
       }
       return { uploads, results };
     },
     blobKey,
     filesSecret: secret,
+    /** The tenant view, cached in-process (see tenant-cache.ts). */
+    getTenant,
+    /** Start the tenant cache's invalidation subscription (nothing is cached before). */
+    start: () => tenants.start(),
+    close: () => tenants.close(),
   };
 }
 

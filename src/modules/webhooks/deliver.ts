@@ -42,7 +42,15 @@ export type DeliverPayload = {
 
 type Outcome = { ok: boolean; statusCode: number | null; error: string | null; excerpt: string | null; retryAfterMs: number | undefined };
 
-export type DeliverDeps = { db: Db; clock: Clock; jobs: JobQueue; log: Logger; opts: ResolvedOptions };
+export type DeliverDeps = {
+  db: Db;
+  clock: Clock;
+  jobs: JobQueue;
+  log: Logger;
+  opts: ResolvedOptions;
+  /** An endpoint was disabled here (emit's endpoint cache forgets the tenant). */
+  onEndpointChanged?: (tenantId: string) => Promise<void>;
+};
 
 /** Secrets to sign with: the current one, and the previous one during its grace period. */
 function signingSecrets(e: WebhookEndpointRow, now: number): string[] {
@@ -171,6 +179,7 @@ export function createDeliverer(deps: DeliverDeps) {
     if (outcome.ok) await repo.markEndpointHealthy(db, p.tenant_id, endpoint.id);
     if (disable) {
       await repo.updateEndpoint(db, p.tenant_id, endpoint.id, { enabled: false, disabledReason: disable, updatedAt: at });
+      await deps.onEndpointChanged?.(p.tenant_id).catch((err: unknown) => log.warn({ err }, 'could not announce the disabled endpoint'));
       log.warn({ endpoint_id: endpoint.id, tenant_id: p.tenant_id, reason: disable }, 'webhook endpoint disabled');
     }
     if (delay !== undefined) await schedule({ ...p, seq: p.seq + 1, trigger: 'automatic' }, delay);

@@ -7,15 +7,18 @@ import type { Deps } from '../../deps.js';
 import type { App } from '../../platform/http/types.js';
 import { WebhookDelivery, WebhookEndpoint, type WebhookEventType } from '../../../contracts/webhooks.js';
 import { createDeliverer } from './deliver.js';
+import { endpointCache } from './endpoint-cache.js';
+import * as repo from './repository.js';
 import { createWebhooksService, type EmitResult } from './service.js';
 import { resolveOptions, type WebhooksOptions } from './options.js';
 import { webhookRoutes } from './routes.js';
 
-export function createWebhooksModule(deps: Pick<Deps, 'db' | 'jobs' | 'clock' | 'log'>, options: WebhooksOptions = {}) {
+export function createWebhooksModule(deps: Pick<Deps, 'db' | 'jobs' | 'clock' | 'log'> & Partial<Pick<Deps, 'pubsub'>>, options: WebhooksOptions = {}) {
   const opts = resolveOptions(options);
   const log = deps.log.child({ module: 'webhooks' });
-  const deliverer = createDeliverer({ db: deps.db, clock: deps.clock, jobs: deps.jobs, log, opts });
-  const service = createWebhooksService({ db: deps.db, clock: deps.clock, log, opts, deliverer });
+  const endpoints = endpointCache((tenantId) => repo.enabledEndpoints(deps.db, tenantId), deps.pubsub);
+  const deliverer = createDeliverer({ db: deps.db, clock: deps.clock, jobs: deps.jobs, log, opts, onEndpointChanged: (tenantId) => endpoints.invalidate(tenantId) });
+  const service = createWebhooksService({ db: deps.db, clock: deps.clock, log, opts, deliverer, endpoints });
   return {
     service,
     /** Send `type` to every enabled endpoint of the tenant subscribed to it. Payload ≤ 20 KB: links, not images. */
@@ -33,7 +36,8 @@ export function createWebhooksModule(deps: Pick<Deps, 'db' | 'jobs' | 'clock' | 
       deps.jobs.register(deliverer.job as never);
     },
     async close() {
-      // Nothing of its own to release: the queue (deps.jobs) stops running deliveries when it closes.
+      // The queue (deps.jobs) stops running deliveries when it closes; the cache drops its subscription.
+      await endpoints.close();
     },
   };
 }

@@ -194,3 +194,12 @@ export async function purgeDeliveries(db: Db, before: Date): Promise<number> {
     .returning({ id: webhookDeliveries.id });
   return rows.length;
 }
+
+/** Every enabled endpoint of the tenant with its event types (what `emit` needs; cached per tenant). */
+export async function enabledEndpoints(db: Db, tenantId: string): Promise<{ id: string; eventTypes: string[] }[]> {
+  return db
+    .select({ id: webhookEndpoints.id, eventTypes: webhookEndpoints.eventTypes })
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.enabled, true)))
+    .orderBy(asc(webhookEndpoints.id));
+}

@@ -21,6 +21,7 @@ import { generateSecret } from './signing.js';
 import { urlPolicyFor, type ResolvedOptions } from './options.js';
 import { presentEndpoint } from './present.js';
 import type { Deliverer, DeliverPayload } from './deliver.js';
+import type { EndpointCache } from './endpoint-cache.js';
 import type { WebhookDeliveryRow, WebhookEndpointRow } from './tables.js';
 
 /** Payloads carry links, not images. */
@@ -29,7 +30,22 @@ const DEFAULT_PREVIOUS_SECRET_VALID_S = 86_400;
 
 export type EmitResult = { eventId: string; deliveryIds: string[] };
 
-export function createWebhooksService({ db, clock, log, opts, deliverer }: { db: Db; clock: Clock; log: Logger; opts: ResolvedOptions; deliverer: Deliverer }) {
+export function createWebhooksService({
+  db,
+  clock,
+  log,
+  opts,
+  deliverer,
+  endpoints: endpointCache,
+}: {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  opts: ResolvedOptions;
+  deliverer: Deliverer;
+  /** Enabled endpoints per tenant for `emit`, invalidated here on every change. */
+  endpoints: EndpointCache;
+}) {
   const now = () => new Date(clock.now());
 
   async function checkUrl(url: string): Promise<string> {
@@ -59,7 +75,7 @@ export function createWebhooksService({ db, clock, log, opts, deliverer }: { db:
   }
 
   /** Create the delivery rows and enqueue their first attempt. A lost job is picked up by `recoverOverdue`. */
-  async function createDeliveries(tenantId: string, endpoints: WebhookEndpointRow[], eventId: string, type: string, body: string, single: boolean) {
+  async function createDeliveries(tenantId: string, endpoints: { id: string }[], eventId: string, type: string, body: string, single: boolean) {
     const at = now();
     const rows = await repo.insertDeliveries(
       db,
@@ -103,6 +119,7 @@ export function createWebhooksService({ db, clock, log, opts, deliverer }: { db:
         createdAt: at,
         updatedAt: at,
       });
+      await endpointCache.invalidate(tenantId);
       return { ...presentEndpoint(row, clock.now()), secret };
     },
 
@@ -116,11 +133,14 @@ export function createWebhooksService({ db, clock, log, opts, deliverer }: { db:
       if (body.description !== undefined) patch.description = body.description;
       if (body.enabled === true) Object.assign(patch, { enabled: true, disabledReason: null, failingSince: null });
       if (body.enabled === false) Object.assign(patch, { enabled: false, disabledReason: 'manual' });
-      return (await repo.updateEndpoint(db, tenantId, endpointId, patch))!;
+      const row = (await repo.updateEndpoint(db, tenantId, endpointId, patch))!;
+      await endpointCache.invalidate(tenantId);
+      return row;
     },
 
     async deleteEndpoint(tenantId: string, endpointId: string) {
       if (!(await repo.deleteEndpoint(db, tenantId, endpointId))) throw new AppError('NOT_FOUND', `Webhook endpoint ${endpointId} not found.`);
+      await endpointCache.invalidate(tenantId);
     },
 
     /** A new secret now; the old one keeps signing (a second signature) for `previousValidS`. */
@@ -182,7 +202,7 @@ export function createWebhooksService({ db, clock, log, opts, deliverer }: { db:
       const at = now();
       const eventId = newId('event');
       const body = eventBody(eventId, type, data, at);
-      const endpoints = await repo.subscribedEndpoints(db, tenantId, type);
+      const endpoints = (await endpointCache.get(tenantId)).filter((e) => e.eventTypes.includes('*') || e.eventTypes.includes(type));
       if (endpoints.length === 0) return { eventId, deliveryIds: [] };
       const rows = await createDeliveries(tenantId, endpoints, eventId, type, body, false);
       return { eventId, deliveryIds: rows.map((r) => r.id) };

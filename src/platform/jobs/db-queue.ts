@@ -2,8 +2,18 @@
  * The database-backed queue: the embedded default (PGlite), also usable on PostgreSQL without
  * Redis. Jobs are rows; workers claim batches with FOR UPDATE SKIP LOCKED and hold a lease
  * (`locked_until`). A worker that dies mid-job leaves the lease to lapse and the job is claimed
- * again, so handlers must be idempotent. Enqueueing in this process wakes the worker at once;
- * other processes are picked up by polling.
+ * again, so handlers must be idempotent.
+ *
+ * Round trips are the cost (each statement is a WAL flush on PostgreSQL and main-thread time on
+ * PGlite), so:
+ * - a job enqueued in a process whose worker has a free slot is inserted already claimed
+ *   (`active`, with its lease) and run at once: no claim statement at all;
+ * - otherwise one statement claims up to the free slots of every job name (a LATERAL per name);
+ *   the loop claims again only when something may be waiting: a job was enqueued here, the last
+ *   claim filled every free slot, or the poll timer fired (delayed jobs, retries, other processes);
+ * - finished jobs are deleted in batches: with the next claim, or shortly after (`flushDone`).
+ *   A job finished but not yet deleted is still leased to this process; if the process dies in
+ *   between, the job runs again, which handlers must tolerate anyway.
  */
 import { eq, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
@@ -13,12 +23,15 @@ import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import { PermanentJobError, type EnqueueOptions, type JobDefinition, type JobQueue, type QueueCounts } from './types.js';
 
-type Row = typeof jobs.$inferSelect;
+type Row = Pick<typeof jobs.$inferSelect, 'id' | 'name' | 'payload' | 'attempts' | 'maxAttempts'>;
+
+/** Finished jobs are deleted at most this long after they finish when no claim carries them sooner. */
+const DONE_FLUSH_MS = 50;
 
 export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: number; singleProcess: boolean }): JobQueue {
   const { db, clock, log } = opts;
   const defs = new Map<string, JobDefinition<never>>();
-  const running = new Map<string, number>(); // job name -> in flight
+  const running = new Map<string, number>(); // job name -> in flight (including slots reserved by enqueue)
   const inFlight = new Set<Promise<void>>();
   const controllers = new Set<AbortController>();
   let started = false;
@@ -26,34 +39,70 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
   let wake: (() => void) | undefined;
   let loop: Promise<void> | undefined;
   const pollMs = opts.pollMs ?? 500;
+  /** Something may be waiting to be claimed. */
+  let wanted = true;
+  /** Ids of jobs that succeeded here and are still to be deleted. */
+  let done: string[] = [];
+  let doneTimer: NodeJS.Timeout | undefined;
+  let flushing: Promise<void> | undefined;
 
   const wakeUp = () => {
     const w = wake;
     wake = undefined;
     w?.();
   };
+  const freeSlots = (name: string) => defs.get(name)!.concurrency - (running.get(name) ?? 0);
+  const leaseFor = (def: JobDefinition<never>) => new Date(clock.now() + def.timeoutMs + 5_000);
 
-  async function claim(name: string, limit: number): Promise<Row[]> {
+  function takeDone(): string[] {
+    const ids = done;
+    done = [];
+    if (doneTimer) clearTimeout(doneTimer);
+    doneTimer = undefined;
+    return ids;
+  }
+
+  async function flushDone() {
+    while (flushing) await flushing;
+    const ids = takeDone();
+    if (ids.length === 0) return;
+    flushing = (async () => {
+      await db.execute(sql`delete from jobs where id = any(${sql.param(ids)}::text[])`);
+    })()
+      .catch((err) => log.warn({ err, count: ids.length }, 'could not delete finished jobs (they will run again, idempotently)'))
+      .finally(() => {
+        flushing = undefined;
+      });
+    await flushing;
+  }
+
+  /** One statement: delete what finished, claim up to `limit` ready jobs of each name. */
+  async function claim(wants: { name: string; limit: number }[], doneIds: string[]): Promise<Row[]> {
     const now = new Date(clock.now());
-    const def = defs.get(name)!;
-    const lease = new Date(clock.now() + def.timeoutMs + 5_000);
+    const leaseMs = wants.map(({ name }) => defs.get(name)!.timeoutMs + 5_000);
     const result = (await db.execute(sql`
-      update jobs set status = 'active', attempts = attempts + 1, locked_until = ${lease}, updated_at = ${now}
-      where id in (
-        select id from jobs
-        where name = ${name} and ((status = 'queued' and run_at <= ${now}) or (status = 'active' and locked_until < ${now}))
-        order by run_at
-        limit ${limit}
-        for update skip locked
-      )
-      returning id, name, payload, attempts, max_attempts as "maxAttempts"`)) as unknown as { rows: Pick<Row, 'id' | 'name' | 'payload' | 'attempts' | 'maxAttempts'>[] };
-    return result.rows as Row[];
+      with done as (delete from jobs where id = any(${sql.param(doneIds)}::text[]))
+      update jobs set status = 'active', attempts = jobs.attempts + 1, locked_until = ${now}::timestamptz + make_interval(secs => w.lease_ms / 1000.0), updated_at = ${now}
+      from (
+        select p.id, n.lease_ms from unnest(${sql.param(wants.map((w) => w.name))}::text[], ${sql.param(wants.map((w) => w.limit))}::int[], ${sql.param(leaseMs)}::int[]) as n(name, lim, lease_ms)
+        cross join lateral (
+          select id from jobs
+          where jobs.name = n.name and ((status = 'queued' and run_at <= ${now}) or (status = 'active' and locked_until < ${now}))
+          order by run_at
+          limit n.lim
+          for update skip locked
+        ) p
+      ) w
+      where jobs.id = w.id
+      returning jobs.id, jobs.name, jobs.payload, jobs.attempts, jobs.max_attempts as "maxAttempts"`)) as unknown as { rows: Row[] };
+    return result.rows;
   }
 
   async function finish(row: Row, error: Error | undefined) {
     const def = defs.get(row.name)!;
     if (!error) {
-      await db.delete(jobs).where(eq(jobs.id, row.id));
+      done.push(row.id);
+      doneTimer ??= setTimeout(() => void flushDone(), DONE_FLUSH_MS);
       return;
     }
     const permanent = error instanceof PermanentJobError;
@@ -85,44 +134,66 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
     await finish(row, error).catch((err) => log.error({ err, job_id: row.id }, 'could not record job outcome'));
   }
 
-  async function tick(): Promise<boolean> {
-    let claimedAny = false;
-    for (const [name, def] of defs) {
-      const free = def.concurrency - (running.get(name) ?? 0);
-      if (free <= 0) continue;
-      const rows = await claim(name, free);
-      for (const row of rows) {
-        claimedAny = true;
-        running.set(name, (running.get(name) ?? 0) + 1);
-        const p = run(row).finally(() => {
-          running.set(name, (running.get(name) ?? 1) - 1);
-          inFlight.delete(p);
-          wakeUp();
-        });
-        inFlight.add(p);
-      }
-    }
-    return claimedAny;
+  /** Run a claimed row in a slot already counted in `running`. */
+  function launch(row: Row) {
+    const p = run(row).finally(() => {
+      running.set(row.name, (running.get(row.name) ?? 1) - 1);
+      inFlight.delete(p);
+      wakeUp();
+    });
+    inFlight.add(p);
   }
+
+  async function tick(): Promise<void> {
+    const wants: { name: string; limit: number }[] = [];
+    for (const name of defs.keys()) {
+      const free = freeSlots(name);
+      if (free > 0) wants.push({ name, limit: free });
+    }
+    if (wants.length === 0) return; // every slot busy: a finishing job wakes the loop
+    wanted = false;
+    const doneIds = takeDone();
+    let rows: Row[];
+    try {
+      rows = await claim(wants, doneIds);
+    } catch (err) {
+      done.push(...doneIds);
+      wanted = true;
+      throw err;
+    }
+    const got = new Map<string, number>();
+    for (const row of rows) {
+      got.set(row.name, (got.get(row.name) ?? 0) + 1);
+      running.set(row.name, (running.get(row.name) ?? 0) + 1);
+      launch(row);
+    }
+    // A name whose free slots were all filled may have more waiting: claim again when a slot frees.
+    if (wants.some((w) => (got.get(w.name) ?? 0) >= w.limit)) wanted = true;
+  }
+
+  const hasFree = () => [...defs.keys()].some((name) => freeSlots(name) > 0);
 
   async function workLoop() {
     while (!stopping) {
-      let claimed = false;
-      try {
-        claimed = await tick();
-      } catch (err) {
-        if (!stopping) log.error({ err }, 'job queue poll failed');
+      if (wanted && hasFree()) {
+        try {
+          await tick();
+          continue;
+        } catch (err) {
+          if (!stopping) log.error({ err }, 'job queue poll failed');
+        }
       }
       if (stopping) break;
-      if (!claimed) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, pollMs);
-          wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          wanted = true; // poll: delayed jobs, retries, other processes, lapsed leases
+          resolve();
+        }, pollMs);
+        wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
     }
   }
 
@@ -136,16 +207,47 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
       if (!def) throw new Error(`unknown job ${name}`);
       const id = newId('job');
       const now = clock.now();
-      const rows = await db
-        .insert(jobs)
-        .values({ id, name, payload: payload as object, maxAttempts: def.attempts, runAt: new Date(now + (o.delayMs ?? 0)), dedupeKey: o.dedupeKey ?? null, createdAt: new Date(now), updatedAt: new Date(now) })
-        .onConflictDoNothing()
-        .returning({ id: jobs.id });
+      // A finished job keeps its dedupe key until deleted: delete ours first so a key can be reused.
+      if (o.dedupeKey && done.length > 0) await flushDone();
+      // This process's worker has a free slot: insert the job already claimed and run it here.
+      const direct = started && !stopping && !o.delayMs && freeSlots(name) > 0;
+      if (direct) running.set(name, (running.get(name) ?? 0) + 1); // reserve the slot before awaiting
+      let rows: { id: string }[];
+      try {
+        rows = await db
+          .insert(jobs)
+          .values({
+            id,
+            name,
+            payload: payload as object,
+            maxAttempts: def.attempts,
+            runAt: new Date(now + (o.delayMs ?? 0)),
+            dedupeKey: o.dedupeKey ?? null,
+            createdAt: new Date(now),
+            updatedAt: new Date(now),
+            ...(direct ? { status: 'active' as const, attempts: 1, lockedUntil: leaseFor(def) } : {}),
+          })
+          .onConflictDoNothing()
+          .returning({ id: jobs.id });
+      } catch (e) {
+        if (direct) running.set(name, (running.get(name) ?? 1) - 1);
+        throw e;
+      }
+      if (direct) {
+        if (rows.length > 0) launch({ id, name, payload, attempts: 1, maxAttempts: def.attempts });
+        else {
+          running.set(name, (running.get(name) ?? 1) - 1);
+          wakeUp();
+        }
+      }
       if (rows.length === 0 && o.dedupeKey) {
         const [existing] = await db.select({ id: jobs.id }).from(jobs).where(eq(jobs.dedupeKey, o.dedupeKey));
         return existing?.id ?? id;
       }
-      if (started && !o.delayMs) wakeUp();
+      if (started && !direct && !o.delayMs) {
+        wanted = true;
+        wakeUp();
+      }
       return id;
     },
     async startWorker() {
@@ -158,6 +260,7 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
       loop = workLoop();
     },
     async counts() {
+      await flushDone();
       const now = new Date(clock.now());
       const rows = (await db.execute(sql`
         select name,
@@ -180,6 +283,7 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
       await Promise.race([Promise.allSettled([...inFlight]), grace]);
       for (const ac of controllers) ac.abort(new Error('shutting down'));
       await Promise.allSettled([...inFlight]);
+      await flushDone();
     },
   };
 }

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { buildWidget } from '../../web/widget/build.mjs';
 import { createTestApp, type TestApp } from '../harness.js';
 import { seedDemo } from '../../src/seed.js';
@@ -88,10 +88,10 @@ export function deepFocus(page: Page): Promise<string> {
 }
 
 /** Runs `body` in the page with the located element as `el` (a string: the tests compile without the DOM lib). */
-export const onElement = <R>(loc: import('playwright-core').Locator, body: string): Promise<R> => loc.evaluate(new Function('el', body) as (el: unknown) => R);
+export const onElement = <R>(loc: Locator, body: string): Promise<R> => loc.evaluate(new Function('el', body) as (el: unknown) => R);
 
 /** Whether an <img> (located) has loaded: its natural width, or 0. */
-export const loadedWidth = (loc: import('playwright-core').Locator) => onElement<number>(loc, 'return el.complete ? el.naturalWidth : 0');
+export const loadedWidth = (loc: Locator) => onElement<number>(loc, 'return el.complete ? el.naturalWidth : 0');
 
 /** A screenshot of what the shopper sees (the viewport; the dialog is fixed to it), or the full page. */
 export async function shot(page: Page, name: string, fullPage = false) {

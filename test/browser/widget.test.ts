@@ -47,7 +47,7 @@ function recordUploads(page: Page) {
 
 describe('widget in the demo store', () => {
   it('consent, upload, pick, progress, result, download, add to cart; the photo is reused on a second product, then deleted', async () => {
-    const ctx = await newContext(env.browser, { acceptDownloads: true });
+    const ctx = await newContext(env.browser, { acceptDownloads: true, permissions: ['clipboard-read', 'clipboard-write'] });
     const page = await ctx.newPage();
     const errors = collectPageErrors(page);
     const events = recordEvents(page);
@@ -109,6 +109,11 @@ describe('widget in the demo store', () => {
     expect(bytes.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff])); // a JPEG
     expect(bytes.length).toBeGreaterThan(5_000);
 
+    // Share: no Web Share API in desktop Chromium on Linux, so the result link is copied.
+    await dialog.getByRole('button', { name: 'Share' }).click();
+    await dialog.getByText('Link copied').waitFor({ state: 'visible' });
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(await after.getAttribute('src'));
+
     // "Add to cart" reaches the host page as a DOM event (the demo store's cart counts it).
     const cartEvent = page.evaluate(`new Promise((r) => document.addEventListener('probador:add-to-cart', (e) => r(e.detail), { once: true }))`);
     await dialog.getByRole('button', { name: 'Add to cart' }).click();
@@ -143,7 +148,7 @@ describe('widget in the demo store', () => {
     expect([404, 410]).toContain(gone.statusCode);
 
     // The funnel, posted in batches with the publishable key.
-    await expect.poll(() => new Set(events.map((e) => e.type)), { timeout: 5_000 }).toEqual(new Set(['opened', 'consented', 'uploaded', 'generated', 'viewed', 'downloaded', 'added_to_cart']));
+    await expect.poll(() => new Set(events.map((e) => e.type)), { timeout: 5_000 }).toEqual(new Set(['opened', 'consented', 'uploaded', 'generated', 'viewed', 'downloaded', 'shared', 'added_to_cart']));
     expect(events.find((e) => e.type === 'added_to_cart')).toMatchObject({ product_id: 'demo-linen-shirt', tryon_id: expect.stringMatching(/^try_/) });
     expect(errors.filter((e) => !/\/v1\/(events|photo-checks)/.test(e) && !/status of 404/.test(e))).toEqual([]);
     await ctx.close();

@@ -1,8 +1,9 @@
+/* global document */
 // The demo store's own script: a cart counter fed by the widget's "add to cart" event.
 (function () {
   var KEY = 'demo-store:cart';
   var count = document.getElementById('cart-count');
-  var read = function () { try { return JSON.parse(sessionStorage.getItem(KEY) || '[]'); } catch (e) { return []; } };
+  var read = function () { try { return JSON.parse(sessionStorage.getItem(KEY) || '[]'); } catch { return []; } };
   var show = function () { if (count) count.textContent = String(read().length); };
   document.addEventListener('probador:add-to-cart', function (e) {
     var items = read();

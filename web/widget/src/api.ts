@@ -133,7 +133,7 @@ export type Api = ReturnType<typeof createApi>;
 export type FunnelEvent = { type: string; product_id?: string; tryon_id?: string; at: string; properties?: Record<string, unknown> };
 
 function createEventQueue(send: (events: FunnelEvent[]) => Promise<Response>) {
-  let queue: FunnelEvent[] = [];
+  const queue: FunnelEvent[] = [];
   let timer: ReturnType<typeof setTimeout> | undefined;
   let disabled = false;
   const flush = () => {

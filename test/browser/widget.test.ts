@@ -25,7 +25,9 @@ async function openDemo(page: Page, path: string) {
 
 /** Funnel events the widget posts to /v1/events (recorded whether or not this server has the endpoint yet). */
 function recordEvents(page: Page) {
-  const events: Array<{ type: string; product_id?: string; tryon_id?: string }> = [];
+  const events: Array<{ type: string; product_id?: string; tryon_id?: string }> & { statuses?: number[] } = [];
+  const statuses: number[] = (events.statuses = []);
+  page.on('response', (r) => r.url().endsWith('/v1/events') && statuses.push(r.status()));
   page.on('request', (r: Request) => {
     if (r.url().endsWith('/v1/events') && r.method() === 'POST') {
       expect(r.headers()['authorization']).toMatch(/^Bearer pk_test_/);
@@ -149,6 +151,7 @@ describe('widget in the demo store', () => {
 
     // The funnel, posted in batches with the publishable key.
     await expect.poll(() => new Set(events.map((e) => e.type)), { timeout: 5_000 }).toEqual(new Set(['opened', 'consented', 'uploaded', 'generated', 'viewed', 'downloaded', 'shared', 'added_to_cart']));
+    expect(new Set(events.statuses)).toEqual(new Set([202])); // accepted by the analytics endpoint
     expect(events.find((e) => e.type === 'added_to_cart')).toMatchObject({ product_id: 'demo-linen-shirt', tryon_id: expect.stringMatching(/^try_/) });
     expect(errors.filter((e) => !/\/v1\/(events|photo-checks)/.test(e) && !/status of 404/.test(e))).toEqual([]);
     await ctx.close();
@@ -175,6 +178,26 @@ describe('widget in the demo store', () => {
     await input.setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: Buffer.from('GIF89a? no, garbage') });
     await expect.poll(() => dialog.getByRole('alert').textContent()).toContain('That file is not a photo we can read.');
     await expect.poll(() => events.filter((e) => e.type === 'precheck_failed').length, { timeout: 5_000 }).toBe(2);
+    await ctx.close();
+  }, 60_000);
+
+  it('photos are turned upright (EXIF orientation) and downscaled in the browser before upload', async () => {
+    const sharp = (await import('sharp')).default;
+    // Stored 2400×1800 with EXIF orientation 6: a portrait photo, 1800×2400 as seen.
+    const sideways = await sharp(ASTRONAUT_PATH).resize(2400, 1800, { fit: 'fill' }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const ctx = await newContext(env.browser);
+    const page = await ctx.newPage();
+    await openDemo(page, '/demo/striped-tee');
+    await page.locator('.actions [data-probador-button] button').click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Get started' }).click();
+    await dialog.getByRole('checkbox').check();
+    await dialog.locator('input[data-input=file]').setInputFiles({ name: 'phone.jpg', mimeType: 'image/jpeg', buffer: sideways });
+    await dialog.getByRole('heading', { name: 'What to try on', exact: true }).waitFor({ state: 'visible', timeout: 20_000 });
+    const photo = JSON.parse((await page.evaluate(`sessionStorage.getItem('probador:photo')`)) as string) as { uploadId: string };
+    const up = (await env.t.app.inject({ method: 'GET', url: `/v1/uploads/${photo.uploadId}`, headers: bearer(await demoSecret()) })).json() as { width: number; height: number; content_type: string };
+    expect([up.width, up.height]).toEqual([1152, 1536]); // upright, long side 1536
+    expect(up.content_type).toBe('image/jpeg');
     await ctx.close();
   }, 60_000);
 

@@ -35,7 +35,13 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts) {
   const recent = new LRUCache<string, Analysis>({ max: 32, ttl: 10 * 60_000 });
 
   function warm(): Promise<PerceptionStatus> {
-    if (threads === 0) return Promise.resolve(state);
+    if (threads === 0) {
+      warming ??= (async () => {
+        log.info({ perception: state }, 'perception: models are OFF (PROBADOR_PERCEPTION_THREADS=0); photo pre-check checks image quality only, the local try-on uses fixed placement, results get no fidelity score');
+        return state;
+      })();
+      return warming;
+    }
     warming ??= (async () => {
       pool = createPerceptionPool(threads);
       try {

@@ -8,19 +8,26 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, problem, type TestApp } from '../../../test/harness.js';
 import { garmentPng } from '../../../test/fakes/images.js';
+import { startFakeFal, type FakeFal } from '../../../test/fakes/fal.js';
 import { ASTRONAUT, dataUrl } from '../../../test/tryon-helpers.js';
 
 let t: TestApp;
+let fal: FakeFal;
 let dark: Buffer;
 let shirt: string;
 
 beforeAll(async () => {
-  t = await createTestApp({ env: { PROBADOR_PERCEPTION_THREADS: '1', PROBADOR_PRECHECK_DEFAULT: 'standard', PROBADOR_PROVIDER_ORDER: 'local', PROBADOR_LATENCY_BUDGET_MS: '0', PROBADOR_LOCAL_ENGINE_THREADS: '1' } });
+  // fal (its real adapter against the fake server) answers a grey picture: no person left in it.
+  fal = await startFakeFal({ outputImage: await sharp({ create: { width: 512, height: 512, channels: 3, background: '#888' } }).png().toBuffer() });
+  t = await createTestApp({ env: { FAL_KEY: fal.apiKey, FAL_BASE_URL: fal.url, PROBADOR_PERCEPTION_THREADS: '1', PROBADOR_PRECHECK_DEFAULT: 'standard', PROBADOR_PROVIDER_ORDER: 'local', PROBADOR_LATENCY_BUDGET_MS: '0', PROBADOR_LOCAL_ENGINE_THREADS: '1' } });
   expect((await t.modules.perception.warm()).models).toBe('ready');
   dark = await sharp(ASTRONAUT).linear(0.12, 0).png().toBuffer();
   shirt = dataUrl(await garmentPng());
 }, 120_000);
-afterAll(async () => t?.close());
+afterAll(async () => {
+  await t?.close();
+  await fal?.close();
+});
 
 /** Poll every 250 ms (perception under load can take seconds; faster polling would hit the rate limit). */
 async function waitDone(id: string, key = t.tenantA.secretKey) {
@@ -116,4 +123,43 @@ describe('on try-on intake', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.fidelity_score).toBeCloseTo(done.result.meta.fidelity.score, 3);
   }, 90_000);
+
+  it('below the tenant’s min_fidelity the next provider gets a chance, and the better result is kept', async () => {
+    const patch = await t.app.inject({
+      method: 'PATCH',
+      url: `/admin/v1/tenants/${t.tenantB.id}`,
+      headers: t.operatorAuth,
+      payload: { settings: { precheck: { strictness: 'off' }, tryon: { providers: ['fal'], min_fidelity: 0.6 } } },
+    });
+    expect(patch.statusCode, patch.body).toBe(200);
+    const res = await post('/v1/tryons', { person: dataUrl(ASTRONAUT), garments: [{ image: shirt, category: 'tops' }] }, bearer(t.tenantB.secretKey));
+    expect(res.statusCode, res.body).toBe(202);
+    const done = await waitDone(res.json().id, t.tenantB.secretKey);
+    expect(done.status, JSON.stringify(done.error)).toBe('succeeded');
+    expect(done.provider).toBe('local');
+    const rows = ((await t.deps.db.execute(sql`select provider, outcome, fidelity_score from tryon_attempts where tryon_id = ${done.id} order by started_at`)) as unknown as {
+      rows: { provider: string; outcome: string; fidelity_score: number | null }[];
+    }).rows;
+    expect(rows.map((r) => [r.provider, r.outcome])).toEqual([['fal', 'succeeded'], ['local', 'succeeded']]);
+    expect(rows[0]!.fidelity_score!).toBeLessThan(0.6);
+    expect(rows[1]!.fidelity_score!).toBeGreaterThan(rows[0]!.fidelity_score!);
+    expect(done.result.meta.fidelity.score).toBe(rows[1]!.fidelity_score);
+  }, 90_000);
+});
+
+describe('with the models off (PROBADOR_PERCEPTION_THREADS=0)', () => {
+  it('starts, says so in the log, and still checks image quality', async () => {
+    const off = await createTestApp({ env: { PROBADOR_PERCEPTION_THREADS: '0', PROBADOR_PRECHECK_DEFAULT: 'standard' } });
+    try {
+      expect(off.modules.perception.status()).toMatchObject({ models: 'off' });
+      expect(off.logs.some((l) => l.includes('perception: models are OFF'))).toBe(true);
+      const good = (await off.app.inject({ method: 'POST', url: '/v1/photo-checks', headers: bearer(off.tenantA.secretKey), payload: { image: dataUrl(ASTRONAUT) } })).json();
+      expect(good).toMatchObject({ ok: true, features: { faces: false, body: false, image: true }, face: null, body: null });
+      const bad = (await off.app.inject({ method: 'POST', url: '/v1/photo-checks', headers: bearer(off.tenantA.secretKey), payload: { image: dataUrl(dark) } })).json();
+      expect(bad.ok).toBe(false);
+      expect(bad.issues.map((i: { code: string }) => i.code)).toContain('too_dark');
+    } finally {
+      await off.close();
+    }
+  }, 60_000);
 });

@@ -38,6 +38,7 @@ import {
   summary,
   tapPublish,
   tapRedis,
+  loadKnownConfig,
 } from './tryon/common.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -534,7 +535,7 @@ async function runMode(mode, photos, getBig, rss) {
     const redisPrefix = `probador-bench-tryon:${process.pid}:${randomBytes(3).toString('hex')}:`;
     e = benchEnv({ dataDir, concurrency: S.concurrency, databaseUrl: db.url, redisUrl: S.redisUrl, redisPrefix, poolMax: S.poolMax });
   }
-  const config = loadConfig(e);
+  const config = loadKnownConfig(loadConfig, e);
   const deps = await createDeps(config, { defaultMetrics: false });
   let depsClosed = false;
   const closeDeps = async () => {

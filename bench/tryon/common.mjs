@@ -33,9 +33,30 @@ export function benchEnv({ dataDir, concurrency, databaseUrl, redisUrl, redisPre
     PROBADOR_MAX_EVENT_LOOP_DELAY_MS: '0',
     PROBADOR_SEED_DEMO: 'false',
     PROBADOR_TRYON_CONCURRENCY: String(concurrency),
+    // The pipeline's own cost: the perception models (photo pre-check, fidelity) are measured by
+    // bench/perception.mjs, and cost seconds of CPU to load; off here as in the test apps.
+    // (Dropped by knownSettings() for a build that does not have them.)
+    PROBADOR_PERCEPTION_THREADS: '0',
+    PROBADOR_PRECHECK_DEFAULT: 'off',
+    PROBADOR_LOCAL_ENGINE_THREADS: '0',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl, DATABASE_POOL_MAX: String(poolMax ?? 10) } : {}),
     ...(redisUrl ? { REDIS_URL: redisUrl, REDIS_PREFIX: redisPrefix } : {}),
   };
+}
+
+/**
+ * `loadConfig(env)` of the build under test, leaving out settings that build does not know (an
+ * older build compared with BENCH_DIST refuses unknown PROBADOR_* settings).
+ */
+export function loadKnownConfig(loadConfig, env) {
+  try {
+    return loadConfig(env);
+  } catch (e) {
+    const m = /Unknown setting\(s\): ([A-Z0-9_, ]+?)\./.exec(String(e?.message ?? ''));
+    if (!m) throw e;
+    const drop = new Set(m[1].split(',').map((k) => k.trim()));
+    return loadConfig(Object.fromEntries(Object.entries(env).filter(([k]) => !drop.has(k))));
+  }
 }
 
 // ---------- synthetic photos ----------

@@ -9,7 +9,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { installCounters, instant } from './common.mjs';
+import { installCounters, instant, loadKnownConfig } from './common.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const dist = (p) => import(pathToFileURL(join(resolve(process.env.BENCH_DIST ?? join(ROOT, 'dist')), 'src', p)).href);
@@ -19,7 +19,7 @@ const { buildApp } = await dist('app.js');
 
 const counters = await installCounters(); // SQL statements and Redis commands, reported on request
 const env = JSON.parse(process.env.BENCH_TRYON_ENV ?? '{}');
-const config = loadConfig(env);
+const config = loadKnownConfig(loadConfig, env);
 const deps = await createDeps(config, { migrate: false, defaultMetrics: false });
 const { app } = await buildApp(deps, { role: 'worker', tryon: { providers: [instant] } });
 await app.ready();

@@ -74,6 +74,8 @@ export const Attempt = Type.Object({
   error_class: Type.Union([Type.String(), Type.Null()]),
   latency_ms: Type.Integer(),
   cost_usd: Type.Number(),
+  /** How well the result kept the person's body and face, 0–1 (perception); null when not measured. */
+  fidelity_score: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
   started_at: Timestamp,
 });
 

@@ -122,6 +122,7 @@ describe('on try-on intake', () => {
     const rows = ((await t.deps.db.execute(sql`select provider, fidelity_score from tryon_attempts where tryon_id = ${done.id}`)) as unknown as { rows: { provider: string; fidelity_score: number | null }[] }).rows;
     expect(rows).toHaveLength(1);
     expect(rows[0]!.fidelity_score).toBeCloseTo(done.result.meta.fidelity.score, 3);
+    expect(done.attempts[0].fidelity_score).toBeCloseTo(done.result.meta.fidelity.score, 3);
   }, 90_000);
 
   it('below the tenant’s min_fidelity the next provider gets a chance, and the better result is kept', async () => {

@@ -144,6 +144,7 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
               error_class: a.errorClass,
               latency_ms: a.latencyMs,
               cost_usd: a.costUsd,
+              fidelity_score: a.fidelityScore,
               started_at: a.startedAt.toISOString(),
             })),
           }

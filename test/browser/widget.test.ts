@@ -248,13 +248,15 @@ describe('widget in the demo store', () => {
     const dialog = page.getByRole('dialog', { name: 'Probador virtual' });
     await dialog.getByRole('heading', { name: 'Mira cómo te queda', exact: true }).waitFor({ state: 'visible' });
     expect(await deepFocus(page)).toBe('button:Empezar@dialog');
+    // Listen for the file chooser early: Playwright turns on its interception asynchronously, and a
+    // key press right after would race it.
+    const chooser = page.waitForEvent('filechooser', { timeout: 60_000 });
     await page.keyboard.press('Enter');
     expect(await deepFocus(page)).toBe('input:@dialog'); // the consent checkbox
     await page.keyboard.press('Space');
     expect(await dialog.getByRole('checkbox').isChecked()).toBe(true);
     await page.keyboard.press('Tab');
     expect(await deepFocus(page)).toBe('button:Elegir una foto@dialog');
-    const chooser = page.waitForEvent('filechooser');
     await page.keyboard.press('Enter');
     await (await chooser).setFiles(ASTRONAUT_PATH);
     await dialog.getByRole('heading', { name: 'Qué quieres probarte', exact: true }).waitFor({ state: 'visible', timeout: 20_000 });

@@ -85,9 +85,10 @@ export const EventSeries = Type.Object({
 
 export const FunnelStep = Type.Object({
   type: Type.String(),
-  count: Type.Integer(),
-  conversion_from_previous: Nullable(Type.Number()),
-  conversion_from_start: Nullable(Type.Number()),
+  sessions: Type.Integer({ description: 'Unique widget sessions that reached this step in the period (server-sent events without a session are not counted)' }),
+  events: Type.Integer({ description: 'Events of this type in the period (a session may send several)' }),
+  conversion_from_previous: Nullable(Type.Number({ description: 'sessions / the previous step\'s sessions' })),
+  conversion_from_start: Nullable(Type.Number({ description: 'sessions / opened sessions' })),
 });
 export const Funnel = Type.Object({ object: Type.Literal('funnel'), tenant_id: Type.Union([Type.String(), Type.Null()]), range: Range, steps: Type.Array(FunnelStep) });
 

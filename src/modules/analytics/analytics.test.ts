@@ -4,6 +4,7 @@
  * metrics (platform, per tenant, providers); bad periods are 400s.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { bearer, createTestApp, problem, type TestApp } from '../../../test/harness.js';
 import { garmentPng } from '../../../test/fakes/images.js';
 import { ASTRONAUT, dataUrl, waitForTryon } from '../../../test/tryon-helpers.js';
@@ -151,34 +152,114 @@ describe('try-on figures', () => {
 });
 
 describe('funnel and events', () => {
-  it('counts each step and the conversion from the previous one', async () => {
-    const h = { ...bearer(t.tenantA.publishableKey), origin: t.tenantA.origin, 'probador-session': 'funnel-session-000001' };
-    const events = [
-      ...Array.from({ length: 10 }, () => ({ type: 'opened' })),
-      ...Array.from({ length: 8 }, () => ({ type: 'consented' })),
-      ...Array.from({ length: 6 }, () => ({ type: 'uploaded' })),
-      ...Array.from({ length: 3 }, () => ({ type: 'generated' })),
-      { type: 'added_to_cart', product_id: 'sku-1' },
-      { type: 'shared' },
-    ];
-    expect((await t.app.inject({ method: 'POST', url: '/v1/events', headers: h, payload: { events } })).statusCode).toBe(202);
+  it('counts unique sessions per step (and the raw events), with the conversion from the previous step', async () => {
+    const post = async (session: string | null, events: { type: string; at?: string; product_id?: string }[]) => {
+      const headers = session ? { ...bearer(t.tenantA.publishableKey), origin: t.tenantA.origin, 'probador-session': session } : bearer(t.tenantA.secretKey);
+      const res = await t.app.inject({ method: 'POST', url: '/v1/events', headers, payload: { events } });
+      expect(res.statusCode, res.body).toBe(202);
+    };
+    const ago = (h: number) => new Date(t.clock.now() - h * 3600_000).toISOString();
+    const ev = (type: string, n = 1) => Array.from({ length: n }, () => ({ type }));
+    // Ten sessions open the widget; s0 opens it three times, once two hours earlier (another hour row).
+    for (let i = 0; i < 10; i++) await post(`funnel-session-${String(i).padStart(6, '0')}`, i === 0 ? [...ev('opened', 2), { type: 'opened', at: ago(2) }] : ev('opened'));
+    // Eight consent (s1 twice), six upload, three see a result, one adds to cart; s0 also shares.
+    for (let i = 0; i < 8; i++) await post(`funnel-session-${String(i).padStart(6, '0')}`, [...ev('consented', i === 1 ? 2 : 1), ...(i < 6 ? ev('uploaded') : []), ...(i < 3 ? ev('generated', 2) : [])]);
+    await post('funnel-session-000000', [{ type: 'added_to_cart', product_id: 'sku-1' }, { type: 'shared' }]);
+    // A store's server reports an "opened" without a widget session: an event, not a shopper session.
+    await post(null, ev('opened'));
+
     const f = (await get('/v1/analytics/funnel?period=7d', ownerA)).json();
-    expect(f.steps.map((s: { type: string; count: number }) => [s.type, s.count])).toEqual([
-      ['opened', 10],
-      ['consented', 8],
-      ['uploaded', 6],
-      ['generated', 3],
-      ['added_to_cart', 1],
+    expect(f.steps.map((s: { type: string; sessions: number; events: number }) => [s.type, s.sessions, s.events])).toEqual([
+      ['opened', 10, 13],
+      ['consented', 8, 9],
+      ['uploaded', 6, 6],
+      ['generated', 3, 6],
+      ['added_to_cart', 1, 1],
     ]);
+    // The same numbers straight from the raw events.
+    const raw = (await t.deps.db.execute(sql`
+      select type, count(distinct session)::int as sessions, count(*)::int as events from analytics_events
+      where tenant_id = ${t.tenantA.id} group by type`)) as unknown as { rows: { type: string; sessions: number; events: number }[] };
+    for (const s of f.steps) {
+      const r = raw.rows.find((x) => x.type === s.type)!;
+      expect([s.type, s.sessions, s.events]).toEqual([r.type, Number(r.sessions), Number(r.events)]);
+    }
     expect(f.steps[0].conversion_from_previous).toBeNull();
     expect(f.steps[1].conversion_from_previous).toBeCloseTo(0.8);
     expect(f.steps[4].conversion_from_previous).toBeCloseTo(1 / 3);
     expect(f.steps[4].conversion_from_start).toBeCloseTo(0.1);
+    // A 24-hour period reaching back past s0's earlier "opened" hour, and one that starts after it.
+    const day = (await get('/v1/analytics/funnel?period=24h', ownerA)).json();
+    expect(day.steps[0]).toMatchObject({ sessions: 10, events: 13 });
+    const hourAgo = (await get(`/v1/analytics/funnel?period=custom&from=${encodeURIComponent(ago(1))}&to=${encodeURIComponent(ago(-1))}`, ownerA)).json();
+    expect(hourAgo.steps[0]).toMatchObject({ sessions: 10, events: 12 });
     const e = (await get('/v1/analytics/events?period=24h', ownerA)).json();
-    expect(e.totals).toMatchObject({ opened: 10, shared: 1 });
-    expect((await get('/v1/analytics/funnel?period=7d', memberB)).json().steps[0].count).toBe(0);
+    expect(e.totals).toMatchObject({ opened: 13, shared: 1 });
+    expect((await get('/v1/analytics/funnel?period=7d', memberB)).json().steps[0]).toMatchObject({ sessions: 0, events: 0 });
     const platform = (await get('/admin/v1/metrics/funnel?period=7d', t.operatorAuth)).json();
-    expect(platform.steps[0].count).toBe(10);
+    expect(platform.steps[0]).toMatchObject({ sessions: 10, events: 13 });
+  });
+});
+
+describe('platform-wide and daily series', () => {
+  it('day series (daily rollups, per tenant and platform-wide) equal a direct count over the raw rows, before and after the rollup job', async () => {
+    const dayOf = (ms: number) => new Date(Math.floor(ms / 86400_000) * 86400_000).toISOString();
+    // Tenant B sends events on two days (yesterday and today).
+    const h = { ...bearer(t.tenantB.publishableKey), origin: t.tenantB.origin, 'probador-session': 'daily-session-0000001' };
+    const yesterday = new Date(t.clock.now() - 86400_000).toISOString();
+    const res = await t.app.inject({ method: 'POST', url: '/v1/events', headers: h, payload: { events: [{ type: 'opened', at: yesterday }, { type: 'opened' }, { type: 'viewed' }] } });
+    expect(res.statusCode, res.body).toBe(202);
+
+    const rawEvents = async (tenant: string | null) => {
+      const r = (await t.deps.db.execute(sql`
+        select date_trunc('day', at, 'UTC') as d, type, count(*)::int as n from analytics_events
+        ${tenant ? sql`where tenant_id = ${tenant}` : sql``} group by 1, 2`)) as unknown as { rows: { d: string | Date; type: string; n: number }[] };
+      const out: Record<string, Record<string, number>> = {};
+      for (const x of r.rows) (out[new Date(x.d).toISOString()] ??= {})[x.type] = Number(x.n);
+      return out;
+    };
+    const apiEvents = async (url: string, headers: Record<string, string>) => {
+      const s = (await get(url, headers)).json();
+      const out: Record<string, Record<string, number>> = {};
+      for (const p of s.points as { t: string; counts: Record<string, number> }[]) {
+        const nz = Object.fromEntries(Object.entries(p.counts).filter(([, n]) => n > 0));
+        if (Object.keys(nz).length) out[p.t] = nz;
+      }
+      return out;
+    };
+    const platformEvents = await apiEvents('/admin/v1/metrics/events?period=7d', t.operatorAuth);
+    expect(platformEvents).toEqual(await rawEvents(null));
+    expect(Object.keys(platformEvents).length).toBeGreaterThanOrEqual(2);
+    expect(await apiEvents('/v1/analytics/events?period=7d', memberB)).toEqual(await rawEvents(t.tenantB.id));
+
+    // Try-ons per day, platform-wide: equal the raw try-ons, live, after the job, and once the hours are old.
+    const rawTryons = async () => {
+      const r = (await t.deps.db.execute(sql`select date_trunc('day', queued_at, 'UTC') as d, count(*)::int as n from tryons group by 1`)) as unknown as { rows: { d: string | Date; n: number }[] };
+      return Object.fromEntries(r.rows.map((x) => [new Date(x.d).toISOString(), Number(x.n)]));
+    };
+    const apiTryons = async () => {
+      const s = (await get('/admin/v1/metrics/tryons?period=7d', t.operatorAuth)).json();
+      return Object.fromEntries((s.points as { t: string; tryons: number }[]).filter((p) => p.tryons > 0).map((p) => [p.t, p.tryons]));
+    };
+    const expected = await rawTryons();
+    expect(Object.values(expected).reduce((a, b) => a + b, 0)).toBe(5);
+    expect(await apiTryons()).toEqual(expected);
+    await t.modules.analytics.rollup();
+    expect(await apiTryons()).toEqual(expected);
+    // Two days on, yesterday's and today's try-on days are wholly before the live boundary: read from analytics_daily.
+    t.clock.advance(2 * 86400_000);
+    await t.modules.analytics.rollup();
+    const daily = (await t.deps.db.execute(sql`select sum(n)::int as n from analytics_daily where tenant_id = '*' and metric = 'tryon'`)) as unknown as { rows: { n: number }[] };
+    expect(Number(daily.rows[0]!.n)).toBe(5);
+    expect(await apiTryons()).toEqual(expected);
+    expect(await apiEvents('/admin/v1/metrics/events?period=7d', t.operatorAuth)).toEqual(await rawEvents(null));
+    const tenants = (await get('/admin/v1/metrics/tenants?period=7d', t.operatorAuth)).json();
+    expect(tenants.data.map((d: { tenant_id: string; tryons: number }) => [d.tenant_id, d.tryons])).toEqual([
+      [t.tenantA.id, 4],
+      [t.tenantB.id, 1],
+    ]);
+    expect(dayOf(t.clock.now())).not.toBe(Object.keys(expected)[0]);
+    t.clock.advance(-2 * 86400_000);
   });
 });
 
@@ -198,7 +279,8 @@ describe('CSV export', () => {
       expect(lines.slice(1).reduce((n, l) => n + Number(l.split(',')[1]), 0)).toBe(4);
     }
     const funnel = await get('/v1/analytics/funnel?period=7d&format=csv', ownerA);
-    expect(funnel.body.split('\r\n')[1]).toMatch(/^opened,10,,1$/);
+    expect(funnel.body.split('\r\n')[0]).toBe('step,sessions,events,conversion_from_previous,conversion_from_start');
+    expect(funnel.body.split('\r\n')[1]).toMatch(/^opened,10,13,,1$/);
     const json = await get('/v1/analytics/tryons?period=24h', { ...ownerA, accept: 'application/json' });
     expect(json.json().object).toBe('tryon_series');
   });

@@ -11,13 +11,14 @@ import type { KeyPrincipal } from '../../platform/http/principal.js';
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { TFunnelEvent } from '../../../contracts/analytics.js';
-import { analyticsEvents, type FunnelEventType } from './tables.js';
+import { FUNNEL_STEPS, PLATFORM, analyticsEvents, type FunnelEventType } from './tables.js';
 
 /** Events may be sent late (a widget offline for a while), but not from the distant past or the future. */
 export const MAX_EVENT_AGE_MS = 7 * 24 * 3600_000;
 export const MAX_EVENT_SKEW_MS = 5 * 60_000;
 const MAX_PROPERTIES_BYTES = 2048;
 const HOUR = 3600_000;
+const DAY = 24 * HOUR;
 
 export function widgetSessionHash(p: KeyPrincipal, header: string | undefined): string | null {
   if (p.keyKind !== 'publishable') return header && /^[A-Za-z0-9_-]{16,128}$/.test(header) ? sha256(header) : null;
@@ -68,11 +69,46 @@ export async function recordEvents(db: Db, clock: Clock, p: KeyPrincipal, sessio
     sql`, `,
   );
 
+  // The same counts per day, for the tenant and for the platform (PLATFORM rows last: every
+  // tenant's transactions take those locks in the same order, after their own rows).
+  const days = new Map<string, { day: number; type: string; n: number }>();
+  for (const g of groups) {
+    const day = Math.floor(g.hour / DAY) * DAY;
+    const k = `${day}|${g.type}`;
+    const d = days.get(k);
+    if (d) d.n += g.n;
+    else days.set(k, { day, type: g.type, n: g.n });
+  }
+  const dayGroups = [...days.values()].sort((a, b) => a.day - b.day || a.type.localeCompare(b.type));
+  const dailyValues = sql.join(
+    [p.tenantId, PLATFORM].flatMap((tenant) => dayGroups.map((g) => sql`(${tenant}, ${new Date(g.day)}::timestamptz, 'event', ${g.type}, ${g.n}::bigint, 0::float8)`)),
+    sql`, `,
+  );
+  // Unique sessions per funnel step and hour (server-sent events without a session are not shopper sessions).
+  const seen = new Map<string, { hour: number; step: string }>();
+  if (session) {
+    for (const r of rows) {
+      if (!(FUNNEL_STEPS as readonly string[]).includes(r.type)) continue;
+      const hour = Math.floor(r.at.getTime() / HOUR) * HOUR;
+      seen.set(`${hour}|${r.type}`, { hour, step: r.type });
+    }
+  }
+  const sessionRows = [...seen.values()].sort((a, b) => a.step.localeCompare(b.step) || a.hour - b.hour);
+
   await db.transaction(async (tx) => {
     await tx.insert(analyticsEvents).values(rows);
     await tx.execute(sql`
       insert into analytics_hourly (tenant_id, hour, metric, dim, n, total) values ${values}
       on conflict (tenant_id, metric, hour, dim) do update set n = analytics_hourly.n + excluded.n`);
+    await tx.execute(sql`
+      insert into analytics_daily (tenant_id, day, metric, dim, n, total) values ${dailyValues}
+      on conflict (tenant_id, metric, day, dim) do update set n = analytics_daily.n + excluded.n`);
+    if (session && sessionRows.length > 0) {
+      await tx.execute(sql`
+        insert into analytics_funnel_sessions (tenant_id, hour, step, session)
+        values ${sql.join(sessionRows.map((r) => sql`(${p.tenantId}, ${new Date(r.hour)}::timestamptz, ${r.step}, ${session})`), sql`, `)}
+        on conflict do nothing`);
+    }
   });
   return rows.length;
 }

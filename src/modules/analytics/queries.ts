@@ -4,32 +4,48 @@
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../platform/db/client.js';
-import { aggregateTryons, liveFrom } from './rollup.js';
+import { DAY, aggregateTryons, floorDay, liveFrom } from './rollup.js';
 import { bucketStarts, presentRange, type Range } from './range.js';
 import { percentile } from './percentiles.js';
-import { FUNNEL_EVENT_TYPES } from './tables.js';
+import { FUNNEL_EVENT_TYPES, FUNNEL_STEPS, PLATFORM } from './tables.js';
 
 type Row = { b: number; metric: string; dim: string; n: number; total: number };
 type Rows<T> = { rows: T[] };
 const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
 
-/** Sums of (metric, dim) per bucket for one tenant or the whole platform (`tenantId` null). */
+/**
+ * Sums of (metric, dim) per bucket for one tenant or the whole platform (`tenantId` null).
+ * Day buckets read whole days from `analytics_daily` (platform-wide: the PLATFORM rows, ≈30 rows
+ * per (metric, dim) for 30 days whatever the number of tenants), the hourly rows for any part day
+ * at either end, and try-on figures from the live boundary on straight from the raw tables.
+ */
 async function buckets(db: Db, tenantId: string | null, r: Range, metrics: string[], opts: { byTenant?: boolean } = {}): Promise<(Row & { tenant_id?: string })[]> {
-  const tenant = tenantId ? sql`tenant_id = ${tenantId} and ` : sql``;
+  const hourlyTenant = tenantId ? sql`tenant_id = ${tenantId} and ` : sql``;
+  const dailyTenant = tenantId ? sql`tenant_id = ${tenantId} and ` : opts.byTenant ? sql`tenant_id <> ${PLATFORM} and ` : sql`tenant_id = ${PLATFORM} and `;
   const list = sql.join(metrics.map((m) => sql`${m}`), sql`, `);
-  const from = new Date(r.from);
-  const to = new Date(r.to);
+  // Events are counted into both rollups on arrival (exact up to now); try-on figures are final in
+  // the rollups only before the live boundary.
   const needsLive = metrics.some((m) => m !== 'event');
-  const boundary = needsLive ? new Date(Math.max(r.from, await liveFrom(db))) : to;
-  const rolled = sql`select tenant_id, hour, metric, dim, n, total from analytics_hourly
-    where ${tenant}metric in (${list}) and hour >= ${from} and hour < ${needsLive ? new Date(Math.min(r.to, boundary.getTime())) : to}`;
-  let source: SQL = rolled;
-  if (needsLive && boundary < to) {
-    const live = sql`select tenant_id, hour, metric, dim, n, total from (${aggregateTryons(boundary, tenantId)}) live
-      where metric in (${list}) and metric <> 'event' and hour >= ${boundary} and hour < ${to}`;
-    source = sql`${rolled} union all ${live}`;
+  const boundary = needsLive ? Math.min(r.to, Math.max(r.from, await liveFrom(db))) : r.to;
+  const hourly = (from: number, to: number) =>
+    sql`select tenant_id, hour, metric, dim, n, total from analytics_hourly
+      where ${hourlyTenant}metric in (${list}) and hour >= ${new Date(from)} and hour < ${new Date(to)}`;
+  const parts: SQL[] = [];
+  const dFrom = Math.ceil(r.from / DAY) * DAY;
+  const dTo = floorDay(boundary);
+  if (r.granularity === 'day' && dTo > dFrom) {
+    parts.push(sql`select tenant_id, day as hour, metric, dim, n, total from analytics_daily
+      where ${dailyTenant}metric in (${list}) and day >= ${new Date(dFrom)} and day < ${new Date(dTo)}`);
+    if (r.from < dFrom) parts.push(hourly(r.from, dFrom));
+    if (dTo < boundary) parts.push(hourly(dTo, boundary));
+  } else if (r.from < boundary) parts.push(hourly(r.from, boundary));
+  if (boundary < r.to) {
+    parts.push(sql`select tenant_id, hour, metric, dim, n, total from (${aggregateTryons(new Date(boundary), tenantId)}) live
+      where metric in (${list}) and hour >= ${new Date(boundary)} and hour < ${new Date(r.to)}`);
   }
+  if (parts.length === 0) return [];
+  const source = sql.join(parts, sql` union all `);
   const byTenant = opts.byTenant ? sql`tenant_id, ` : sql``;
   const res = (await db.execute(sql`
     select ${byTenant}(extract(epoch from date_trunc(${r.granularity}, hour, 'UTC')) * 1000)::float8 as b, metric, dim,
@@ -107,19 +123,30 @@ export async function eventSeries(db: Db, tenantId: string | null, r: Range) {
   };
 }
 
-export const FUNNEL_STEPS = ['opened', 'consented', 'uploaded', 'generated', 'added_to_cart'] as const;
-
+/**
+ * The conversion funnel: per step, the unique shopper sessions that reached it in the period
+ * (`sessions`, counted distinct over the period from `analytics_funnel_sessions`) and the raw
+ * event count (`events`); conversions are between session counts.
+ */
 export async function funnel(db: Db, tenantId: string | null, r: Range) {
-  const { totals } = await eventSeries(db, tenantId, r);
-  const first = totals[FUNNEL_STEPS[0]] ?? 0;
+  const tenant = tenantId ? sql`tenant_id = ${tenantId} and ` : sql``;
+  const steps = sql.join(FUNNEL_STEPS.map((s) => sql`${s}`), sql`, `);
+  const [{ totals }, uniq] = await Promise.all([
+    eventSeries(db, tenantId, r),
+    db.execute(sql`
+      select step, count(distinct ${tenantId ? sql`session` : sql`(tenant_id, session)`})::float8 as n from analytics_funnel_sessions
+      where ${tenant}step in (${steps}) and hour >= ${new Date(r.from)} and hour < ${new Date(r.to)} group by step`) as unknown as Promise<Rows<{ step: string; n: number }>>,
+  ]);
+  const sessions = new Map(uniq.rows.map((x) => [x.step, Number(x.n)]));
+  const first = sessions.get(FUNNEL_STEPS[0]) ?? 0;
   let prev: number | null = null;
-  const steps = FUNNEL_STEPS.map((type) => {
-    const count = totals[type] ?? 0;
-    const step = { type, count, conversion_from_previous: prev === null ? null : ratio(count, prev), conversion_from_start: ratio(count, first) };
-    prev = count;
+  const out = FUNNEL_STEPS.map((type) => {
+    const n = sessions.get(type) ?? 0;
+    const step = { type, sessions: n, events: totals[type] ?? 0, conversion_from_previous: prev === null ? null : ratio(n, prev), conversion_from_start: ratio(n, first) };
+    prev = n;
     return step;
   });
-  return { object: 'funnel' as const, tenant_id: tenantId, range: presentRange(r), steps };
+  return { object: 'funnel' as const, tenant_id: tenantId, range: presentRange(r), steps: out };
 }
 
 export async function topProducts(db: Db, tenantId: string | null, r: Range, limit: number) {

@@ -3,11 +3,14 @@
  * rows) serves the `analytics.rollup` job, which rewrites every hour from a few hours before its
  * last run, and the read path, which adds the hours since the last run live from the raw tables.
  * So figures are exact and current, while a 30-day query reads at most a couple of raw hours.
+ * The job also rewrites the daily rows (per tenant and platform-wide) of the days it touched, so
+ * day-granular series read whole days before the live boundary from `analytics_daily`.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../platform/db/client.js';
 import type { Clock } from '../../platform/clock.js';
 import { tryonsTable, tryonAttemptsTable } from '../tryon/index.js';
+import { PLATFORM } from './tables.js';
 
 export const HOUR = 3600_000;
 /** Latency histograms: bucket b holds [1.2^b, 1.2^(b+1)) ms (±10% at worst for a percentile); -1 holds < 1 ms. */
@@ -19,7 +22,9 @@ export const REWRITE_HOURS = 3;
 const STATUSES = sql`('queued','processing','succeeded','failed','canceled','expired')`;
 const WATERMARK = 'tryons';
 
+export const DAY = 24 * HOUR;
 export const floorHour = (ms: number) => Math.floor(ms / HOUR) * HOUR;
+export const floorDay = (ms: number) => Math.floor(ms / DAY) * DAY;
 /** Bucket -1 holds sub-millisecond values (cache-like answers, or a test's frozen clock). */
 const bucketOf = (ms: SQL) => sql`(case when ${ms} < 1 then -1 else floor(ln(${ms}) / ln(${LATENCY_BASE}))::int end)::text`;
 
@@ -92,6 +97,17 @@ export async function runRollup(db: Db, clock: Clock): Promise<{ from: Date; row
       insert into analytics_hourly (tenant_id, hour, metric, dim, n, total)
       select tenant_id, hour, metric, dim, n, total from (${aggregateTryons(from, null)}) agg
       on conflict (tenant_id, metric, hour, dim) do update set n = excluded.n, total = excluded.total`)) as unknown as { rowCount?: number; affectedRows?: number };
+    // Daily rows (per tenant and platform-wide) for every day that had hours rewritten, summed
+    // from the hourly rows: whole days, so the part of a day before `from` (final) is included.
+    const fromDay = new Date(floorDay(from.getTime()));
+    await tx.execute(sql`delete from analytics_daily where metric in (${metrics}) and day >= ${fromDay}`);
+    await tx.execute(sql`
+      insert into analytics_daily (tenant_id, day, metric, dim, n, total)
+      select tenant_id, date_trunc('day', hour, 'UTC'), metric, dim, sum(n), sum(total)
+        from analytics_hourly where metric in (${metrics}) and hour >= ${fromDay} group by 1, 2, 3, 4
+      union all
+      select ${PLATFORM}, date_trunc('day', hour, 'UTC'), metric, dim, sum(n), sum(total)
+        from analytics_hourly where metric in (${metrics}) and hour >= ${fromDay} group by 2, 3, 4`);
     await tx.execute(sql`
       insert into analytics_watermarks (name, up_to) values (${WATERMARK}, ${new Date(now)})
       on conflict (name) do update set up_to = excluded.up_to`);

@@ -57,7 +57,7 @@ const csv = {
     ),
   events: (reply: FastifyReply, s: Events) => sendCsv(reply, 'events', ['t', ...FUNNEL_EVENT_TYPES], s.points.map((p) => [p.t, ...FUNNEL_EVENT_TYPES.map((t) => p.counts[t] ?? 0)])),
   funnel: (reply: FastifyReply, f: Awaited<ReturnType<typeof funnel>>) =>
-    sendCsv(reply, 'funnel', ['step', 'count', 'conversion_from_previous', 'conversion_from_start'], f.steps.map((s) => [s.type, s.count, s.conversion_from_previous, s.conversion_from_start])),
+    sendCsv(reply, 'funnel', ['step', 'sessions', 'events', 'conversion_from_previous', 'conversion_from_start'], f.steps.map((s) => [s.type, s.sessions, s.events, s.conversion_from_previous, s.conversion_from_start])),
   products: (reply: FastifyReply, p: Awaited<ReturnType<typeof topProducts>>) => sendCsv(reply, 'products', ['product_id', 'tryons'], p.data.map((d) => [d.product_id, d.tryons])),
 };
 

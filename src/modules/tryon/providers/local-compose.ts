@@ -4,8 +4,21 @@
  */
 import sharp from 'sharp';
 import type { GarmentCategory } from './types.js';
-import { cutOutGarment } from './local-cutout.js';
+import { createHash } from 'node:crypto';
+import { cutOutGarment, type Cutout } from './local-cutout.js';
 import { posePlacement, regionPlacement, type Placement, type Pose } from './local-placement.js';
+
+/** Cut-outs of recent garment images (a store's products come back again and again); deterministic, so safe to reuse. */
+const cutouts = new Map<string, Cutout>();
+async function cutOutCached(bytes: Buffer): Promise<Cutout> {
+  const key = createHash('sha256').update(bytes).digest('base64url');
+  const hit = cutouts.get(key);
+  if (hit) return hit;
+  const cut = await cutOutGarment(bytes);
+  if (cutouts.size >= 16) cutouts.delete(cutouts.keys().next().value!);
+  cutouts.set(key, cut);
+  return cut;
+}
 
 /** Errors caused by the input start with this (they cross the worker boundary as plain messages). */
 export const BAD_INPUT = 'bad_input: ';
@@ -87,7 +100,7 @@ export async function composeTryon(req: ComposeRequest, signal?: AbortSignal): P
     if (signal?.aborted) throw signal.reason;
     let cut;
     try {
-      cut = await cutOutGarment(g.bytes);
+      cut = await cutOutCached(g.bytes);
     } catch (e) {
       throw new Error(`${BAD_INPUT}a garment image could not be decoded`, { cause: e });
     }

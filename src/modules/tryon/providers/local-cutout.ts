@@ -54,9 +54,24 @@ export async function cutOutGarment(bytes: Buffer): Promise<Cutout> {
   const border = borderIndices(w, h);
   const bgRgb = [0, 1, 2].map((c) => median(border.map((p) => data[p * 4 + c]!))) as [number, number, number];
   const bg = toLab(...bgRgb);
-  const lab = new Float32Array(w * h * 3);
-  for (let p = 0; p < w * h; p++) lab.set(toLab(data[p * 4]!, data[p * 4 + 1]!, data[p * 4 + 2]!), p * 3);
-  const dist = (p: number) => Math.hypot(lab[p * 3]! - bg[0], lab[p * 3 + 1]! - bg[1], lab[p * 3 + 2]! - bg[2]);
+  // ΔE to the background, computed only for the pixels the fill reaches (and memoised): the inside
+  // of the garment is never converted. Identical colours (flat backgrounds) share one conversion.
+  const memo = new Float32Array(w * h).fill(-1);
+  let lastRgb = -1;
+  let lastDist = 0;
+  const dist = (p: number) => {
+    const m = memo[p]!;
+    if (m >= 0) return m;
+    const i = p * 4;
+    const rgb = (data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!;
+    if (rgb !== lastRgb) {
+      const l = toLab(data[i]!, data[i + 1]!, data[i + 2]!);
+      lastDist = Math.hypot(l[0] - bg[0], l[1] - bg[1], l[2] - bg[2]);
+      lastRgb = rgb;
+    }
+    memo[p] = lastDist;
+    return lastDist;
+  };
   const plain = border.filter((p) => dist(p) < SOFT).length / border.length >= 0.8;
   const light = 0.299 * bgRgb[0] + 0.587 * bgRgb[1] + 0.114 * bgRgb[2] >= 160;
   if (!plain || !light || w < 3 || h < 3) return { data, width: w, height: h, backgroundRemoved: false };
@@ -84,24 +99,36 @@ export async function cutOutGarment(bytes: Buffer): Promise<Cutout> {
   }
 
   // Feather: never more opaque than the 3×3 mean (softens the cut by one pixel, adds no halo).
-  const out = Buffer.from(data);
-  let [minX, minY, maxX, maxY] = [w, h, -1, -1];
+  // Separable 3×3 box sum (rows, then columns): the same sums and counts as the direct 9-tap loop.
+  const rowSum = new Uint16Array(w * h);
   for (let y = 0; y < h; y++) {
+    const r = y * w;
+    for (let x = 0; x < w; x++) rowSum[r + x] = alpha[r + x]! + (x > 0 ? alpha[r + x - 1]! : 0) + (x < w - 1 ? alpha[r + x + 1]! : 0);
+  }
+  const out = Buffer.from(data);
+  let minX = w;
+  let minY = h;
+  let maxX = -1;
+  let maxY = -1;
+  for (let y = 0; y < h; y++) {
+    const ny = 1 + (y > 0 ? 1 : 0) + (y < h - 1 ? 1 : 0);
     for (let x = 0; x < w; x++) {
-      let sum = 0;
-      let n = 0;
-      for (let dy = -1; dy <= 1; dy++) {
-        for (let dx = -1; dx <= 1; dx++) {
-          const xx = x + dx;
-          const yy = y + dy;
-          if (xx < 0 || yy < 0 || xx >= w || yy >= h) continue;
-          sum += alpha[yy * w + xx]!;
-          n++;
-        }
+      const p = y * w + x;
+      const own = alpha[p]!;
+      if (own === 0) {
+        out[p * 4 + 3] = 0;
+        continue;
       }
-      const a = Math.min(alpha[y * w + x]!, Math.round(sum / n));
-      out[(y * w + x) * 4 + 3] = Math.round((a * data[(y * w + x) * 4 + 3]!) / 255);
-      if (a > 16) [minX, minY, maxX, maxY] = [Math.min(minX, x), Math.min(minY, y), Math.max(maxX, x), Math.max(maxY, y)];
+      const sum = rowSum[p]! + (y > 0 ? rowSum[p - w]! : 0) + (y < h - 1 ? rowSum[p + w]! : 0);
+      const n = ny * (1 + (x > 0 ? 1 : 0) + (x < w - 1 ? 1 : 0));
+      const a = Math.min(own, Math.round(sum / n));
+      out[p * 4 + 3] = Math.round((a * data[p * 4 + 3]!) / 255);
+      if (a > 16) {
+        if (x < minX) minX = x;
+        if (x > maxX) maxX = x;
+        if (y < minY) minY = y;
+        if (y > maxY) maxY = y;
+      }
     }
   }
   if (maxX < 0) return { data, width: w, height: h, backgroundRemoved: false }; // nothing left: keep the photo as is

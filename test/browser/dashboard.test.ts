@@ -118,12 +118,20 @@ describe('store user', () => {
     const red = dataUrl(await garmentPng());
     const green = dataUrl(await garmentPng('rgb(20,160,60)'));
     for (const [g, p] of [[red, 'red-shirt'], [green, 'green-shirt'], [green, 'green-shirt']] as const) expect((await make(g, p)).status).toBe('succeeded');
-    await t.app.inject({
-      method: 'POST',
-      url: '/v1/events',
-      headers: { ...bearer(t.tenantA.publishableKey), origin: t.tenantA.origin, 'probador-session': 'dashboard-test-session-1' },
-      payload: { events: [...['opened', 'opened', 'opened', 'opened', 'consented', 'consented', 'uploaded', 'generated'].map((type) => ({ type })), { type: 'added_to_cart', product_id: 'red-shirt' }] },
-    });
+    // Three shopper sessions: the first opens the widget twice and goes all the way to the cart.
+    for (const [session, types] of [
+      ['dashboard-test-session-1', ['opened', 'opened', 'consented', 'uploaded', 'generated', 'added_to_cart']],
+      ['dashboard-test-session-2', ['opened', 'consented']],
+      ['dashboard-test-session-3', ['opened']],
+    ] as const) {
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/v1/events',
+        headers: { ...bearer(t.tenantA.publishableKey), origin: t.tenantA.origin, 'probador-session': session },
+        payload: { events: types.map((type) => (type === 'added_to_cart' ? { type, product_id: 'red-shirt' } : { type })) },
+      });
+      expect(res.statusCode, res.body).toBe(202);
+    }
 
     const ctx = await newContext(browser);
     const page = await ctx.newPage();
@@ -154,9 +162,18 @@ describe('store user', () => {
     await page.getByRole('link', { name: 'Widget funnel' }).click();
     await page.getByRole('list', { name: 'Funnel' }).waitFor();
     const funnel = (await t.app.inject({ method: 'GET', url: '/v1/analytics/funnel?period=7d', headers: bearer(t.tenantA.secretKey) })).json();
-    for (const s of funnel.steps) await expect(page.locator(`[data-step="${s.type}"] [data-count]`).innerText()).resolves.toBe(String(s.count));
-    expect(funnel.steps.map((s: { count: number }) => s.count)).toEqual([4, 2, 1, 1, 1]);
-    await expect(page.locator('[data-step="consented"] [data-conversion]').innerText()).resolves.toBe('50.0% of previous');
+    for (const s of funnel.steps) {
+      await expect(page.locator(`[data-step="${s.type}"] [data-count]`).innerText()).resolves.toBe(String(s.sessions));
+      await expect(page.locator(`[data-step="${s.type}"] [data-events]`).innerText()).resolves.toBe(`${s.events} events`);
+    }
+    expect(funnel.steps.map((s: { sessions: number; events: number }) => [s.sessions, s.events])).toEqual([
+      [3, 4],
+      [2, 2],
+      [1, 1],
+      [1, 1],
+      [1, 1],
+    ]);
+    await expect(page.locator('[data-step="consented"] [data-conversion]').innerText()).resolves.toBe('66.7% of previous');
     await screenshot(page, 'dashboard-store-funnel');
 
     // Products tried most and the recent try-ons with their thumbnails.

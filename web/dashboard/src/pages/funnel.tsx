@@ -3,7 +3,7 @@ import { Chart, Empty, ErrorNote, PeriodPicker, Table, periodQuery, useLoad } fr
 import { int, pct } from '../format';
 import { usePeriod } from './figures';
 
-type Funnel = { steps: { type: string; count: number; conversion_from_previous: number | null; conversion_from_start: number | null }[] };
+type Funnel = { steps: { type: string; sessions: number; events: number; conversion_from_previous: number | null; conversion_from_start: number | null }[] };
 type Events = { range: { granularity: string }; totals: Record<string, number>; points: { t: string; counts: Record<string, number> }[] };
 const LABELS: Record<string, string> = { opened: 'Opened', consented: 'Consented', uploaded: 'Uploaded a photo', generated: 'Saw a result', added_to_cart: 'Added to cart' };
 
@@ -12,7 +12,7 @@ export function FunnelPage(props: { tenant: string }) {
   const q = periodQuery(period);
   const f = useLoad(() => call<Funnel>(`/v1/analytics/funnel?${q}`, { tenant: props.tenant }), [props.tenant, q]);
   const e = useLoad(() => call<Events>(`/v1/analytics/events?${q}`, { tenant: props.tenant }), [props.tenant, q]);
-  const max = Math.max(1, ...(f.data?.steps.map((s) => s.count) ?? [1]));
+  const max = Math.max(1, ...(f.data?.steps.map((s) => s.sessions) ?? [1]));
   const other = e.data ? ['precheck_failed', 'viewed', 'downloaded', 'shared'].map((t) => ({ id: t, type: t, count: e.data!.totals[t] ?? 0 })) : [];
   return (
     <>
@@ -24,21 +24,25 @@ export function FunnelPage(props: { tenant: string }) {
         </button>
       </div>
       <ErrorNote error={f.error ?? e.error} />
-      {f.data && f.data.steps[0]!.count === 0 && (
+      {f.data && f.data.steps[0]!.sessions === 0 && f.data.steps[0]!.events === 0 && (
         <Empty title="No widget activity in this period">
           Shoppers' steps appear here once the widget is on your product pages (see <a href={`/dashboard/t/${props.tenant}/overview`}>Overview</a> for how to install it).
         </Empty>
       )}
+      {f.data && <p class="stat-hint">Shopper sessions that reached each step (each session once), and the events sent for it.</p>}
       {f.data && (
         <ol class="funnel" aria-label="Funnel">
           {f.data.steps.map((s) => (
             <li data-step={s.type}>
               <div class="funnel-label">{LABELS[s.type] ?? s.type}</div>
               <div class="funnel-bar">
-                <span style={{ width: `${(100 * s.count) / max}%` }} />
+                <span style={{ width: `${(100 * s.sessions) / max}%` }} />
               </div>
-              <div class="funnel-count" data-count>
-                {int(s.count)}
+              <div class="funnel-count" data-count title="sessions">
+                {int(s.sessions)}
+              </div>
+              <div class="funnel-events" data-events>
+                {`${int(s.events)} events`}
               </div>
               <div class="funnel-conv" data-conversion>
                 {s.conversion_from_previous === null ? '' : `${pct(s.conversion_from_previous)} of previous`}

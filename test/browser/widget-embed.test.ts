@@ -70,8 +70,10 @@ describe('widget embedded on other sites', () => {
     }
   }, 60_000);
 
-  it('works end to end from an allowed origin on another port (CORS, probador-session, SSE), with the tenant theme', async () => {
-    const server = await startHostServer({ '/': hostPage(env.base, env.t.tenantB.publishableKey) }, { '/tee.png': { type: 'image/png', body: GARMENT } });
+  it('works end to end from an allowed origin on another port (CORS, probador-session, SSE), under the page\'s strict CSP, with the tenant theme', async () => {
+    // The store's page has a strict CSP (no inline styles or scripts): the widget must live with it.
+    const csp = `<meta http-equiv="Content-Security-Policy" content="default-src 'self'; script-src 'self' ${env.base}; connect-src 'self' ${env.base}; img-src 'self' ${env.base} data: blob:; style-src 'self'">`;
+    const server = await startHostServer({ '/': hostPage(env.base, env.t.tenantB.publishableKey, csp) }, { '/tee.png': { type: 'image/png', body: GARMENT } });
     const tenants = env.t.modules.tenants.tenants;
     await tenants.updateTenant(env.t.tenantB.id, { allowed_origins: [env.t.tenantB.origin, server.origin], settings: { widget: { primary_color: '#c2410c', position: 'bottom-left' } } });
     try {

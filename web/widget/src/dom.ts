@@ -34,16 +34,26 @@ export function trapFocus(root: ShadowRoot, box: HTMLElement, e: KeyboardEvent) 
   }
 }
 
-/** Shares one stylesheet across the widget's shadow roots (falls back to a <style> element). */
-export function adoptCss(root: ShadowRoot, css: string) {
+/**
+ * Shares one constructed stylesheet across the widget's shadow roots, plus the tenant's theme
+ * sheet. Constructed sheets are not inline styles, so a host page's strict CSP (no
+ * 'unsafe-inline' styles) does not block them; a <style> element is the fallback.
+ */
+const sheets = new Map<string, CSSStyleSheet>();
+export function adoptCss(root: ShadowRoot, ...texts: string[]) {
+  const wanted = texts.filter(Boolean);
   try {
-    const sheet = (adoptCss as { sheet?: CSSStyleSheet }).sheet ?? new CSSStyleSheet();
-    if (!(adoptCss as { sheet?: CSSStyleSheet }).sheet) {
-      sheet.replaceSync(css);
-      (adoptCss as { sheet?: CSSStyleSheet }).sheet = sheet;
-    }
-    root.adoptedStyleSheets = [sheet];
+    root.adoptedStyleSheets = wanted.map((text) => {
+      let sheet = sheets.get(text);
+      if (!sheet) {
+        sheet = new CSSStyleSheet();
+        sheet.replaceSync(text);
+        sheets.set(text, sheet);
+      }
+      return sheet;
+    });
   } catch {
-    root.append(h('style', null, css));
+    root.querySelectorAll('style[data-probador]').forEach((el) => el.remove());
+    root.prepend(...wanted.map((text) => h('style', { 'data-probador': '' }, text)));
   }
 }

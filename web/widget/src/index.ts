@@ -64,7 +64,7 @@ async function boot(script: HTMLScriptElement) {
   if (COLOR.test(theme.primary_color)) vars.push(`--pb:${theme.primary_color}`);
   if (COLOR.test(theme.text_color)) vars.push(`--pb-text:${theme.text_color}`);
   const themed = vars.length ? `:host{${vars.map((v) => `${v}!important`).join(';')}}` : '';
-  if (themed) root.append(h('style', null, themed));
+  if (themed) adoptCss(root, css, themed);
   const left = theme.position === 'bottom-left';
 
   const products = findProducts();
@@ -80,8 +80,7 @@ async function boot(script: HTMLScriptElement) {
     // A small shadow host per product, so the page's CSS cannot reach the button either.
     const slot = h('span', { 'data-probador-button': '' });
     const sr = slot.attachShadow({ mode: 'open' });
-    adoptCss(sr, css);
-    if (themed) sr.append(h('style', null, themed));
+    adoptCss(sr, css, themed);
     const b = h('button', { type: 'button', class: 'primary inline root', 'aria-haspopup': 'dialog' }, t('tryThis'));
     b.addEventListener('click', () => openFor(readProduct(el) ?? p, b));
     sr.append(b);

@@ -133,9 +133,15 @@ ${WARM} warm-up runs, then ${N} timed runs each. Times are as the caller sees th
 | body keypoints only (\`body\` level, used by the local engine), CPU time | ${f1(mean(levelCpu.body))} ms | ${f1(pct(levelCpu.body, 95))} ms | |
 | — of which model inference (inside the worker) | ${f1(median(inner.map((t) => t.detectMs)))} ms | ${f1(pct(inner.map((t) => t.detectMs), 95))} ms | |
 | — of which decode + resize (inside the worker) | ${f1(median(inner.map((t) => t.decodeMs)))} ms | ${f1(pct(inner.map((t) => t.decodeMs), 95))} ms | |
-| local try-on (1 top) as in production: pose from the perception worker, pixels in the engine's worker | ${f1(median(localFull))} ms | ${f1(pct(localFull, 95))} ms | ≤ 500 ms |
+| local try-on (1 top) as in production: pose from the perception worker, pixels in the engine's worker (same garment each run: its cut-out is reused) | ${f1(median(localFull))} ms | ${f1(pct(localFull, 95))} ms | ≤ 500 ms |
 | local try-on compositing alone (pose known, on the calling thread) | ${f1(median(localCompose))} ms | ${f1(pct(localCompose, 95))} ms | |
 | local try-on compositing alone, CPU time (process, mean; JS pixel loops on the job's thread + libvips) | ${f1(composeCpuMs)} ms | | |
+
+Reading: with several runnable threads per core, wall times are a few times the CPU times; the CPU
+time is what one core spends on a photo. Against the goals: the full pre-check analysis costs
+${f0(mean(inner.map((t) => t.cpuMs)))} ms of CPU (goal 150 ms: ${mean(inner.map((t) => t.cpuMs)) <= 150 ? 'met' : '**not met** — the age model (faceres) is about half of it'}); the \`faces\` level used
+for fidelity (${f0(mean(levelCpu.faces))} ms) and the \`body\` level used by the local engine (${f0(mean(levelCpu.body))} ms) are within it.
+The local try-on costs about ${f0(mean(levelCpu.body) + composeCpuMs)} ms of CPU (pose + pixel work; goal 500 ms: ${mean(levelCpu.body) + composeCpuMs <= 500 ? 'met in CPU time' : '**not met**'}${median(localFull) > 500 ? ', not in wall time under this load' : ''}).
 
 Perception costs **${ratio.toFixed(1)}×** the bare decode+resize baseline. Model load at start: ${f0(loadMs)} ms (thread start, models from the npm package, warm-up).
 

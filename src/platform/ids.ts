@@ -2,7 +2,7 @@
  * Prefixed, time-sortable ids (`ten_01JD…`): 10 Crockford base32 chars of milliseconds and
  * 16 of randomness (a ULID), so an id in a log says what it is and sorts by creation time.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 export const ID_PREFIXES = {
   tenant: 'ten',
@@ -35,15 +35,34 @@ function encodeTime(ms: number): string {
   return out;
 }
 
+// Random bytes come from a pool refilled 4 KiB at a time: one randomBytes call (a synchronous
+// OpenSSL job) per 256 ids instead of one per id. Same CSPRNG, same 80 bits per id.
+const POOL_SIZE = 4096;
+const pool = randomFillSync(Buffer.allocUnsafe(POOL_SIZE));
+let poolOffset = 0;
+
 function encodeRandom(): string {
-  const bytes = randomBytes(16);
+  if (poolOffset + 16 > POOL_SIZE) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const o = poolOffset;
+  poolOffset += 16;
   let out = '';
-  for (let i = 0; i < 16; i++) out += ALPHABET[bytes[i]! & 31];
+  for (let i = 0; i < 16; i++) out += ALPHABET[pool[o + i]! & 31];
   return out;
 }
 
+// Ids made in the same millisecond share their time part: encode it once.
+let lastMs = -1;
+let lastTime = '';
+
 export function newId(kind: IdKind, now: number = Date.now()): string {
-  return `${ID_PREFIXES[kind]}_${encodeTime(now)}${encodeRandom()}`;
+  if (now !== lastMs) {
+    lastMs = now;
+    lastTime = encodeTime(now);
+  }
+  return `${ID_PREFIXES[kind]}_${lastTime}${encodeRandom()}`;
 }
 
 const ID_BODY = /^[0-9A-HJKMNP-TV-Z]{26}$/;

@@ -40,7 +40,7 @@ export function createTenantsModule(deps: Deps) {
       tenantRoutes(app, { tenants });
       keyRoutes(app, { tenants, clock: deps.clock });
       userRoutes(app, { users, tenants });
-      meRoutes(app, { keys, usage, clock: deps.clock });
+      meRoutes(app, { usage, clock: deps.clock });
     },
     async close() {
       await keys.close();

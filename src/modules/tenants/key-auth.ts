@@ -18,7 +18,11 @@ import type { ApiKeyRow, TenantRow } from './tables.js';
 
 export const INVALIDATE_CHANNEL = 'tenants.invalidate';
 
-type Entry = { found: true; key: ApiKeyRow; tenant: TenantRow; limits: EffectiveLimits } | { found: false };
+/** A known key, as cached: its rows, its effective limits, and (secret keys) its principal, built once. */
+export type KeyEntry = { found: true; key: ApiKeyRow; tenant: TenantRow; limits: EffectiveLimits; auth?: KeyAuth; notedAt?: number };
+type Entry = KeyEntry | { found: false };
+/** What authentication gives a request: who is calling, and the cached rows behind it. */
+export type KeyAuth = { principal: KeyPrincipal; entry: KeyEntry; logFields: Readonly<{ tenant_id: string; key_id: string }> };
 
 const LOCALHOST_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 
@@ -38,16 +42,25 @@ export function createKeyAuthenticator(opts: { db: Db; clock: Clock; pubsub: Pub
     }
   }
 
-  async function lookup(hash: string): Promise<Entry> {
+  /** The cached entry, synchronously on a hit (the hot path stays off the microtask queue). */
+  function lookup(hash: string): Entry | Promise<Entry> {
     const hit = cache.get(hash);
     if (hit) return hit;
+    return load(hash);
+  }
+
+  async function load(hash: string): Promise<Entry> {
     const row = await repo.findKeyByHash(db, hash);
     const entry: Entry = row ? { found: true, key: row.key, tenant: row.tenant, limits: effectiveLimits(row.tenant.tier, row.tenant.limits) } : { found: false };
     if (opts.ttlMs > 0) cache.set(hash, entry, entry.found ? {} : { ttl: Math.max(negativeTtl, 1) });
     return entry;
   }
 
-  function noteUse(keyId: string, now: number) {
+  function noteUse(entry: KeyEntry, now: number) {
+    // The entry remembers when it last noted a use: most requests stop here, without an LRU lookup.
+    if (entry.notedAt !== undefined && now - entry.notedAt < 60_000) return;
+    entry.notedAt = now;
+    const keyId = entry.key.id;
     const prev = lastTouched.get(keyId);
     if (prev !== undefined && now - prev < 60_000) return;
     lastTouched.set(keyId, now);
@@ -88,48 +101,13 @@ export function createKeyAuthenticator(opts: { db: Db; clock: Clock; pubsub: Pub
     /**
      * Authenticate a presented key for a route accepting `mode`.
      * `origin` is the request's Origin header (publishable keys must come from an allowed origin).
+     * Synchronous on a warm cache; a promise when the key has to be looked up.
      */
-    async authenticate(presented: string, mode: 'secret' | 'key', origin: string | undefined): Promise<KeyPrincipal> {
-      const shape = parseKey(presented);
-      if (!shape) throw new AppError('INVALID_API_KEY', 'The API key is malformed or unknown.');
-      const entry = await lookup(hashKey(presented));
-      if (!entry.found) throw new AppError('INVALID_API_KEY', 'The API key is malformed or unknown.');
-      const { key, tenant, limits } = entry;
-      const now = clock.now();
-      if (key.revokedAt) throw new AppError('API_KEY_REVOKED', `The API key ${key.prefix}… was revoked.`);
-      if (key.expiresAt && key.expiresAt.getTime() <= now) throw new AppError('API_KEY_EXPIRED', `The API key ${key.prefix}… has expired.`);
-      if (!tenant.active) throw new AppError('TENANT_INACTIVE');
-      let allowedOrigin: string | undefined;
-      if (key.kind === 'publishable') {
-        if (mode === 'secret') {
-          throw new AppError('PUBLISHABLE_KEY_NOT_ALLOWED', 'This endpoint needs a secret key (sk_…); publishable keys are for the browser widget only.');
-        }
-        const o = origin?.toLowerCase();
-        const allowed = o !== undefined && (tenant.allowedOrigins.includes(o) || (key.environment === 'test' && LOCALHOST_ORIGIN.test(o)));
-        if (!allowed) {
-          throw new AppError(
-            'ORIGIN_NOT_ALLOWED',
-            o ? `Origin ${o} is not in the tenant's allowed origins.` : 'A publishable key is accepted only from a browser page on an allowed origin.',
-          );
-        }
-        allowedOrigin = o;
-      }
-      noteUse(key.id, now);
-      return {
-        kind: 'api_key',
-        tenantId: tenant.id,
-        keyId: key.id,
-        keyKind: key.kind,
-        environment: key.environment,
-        tier: tenant.tier,
-        limits: { perKey: limits.perKey, perTenant: limits.perTenant },
-        origin: allowedOrigin,
-      };
-    },
-    /** The cached tenant/key rows behind a principal (no database round trip on a warm cache). */
-    async describe(presented: string) {
-      const entry = await lookup(hashKey(presented));
-      return entry.found ? entry : undefined;
+    authenticate(presented: string, mode: 'secret' | 'key', origin: string | undefined): KeyAuth | Promise<KeyAuth> {
+      if (!parseKey(presented)) throw new AppError('INVALID_API_KEY', 'The API key is malformed or unknown.');
+      const entry = lookup(hashKey(presented));
+      if (entry instanceof Promise) return entry.then((e) => check(e, mode, origin));
+      return check(entry, mode, origin);
     },
     async close() {
       clearInterval(timer);
@@ -139,6 +117,49 @@ export function createKeyAuthenticator(opts: { db: Db; clock: Clock; pubsub: Pub
     },
     flush,
   };
+
+  function check(entry: Entry, mode: 'secret' | 'key', origin: string | undefined): KeyAuth {
+    if (!entry.found) throw new AppError('INVALID_API_KEY', 'The API key is malformed or unknown.');
+    const { key, tenant, limits } = entry;
+    const now = clock.now();
+    if (key.revokedAt) throw new AppError('API_KEY_REVOKED', `The API key ${key.prefix}… was revoked.`);
+    if (key.expiresAt && key.expiresAt.getTime() <= now) throw new AppError('API_KEY_EXPIRED', `The API key ${key.prefix}… has expired.`);
+    if (!tenant.active) throw new AppError('TENANT_INACTIVE');
+    let allowedOrigin: string | undefined;
+    if (key.kind === 'publishable') {
+      if (mode === 'secret') {
+        throw new AppError('PUBLISHABLE_KEY_NOT_ALLOWED', 'This endpoint needs a secret key (sk_…); publishable keys are for the browser widget only.');
+      }
+      const o = origin?.toLowerCase();
+      const allowed = o !== undefined && (tenant.allowedOrigins.includes(o) || (key.environment === 'test' && LOCALHOST_ORIGIN.test(o)));
+      if (!allowed) {
+        throw new AppError(
+          'ORIGIN_NOT_ALLOWED',
+          o ? `Origin ${o} is not in the tenant's allowed origins.` : 'A publishable key is accepted only from a browser page on an allowed origin.',
+        );
+      }
+      allowedOrigin = o;
+    }
+    noteUse(entry, now);
+    // A secret key's principal is the same for every request: built once per cache entry (frozen, shared).
+    if (allowedOrigin === undefined && entry.auth) return entry.auth;
+    const principal: KeyPrincipal = {
+      kind: 'api_key',
+      tenantId: tenant.id,
+      keyId: key.id,
+      keyKind: key.kind,
+      environment: key.environment,
+      tier: tenant.tier,
+      limits: Object.freeze({ perKey: limits.perKey, perTenant: limits.perTenant }),
+      origin: allowedOrigin,
+    };
+    const auth: KeyAuth = { principal, entry, logFields: Object.freeze({ tenant_id: tenant.id, key_id: key.id }) };
+    if (allowedOrigin === undefined) {
+      Object.freeze(principal);
+      entry.auth = auth;
+    }
+    return auth;
+  }
 }
 
 export type KeyAuthenticator = ReturnType<typeof createKeyAuthenticator>;

@@ -19,5 +19,14 @@ export function effectiveLimits(tier: Tier, overrides: TenantLimits): EffectiveL
   };
 }
 
+// The last period computed and the month it spans: /v1/me asks on every request.
+let cached = { period: '', from: 0, to: -1 };
+
 /** The usage period of a moment: `YYYY-MM` in UTC. */
-export const periodOf = (ms: number) => new Date(ms).toISOString().slice(0, 7);
+export const periodOf = (ms: number): string => {
+  if (ms >= cached.from && ms < cached.to) return cached.period;
+  const d = new Date(ms);
+  const period = d.toISOString().slice(0, 7);
+  cached = { period, from: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1), to: Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1) };
+  return period;
+};

@@ -6,13 +6,19 @@ import { Me } from '../../../../contracts/tenants.js';
 import { keyPrincipal } from '../../../platform/http/principal.js';
 import type { App } from '../../../platform/http/types.js';
 import type { Clock } from '../../../platform/clock.js';
-import type { KeyAuthenticator } from '../key-auth.js';
+import type { KeyEntry } from '../key-auth.js';
 import type { UsageService } from '../usage.js';
 import { periodOf } from '../limits.js';
 import { LRUCache } from 'lru-cache';
-import { presentedKey } from '../auth-hook.js';
+import type { FastifyRequest } from 'fastify';
 
-export function meRoutes(app: App, { keys, usage, clock }: { keys: KeyAuthenticator; usage: UsageService; clock: Clock }) {
+/** The cached rows the auth hook found for the request's key (no second hash and lookup). */
+function keyEntryOf(req: FastifyRequest): KeyEntry {
+  if (!req.keyEntry) throw new Error('route expected an API key principal');
+  return req.keyEntry;
+}
+
+export function meRoutes(app: App, { usage, clock }: { usage: UsageService; clock: Clock }) {
   // Usage is read at most once a second per tenant: /v1/me stays off the database when hot.
   const usageCache = new LRUCache<string, number>({ max: 10_000, ttl: 1_000, perf: clock, ttlResolution: 0 });
   const generations = async (tenantId: string) => {
@@ -31,8 +37,7 @@ export function meRoutes(app: App, { keys, usage, clock }: { keys: KeyAuthentica
     },
     async (req) => {
       const p = keyPrincipal(req.principal);
-      const found = await keys.describe((presentedKey(req) ?? '').trim());
-      const { key, tenant, limits } = found!;
+      const { key, tenant, limits } = keyEntryOf(req);
       const used = await generations(tenant.id);
       return {
         object: 'me' as const,
@@ -66,8 +71,7 @@ export function meRoutes(app: App, { keys, usage, clock }: { keys: KeyAuthentica
       },
     },
     async (req) => {
-      const found = await keys.describe((presentedKey(req) ?? '').trim());
-      const { tenant } = found!;
+      const { tenant } = keyEntryOf(req);
       const widget = (tenant.settings.widget ?? {}) as Record<string, unknown>;
       return { object: 'widget_config' as const, tenant: { id: tenant.id, name: tenant.name }, retention: tenant.retention, widget, theme: widgetTheme(widget) };
     },

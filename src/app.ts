@@ -3,15 +3,16 @@
  * Tests build it exactly as main.ts does.
  */
 import Fastify, { LogController } from 'fastify';
-import helmet from '@fastify/helmet';
 import underPressure from '@fastify/under-pressure';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { LRUCache } from 'lru-cache';
 import type { Deps } from './deps.js';
 import { newId } from './platform/ids.js';
+import { requestChildLogger } from './platform/observability/logger.js';
 import { AppError } from './platform/errors.js';
 import { registerProblemHandlers, sendProblem, toAppError } from './platform/http/problem.js';
 import { registerCors } from './platform/http/cors.js';
+import { registerSecurityHeaders } from './platform/http/security-headers.js';
 import { registerRateLimit } from './platform/http/rate-limit.js';
 import { registerIdempotency } from './platform/http/idempotency.js';
 import { registerEmptyBody } from './platform/http/empty-body.js';
@@ -56,21 +57,21 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     frameworkErrors: (err, req, reply) => void sendProblem(reply, req, toAppError(err, req)),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
+  // request_id is added to a request's log lines when they are written (see logger.ts).
+  app.setChildLoggerFactory(requestChildLogger as never);
+
   // Shared schemas referenced by $ref in route declarations and in the OpenAPI document.
   for (const s of [Problem, Tenant, ApiKey, User, Upload, Tryon]) app.addSchema(s);
 
   registerProblemHandlers(app);
   registerEmptyBody(app);
-  app.addHook('onSend', async (req, reply, payload) => {
-    reply.header('request-id', req.id);
-    return payload;
-  });
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
   });
 
-  await app.register(helmet, {
-    global: true,
+  // helmet's headers (computed once) and request-id, in one synchronous hook.
+  await registerSecurityHeaders(app, {
     crossOriginResourcePolicy: { policy: 'cross-origin' },
     contentSecurityPolicy: {
       directives: { defaultSrc: ["'self'"], imgSrc: ["'self'", 'data:', 'blob:'], styleSrc: ["'self'", "'unsafe-inline'"], scriptSrc: ["'self'"] },

@@ -8,6 +8,7 @@
  *   tenant allows that origin (checked by authentication), or, for an error on a widget
  *   route, when the origin is known, so the widget can read the problem document.
  */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from './types.js';
 
 const ALLOWED_HEADERS = ['authorization', 'content-type', 'x-api-key', 'x-client-key', 'idempotency-key', 'request-id', 'last-event-id', 'probador-session'];
@@ -17,9 +18,7 @@ const LOCALHOST = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 export function registerCors(app: App, opts: { isKnownOrigin: (origin: string) => Promise<boolean> }) {
   const known = async (origin: string) => LOCALHOST.test(origin) || (await opts.isKnownOrigin(origin));
 
-  app.addHook('onRequest', async (req, reply) => {
-    const origin = req.headers.origin?.toLowerCase();
-    if (req.method !== 'OPTIONS' || !origin || !req.headers['access-control-request-method']) return;
+  const preflight = async (req: FastifyRequest, reply: FastifyReply, origin: string) => {
     reply.header('vary', 'Origin, Access-Control-Request-Headers');
     if (await known(origin)) {
       const requested = String(req.headers['access-control-request-headers'] ?? '')
@@ -34,16 +33,32 @@ export function registerCors(app: App, opts: { isKnownOrigin: (origin: string) =
       });
     }
     return reply.code(204).header('content-length', '0').send();
+  };
+
+  // Callback-style hooks: requests that are not cross-origin (no Origin header: servers, curl)
+  // pass synchronously, without a promise or a microtask turn.
+  app.addHook('onRequest', (req, reply, done) => {
+    if (req.method !== 'OPTIONS') return done();
+    const origin = req.headers.origin?.toLowerCase();
+    if (!origin || !req.headers['access-control-request-method']) return done();
+    // The reply is sent here: done() is not called (the request ends with the preflight answer).
+    preflight(req, reply, origin).catch((e: unknown) => done(e as Error));
   });
 
-  app.addHook('onSend', async (req, reply, payload) => {
-    const origin = req.headers.origin?.toLowerCase();
-    if (!origin) return payload;
+  const onSend = async (req: FastifyRequest, reply: FastifyReply, origin: string) => {
     reply.header('vary', 'Origin');
     const p = req.principal;
     const allowed =
       (p?.kind === 'api_key' && p.origin === origin) || (reply.statusCode >= 400 && req.routeOptions.config?.auth === 'key' && (await known(origin)));
     if (allowed) reply.headers({ 'access-control-allow-origin': origin, 'access-control-expose-headers': EXPOSED_HEADERS });
-    return payload;
+  };
+
+  app.addHook('onSend', (req, reply, payload, done) => {
+    const origin = req.headers.origin?.toLowerCase();
+    if (!origin) return done(null, payload);
+    onSend(req, reply, origin).then(
+      () => done(null, payload),
+      (e: unknown) => done(e as Error),
+    );
   });
 }

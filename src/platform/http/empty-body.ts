@@ -6,9 +6,10 @@
 import type { App } from './types.js';
 
 export function registerEmptyBody(app: App) {
-  app.addHook('preValidation', async (req) => {
+  app.addHook('preValidation', (req, _reply, done) => {
     if (req.body === undefined && (req.method === 'POST' || req.method === 'PATCH' || req.method === 'PUT')) {
       req.body = {};
     }
+    done();
   });
 }

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { and, eq, lt } from 'drizzle-orm';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
 import type { Db } from '../db/client.js';
 import { idempotencyKeys } from '../db/tables.js';
@@ -64,15 +64,12 @@ function requestHash(req: FastifyRequest): string {
 }
 
 export function registerIdempotency(app: App, { db, clock }: { db: Db; clock: Clock }) {
-  // preHandler: after authentication and body validation (invalid requests are not stored).
-  app.addHook('preHandler', async (req, reply) => {
-    if (req.method !== 'POST') return;
-    const raw = req.headers['idempotency-key'];
-    if (raw === undefined) return;
+  /** Claim the key, or answer (replay, conflict). True when the reply was sent here. */
+  const claim = async (req: FastifyRequest, reply: FastifyReply, raw: string | string[]): Promise<boolean> => {
     const key = Array.isArray(raw) ? raw[0]! : raw;
     if (!KEY_SHAPE.test(key)) throw new AppError('IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
     const scope = scopeOf(req);
-    if (!scope) return;
+    if (!scope) return false;
     const hash = requestHash(req);
     const now = clock.now();
     const path = req.url.split('?')[0]!;
@@ -84,7 +81,7 @@ export function registerIdempotency(app: App, { db, clock }: { db: Db; clock: Cl
       .returning({ key: idempotencyKeys.key });
     if (claimed.length === 1) {
       req.idempotency = { scope, key };
-      return;
+      return false;
     }
     const [existing] = await db
       .select()
@@ -102,7 +99,7 @@ export function registerIdempotency(app: App, { db, clock }: { db: Db; clock: Cl
         .returning({ key: idempotencyKeys.key });
       if (taken.length === 1) {
         req.idempotency = { scope, key };
-        return;
+        return false;
       }
       throw new AppError('IDEMPOTENCY_KEY_IN_USE', 'Another request with this Idempotency-Key is in progress.');
     }
@@ -114,13 +111,35 @@ export function registerIdempotency(app: App, { db, clock }: { db: Db; clock: Cl
     }
     reply.headers(existing.headers ?? {});
     reply.header('idempotent-replayed', 'true');
-    return reply.code(existing.status).send(existing.body ?? '');
+    reply.code(existing.status).send(existing.body ?? '');
+    return true;
+  };
+
+  // preHandler: after authentication and body validation (invalid requests are not stored).
+  // Callback-style: requests without an Idempotency-Key (every GET) pass synchronously.
+  app.addHook('preHandler', (req, reply, done) => {
+    if (req.method !== 'POST') return done();
+    const raw = req.headers['idempotency-key'];
+    if (raw === undefined) return done();
+    claim(req, reply, raw).then(
+      (sent) => {
+        if (!sent) done();
+      },
+      (e: unknown) => done(e as Error),
+    );
   });
 
-  app.addHook('onSend', async (req, reply, payload) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     const idem = req.idempotency;
-    if (!idem) return payload;
+    if (!idem) return done(null, payload);
     req.idempotency = undefined;
+    store(req, reply, payload, idem).then(
+      () => done(null, payload),
+      (e: unknown) => done(e as Error),
+    );
+  });
+
+  const store = async (req: FastifyRequest, reply: FastifyReply, payload: unknown, idem: { scope: string; key: string }) => {
     const headers: Record<string, string> = {};
     for (const h of REPLAYED_HEADERS) {
       const v = reply.getHeader(h);
@@ -130,14 +149,13 @@ export function registerIdempotency(app: App, { db, clock }: { db: Db; clock: Cl
     if (body === undefined) {
       // A streamed response cannot be replayed: release the key instead of storing half of it.
       await db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.scope, idem.scope), eq(idempotencyKeys.key, idem.key)));
-      return payload;
+      return;
     }
     await db
       .update(idempotencyKeys)
       .set({ status: reply.statusCode, headers, body: withoutSecrets(body, req.routeOptions.config?.secretFields), completedAt: new Date(clock.now()) })
       .where(and(eq(idempotencyKeys.scope, idem.scope), eq(idempotencyKeys.key, idem.key)));
-    return payload;
-  });
+  };
 }
 
 /** Delete records older than 24 h (and abandoned ones); run periodically by the worker. */

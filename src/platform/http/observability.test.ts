@@ -86,6 +86,9 @@ describe('happy', () => {
       const done = lines.find((l) => l.request_id === res.headers['request-id'] && l.msg === 'request completed');
       expect(done, 'a completion line').toBeDefined();
       expect(done!.res).toEqual({ status: 200, tenant_id: t.tenantA.id, key_id: newKey.id });
+      // Lines written through the request's logger name the caller at the top level too.
+      expect(done!.tenant_id).toBe(t.tenantA.id);
+      expect(done!.key_id).toBe(newKey.id);
       expect(done!.req === undefined || !JSON.stringify(done!.req).includes('api_key')).toBe(true);
     }
     // The incoming line has the path without the query string.
@@ -124,6 +127,39 @@ describe('happy', () => {
     expect((await get('/v1/me', bearer(key))).statusCode).toBe(200);
     problem(await get('/v1/me', bearer(key)), 429, 'RATE_LIMITED');
     expect((await get('/metrics')).body).toMatch(/^probador_rate_limit_hits_total\{scope="key"\} [1-9]\d*$/m);
+  });
+
+  it('every response carries the secure headers (helmet) and a request-id: 200, 401, 404 and 429 alike', async () => {
+    const limited = await t.modules.tenants.tenants.createTenant({ name: 'Headers', limits: { requests_per_minute_per_key: 1 } });
+    const key = (await t.modules.tenants.tenants.createKey(limited.id, {})).key;
+    const responses = [
+      await get('/v1/me', bearer(t.tenantB.secretKey)),
+      await get('/v1/me'),
+      await get('/v1/no-such-route'),
+      await get('/v1/me', bearer(key)),
+      await get('/v1/me', bearer(key)),
+    ];
+    expect(responses.map((r) => r.statusCode)).toEqual([200, 401, 404, 200, 429]);
+    for (const res of responses) {
+      expect(res.headers['request-id']).toMatch(/^req_[0-9A-Z]{26}$/);
+      expect(res.headers).toMatchObject({
+        'content-security-policy':
+          "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data: blob:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' 'unsafe-inline';upgrade-insecure-requests",
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-resource-policy': 'cross-origin',
+        'origin-agent-cluster': '?1',
+        'referrer-policy': 'no-referrer',
+        'strict-transport-security': 'max-age=31536000; includeSubDomains',
+        'x-content-type-options': 'nosniff',
+        'x-dns-prefetch-control': 'off',
+        'x-download-options': 'noopen',
+        'x-frame-options': 'SAMEORIGIN',
+        'x-permitted-cross-domain-policies': 'none',
+        'x-xss-protection': '0',
+      });
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
+    expect(new Set(responses.map((r) => r.headers['request-id'])).size).toBe(responses.length);
   });
 
   it('/health is 200, and /ready is 200 with every dependency checked', async () => {

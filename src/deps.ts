@@ -75,6 +75,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       closers.unshift(async () => lr.quit().catch(() => lr.disconnect()));
     }
     const limiter = createRateLimiter({ redis: limiterRedis, prefix: config.redis?.prefix ?? '' });
+    closers.unshift(async () => limiter.close?.());
     const blobs: BlobStore =
       config.storage.driver === 's3'
         ? (await import('./platform/storage/s3.js')).s3BlobStore(config.storage) // the AWS SDK loads only when used

@@ -4,7 +4,8 @@
  * Headers follow the IETF RateLimit draft; a refusal is 429 with Retry-After.
  */
 import { AppError } from '../errors.js';
-import type { RateDecision, RateLimiter } from '../ratelimit/limiter.js';
+import type { FastifyReply } from 'fastify';
+import type { RateCheck, RateDecision, RateLimiter } from '../ratelimit/limiter.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { App } from './types.js';
 
@@ -19,48 +20,74 @@ const WINDOW_S = 60;
 export const ANONYMOUS_PER_MINUTE = 600;
 export const USER_PER_MINUTE = 1200;
 
+type ScopedCheck = RateCheck & { scope: string };
+
 export function registerRateLimit(app: App, { limiter, metrics }: { limiter: RateLimiter; metrics: Metrics }) {
-  app.addHook('onRequest', async (req, reply) => {
-    if (req.routeOptions.config?.rateLimit === false || req.method === 'OPTIONS') return;
-    const p = req.principal;
-    let checks: { scope: string; key: string; limit: number }[];
-    if (p?.kind === 'api_key') {
-      checks = [
-        { scope: 'key', key: `k:${p.keyId}`, limit: p.limits.perKey },
-        { scope: 'tenant', key: `t:${p.tenantId}`, limit: p.limits.perTenant },
-      ];
-    } else if (p?.kind === 'user') {
-      checks = [{ scope: 'user', key: `u:${p.userId}`, limit: USER_PER_MINUTE }];
-    } else {
-      checks = [{ scope: 'ip', key: `ip:${req.ip}`, limit: ANONYMOUS_PER_MINUTE }];
-    }
-    const decisions = await Promise.all(checks.map((c) => limiter.consume(c.key, c.limit, WINDOW_S)));
+  const decide = (reply: FastifyReply, checks: readonly ScopedCheck[], decisions: RateDecision[]) => {
     // Report the tightest limit.
     let worst: RateDecision = decisions[0]!;
     let worstIdx = 0;
-    decisions.forEach((d, i) => {
-      if (!d.allowed && worst.allowed) {
-        worst = d;
-        worstIdx = i;
-      } else if (d.allowed === worst.allowed && d.remaining < worst.remaining) {
+    for (let i = 1; i < decisions.length; i++) {
+      const d = decisions[i]!;
+      if ((!d.allowed && worst.allowed) || (d.allowed === worst.allowed && d.remaining < worst.remaining)) {
         worst = d;
         worstIdx = i;
       }
-    });
+    }
     const resetS = Math.max(1, Math.ceil(worst.resetMs / 1000));
-    reply.headers({
-      'ratelimit-limit': String(worst.limit),
-      'ratelimit-remaining': String(Math.max(0, worst.remaining)),
-      'ratelimit-reset': String(resetS),
-      'ratelimit-policy': `${worst.limit};w=${WINDOW_S}`,
-    });
+    reply.header('ratelimit-limit', String(worst.limit));
+    reply.header('ratelimit-remaining', String(Math.max(0, worst.remaining)));
+    reply.header('ratelimit-reset', String(resetS));
+    reply.header('ratelimit-policy', `${worst.limit};w=${WINDOW_S}`);
     if (!worst.allowed) {
       const scope = checks[worstIdx]!.scope;
       metrics.rateLimitHits.inc({ scope });
-      throw new AppError('RATE_LIMITED', `Rate limit of ${worst.limit} requests per minute per ${scope} reached; retry in ${resetS} s.`, {
+      return new AppError('RATE_LIMITED', `Rate limit of ${worst.limit} requests per minute per ${scope} reached; retry in ${resetS} s.`, {
         headers: { 'retry-after': String(resetS) },
         extra: { scope },
       });
     }
+    return undefined;
+  };
+
+  const keyChecks = new WeakMap<object, ScopedCheck[]>();
+
+  // Callback-style: with the memory store the whole check is synchronous; with Redis it is one
+  // round trip (the checks' commands leave in one write).
+  app.addHook('onRequest', (req, reply, done) => {
+    if (req.method === 'OPTIONS' || req.routeOptions.config?.rateLimit === false) return done();
+    const p = req.principal;
+    let checks: ScopedCheck[];
+    if (p?.kind === 'api_key') {
+      // A secret key's principal is one shared (frozen) object per cached key: so are its checks.
+      const shared = Object.isFrozen(p);
+      let c = shared ? keyChecks.get(p) : undefined;
+      if (c === undefined) {
+        c = [
+          { scope: 'key', key: `k:${p.keyId}`, limit: p.limits.perKey, windowS: WINDOW_S, reused: true },
+          { scope: 'tenant', key: `t:${p.tenantId}`, limit: p.limits.perTenant, windowS: WINDOW_S, reused: true },
+        ];
+        if (shared) keyChecks.set(p, c);
+      }
+      checks = c;
+    } else if (p?.kind === 'user') {
+      checks = [{ scope: 'user', key: `u:${p.userId}`, limit: USER_PER_MINUTE, windowS: WINDOW_S }];
+    } else {
+      checks = [{ scope: 'ip', key: `ip:${req.ip}`, limit: ANONYMOUS_PER_MINUTE, windowS: WINDOW_S }];
+    }
+    let result: RateDecision[] | Promise<RateDecision[]>;
+    try {
+      result = limiter.consumeAll(checks);
+    } catch (e) {
+      return done(e as Error);
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (decisions) => done(decide(reply, checks, decisions)),
+        (e: unknown) => done(e as Error),
+      );
+      return;
+    }
+    done(decide(reply, checks, result));
   });
 }

@@ -3,14 +3,9 @@
  * Both speak the same SQL and share one schema and one migrations folder.
  */
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import type { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { lockDataDir, type DirLock } from './lock.js';
 import { projectRoot } from '../paths.js';
 
@@ -36,6 +31,8 @@ export type Database = {
 
 export const migrationsFolder = () => join(projectRoot(), 'migrations');
 
+// Each driver (PGlite and its WASM PostgreSQL, or node-postgres) is imported only when chosen:
+// a PostgreSQL node never loads PGlite, an embedded one never loads pg.
 export async function openDatabase(cfg: DatabaseConfig): Promise<Database> {
   return cfg.driver === 'pglite' ? openPglite(cfg) : openPostgres(cfg);
 }
@@ -44,6 +41,14 @@ async function openPglite(cfg: { dataDir?: string | undefined; loadDataDir?: Blo
   let lock: DirLock | undefined;
   if (cfg.dataDir) lock = lockDataDir(cfg.dataDir);
   let client: PGlite;
+  const [{ PGlite }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('drizzle-orm/pglite'),
+    import('drizzle-orm/pglite/migrator'),
+  ]).catch((e: unknown) => {
+    lock?.release();
+    throw e;
+  });
   try {
     client = await PGlite.create({ dataDir: cfg.dataDir, loadDataDir: cfg.loadDataDir });
   } catch (e) {
@@ -73,6 +78,11 @@ async function openPglite(cfg: { dataDir?: string | undefined; loadDataDir?: Blo
 }
 
 async function openPostgres(cfg: { url: string; poolMax: number }): Promise<Database> {
+  const [{ default: pg }, { drizzle: drizzlePg }, { migrate: migratePg }] = await Promise.all([
+    import('pg'),
+    import('drizzle-orm/node-postgres'),
+    import('drizzle-orm/node-postgres/migrator'),
+  ]);
   const pool = new pg.Pool({ connectionString: cfg.url, max: cfg.poolMax, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
   pool.on('error', () => {
     /* idle client errors are surfaced by the next query and by /ready */

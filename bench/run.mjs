@@ -25,7 +25,8 @@ const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
 // The server runs from a copy of dist/ taken at start (under bench/out/, so that node_modules and
 // the project root still resolve): a rebuild by someone else during the run changes nothing.
-const DIST = join(ROOT, 'dist');
+// BENCH_DIST: measure another build (e.g. of a clean export while the shared checkout has work in progress).
+const DIST = process.env.BENCH_DIST ? resolve(process.env.BENCH_DIST) : join(ROOT, 'dist');
 const SNAPSHOT = join(BENCH_DIR, 'out', `dist-${process.pid}`);
 const CLI = join(SNAPSHOT, 'src/cli.js');
 const RESULTS = join(BENCH_DIR, 'RESULTS.md');
@@ -232,7 +233,10 @@ async function startOurs(mode, modeEnv) {
     probe.BENCH_PROBE_DIR = PROFILE_DIR;
     probe.BENCH_PROBE_NAME = `ours-${mode}-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`;
   }
-  const child = startChild(`probador (${mode})`, [...nodeArgs, CLI, 'start'], { env: { ...modeEnv, ...probe, PORT: String(port), HOST: '127.0.0.1' }, cwd: ROOT });
+  // PostgreSQL + Redis: an API node (`--role api`), as deployed behind a load balancer with workers
+  // apart; the goals (issue 2) are for that role. Embedded: the one process does everything.
+  const role = mode === 'postgres' ? ['--role', 'api'] : [];
+  const child = startChild(`probador (${mode})`, [...nodeArgs, CLI, 'start', ...role], { env: { ...modeEnv, ...probe, PORT: String(port), HOST: '127.0.0.1' }, cwd: ROOT });
   child.probeName = probe.BENCH_PROBE_NAME;
   const base = `http://127.0.0.1:${port}`;
   await waitReady(base, child);
@@ -492,7 +496,7 @@ function report(results, startedAt, invalid) {
       `(BENCH_DURATION=${DURATION}, BENCH_WARMUP=${WARMUP}, BENCH_ROUNDS=${ROUNDS}, BENCH_CONNECTIONS=${CONNECTIONS}, BENCH_MODES=${MODES.join(',')})`,
   );
   lines.push(
-    '- Each server is a child process of bench/run.mjs (the load generator): Probador is `node dist/src/cli.js start` (from a copy of dist/ taken at start; LOG_LEVEL=warn, tenant tier enterprise with ' +
+    '- Each server is a child process of bench/run.mjs (the load generator): Probador is `node dist/src/cli.js start` (`start --role api` in PostgreSQL + Redis mode; from a copy of dist/ taken at start; LOG_LEVEL=warn, tenant tier enterprise with ' +
       `limits overridden to ${LIMIT.toLocaleString('en-US')}/min so no 429), the baselines are bench/baseline-node-http.mjs and bench/baseline-express.mjs. ` +
       'Every server answers the same /v1/me body, checked on every response. RSS from /proc/<pid>/status (VmRSS sampled every 100 ms during load; VmHWM = lifetime peak, start-up included).',
   );

@@ -1,7 +1,8 @@
 /**
  * Seeds synthetic analytics data straight into the tables (SQL generate_series: fast, no HTTP):
  * `events` widget funnel events over the last 30 days across `tenants` tenants (the first tenant
- * gets half of them, the hot store), with their hourly rollups as POST /v1/events builds them;
+ * gets half of them, the hot store) in widget sessions of 8 events, with their hourly and daily
+ * rollups and unique funnel sessions as POST /v1/events builds them;
  * and `tryons` finished try-ons with one provider attempt each (the rollup job aggregates them).
  *
  *   node bench/analytics-seed.mjs                  # 1,000,000 events into PGlite at bench/out/analytics-pg
@@ -26,8 +27,10 @@ export async function seedAnalytics(db, { events = 1_000_000, tryons = 100_000, 
     acc += w;
     return `when (i * 7919 % ${total}) < ${acc} then '${TYPES[k]}'`;
   }).join(' ');
-  const tenantOf = `case when i % 2 = 0 then 'ten_BENCH0000' else 'ten_BENCH' || lpad((1 + (i / 2) % ${tenants - 1})::text, 4, '0') end`;
-  const at = `to_timestamp(${start.getTime() / 1000} + ((i * 2654435761::bigint) % ${Math.floor((end - start) / 1000)}))`;
+  // Widget sessions of 8 events each (i / 8), a minute apart from a session's start; a session
+  // belongs to one tenant (half of them to the hot one).
+  const tenantOf = `case when (i / 8) % 2 = 0 then 'ten_BENCH0000' else 'ten_BENCH' || lpad((1 + (i / 16) % ${tenants - 1})::text, 4, '0') end`;
+  const at = `to_timestamp(${start.getTime() / 1000} + (((i / 8) * 2654435761::bigint) % ${Math.floor((end - start) / 1000) - 600}) + (i % 8) * 60)`;
   const t0 = Date.now();
   const batch = 250_000;
   for (let from = 0; from < events; from += batch) {
@@ -44,6 +47,18 @@ export async function seedAnalytics(db, { events = 1_000_000, tryons = 100_000, 
     insert into analytics_hourly (tenant_id, hour, metric, dim, n, total)
     select tenant_id, date_trunc('hour', at), 'event', type, count(*), 0 from analytics_events where id like 'evt_BENCH%' group by 1, 2, 4
     on conflict (tenant_id, metric, hour, dim) do update set n = excluded.n`);
+  // …and per day, per tenant and platform-wide ('*'), plus the unique sessions per funnel step and hour.
+  await db.execute(sql`
+    insert into analytics_daily (tenant_id, day, metric, dim, n, total)
+    select tenant_id, date_trunc('day', hour, 'UTC'), metric, dim, sum(n), sum(total) from analytics_hourly where metric = 'event' group by 1, 2, 3, 4
+    union all
+    select '*', date_trunc('day', hour, 'UTC'), metric, dim, sum(n), sum(total) from analytics_hourly where metric = 'event' group by 2, 3, 4
+    on conflict (tenant_id, metric, day, dim) do update set n = excluded.n`);
+  await db.execute(sql`
+    insert into analytics_funnel_sessions (tenant_id, hour, step, session)
+    select distinct tenant_id, date_trunc('hour', at), type, session from analytics_events
+    where id like 'evt_BENCH%' and type in ('opened', 'consented', 'uploaded', 'generated', 'added_to_cart')
+    on conflict do nothing`);
   log(`seeded ${events.toLocaleString('en-US')} events in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
   if (tryons > 0) {

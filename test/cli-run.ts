@@ -17,7 +17,8 @@ export function cliEnv(extra: Record<string, string>): Record<string, string> {
     if (v === undefined || DROPPED.has(k) || k.startsWith('PROBADOR_')) continue;
     env[k] = v;
   }
-  return { LOG_LEVEL: 'warn', ...env, ...extra };
+  // Perception models stay unloaded unless a test asks for them (they cost seconds of CPU to load).
+  return { LOG_LEVEL: 'warn', PROBADOR_PERCEPTION_THREADS: '0', PROBADOR_LOCAL_ENGINE_THREADS: '0', PROBADOR_PRECHECK_DEFAULT: 'off', ...env, ...extra };
 }
 
 export type CliResult = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };

@@ -21,6 +21,7 @@ const env = {
   HOST: '127.0.0.1',
   LOG_LEVEL: 'warn',
   PROBADOR_MAX_EVENT_LOOP_DELAY_MS: '0', // a busy test machine must not shed our requests
+  PROBADOR_PERCEPTION_THREADS: '0', // models are not what this test is about
   PROBADOR_ADMIN_EMAIL: ADMIN.email,
   PROBADOR_ADMIN_PASSWORD: ADMIN.password,
 };

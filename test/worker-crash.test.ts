@@ -23,7 +23,9 @@ const dataUrl = (b: Buffer) => `data:image/png;base64,${b.toString('base64')}`;
 function startChild(args: string[], env: Record<string, string>): ChildProcess & { output: string[] } {
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', ...env },
+    // Perception is off: this test is about a crashed worker, and loading the face/body models
+    // (seconds of CPU on a busy machine) would only let BullMQ's short test lock lapse.
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', PROBADOR_PERCEPTION_THREADS: '0', PROBADOR_LOCAL_ENGINE_THREADS: '0', PROBADOR_PRECHECK_DEFAULT: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   }) as ChildProcess & { output: string[] };
   child.output = [];

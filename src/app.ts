@@ -96,7 +96,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   webhooks.registerJobs();
   const perception = createPerceptionModule(deps, { getTenant: async (id) => tenants.tenants.getTenant(id) });
   const ports: TryonPorts = {
-    checkPhoto: (tenantId, bytes, categories) => perception.precheck(tenantId, bytes, categories),
+    checkPhoto: (tenant, loadBytes, categories) => perception.precheck(tenant, loadBytes, categories),
     bodyPose: (bytes, signal) => perception.bodyPose(bytes, signal),
     resultFidelity: (before, after, signal) => perception.resultFidelity(before, after, signal),
     getTenant: async (id) => tenants.tenants.getTenant(id),

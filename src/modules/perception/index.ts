@@ -76,9 +76,13 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts) {
   }
 
   async function checkPhoto(tenantId: string, bytes: Buffer, categories: Category[], signal?: AbortSignal): Promise<PhotoCheckOutcome> {
-    const t0 = performance.now();
     const tenant = await ports.getTenant(tenantId);
-    const strictness = strictnessOf(tenant.settings);
+    return checkWith(tenant.settings, bytes, categories, signal);
+  }
+
+  async function checkWith(settings: Record<string, unknown>, bytes: Buffer, categories: Category[], signal?: AbortSignal): Promise<PhotoCheckOutcome> {
+    const t0 = performance.now();
+    const strictness = strictnessOf(settings);
     const cats: Category[] = categories.length ? categories : ['tops'];
     const analysis = await analyze(bytes, signal);
     const r = checkAnalysis(analysis, { strictness, categories: cats, minAge: config.perception.minAge });
@@ -88,14 +92,17 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts) {
   /**
    * The try-on intake's check: undefined when the tenant's strictness is `off` (nothing analysed)
    * or perception failed (timeout, crash — logged; the try-on goes ahead rather than fail on us).
+   * The caller passes the tenant it already holds and a loader, so a tenant whose strictness is
+   * `off` costs neither a tenant read nor a blob read.
    */
-  async function precheck(tenantId: string, bytes: Buffer, categories: Category[]): Promise<PhotoCheckOutcome | undefined> {
-    const tenant = await ports.getTenant(tenantId);
-    if (strictnessOf(tenant.settings) === 'off' || bytes.length === 0) return undefined;
+  async function precheck(tenant: { id: string; settings: Record<string, unknown> }, loadBytes: () => Promise<Buffer>, categories: Category[]): Promise<PhotoCheckOutcome | undefined> {
+    if (strictnessOf(tenant.settings) === 'off') return undefined;
     try {
-      return await checkPhoto(tenantId, bytes, categories);
+      const bytes = await loadBytes();
+      if (bytes.length === 0) return undefined;
+      return await checkWith(tenant.settings, bytes, categories);
     } catch (err) {
-      log.warn({ err, tenant_id: tenantId }, 'photo pre-check failed; the try-on goes ahead unchecked');
+      log.warn({ err, tenant_id: tenant.id }, 'photo pre-check failed; the try-on goes ahead unchecked');
       return undefined;
     }
   }

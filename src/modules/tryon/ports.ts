@@ -13,8 +13,9 @@ export type TryonPorts = {
   emitWebhook: (tenantId: string, type: string, data: Record<string, unknown>) => Promise<void>;
   /** Photo pre-check (perception module), run on intake before a generation is spent; undefined = not checked (off, or perception failed). */
   checkPhoto?: (
-    tenantId: string,
-    bytes: Buffer,
+    tenant: { id: string; settings: Record<string, unknown> },
+    /** Read only when the tenant's strictness asks for a check. */
+    loadBytes: () => Promise<Buffer>,
     categories: ('tops' | 'bottoms' | 'one-pieces' | 'auto')[],
   ) => Promise<{ ok: boolean; strictness: string; issues: { code: string; severity: string; message: { en: string; es: string }; tip: { en: string; es: string } }[] } | undefined>;
   /** Body keypoints of a person photo, for the local engine's placement (undefined when unknown). */

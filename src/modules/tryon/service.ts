@@ -289,7 +289,8 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
         }
       }
       // Photo pre-check (perception) before a generation is spent: 422 PHOTO_REJECTED with the issues.
-      const check = ports.checkPhoto && person.blobKey ? await ports.checkPhoto(tenantId, (await blobs.get(person.blobKey)) ?? Buffer.alloc(0), garments.map((g) => g.category)) : undefined;
+      const personKey = person.blobKey;
+      const check = ports.checkPhoto && personKey ? await ports.checkPhoto(tenant, async () => (await blobs.get(personKey)) ?? Buffer.alloc(0), garments.map((g) => g.category)) : undefined;
       if (check && !check.ok) {
         const codes = check.issues.filter((i) => i.severity === 'error').map((i) => i.code);
         throw new AppError('PHOTO_REJECTED', `The photo cannot be used for a try-on: ${codes.join(', ')}.`, { extra: { issues: check.issues, strictness: check.strictness } });

@@ -164,7 +164,7 @@ describe('store user', () => {
     const funnel = (await t.app.inject({ method: 'GET', url: '/v1/analytics/funnel?period=7d', headers: bearer(t.tenantA.secretKey) })).json();
     for (const s of funnel.steps) {
       await expect(page.locator(`[data-step="${s.type}"] [data-count]`).innerText()).resolves.toBe(String(s.sessions));
-      await expect(page.locator(`[data-step="${s.type}"] [data-events]`).innerText()).resolves.toBe(`${s.events} events`);
+      await expect(page.locator(`[data-step="${s.type}"] [data-events]`).innerText()).resolves.toBe(`${s.events} ${s.events === 1 ? 'event' : 'events'}`);
     }
     expect(funnel.steps.map((s: { sessions: number; events: number }) => [s.sessions, s.events])).toEqual([
       [3, 4],

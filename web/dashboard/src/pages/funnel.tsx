@@ -42,7 +42,7 @@ export function FunnelPage(props: { tenant: string }) {
                 {int(s.sessions)}
               </div>
               <div class="funnel-events" data-events>
-                {`${int(s.events)} events`}
+                {`${int(s.events)} ${s.events === 1 ? 'event' : 'events'}`}
               </div>
               <div class="funnel-conv" data-conversion>
                 {s.conversion_from_previous === null ? '' : `${pct(s.conversion_from_previous)} of previous`}

@@ -26,7 +26,7 @@ const N = QUICK ? 8 : 40;
 const WARM = QUICK ? 3 : 6;
 const log = (...a) => console.log('[bench:perception]', ...a);
 
-const fixture = readFileSync(join(BENCH_DIR, '../../shared/fixtures/astronaut.png'));
+const fixture = readFileSync(join(BENCH_DIR, '../test/fixtures/astronaut.png'));
 // Four different 1024 px photos (so nothing is a repeat of the previous frame).
 const photos = await Promise.all([
   sharp(fixture).resize(1024).jpeg({ quality: 90 }).toBuffer(),

@@ -13,7 +13,7 @@ import { createLocalProvider } from '../src/modules/tryon/providers/local.ts';
 
 const DIR = dirname(fileURLToPath(import.meta.url));
 const OUT = join(DIR, 'local-tryon-before-after.jpg');
-const fixture = readFileSync(join(DIR, '../../shared/fixtures/astronaut.png'));
+const fixture = readFileSync(join(DIR, '../test/fixtures/astronaut.png'));
 const S = 512;
 
 // A T-shirt packshot on white: teal with a white chest print (it must survive the cut-out).

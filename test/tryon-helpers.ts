@@ -7,7 +7,7 @@ import { createFalProvider } from '../src/modules/tryon/providers/fal.js';
 import { createFashnProvider } from '../src/modules/tryon/providers/fashn.js';
 import { createLocalProvider } from '../src/modules/tryon/providers/local.js';
 
-export const ASTRONAUT = readFileSync(new URL('../../shared/fixtures/astronaut.png', import.meta.url));
+export const ASTRONAUT = readFileSync(new URL('./fixtures/astronaut.png', import.meta.url));
 export const dataUrl = (b: Buffer, type = 'image/png') => `data:${type};base64,${b.toString('base64')}`;
 
 /** The real app with three providers: fal and FASHN (adapters against local fakes) and the local engine. */

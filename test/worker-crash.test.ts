@@ -17,7 +17,7 @@ import { startFakeFal, type FakeFal } from './fakes/fal.js';
 import { garmentPng } from './fakes/images.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const ASTRONAUT = readFileSync(join(ROOT, '..', 'shared', 'fixtures', 'astronaut.png'));
+const ASTRONAUT = readFileSync(join(ROOT, 'test', 'fixtures', 'astronaut.png'));
 const dataUrl = (b: Buffer) => `data:image/png;base64,${b.toString('base64')}`;
 
 function startChild(args: string[], env: Record<string, string>): ChildProcess & { output: string[] } {

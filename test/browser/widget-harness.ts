@@ -12,7 +12,7 @@ import { createTestApp, type TestApp } from '../harness.js';
 import { seedDemo } from '../../src/seed.js';
 import { launchChromium, screenshot } from './chromium.js';
 
-export const ASTRONAUT_PATH = new URL('../../../shared/fixtures/astronaut.png', import.meta.url).pathname;
+export const ASTRONAUT_PATH = new URL('../fixtures/astronaut.png', import.meta.url).pathname;
 export const ASTRONAUT = readFileSync(ASTRONAUT_PATH);
 
 export type WidgetEnv = { t: TestApp; base: string; browser: Browser; demoKey: string; close: () => Promise<void> };

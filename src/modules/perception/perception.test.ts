@@ -15,7 +15,7 @@ import type { Analysis, Keypoint } from './types.js';
 import { createLocalProvider } from '../tryon/index.js';
 import { asInput, garmentPng } from '../../../test/fakes/images.js';
 
-const FIXTURE = readFileSync(fileURLToPath(new URL('../../../../shared/fixtures/astronaut.png', import.meta.url)));
+const FIXTURE = readFileSync(fileURLToPath(new URL('../../../test/fixtures/astronaut.png', import.meta.url)));
 let pool: PerceptionPool;
 let fixture: Analysis;
 

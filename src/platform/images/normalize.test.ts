@@ -11,7 +11,7 @@ import { normalizeImage, type NormalizeOptions } from './normalize.js';
 import { sniffImageType } from './sniff.js';
 
 const OPTS: NormalizeOptions = { maxSide: 1024, maxInputPixels: 40_000_000, maxBytes: 15_000_000 };
-const ASTRONAUT = new URL('../../../../shared/fixtures/astronaut.png', import.meta.url);
+const ASTRONAUT = new URL('../../../test/fixtures/astronaut.png', import.meta.url);
 
 const solid = (width: number, height: number, background = '#c0392b') =>
   sharp({ create: { width, height, channels: 3, background } });

@@ -93,7 +93,7 @@ describe('local compositor', () => {
   });
 
   it('works on a real photo (the astronaut portrait)', async () => {
-    const photo = readFileSync(fileURLToPath(new URL('../../../../../shared/fixtures/astronaut.png', import.meta.url)));
+    const photo = readFileSync(fileURLToPath(new URL('../../../../test/fixtures/astronaut.png', import.meta.url)));
     const i = { ...input, person: await asInput(photo) };
     const a = await local.generate(i, opts());
     const meta = await sharp(a.image).metadata();

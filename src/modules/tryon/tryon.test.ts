@@ -69,6 +69,11 @@ describe('happy', () => {
     const file = await t.app.inject({ method: 'GET', url: new URL(done.result.url).pathname });
     expect(file.statusCode).toBe(200);
     expect(file.headers['content-type']).toBe('image/jpeg');
+    // Readable cross-origin (the widget downloads it from the store's page); the token is the capability.
+    expect(file.headers['access-control-allow-origin']).toBe('*');
+    const fromStore = await t.app.inject({ method: 'GET', url: new URL(done.result.url).pathname, headers: { origin: 'https://some-store.example' } });
+    expect(fromStore.statusCode).toBe(200);
+    expect(fromStore.headers['access-control-allow-origin']).toBe('*');
     const meta = await sharp(file.rawPayload).metadata();
     expect([meta.width, meta.height]).toEqual([512, 512]);
   });

@@ -22,6 +22,9 @@ export function fileRoutes(app: App, { blobs, clock, secret }: { blobs: BlobStor
         .header('content-type', head?.contentType ?? 'application/octet-stream')
         .header('cache-control', 'private, max-age=300')
         .header('content-disposition', 'inline')
+        // The signed token is the capability (no cookies, no keys), so any page may read the bytes:
+        // the widget on a store's own site downloads the result with fetch().
+        .header('access-control-allow-origin', '*')
         .send(bytes);
     },
   );

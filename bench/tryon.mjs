@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import pg from 'pg';
 import { sql } from 'drizzle-orm';
 import sharp from 'sharp';
+import { stopChild } from './lib/children.mjs';
 import {
   benchEnv,
   completionTracker,
@@ -173,15 +174,6 @@ function startWorker(name, workerEnv) {
     exited.then(() => clearInterval(t));
   });
   return child;
-}
-
-async function stopChild(child, graceMs = 15_000) {
-  if (!child.alive()) return child.exited;
-  child.proc.kill('SIGTERM');
-  const t = setTimeout(() => child.alive() && child.proc.kill('SIGKILL'), graceMs);
-  const r = await child.exited;
-  clearTimeout(t);
-  return r;
 }
 
 // ---------- CPU profiles of one phase (BENCH_PROFILE=1): this process and the workers ----------

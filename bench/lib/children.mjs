@@ -78,7 +78,7 @@ export function runNode(name, args, { env, cwd, timeoutMs = 120_000 } = {}) {
 }
 
 /** Memory of a process from /proc: { rssKb, hwmKb } (undefined once it is gone). */
-export function memoryOf(pid) {
+export function memoryOf(pid = process.pid) {
   try {
     const s = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1]);

@@ -232,26 +232,9 @@ export function summary(values) {
 
 export const median = (values) => summary(values).p50;
 
-/** Memory of a process from /proc (kB): VmRSS now and VmHWM (lifetime peak). */
-export function memoryOf(pid = process.pid) {
-  try {
-    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1]);
-    return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU time (user + system) of a process so far, in ms (10 ms resolution). */
-export function cpuTimeMs(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return NaN;
-  }
-}
+// Memory and CPU time of a process from /proc: the same readers as the foundation bench.
+export { memoryOf, cpuTimeMs } from '../lib/children.mjs';
+import { cpuTimeMs, memoryOf } from '../lib/children.mjs';
 
 /**
  * CPU used over a run: by the given processes (bench process, workers) and by everything else on

@@ -6,7 +6,8 @@
  *   npm run bench:analytics                       # build, then PGlite + PostgreSQL (DATABASE_URL or local default)
  *   EVENTS=100000 node bench/analytics.mjs        # quick, smaller run (RESULTS.md left alone)
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { writeResultsSection } from './lib/results.mjs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir, loadavg, cpus } from 'node:os';
 import { execSync } from 'node:child_process';
@@ -176,13 +177,6 @@ const lines = [
 const section = lines.join('\n');
 console.log('\n' + section);
 if (WRITE) {
-  let doc = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmarks\n\n';
-  const start = doc.indexOf(`${SECTION}\n`);
-  if (start >= 0) {
-    const rest = doc.slice(start + SECTION.length + 1);
-    const next = rest.search(/^## /m);
-    doc = doc.slice(0, start) + section.trimEnd() + '\n' + (next >= 0 ? '\n' + rest.slice(next) : '');
-  } else doc = doc.trimEnd() + '\n\n' + section.trimEnd() + '\n';
-  writeFileSync(RESULTS, doc);
+  writeResultsSection(RESULTS, SECTION, section);
   log('wrote', RESULTS);
 } else log('RESULTS.md not written (EVENTS != 1,000,000; BENCH_WRITE=1 to force)');

@@ -10,7 +10,8 @@
  * Runs the TypeScript sources through tsx (the worker thread too), one worker thread (the default
  * PROBADOR_PERCEPTION_THREADS=1), so the figures are "one core".
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeResultsSection } from './lib/results.mjs';
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -153,14 +154,6 @@ process.stdout.write('\n' + section);
 if (QUICK && process.env.BENCH_WRITE !== '1') {
   log('RESULTS.md not written (quick run; BENCH_WRITE=1 to force)');
 } else {
-  // Re-read right before writing: another bench may have written its own section meanwhile.
-  let doc = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmarks\n\n';
-  const start = doc.search(new RegExp(`^${SECTION}\\s*$`, 'm'));
-  if (start >= 0) {
-    const after = start + SECTION.length;
-    const next = doc.slice(after).search(/^## /m);
-    doc = doc.slice(0, start) + section + (next >= 0 ? doc.slice(after + next) : '');
-  } else doc = doc.replace(/\s*$/, '\n\n') + section;
-  writeFileSync(RESULTS, doc);
+  writeResultsSection(RESULTS, SECTION, section);
   log('wrote the Perception section of bench/RESULTS.md');
 }

@@ -8,8 +8,9 @@
  *   BENCH_DURATION=3 npm run bench         # quick check (1 round; RESULTS.md left alone)
  *   node bench/run.mjs --duration 3 --modes embedded --rounds 1 --no-write
  */
+import { writeResultsSection } from './lib/results.mjs';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem, tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -512,24 +513,7 @@ function report(results, startedAt, invalid) {
   return lines.join('\n');
 }
 
-function writeSection(section) {
-  let doc = existsSync(RESULTS)
-    ? readFileSync(RESULTS, 'utf8')
-    : '# Benchmarks\n\nEach section is written by its own bench script, which replaces only its section. Machine and command are in each section.\n\n';
-  const start = doc.indexOf(`${SECTION}\n`);
-  if (start >= 0) {
-    const rest = doc.slice(start + SECTION.length + 1);
-    const next = rest.search(/^## /m);
-    // Hand-written analysis at the end of the section survives new runs.
-    const old = next >= 0 ? rest.slice(0, next) : rest;
-    const a = old.search(new RegExp(`^${ANALYSIS.replace(/[()]/g, '\\$&')}`, 'm'));
-    const kept = a >= 0 ? '\n' + old.slice(a).trimEnd() + '\n' : '';
-    doc = doc.slice(0, start) + section.trimEnd() + '\n' + kept + (next >= 0 ? '\n' + rest.slice(next) : '');
-  } else {
-    doc = doc.trimEnd() + '\n\n' + section.trimEnd() + '\n';
-  }
-  writeFileSync(RESULTS, doc);
-}
+const writeSection = (section) => writeResultsSection(RESULTS, SECTION, section, { keep: ANALYSIS });
 
 // ---------- main ----------
 async function main() {

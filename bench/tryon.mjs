@@ -8,9 +8,10 @@
  *   BENCH_QUICK=1 node bench/tryon.mjs       # short run (small N/M); prints, leaves RESULTS.md alone
  *   BENCH_PROFILE=1 node bench/tryon.mjs     # also CPU profiles of the throughput runs (bench/out/profiles/)
  */
+import { writeResultsSection } from './lib/results.mjs';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -747,26 +748,7 @@ function report(results, intake, meta) {
   return L.join('\n');
 }
 
-function writeSection(section) {
-  // Re-read right before writing: another bench script may have written its own section meanwhile.
-  let doc = existsSync(RESULTS)
-    ? readFileSync(RESULTS, 'utf8')
-    : '# Benchmarks\n\nEach section is written by its own bench script, which replaces only its section. Machine and command are in each section.\n\n';
-  const start = doc.search(new RegExp(`^${SECTION}\\s*$`, 'm'));
-  if (start >= 0) {
-    const afterHeading = start + SECTION.length;
-    const rest = doc.slice(afterHeading);
-    const nextRel = rest.search(/^## /m);
-    const end = nextRel >= 0 ? afterHeading + nextRel : doc.length;
-    const old = doc.slice(start, end);
-    const k = old.indexOf(KEPT);
-    const kept = k >= 0 ? '\n' + old.slice(k).trimEnd() + '\n' : '';
-    doc = doc.slice(0, start) + section.trimEnd() + '\n' + kept + (nextRel >= 0 ? '\n' + doc.slice(end) : '');
-  } else {
-    doc = doc.trimEnd() + '\n\n' + section.trimEnd() + '\n';
-  }
-  writeFileSync(RESULTS, doc);
-}
+const writeSection = (section) => writeResultsSection(RESULTS, SECTION, section, { keep: KEPT });
 
 // ---------- main ----------
 async function main() {

@@ -5,8 +5,9 @@
  *   node bench/widget-size.mjs            # build, measure, write the section
  *   node bench/widget-size.mjs --no-write
  */
+import { writeResultsSection } from './lib/results.mjs';
 import { build, transform } from 'esbuild';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
@@ -55,13 +56,6 @@ const section = lines.join('\n');
 console.log(section);
 
 if (!process.argv.includes('--no-write')) {
-  let doc = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmarks\n\n';
-  const start = doc.indexOf(`${SECTION}\n`);
-  if (start >= 0) {
-    const rest = doc.slice(start + SECTION.length + 1);
-    const next = rest.search(/^## /m);
-    doc = doc.slice(0, start) + section.trimEnd() + '\n' + (next >= 0 ? '\n' + rest.slice(next) : '');
-  } else doc = doc.trimEnd() + '\n\n' + section.trimEnd() + '\n';
-  writeFileSync(RESULTS, doc);
+  writeResultsSection(RESULTS, SECTION, section);
   console.log(`wrote ${relative(ROOT, RESULTS)} (section "${SECTION}")`);
 }

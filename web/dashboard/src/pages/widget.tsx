@@ -18,10 +18,13 @@ export function WidgetSettings(props: { tenant: string; canWrite: boolean }) {
   const [strictness, setStrictness] = useState('standard');
   const [saved, setSaved] = useState('');
   const [error, setError] = useState<unknown>();
+  // The form appears once the tenant's saved settings are in it, so an early edit is never overwritten by them.
+  const [loaded, setLoaded] = useState(false);
   useEffect(() => {
     if (!t.data) return;
     setW({ ...DEFAULTS, ...((t.data.settings.widget as Partial<Widget>) ?? {}) });
     setStrictness(((t.data.settings.precheck as { strictness?: string }) ?? {}).strictness ?? 'standard');
+    setLoaded(true);
   }, [t.data]);
   const set = (k: keyof Widget) => (e: Event) => setW({ ...w, [k]: (e.target as HTMLInputElement).value });
   const lang = w.language === 'es' ? 'es' : 'en';
@@ -30,6 +33,7 @@ export function WidgetSettings(props: { tenant: string; canWrite: boolean }) {
     <>
       <h1>Widget settings</h1>
       <ErrorNote error={error ?? t.error} />
+      {loaded && (
       <div class="split">
         <form
           aria-label="Widget settings"
@@ -112,6 +116,7 @@ export function WidgetSettings(props: { tenant: string; canWrite: boolean }) {
           </div>
         </div>
       </div>
+      )}
     </>
   );
 }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPerceptionPool, type PerceptionPool } from './pool.js';
 import { checkAnalysis, type Category, type Strictness } from './precheck.js';
 import { fidelity } from './fidelity.js';
-import { analyzeImage } from './worker.js';
+import { analyzeImage, type WorkerStatus } from './worker.js';
 import type { Analysis, Keypoint } from './types.js';
 import { createLocalProvider } from '../tryon/index.js';
 import { asInput, garmentPng } from '../../../test/fakes/images.js';
@@ -18,6 +18,7 @@ import { asInput, garmentPng } from '../../../test/fakes/images.js';
 const FIXTURE = readFileSync(fileURLToPath(new URL('../../../test/fixtures/astronaut.png', import.meta.url)));
 let pool: PerceptionPool;
 let fixture: Analysis;
+let status: WorkerStatus;
 
 const check = (a: Analysis, strictness: Strictness = 'standard', categories: Category[] = ['tops']) => checkAnalysis(a, { strictness, categories, minAge: 18 });
 const codes = (a: Analysis, strictness: Strictness = 'standard', categories: Category[] = ['tops']) => check(a, strictness, categories).issues.filter((i) => i.severity === 'error').map((i) => i.code);
@@ -25,8 +26,8 @@ const kp = (a: Analysis, part: string) => a.bodies[0]?.keypoints.find((k) => k.p
 
 beforeAll(async () => {
   pool = createPerceptionPool(1);
-  const s = await pool.warm();
-  expect(s.ok).toBe(true);
+  status = await pool.warm();
+  expect(status.ok).toBe(true);
   fixture = await pool.analyze(FIXTURE);
 }, 120_000);
 afterAll(async () => pool?.close());
@@ -61,6 +62,12 @@ describe('faces and bodies (the astronaut portrait)', () => {
     // An adult, looking at the camera.
     expect(f.age).toBeGreaterThan(20);
     expect(Math.abs(f.rotation.yaw)).toBeLessThan(20);
+  });
+
+  it('runs the SIMD build of the WASM backend on one thread, and the age model with its batch-norm and ReLU6 fused (fuse-graph.ts)', () => {
+    expect(status.backend).toBe('wasm');
+    expect(status.wasm).toEqual({ simd: true, threads: false });
+    expect(status.ageModel).toEqual({ fused: 27 });
   });
 
   it('finds the body: shoulders below the face, hips below the shoulders', () => {

@@ -5,14 +5,23 @@
  */
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { loadHuman, type HumanLike, type HumanResult } from './human.js';
+import { descriptionModel, loadHuman, wasmFlags, type HumanLike, type HumanResult } from './human.js';
 import { measureRgb } from './measures.js';
 import { BODY_PARTS, type Analysis, type AnalysisLevel, type Body, type BodyPart, type Face, type Point } from './types.js';
 
 export const DETECT_SIDE = 1024;
 
 export type WorkerTask = { op: 'analyze'; image: Uint8Array; level?: AnalysisLevel } | { op: 'status' } | { op: 'memory' };
-export type WorkerStatus = { ok: boolean; error?: string; backend?: string; loadMs?: number };
+export type WorkerStatus = {
+  ok: boolean;
+  error?: string;
+  backend?: string;
+  loadMs?: number;
+  /** The WASM backend's build: SIMD and threads (the SIMD build, one thread, is expected). */
+  wasm?: { simd: boolean; threads: boolean };
+  /** Convolutions of the age model fused at load (0: it runs as shipped), and why not, if it failed. */
+  ageModel?: { fused: number; error?: string };
+};
 
 let loading: Promise<HumanLike> | undefined;
 let loadMs: number | undefined;
@@ -94,6 +103,20 @@ function toBody(b: HumanResult['body'][number], s: number): Body {
   };
 }
 
+/**
+ * The photo's bytes as float32 (0–255, what the models take), in one array kept for the thread's
+ * life: a new 12 MB array per photo cost 5–35 ms in allocation and page faults, more than the
+ * copy. The backend copies the values into its own memory when the tensor is made, so the array
+ * is free again as soon as `tensor3d` returns.
+ */
+let floats = new Float32Array(0);
+function pixelsAsFloats(bytes: Uint8Array): Float32Array {
+  if (floats.length < bytes.length) floats = new Float32Array(bytes.length);
+  const view = floats.subarray(0, bytes.length);
+  view.set(bytes);
+  return view;
+}
+
 export async function analyze(image: Uint8Array, level: AnalysisLevel = 'full'): Promise<Analysis> {
   // Without models (they failed to load) the image measures still work.
   return analyzeImage(image, await human().catch(() => undefined), level);
@@ -118,7 +141,7 @@ export async function analyzeImage(image: Uint8Array, h: HumanLike | undefined, 
   const t1 = performance.now();
   let result: HumanResult = { face: [], body: [] };
   if (h) {
-    const tensor = h.tf.tensor3d(new Uint8Array(data.buffer, data.byteOffset, data.length), [info.height, info.width, 3], 'int32');
+    const tensor = h.tf.tensor3d(pixelsAsFloats(data), [info.height, info.width, 3], 'float32');
     try {
       // Both switches every call: Human keeps per-call settings for the next call.
       result = await h.detect(tensor, { face: { enabled: level !== 'body', description: { enabled: level === 'full' } } });
@@ -149,7 +172,8 @@ export async function analyzeImage(image: Uint8Array, h: HumanLike | undefined, 
 export async function status(): Promise<WorkerStatus> {
   try {
     const h = await human();
-    return { ok: true, backend: h.tf.getBackend(), ...(loadMs !== undefined ? { loadMs } : {}) };
+    const backend = h.tf.getBackend();
+    return { ok: true, backend, ...(backend === 'wasm' ? { wasm: await wasmFlags(h) } : {}), ageModel: { ...descriptionModel }, ...(loadMs !== undefined ? { loadMs } : {}) };
   } catch {
     return { ok: false, error: loadError ?? 'the models could not be loaded' };
   }

@@ -22,6 +22,7 @@ import { createLocalProvider } from '../src/modules/tryon/providers/local.ts';
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(BENCH_DIR, 'RESULTS.md');
 const SECTION = '## Perception';
+const KEEP = '### Perception: where the time goes';
 const QUICK = process.env.BENCH_QUICK === '1';
 const N = QUICK ? 8 : 40;
 const WARM = QUICK ? 3 : 6;
@@ -83,17 +84,36 @@ if (!status.ok) {
 log(`models loaded in ${f0(loadMs)} ms (worker start + ${status.loadMs} ms load + warm-up), backend ${status.backend}`);
 await time((i) => pool.analyze(photos[i % 4]), WARM);
 const inner = [];
+// The whole process's CPU time (worker thread + libvips threads + this thread, which only waits):
+// what one core spends per photo, sharp's decoding and resizing included.
+const procCpu0 = process.cpuUsage();
 const perception = await time(async (i) => {
   const a = await pool.analyze(photos[i % 4]);
   inner.push(a.timings);
 }, N);
-// CPU time by level: without the age model (fidelity), body only (the local engine's pose).
+const procCpu = process.cpuUsage(procCpu0);
+const procCpuMs = (procCpu.user + procCpu.system) / 1000 / N;
+// By level: without the age model (fidelity), body only (the local engine's pose). The differences
+// of the model-inference medians give what each part costs.
 const levelCpu = {};
+const levelDetect = { full: inner.map((t) => t.detectMs) };
 for (const level of ['faces', 'body']) {
   const c = [];
-  for (let i = 0; i < Math.ceil(N / 2); i++) c.push((await pool.analyze(photos[i % 4], undefined, level)).timings.cpuMs);
+  const d = [];
+  for (let i = 0; i < Math.ceil(N / 2); i++) {
+    const t = (await pool.analyze(photos[i % 4], undefined, level)).timings;
+    c.push(t.cpuMs);
+    d.push(t.detectMs);
+  }
   levelCpu[level] = c;
+  levelDetect[level] = d;
 }
+const parts = {
+  age: median(levelDetect.full) - median(levelDetect.faces),
+  face: median(levelDetect.faces) - median(levelDetect.body),
+  body: median(levelDetect.body),
+  other: median(inner.map((t) => t.totalMs - t.detectMs - t.decodeMs)),
+};
 const rssAfter = process.memoryUsage().rss;
 const workerMem = (await pool.memory())[0];
 log(`perception: median ${f1(median(perception))} ms, p95 ${f1(pct(perception, 95))} ms (detect median ${f1(median(inner.map((t) => t.detectMs)))} ms, worker CPU mean ${f1(mean(inner.map((t) => t.cpuMs)))} ms)`);
@@ -122,26 +142,31 @@ const section = `${SECTION}
 
 \`npm run bench:perception\` — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version},
 load average ${load0.toFixed(2)} at start and ${load1.toFixed(2)} at the end (other engineers' work was running: treat absolute times as upper bounds).
-One perception worker thread (\`PROBADOR_PERCEPTION_THREADS=1\`), @vladmandic/human on the tfjs WASM backend (${status.backend}, SIMD), four different 1024 px JPEG photos in turn,
+One perception worker thread (\`PROBADOR_PERCEPTION_THREADS=1\`), @vladmandic/human on the tfjs WASM backend (${status.backend}: ${status.wasm?.simd ? 'the SIMD build' : '**not** the SIMD build'}, ${status.wasm?.threads ? 'multithreaded' : 'one thread'}; age model with ${status.ageModel?.fused ?? 0} convolutions fused at load), four different 1024 px JPEG photos in turn,
 ${WARM} warm-up runs, then ${N} timed runs each. Times are as the caller sees them (queue, transfer to the worker and back included).
 
 | what (per 1024 px photo) | median | p95 | goal |
 |---|---|---|---|
 | baseline: sharp decode + resize to 1024 px (main thread) | ${f1(median(baseline))} ms | ${f1(pct(baseline, 95))} ms | |
 | perception: decode + faces (mesh, iris, age) + body + measures | ${f1(median(perception))} ms | ${f1(pct(perception, 95))} ms | ≤ 150 ms median |
-| perception, CPU time of the worker thread per photo (mean; independent of other load) | ${f1(mean(inner.map((t) => t.cpuMs)))} ms | ${f1(pct(inner.map((t) => t.cpuMs), 95))} ms | ≤ 150 ms |
+| perception, CPU time of the whole process per photo (mean; worker + libvips threads: one core's work) | ${f1(procCpuMs)} ms | | ≤ 150 ms |
+| perception, CPU time of the worker thread per photo (mean; 10 ms ticks; sharp's threads not included) | ${f1(mean(inner.map((t) => t.cpuMs)))} ms | ${f1(pct(inner.map((t) => t.cpuMs), 95))} ms | |
 | perception without the age model (\`faces\` level, used for fidelity), CPU time | ${f1(mean(levelCpu.faces))} ms | ${f1(pct(levelCpu.faces, 95))} ms | |
 | body keypoints only (\`body\` level, used by the local engine), CPU time | ${f1(mean(levelCpu.body))} ms | ${f1(pct(levelCpu.body, 95))} ms | |
 | — of which model inference (inside the worker) | ${f1(median(inner.map((t) => t.detectMs)))} ms | ${f1(pct(inner.map((t) => t.detectMs), 95))} ms | |
 | — of which decode + resize (inside the worker) | ${f1(median(inner.map((t) => t.decodeMs)))} ms | ${f1(pct(inner.map((t) => t.decodeMs), 95))} ms | |
+| — of which, by part (differences of the inference medians by level): face detector + mesh + iris | ${f1(parts.face)} ms | | |
+| — age model (faceres, fused) | ${f1(parts.age)} ms | | |
+| — body keypoints (MoveNet Lightning) | ${f1(parts.body)} ms | | |
+| — the rest: image measures, input tensor, results (total − inference − decode) | ${f1(parts.other)} ms | | |
 | local try-on (1 top) as in production: pose from the perception worker, pixels in the engine's worker (same garment each run: its cut-out is reused) | ${f1(median(localFull))} ms | ${f1(pct(localFull, 95))} ms | ≤ 500 ms |
 | local try-on compositing alone (pose known, on the calling thread) | ${f1(median(localCompose))} ms | ${f1(pct(localCompose, 95))} ms | |
 | local try-on compositing alone, CPU time (process, mean; JS pixel loops on the job's thread + libvips) | ${f1(composeCpuMs)} ms | | |
 
 Reading: with several runnable threads per core, wall times are a few times the CPU times; the CPU
 time is what one core spends on a photo. Against the goals: the full pre-check analysis costs
-${f0(mean(inner.map((t) => t.cpuMs)))} ms of CPU (goal 150 ms: ${mean(inner.map((t) => t.cpuMs)) <= 150 ? 'met' : '**not met** — the age model (faceres) is about half of it'}); the \`faces\` level used
-for fidelity (${f0(mean(levelCpu.faces))} ms) and the \`body\` level used by the local engine (${f0(mean(levelCpu.body))} ms) are within it.
+${f0(procCpuMs)} ms of CPU for the whole process (goal 150 ms: ${procCpuMs <= 150 ? 'met' : '**not met**'}) and ${f1(median(perception))} ms median as the caller sees it (${median(perception) <= 150 ? 'met' : '**not met**'}); the \`faces\` level used
+for fidelity (${f0(mean(levelCpu.faces))} ms worker CPU) and the \`body\` level used by the local engine (${f0(mean(levelCpu.body))} ms) are within it.
 The local try-on costs about ${f0(mean(levelCpu.body) + composeCpuMs)} ms of CPU (pose + pixel work; goal 500 ms: ${mean(levelCpu.body) + composeCpuMs <= 500 ? 'met in CPU time' : '**not met**'}${median(localFull) > 500 ? ', not in wall time under this load' : ''}).
 
 Perception costs **${ratio.toFixed(1)}×** the bare decode+resize baseline. Model load at start: ${f0(loadMs)} ms (thread start, models from the npm package, warm-up).
@@ -154,6 +179,7 @@ process.stdout.write('\n' + section);
 if (QUICK && process.env.BENCH_WRITE !== '1') {
   log('RESULTS.md not written (quick run; BENCH_WRITE=1 to force)');
 } else {
-  writeResultsSection(RESULTS, SECTION, section);
+  // The hand-written findings under KEEP survive a re-run.
+  writeResultsSection(RESULTS, SECTION, section, { keep: KEEP });
   log('wrote the Perception section of bench/RESULTS.md');
 }

@@ -94,7 +94,13 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   await tenants.start();
   const webhooks = createWebhooksModule(deps, opts.webhooks);
   webhooks.registerJobs();
-  const perception = createPerceptionModule(deps, { getTenant: async (id) => tenants.tenants.getTenant(id) });
+  const role = opts.role ?? 'all';
+  const perceptionLoad = config.perception.load;
+  const perception = createPerceptionModule(
+    deps,
+    { getTenant: async (id) => tenants.tenants.getTenant(id) },
+    { preload: perceptionLoad === 'startup' || (perceptionLoad === 'auto' && role !== 'api') },
+  );
   const ports: TryonPorts = {
     checkPhoto: (tenant, loadBytes, categories) => perception.precheck(tenant, loadBytes, categories),
     bodyPose: (bytes, signal) => perception.bodyPose(bytes, signal),
@@ -155,7 +161,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   });
   analytics.registerJobs();
   analytics.registerRoutes(app);
-  if ((opts.role ?? 'all') !== 'api') analytics.startSchedule();
+  if (role !== 'api') analytics.startSchedule();
 
   app.addHook('onClose', async () => {
     await deps.jobs.close();
@@ -165,9 +171,9 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     await analytics.close();
     await tenants.close();
   });
-  // Load the perception models in the background; the log says which features are on.
-  void perception.warm();
-  if ((opts.role ?? 'all') !== 'api') await deps.jobs.startWorker();
+  // Load the perception models in the background (unless they load on first use); the log says which features are on.
+  perception.start();
+  if (role !== 'api') await deps.jobs.startWorker();
   return { app, modules: { tenants, tryon, perception, webhooks, analytics, web } };
 }
 

@@ -45,6 +45,13 @@ const Env = Type.Object({
   // Perception (modules/perception): worker threads running face/body models; 0 turns the models off.
   PROBADOR_PERCEPTION_THREADS: Type.Integer({ minimum: 0, maximum: 16, default: 1 }),
   PROBADOR_PERCEPTION_TIMEOUT_MS: Type.Integer({ minimum: 1000, maximum: 120_000, default: 20_000 }),
+  /**
+   * When the models load: `startup`, or `first-use` (an API-only node saves ~100 MB per thread until
+   * a photo is checked). `auto`: at start-up, except for `--role api`.
+   */
+  PROBADOR_PERCEPTION_LOAD: Type.Union(['auto', 'startup', 'first-use'].map((l) => Type.Literal(l)), { default: 'auto' }),
+  /** Seconds without a photo after which the models are released (0 = kept for good). */
+  PROBADOR_PERCEPTION_IDLE_S: Type.Integer({ minimum: 0, maximum: 7 * 24 * 3600, default: 0 }),
   /** Worker threads for the local try-on engine's pixel work (0 = on the job's own thread). */
   PROBADOR_LOCAL_ENGINE_THREADS: Type.Integer({ minimum: 0, maximum: 16, default: 1 }),
   /** Photo pre-check strictness for tenants that did not choose one (settings.precheck.strictness). */
@@ -103,7 +110,7 @@ export type Config = Readonly<{
   fetch: { timeoutMs: number; allowPrivateHosts: string[] };
   tryon: { providerTimeoutMs: number; retries: number; latencyBudgetMs: number; resultUrlTtlS: number; concurrency: number; providerOrder: string[] };
   jobs: { lockMs: number };
-  perception: { threads: number; timeoutMs: number; precheckDefault: 'off' | 'lenient' | 'standard' | 'strict'; minAge: number; localEngineThreads: number };
+  perception: { threads: number; timeoutMs: number; load: 'auto' | 'startup' | 'first-use'; idleSeconds: number; precheckDefault: 'off' | 'lenient' | 'standard' | 'strict'; minAge: number; localEngineThreads: number };
   storage:
     | { driver: 'fs'; dir: string }
     | {
@@ -230,6 +237,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     perception: {
       threads: e.PROBADOR_PERCEPTION_THREADS,
       timeoutMs: e.PROBADOR_PERCEPTION_TIMEOUT_MS,
+      load: e.PROBADOR_PERCEPTION_LOAD as 'auto' | 'startup' | 'first-use',
+      idleSeconds: e.PROBADOR_PERCEPTION_IDLE_S,
       precheckDefault: e.PROBADOR_PRECHECK_DEFAULT as 'off' | 'lenient' | 'standard' | 'strict',
       minAge: e.PROBADOR_PRECHECK_MIN_AGE,
       localEngineThreads: e.PROBADOR_LOCAL_ENGINE_THREADS,

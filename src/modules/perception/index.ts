@@ -13,9 +13,8 @@ import { LRUCache } from 'lru-cache';
 import type { Deps } from '../../deps.js';
 import type { App } from '../../platform/http/types.js';
 import { createPerceptionPool, type PerceptionPool } from './pool.js';
-import { analyzeImage } from './worker.js';
 import { checkAnalysis, distinctFaces, type Category, type CheckResult, type Strictness } from './precheck.js';
-import { fidelity, type Fidelity } from './fidelity.js';
+import type { Fidelity } from './fidelity.js';
 import { photoCheckRoutes, type UploadReader } from './routes.js';
 import { LEVEL_RANK, type Analysis, type AnalysisLevel, type Body, type PerceptionStatus } from './types.js';
 
@@ -25,12 +24,44 @@ export type PerceptionPorts = {
 
 export type PhotoCheckOutcome = CheckResult & { analysis: Analysis; categories: Category[]; tookMs: number };
 
-export function createPerceptionModule(deps: Deps, ports: PerceptionPorts) {
+export type PerceptionOptions = {
+  /**
+   * Load the models at start-up (true) or on first use (false). The models take ~100 MB per
+   * thread, so an API-only node loads them only once it is asked to check a photo.
+   */
+  preload?: boolean;
+};
+
+export function createPerceptionModule(deps: Deps, ports: PerceptionPorts, opts: PerceptionOptions = {}) {
   const { config, log } = deps;
   const threads = config.perception.threads;
+  const idleMs = config.perception.idleSeconds * 1000;
+  const preload = opts.preload ?? true;
   let pool: PerceptionPool | undefined;
-  let state: PerceptionStatus = { models: threads > 0 ? 'loading' : 'off', threads, ...(threads === 0 ? { reason: 'PROBADOR_PERCEPTION_THREADS=0' } : {}) };
+  let state: PerceptionStatus = threads === 0 ? { models: 'off', threads, reason: 'PROBADOR_PERCEPTION_THREADS=0' } : { models: preload ? 'loading' : 'standby', threads };
   let warming: Promise<PerceptionStatus> | undefined;
+  // Idle retirement: after idleMs without a task the threads (and their models) are released and
+  // loaded again on the next use. Tasks in flight keep the pool.
+  let inFlight = 0;
+  let idleTimer: NodeJS.Timeout | undefined;
+  const touch = () => {
+    if (idleTimer) clearTimeout(idleTimer);
+    idleTimer = undefined;
+  };
+  const settle = () => {
+    if (idleMs <= 0 || inFlight > 0 || !pool) return;
+    idleTimer = setTimeout(() => void retire(), idleMs);
+    idleTimer.unref();
+  };
+  async function retire() {
+    if (inFlight > 0 || !pool || !warming) return;
+    const p = pool;
+    pool = undefined;
+    warming = undefined;
+    state = { models: 'standby', threads };
+    log.info({ perception: state }, `perception: models released after ${config.perception.idleSeconds} s without use; they load again on the next photo`);
+    await p.close().catch(() => undefined);
+  }
   // Recent analyses by image hash: the widget's check and the try-on intake see the same photo.
   const recent = new LRUCache<string, Analysis>({ max: 32, ttl: 10 * 60_000 });
 
@@ -43,6 +74,7 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts) {
       return warming;
     }
     warming ??= (async () => {
+      state = { models: 'loading', threads };
       pool = createPerceptionPool(threads);
       try {
         const s = await pool.warm();
@@ -61,12 +93,19 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts) {
     const key = createHash('sha256').update(bytes).digest('base64url');
     const hit = recent.get(key);
     if (hit && LEVEL_RANK[hit.level] >= LEVEL_RANK[level]) return hit;
-    const s = await warm();
-    const timeout = AbortSignal.timeout(config.perception.timeoutMs);
-    const sig = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    const a = s.models === 'ready' && pool ? await pool.analyze(bytes, sig, level) : await analyzeImage(bytes, undefined, level);
-    recent.set(key, a);
-    return a;
+    inFlight++;
+    touch();
+    try {
+      const s = await warm();
+      const timeout = AbortSignal.timeout(config.perception.timeoutMs);
+      const sig = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      const a = s.models === 'ready' && pool ? await pool.analyze(bytes, sig, level) : await (await import('./worker.js')).analyzeImage(bytes, undefined, level); // image measures only, on this thread
+      recent.set(key, a);
+      return a;
+    } finally {
+      inFlight--;
+      settle();
+    }
   }
 
   function strictnessOf(settings: Record<string, unknown>): Strictness {
@@ -119,6 +158,7 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts) {
     const s = await warm();
     if (s.models !== 'ready') return undefined;
     const [a, b] = [await analyze(before, signal, 'faces'), await analyze(after, signal, 'faces')];
+    const { fidelity } = await import('./fidelity.js');
     return fidelity({ bytes: before, analysis: a }, { bytes: after, analysis: b });
   }
 
@@ -137,7 +177,13 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts) {
     },
     /** Worker threads' memory (heap of each isolate; WASM memory counts in arrayBuffers/external). */
     memory: () => pool?.memory() ?? Promise.resolve([]),
+    /** Loads the models now unless they load on first use (see PerceptionOptions.preload). */
+    start() {
+      if (preload) void warm().then(settle);
+      else if (threads > 0) log.info({ perception: state }, 'perception: face and body models load on first use (PROBADOR_PERCEPTION_LOAD)');
+    },
     async close() {
+      touch();
       await pool?.close();
       pool = undefined;
     },

@@ -164,3 +164,26 @@ describe('with the models off (PROBADOR_PERCEPTION_THREADS=0)', () => {
     }
   }, 60_000);
 });
+
+describe('an API-only node (--role api) loads the models on first use', () => {
+  it('starts in standby, loads on the first photo check, and releases them after PROBADOR_PERCEPTION_IDLE_S', async () => {
+    const api = await createTestApp({ env: { PROBADOR_PERCEPTION_THREADS: '1', PROBADOR_PERCEPTION_IDLE_S: '1', PROBADOR_PRECHECK_DEFAULT: 'standard' }, build: { role: 'api' } });
+    try {
+      expect(api.modules.perception.status()).toMatchObject({ models: 'standby' });
+      expect(api.logs.some((l) => l.includes('load on first use'))).toBe(true);
+      expect(await api.modules.perception.memory()).toEqual([]); // no worker thread yet
+      const first = (await api.app.inject({ method: 'POST', url: '/v1/photo-checks', headers: bearer(api.tenantA.secretKey), payload: { image: dataUrl(ASTRONAUT) } })).json();
+      expect(first).toMatchObject({ ok: true, features: { faces: true, body: true } });
+      expect(api.modules.perception.status()).toMatchObject({ models: 'ready' });
+      // Idle for longer than PROBADOR_PERCEPTION_IDLE_S: the thread and its models are released…
+      await expect.poll(() => api.modules.perception.status().models, { timeout: 10_000, interval: 100 }).toBe('standby');
+      expect(api.logs.some((l) => l.includes('models released'))).toBe(true);
+      // …and the next photo (another one: recent analyses are cached by hash) loads them again.
+      const flipped = await sharp(ASTRONAUT).flop().png().toBuffer();
+      const again = (await api.app.inject({ method: 'POST', url: '/v1/photo-checks', headers: bearer(api.tenantA.secretKey), payload: { image: dataUrl(flipped) } })).json();
+      expect(again).toMatchObject({ ok: true, features: { faces: true, body: true } });
+    } finally {
+      await api.close();
+    }
+  }, 120_000);
+});

@@ -76,8 +76,8 @@ export type Analysis = {
 };
 
 export type PerceptionStatus = {
-  /** Face and body models loaded and warm. */
-  models: 'ready' | 'loading' | 'off';
+  /** Face and body models loaded and warm; `standby`: not loaded now, loaded on first use. */
+  models: 'ready' | 'loading' | 'standby' | 'off';
   /** Why the models are off, when they are. */
   reason?: string | undefined;
   backend?: string | undefined;

@@ -9,7 +9,7 @@
  * needs), one statement ends it (attempts, the succeeded row, the cache entry), and the usage
  * event. The tenant comes from an in-process cache, the input blobs' keys from the try-on row.
  */
-import sharp from 'sharp';
+import { loadSharp } from '../../platform/images/sharp.js';
 import type { Deps } from '../../deps.js';
 import { newId } from '../../platform/ids.js';
 import type { JobContext } from '../../platform/jobs/types.js';
@@ -155,7 +155,7 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
       }
       await Promise.all(recorded);
       const out = result.output;
-      const meta = await sharp(out.image).metadata();
+      const meta = await (await loadSharp())(out.image).metadata();
       const key = service.blobKey(tenantId, 'results', tryonId, out.contentType);
       await blobs.put(key, out.image, out.contentType);
       const finishedAt = new Date(clock.now());

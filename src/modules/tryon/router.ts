@@ -6,7 +6,7 @@
  * other. Errors caused by the input (bad photo, content policy) stop the walk: another provider
  * would refuse it too. Every call is reported through `onAttempt`.
  */
-import sharp from 'sharp';
+import { loadSharp } from '../../platform/images/sharp.js';
 import {
   BrokenCircuitError,
   CircuitState,
@@ -74,7 +74,7 @@ const isProviderFault = (e: unknown) =>
   (e instanceof ProviderError && !e.isInputError && e.errorClass !== 'canceled') || e instanceof TaskCancelledError;
 
 async function dims(bytes: Buffer) {
-  const m = await sharp(bytes).metadata();
+  const m = await (await loadSharp())(bytes).metadata();
   return { width: m.width ?? 0, height: m.height ?? 0 };
 }
 

@@ -13,7 +13,8 @@
  * HEIC is refused because sharp's prebuilt libvips has no HEVC decoder (AVIF uses AV1, which it has).
  */
 import { createHash } from 'node:crypto';
-import sharp from 'sharp';
+import type sharp from 'sharp';
+import { loadSharp } from './sharp.js';
 import { AppError } from '../errors.js';
 import { sniffImageType, type SniffedImageType } from './sniff.js';
 
@@ -89,6 +90,7 @@ export async function normalizeImage(input: Buffer, opts: NormalizeOptions): Pro
     throw new AppError('UNSUPPORTED_IMAGE_TYPE', 'HEIC images are not supported; send JPEG, PNG, WebP or AVIF');
   }
 
+  const sharp = await loadSharp();
   // Header only: no pixel is decoded here. No pixel limit on this call, so we can say what the size is.
   let meta: sharp.Metadata;
   try {

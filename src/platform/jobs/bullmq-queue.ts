@@ -4,7 +4,8 @@
  * A worker that dies mid-job loses its lock; BullMQ's stalled-job check hands the job to another
  * worker (or the restarted one), so handlers must be idempotent.
  */
-import { Queue, Worker, UnrecoverableError, type Job } from 'bullmq';
+import type * as BullModule from 'bullmq';
+import type { Job, Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Redis } from '../redis.js';
 import { newId } from '../ids.js';
@@ -19,6 +20,12 @@ export type BullOptions = {
   stalledIntervalMs?: number;
 };
 
+// BullMQ (~10 MB of modules) loads when a queue or worker is first needed: an API node that
+// serves only reads never loads it.
+type BullMQ = typeof BullModule;
+let bullmq: Promise<BullMQ> | undefined;
+const loadBullmq = () => (bullmq ??= import('bullmq'));
+
 export function bullJobQueue(opts: BullOptions): JobQueue {
   const defs = new Map<string, JobDefinition<never>>();
   const queues = new Map<string, Queue>();
@@ -27,9 +34,12 @@ export function bullJobQueue(opts: BullOptions): JobQueue {
   const prefix = `${opts.prefix}bull`;
   const queueName = (name: string) => name.replace(/[:]/g, '_');
 
-  const queueOf = (name: string) => {
+  const queueOf = async (name: string) => {
     let q = queues.get(name);
     if (!q) {
+      const { Queue } = await loadBullmq();
+      q = queues.get(name); // another call may have made it while the module loaded
+      if (q) return q;
       q = new Queue(queueName(name), { connection: opts.redis, prefix });
       q.on('error', (err) => opts.log.warn({ err: err.message, queue: name }, 'queue error'));
       queues.set(name, q);
@@ -46,7 +56,7 @@ export function bullJobQueue(opts: BullOptions): JobQueue {
       const def = defs.get(name);
       if (!def) throw new Error(`unknown job ${name}`);
       const jobId = o.dedupeKey ? `d-${o.dedupeKey.replace(/:/g, '_')}` : newId('job');
-      await queueOf(name).add(name, payload, {
+      await (await queueOf(name)).add(name, payload, {
         jobId,
         attempts: def.attempts,
         backoff: { type: 'probador' },
@@ -57,6 +67,7 @@ export function bullJobQueue(opts: BullOptions): JobQueue {
       return jobId;
     },
     async startWorker() {
+      const { Worker, UnrecoverableError } = await loadBullmq();
       for (const def of defs.values()) {
         if (started.has(def.name)) continue; // idempotent: one worker per job per process
         started.add(def.name);
@@ -104,7 +115,7 @@ export function bullJobQueue(opts: BullOptions): JobQueue {
     async counts() {
       const out: QueueCounts = {};
       for (const name of defs.keys()) {
-        const c = await queueOf(name).getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
+        const c = await (await queueOf(name)).getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
         out[name] = { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 };
       }
       return out;

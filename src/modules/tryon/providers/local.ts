@@ -16,10 +16,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import sharp from 'sharp';
+import { loadSharp } from '../../../platform/images/sharp.js';
 import { ProviderError, type GenerateOptions, type TryonInput, type TryonOutput, type TryonProvider } from './types.js';
 import { abortError } from './http.js';
-import { BAD_INPUT, composeTryon, type ComposeRequest, type ComposeResult } from './local-compose.js';
+import type { ComposeRequest, ComposeResult } from './local-compose.js';
 import type { Pose } from './local-placement.js';
 
 export { LOCAL_REGIONS, placeGarment } from './local-placement.js';
@@ -71,9 +71,11 @@ export function createLocalProvider(opts: LocalOptions = {}): TryonProvider {
     const req: ComposeRequest = { person: input.person.bytes, garments: input.garments.map((g) => ({ bytes: g.bytes, category: g.category })), pose, quality };
     let done: ComposeResult;
     try {
-      done = pool ? await pool.run(req, { signal }) : await composeTryon(req, signal);
+      // The pixel code (and sharp) load with the first job, in the thread that runs it.
+      done = pool ? await pool.run(req, { signal }) : await (await import('./local-compose.js')).composeTryon(req, signal);
     } catch (e) {
       check(signal);
+      const { BAD_INPUT } = await import('./local-compose.js');
       const message = (e as Error)?.message ?? String(e);
       if (message.startsWith(BAD_INPUT)) throw new ProviderError('local', 'bad_input', `local: ${message.slice(BAD_INPUT.length)}`, { cause: e });
       throw new ProviderError('local', 'server_error', `local: ${message}`, { cause: e });
@@ -97,7 +99,10 @@ export function createLocalProvider(opts: LocalOptions = {}): TryonProvider {
     maxGarmentsPerCall: 3,
     categories: ['tops', 'bottoms', 'one-pieces', 'auto'],
     generate,
-    health: async () => ({ ok: typeof sharp.versions.vips === 'string', latencyMs: 0, detail: `libvips ${sharp.versions.vips}` }),
+    health: async () => {
+      const sharp = await loadSharp();
+      return { ok: typeof sharp.versions.vips === 'string', latencyMs: 0, detail: `libvips ${sharp.versions.vips}` };
+    },
     estimateCostUsd: () => 0,
   };
 }

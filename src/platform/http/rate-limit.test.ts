@@ -1,7 +1,7 @@
 /**
  * Rate limits: per key and per tenant for API keys (tier defaults or the tenant's override),
  * per address for anonymous callers; 429 RATE_LIMITED with Retry-After and RateLimit-* headers.
- * Windows are 60 s of real time (rate-limiter-flexible does not read the test clock), so the
+ * Windows are 60 s of real time (the limiter reads Date.now and Redis TTLs, not the test clock), so the
  * window reset is not exercised here; each test uses its own tenant and keys instead.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -20,7 +20,7 @@ function keyEntryOf(req: FastifyRequest): KeyEntry {
 
 export function meRoutes(app: App, { usage, clock }: { usage: UsageService; clock: Clock }) {
   // Usage is read at most once a second per tenant: /v1/me stays off the database when hot.
-  const usageCache = new LRUCache<string, number>({ max: 10_000, ttl: 1_000, perf: clock, ttlResolution: 0 });
+  const usageCache = new LRUCache<string, number>({ maxSize: 10_000, sizeCalculation: () => 1, ttl: 1_000, perf: clock, ttlResolution: 0 }); // not preallocated (see key-auth.ts)
   const generations = async (tenantId: string) => {
     const hit = usageCache.get(tenantId);
     if (hit !== undefined) return hit;

@@ -19,7 +19,8 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { cpuTimeMs, machineMeter, memoryOf, onCleanup, rssSampler, runNode, shutdown, startChild, stopChild, waitOutput } from './lib/children.mjs';
+import { execFileSync } from 'node:child_process';
+import { cpuTimeMs, launchFlags, machineMeter, memoryOf, onCleanup, rssSampler, runNode, shutdown, startChild, stopChild, waitOutput } from './lib/children.mjs';
 import { paced } from './lib/paced.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -70,6 +71,14 @@ const AUTOCANNON_RATE = env.BENCH_AUTOCANNON_RATE !== '0';
 // being idle then) uses less than BENCH_QUIET_CPU % of its cores over 2 s.
 const QUIET_WAIT = num(env.BENCH_QUIET_WAIT, 0);
 const QUIET_CPU = num(env.BENCH_QUIET_CPU, 25);
+// Pinning (default on a machine with 2+ cores): every measured server runs on core 0 and this
+// process (the load generators) on core 1, so the generator never takes the server's CPU. PostgreSQL,
+// Redis and the rest of the machine are not pinned. BENCH_PIN=0 turns it off.
+const PIN = env.BENCH_PIN !== '0' && cpus().length >= 2;
+const SERVER_CPU = 0;
+const CLIENT_CPU = 1;
+// BENCH_NODE_FLAGS: other flags for Probador (to compare heap settings).
+const NODE_FLAGS = env.BENCH_NODE_FLAGS !== undefined ? env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean) : launchFlags(ROOT);
 const PG_ADMIN_URL = env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 // The tenant schema caps limit overrides at 1,000,000 requests a minute (contracts/tenants.ts).
@@ -237,7 +246,8 @@ async function startOurs(mode, modeEnv) {
   // PostgreSQL + Redis: an API node (`--role api`), as deployed behind a load balancer with workers
   // apart; the goals (issue 2) are for that role. Embedded: the one process does everything.
   const role = mode === 'postgres' ? ['--role', 'api'] : [];
-  const child = startChild(`probador (${mode})`, [...nodeArgs, CLI, 'start', ...role], { env: { ...modeEnv, ...probe, PORT: String(port), HOST: '127.0.0.1' }, cwd: ROOT });
+  // The Node.js flags of `npm start` (heap sizing, see docs/architecture.md).
+  const child = startChild(`probador (${mode})`, [...NODE_FLAGS, ...nodeArgs, CLI, 'start', ...role], { env: { ...modeEnv, ...probe, PORT: String(port), HOST: '127.0.0.1' }, cwd: ROOT, cpu: PIN ? SERVER_CPU : undefined });
   child.probeName = probe.BENCH_PROBE_NAME;
   const base = `http://127.0.0.1:${port}`;
   await waitReady(base, child);
@@ -258,7 +268,7 @@ async function probe(child) {
 
 async function startBaseline(name, file, key, meText) {
   const port = await freePort();
-  const child = startChild(name, [join(BENCH_DIR, file)], { env: { ...cleanEnv(), PORT: String(port), BENCH_KEY: key, BENCH_ME: meText }, cwd: ROOT, ready: /READY (\d+)/ });
+  const child = startChild(name, [join(BENCH_DIR, file)], { env: { ...cleanEnv(), PORT: String(port), BENCH_KEY: key, BENCH_ME: meText }, cwd: ROOT, ready: /READY (\d+)/, cpu: PIN ? SERVER_CPU : undefined });
   await child.started;
   return { child, base: `http://127.0.0.1:${port}` };
 }
@@ -489,15 +499,17 @@ function report(results, startedAt, invalid) {
   lines.push(
     `- Machine: ${c.length} cores (${c[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GB RAM, Node ${process.version}` +
       `${notes.postgres ? `, PostgreSQL ${notes.postgres}` : ''}${notes.redis ? `, Redis ${notes.redis}` : ''}, all on localhost. ` +
-      'Shared and noisy: load generator, server, PostgreSQL and Redis share the 2 cores, and other work runs on the machine (its share is given per mode); ' +
-        'when it is above ~20 %, req/s and tail latencies swing by 2× or more between rounds. The server CPU per request is the steadiest figure.',
+      (PIN
+        ? `Pinned: every measured server on core ${SERVER_CPU}, the load generators (autocannon and the paced generator, this process) on core ${CLIENT_CPU}; PostgreSQL, Redis and other work float. `
+        : 'Not pinned (BENCH_PIN=0): load generator, server, PostgreSQL and Redis share the cores. ') +
+      'Other work on the machine is given per mode; when it is above ~20 %, req/s and tail latencies swing between rounds. The server CPU per request is the steadiest figure.',
   );
   lines.push(
     `- Command: \`${QUIET_WAIT > 0 ? `BENCH_QUIET_WAIT=${QUIET_WAIT} ` : ''}npm run bench\` ` +
       `(BENCH_DURATION=${DURATION}, BENCH_WARMUP=${WARMUP}, BENCH_ROUNDS=${ROUNDS}, BENCH_CONNECTIONS=${CONNECTIONS}, BENCH_MODES=${MODES.join(',')})`,
   );
   lines.push(
-    '- Each server is a child process of bench/run.mjs (the load generator): Probador is `node dist/src/cli.js start` (`start --role api` in PostgreSQL + Redis mode; from a copy of dist/ taken at start; LOG_LEVEL=warn, tenant tier enterprise with ' +
+    `- Each server is a child process of bench/run.mjs (the load generator): Probador is \`node ${NODE_FLAGS.join(' ')} dist/src/cli.js start\` (the flags of \`npm start\`; \`start --role api\` in PostgreSQL + Redis mode; from a copy of dist/ taken at start; LOG_LEVEL=warn, tenant tier enterprise with ` +
       `limits overridden to ${LIMIT.toLocaleString('en-US')}/min so no 429), the baselines are bench/baseline-node-http.mjs and bench/baseline-express.mjs. ` +
       'Every server answers the same /v1/me body, checked on every response. RSS from /proc/<pid>/status (VmRSS sampled every 100 ms during load; VmHWM = lifetime peak, start-up included).',
   );
@@ -520,6 +532,7 @@ async function main() {
   if (!existsSync(join(DIST, 'src/cli.js'))) throw new Error(`${DIST}/src/cli.js not found: run "npm run build" first (npm run bench does).`);
   onCleanup(() => rmSync(SNAPSHOT, { recursive: true, force: true }), { final: true });
   cpSync(DIST, SNAPSHOT, { recursive: true });
+  if (PIN) execFileSync('taskset', ['-pc', String(CLIENT_CPU), String(process.pid)], { stdio: 'ignore' });
   const startedAt = new Date();
   log(`duration ${DURATION} s, warm-up ${WARMUP} s, rounds ${ROUNDS}, connections ${CONNECTIONS}, modes ${MODES.join(', ')}; free memory ${Math.round(freemem() / 2 ** 20)} MB`);
   const results = [];

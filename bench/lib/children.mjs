@@ -24,9 +24,12 @@ export function onCleanup(fn, { final = false } = {}) {
  * Spawn a child: node `args` with `env`. Its output is kept (last 64 KiB) for error messages.
  * `ready` (optional): a RegExp tested on stdout; `started` resolves with the match.
  */
-export function startChild(name, args, { env, cwd, ready } = {}) {
+export function startChild(name, args, { env, cwd, ready, cpu } = {}) {
   if (aborted) throw new Error(`not starting ${name}: the bench is stopping`);
-  const proc = spawn(process.execPath, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  // `cpu`: pin the child to these cores (taskset execs node, so the pid is node's).
+  const proc = cpu === undefined
+    ? spawn(process.execPath, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn('taskset', ['-c', String(cpu), process.execPath, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const keep = (chunk) => {
     out += chunk.toString('utf8');
@@ -64,6 +67,17 @@ export async function stopChild(child, graceMs = 15_000) {
   const r = await child.exited;
   clearTimeout(t);
   return r;
+}
+
+/**
+ * The Node.js flags the project starts its server with: those of `npm start` in package.json
+ * (`node <flags> dist/src/cli.js start`), so the bench measures the server as it is run.
+ */
+export function launchFlags(root) {
+  const start = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')).scripts.start;
+  const m = /^node\s+((?:--\S+\s+)*)dist\/src\/cli\.js\b/.exec(start);
+  if (!m) throw new Error(`cannot read the node flags of "npm start": ${start}`);
+  return m[1].trim().split(/\s+/).filter(Boolean);
 }
 
 /** Run a node script to completion; resolves with its stdout, rejects with its output on failure. */

@@ -11,6 +11,7 @@
  * PROBADOR_PERCEPTION_THREADS=1), so the figures are "one core".
  */
 import { writeResultsSection } from './lib/results.mjs';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -63,6 +64,10 @@ async function time(fn, n) {
   return ts;
 }
 
+// "On one core" (issue 4): the whole process (this thread, the perception worker thread, libvips'
+// threads, V8's) is pinned to core 0, so a wall time is one core's work. BENCH_PIN=0: unpinned.
+const PINNED = process.platform === 'linux' && process.env.BENCH_PIN !== '0';
+if (PINNED) execFileSync('taskset', ['-apc', '0', String(process.pid)], { stdio: 'ignore' });
 const load0 = loadavg()[0];
 log(`cores ${cpus().length}, load ${load0.toFixed(2)}, N=${N}`);
 
@@ -142,7 +147,7 @@ const section = `${SECTION}
 
 \`npm run bench:perception\` — ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), Node ${process.version},
 load average ${load0.toFixed(2)} at start and ${load1.toFixed(2)} at the end (other engineers' work was running: treat absolute times as upper bounds).
-One perception worker thread (\`PROBADOR_PERCEPTION_THREADS=1\`), @vladmandic/human on the tfjs WASM backend (${status.backend}: ${status.wasm?.simd ? 'the SIMD build' : '**not** the SIMD build'}, ${status.wasm?.threads ? 'multithreaded' : 'one thread'}; age model with ${status.ageModel?.fused ?? 0} convolutions fused at load), four different 1024 px JPEG photos in turn,
+${PINNED ? 'The whole bench process is pinned to one core (taskset -a: every thread), so wall times are one core\'s work. ' : 'Not pinned (BENCH_PIN=0). '}One perception worker thread (\`PROBADOR_PERCEPTION_THREADS=1\`), @vladmandic/human on the tfjs WASM backend (${status.backend}: ${status.wasm?.simd ? 'the SIMD build' : '**not** the SIMD build'}, ${status.wasm?.threads ? 'multithreaded' : 'one thread'}; age model with ${status.ageModel?.fused ?? 0} convolutions fused at load), four different 1024 px JPEG photos in turn,
 ${WARM} warm-up runs, then ${N} timed runs each. Times are as the caller sees them (queue, transfer to the worker and back included).
 
 | what (per 1024 px photo) | median | p95 | goal |

@@ -112,3 +112,48 @@ describe('local compositor', () => {
     expect((await local.health(AbortSignal.timeout(1000))).ok).toBe(true);
   });
 });
+
+describe('local engine with body keypoints: forearms kept in front of the garment', () => {
+  // A person whose left forearm (green) crosses the torso, and the keypoints perception would give.
+  const W = 300;
+  const H = 400;
+  const elbow = { x: 70, y: 160 };
+  const wrist = { x: 170, y: 180 };
+  const kp = (part: string, x: number, y: number) => ({ part, x, y, score: 0.9 });
+  const body = [kp('leftShoulder', 95, 90), kp('rightShoulder', 205, 90), kp('leftHip', 110, 222), kp('rightHip', 190, 222)];
+  const arm = [kp('leftElbow', elbow.x, elbow.y), kp('leftWrist', wrist.x, wrist.y)];
+  let armed: TryonInput;
+
+  beforeAll(async () => {
+    const photo = await svgToPng(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">
+      <rect width="100%" height="100%" fill="rgb(200,215,235)"/>
+      <rect x="90" y="80" width="120" height="144" rx="12" fill="rgb(224,172,140)"/>
+      <line x1="${elbow.x}" y1="${elbow.y}" x2="${wrist.x}" y2="${wrist.y}" stroke="rgb(30,160,60)" stroke-width="14" stroke-linecap="round"/>
+    </svg>`);
+    armed = { ...input, person: await asInput(photo) };
+  });
+
+  const onForearm = { left: 136, top: 170, width: 8, height: 6 }; // on the elbow-wrist segment, inside the torso
+  const onTorso = { left: 150, top: 120, width: 10, height: 10 }; // torso, away from the arm
+
+  it('draws the forearm over the top where the elbow and wrist are known', async () => {
+    const withArms = createLocalProvider({ perceive: async () => ({ score: 0.9, keypoints: [...body, ...arm] }) });
+    const out = await withArms.generate(armed, opts());
+    expect(out.meta).toMatchObject({ placement: 'pose' });
+    expect(Number(out.meta?.arms_kept_px)).toBeGreaterThan(200);
+    const [r, g, b] = await meanRgb(out.image, onForearm);
+    expect(g).toBeGreaterThan(120); // the person's green forearm, not the red garment
+    expect(r).toBeLessThan(90);
+    expect(b).toBeLessThan(110);
+    const torso = await meanRgb(out.image, onTorso);
+    expect(torso[0]).toBeGreaterThan(torso[1] + 60); // the garment is still on the torso
+  });
+
+  it('without elbow and wrist keypoints the garment covers the torso, forearm included', async () => {
+    const noArms = createLocalProvider({ perceive: async () => ({ score: 0.9, keypoints: body }) });
+    const out = await noArms.generate(armed, opts());
+    expect(out.meta).toMatchObject({ placement: 'pose', arms_kept_px: 0 });
+    const [r, g] = await meanRgb(out.image, onForearm);
+    expect(r).toBeGreaterThan(g + 60); // red garment over where the forearm was
+  });
+});

@@ -41,6 +41,8 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
   const pollMs = opts.pollMs ?? 500;
   /** Something may be waiting to be claimed. */
   let wanted = true;
+  /** Job names whose last claim filled every free slot: more of them may be waiting. */
+  const maybeMore = new Set<string>();
   /** Ids of jobs that succeeded here and are still to be deleted. */
   let done: string[] = [];
   let doneTimer: NodeJS.Timeout | undefined;
@@ -139,6 +141,8 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
     const p = run(row).finally(() => {
       running.set(row.name, (running.get(row.name) ?? 1) - 1);
       inFlight.delete(p);
+      // A slot of a name that may have more waiting: claim again now, not on the next poll.
+      if (maybeMore.has(row.name)) wanted = true;
       wakeUp();
     });
     inFlight.add(p);
@@ -167,8 +171,14 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
       running.set(row.name, (running.get(row.name) ?? 0) + 1);
       launch(row);
     }
-    // A name whose free slots were all filled may have more waiting: claim again when a slot frees.
-    if (wants.some((w) => (got.get(w.name) ?? 0) >= w.limit)) wanted = true;
+    // A name whose free slots were all filled may have more waiting: claim again when a slot frees
+    // (launch() sets `wanted` then), or now if one is already free. A name that got fewer than it
+    // asked for has nothing more ready: the next poll or a local enqueue looks again.
+    for (const w of wants) {
+      if ((got.get(w.name) ?? 0) >= w.limit) maybeMore.add(w.name);
+      else maybeMore.delete(w.name);
+    }
+    for (const name of maybeMore) if (freeSlots(name) > 0) wanted = true;
   }
 
   const hasFree = () => [...defs.keys()].some((name) => freeSlots(name) > 0);

@@ -159,3 +159,26 @@ describe(`job queue (${process.env.REDIS_URL ? 'BullMQ' : 'database'})`, () => {
     expect(counts['test.ok']!.delayed).toBeGreaterThanOrEqual(1);
   });
 });
+
+// The database driver frees a slot and claims the next job at once, not on the next poll: jobs
+// queued before the worker starts drain at the pace of the work (the try-on bench's "processing
+// alone" ran at one claim per poll interval while another job name had free slots).
+describe.skipIf(Boolean(process.env.REDIS_URL))('database job queue: a freed slot claims the next job without waiting for the poll', () => {
+  it('drains 12 queued jobs through 2 slots with the poll 60 s away', async () => {
+    const dq = dbJobQueue({ db: t.deps.db, clock: { now: () => Date.now() }, log: t.deps.log, singleProcess: false, pollMs: 60_000 });
+    const ran: number[] = [];
+    dq.register(defineJob<{ i: number }>({ name: 'drain.a', attempts: 1, timeoutMs: 5000, concurrency: 2, handler: async (p) => void ran.push(p.i) }) as never);
+    // Another job name with free slots and nothing to do.
+    dq.register(defineJob<{ i: number }>({ name: 'drain.b', attempts: 1, timeoutMs: 5000, concurrency: 4, handler: async () => undefined }) as never);
+    try {
+      for (let i = 0; i < 12; i++) await dq.enqueue('drain.a', { i });
+      const t0 = Date.now();
+      await dq.startWorker();
+      expect(await until(() => ran.length === 12, 5000)).toBe(true);
+      expect(Date.now() - t0).toBeLessThan(5000);
+      expect([...ran].sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    } finally {
+      await dq.close();
+    }
+  });
+});

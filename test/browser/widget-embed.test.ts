@@ -97,6 +97,15 @@ describe('widget embedded on other sites', () => {
       await dialog.getByRole('heading', { name: 'Your try-on', exact: true }).waitFor({ state: 'visible', timeout: 30_000 });
       await expect.poll(() => loadedWidth(dialog.locator('.compare img:not(.before)')), { timeout: 10_000 }).toBeGreaterThan(100);
       await shot(page, 'widget-09-other-origin-themed');
+      // Download from the store's origin: the widget fetches the signed /v1/files link (CORS) and
+      // saves it as a file. Without CORS it could only open the link in a new tab (no download).
+      const download = page.waitForEvent('download', { timeout: 15_000 });
+      await dialog.getByRole('button', { name: 'Download' }).click();
+      const file = await download;
+      expect(file.suggestedFilename()).toMatch(/^tryon-try_\w+\.jpg$/);
+      const saved = readFileSync((await file.path())!);
+      expect(saved.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff])); // a JPEG
+      expect(saved.length).toBeGreaterThan(5_000);
       // The try-on belongs to tenant B, made from this page's widget session.
       const list = (await env.t.app.inject({ method: 'GET', url: '/v1/tryons?limit=5', headers: bearer(env.t.tenantB.secretKey) })).json() as { data: Array<{ status: string; garments: Array<{ product_id: string | null }> }> };
       expect(list.data.map((x) => [x.status, x.garments[0]?.product_id])).toEqual([['succeeded', 'sku-1']]);

@@ -7,6 +7,7 @@ import type { GarmentCategory } from './types.js';
 import { createHash } from 'node:crypto';
 import { cutOutGarment, type Cutout } from './local-cutout.js';
 import { posePlacement, regionPlacement, type Placement, type Pose } from './local-placement.js';
+import { BAD_INPUT } from './local-errors.js';
 
 /** Cut-outs of recent garment images (a store's products come back again and again); deterministic, so safe to reuse. */
 const cutouts = new Map<string, Cutout>();
@@ -20,8 +21,6 @@ async function cutOutCached(bytes: Buffer): Promise<Cutout> {
   return cut;
 }
 
-/** Errors caused by the input start with this (they cross the worker boundary as plain messages). */
-export const BAD_INPUT = 'bad_input: ';
 const LAYER: Record<Exclude<GarmentCategory, 'auto'>, number> = { 'one-pieces': 0, bottoms: 1, tops: 2 };
 /** How strongly the scene's shading modulates the garment (0 = flat, 1 = full). */
 const SHADING = 0.6;

@@ -20,6 +20,7 @@ import { loadSharp } from '../../../platform/images/sharp.js';
 import { ProviderError, type GenerateOptions, type TryonInput, type TryonOutput, type TryonProvider } from './types.js';
 import { abortError } from './http.js';
 import type { ComposeRequest, ComposeResult } from './local-compose.js';
+import { BAD_INPUT } from './local-errors.js';
 import type { Pose } from './local-placement.js';
 
 export { LOCAL_REGIONS, placeGarment } from './local-placement.js';
@@ -75,7 +76,6 @@ export function createLocalProvider(opts: LocalOptions = {}): TryonProvider {
       done = pool ? await pool.run(req, { signal }) : await (await import('./local-compose.js')).composeTryon(req, signal);
     } catch (e) {
       check(signal);
-      const { BAD_INPUT } = await import('./local-compose.js');
       const message = (e as Error)?.message ?? String(e);
       if (message.startsWith(BAD_INPUT)) throw new ProviderError('local', 'bad_input', `local: ${message.slice(BAD_INPUT.length)}`, { cause: e });
       throw new ProviderError('local', 'server_error', `local: ${message}`, { cause: e });

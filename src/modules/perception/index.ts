@@ -44,11 +44,11 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts, opts:
   // loaded again on the next use. Tasks in flight keep the pool.
   let inFlight = 0;
   let idleTimer: NodeJS.Timeout | undefined;
-  const touch = () => {
+  const cancelIdleRelease = () => {
     if (idleTimer) clearTimeout(idleTimer);
     idleTimer = undefined;
   };
-  const settle = () => {
+  const scheduleIdleRelease = () => {
     if (idleMs <= 0 || inFlight > 0 || !pool) return;
     idleTimer = setTimeout(() => void retire(), idleMs);
     idleTimer.unref();
@@ -94,7 +94,7 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts, opts:
     const hit = recent.get(key);
     if (hit && LEVEL_RANK[hit.level] >= LEVEL_RANK[level]) return hit;
     inFlight++;
-    touch();
+    cancelIdleRelease();
     try {
       const s = await warm();
       const timeout = AbortSignal.timeout(config.perception.timeoutMs);
@@ -104,7 +104,7 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts, opts:
       return a;
     } finally {
       inFlight--;
-      settle();
+      scheduleIdleRelease();
     }
   }
 
@@ -179,11 +179,11 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts, opts:
     memory: () => pool?.memory() ?? Promise.resolve([]),
     /** Loads the models now unless they load on first use (see PerceptionOptions.preload). */
     start() {
-      if (preload) void warm().then(settle);
+      if (preload) void warm().then(scheduleIdleRelease);
       else if (threads > 0) log.info({ perception: state }, 'perception: face and body models load on first use (PROBADOR_PERCEPTION_LOAD)');
     },
     async close() {
-      touch();
+      cancelIdleRelease();
       await pool?.close();
       pool = undefined;
     },

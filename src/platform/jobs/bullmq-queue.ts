@@ -4,8 +4,7 @@
  * A worker that dies mid-job loses its lock; BullMQ's stalled-job check hands the job to another
  * worker (or the restarted one), so handlers must be idempotent.
  */
-import type * as BullModule from 'bullmq';
-import type { Job, Queue, Worker } from 'bullmq';
+import type * as BullMQ from 'bullmq';
 import type { Logger } from 'pino';
 import type { Redis } from '../redis.js';
 import { newId } from '../ids.js';
@@ -22,14 +21,13 @@ export type BullOptions = {
 
 // BullMQ (~10 MB of modules) loads when a queue or worker is first needed: an API node that
 // serves only reads never loads it.
-type BullMQ = typeof BullModule;
-let bullmq: Promise<BullMQ> | undefined;
+let bullmq: Promise<typeof BullMQ> | undefined;
 const loadBullmq = () => (bullmq ??= import('bullmq'));
 
 export function bullJobQueue(opts: BullOptions): JobQueue {
   const defs = new Map<string, JobDefinition<never>>();
-  const queues = new Map<string, Queue>();
-  const workers: Worker[] = [];
+  const queues = new Map<string, BullMQ.Queue>();
+  const workers: BullMQ.Worker[] = [];
   const started = new Set<string>();
   const prefix = `${opts.prefix}bull`;
   const queueName = (name: string) => name.replace(/[:]/g, '_');
@@ -73,7 +71,7 @@ export function bullJobQueue(opts: BullOptions): JobQueue {
         started.add(def.name);
         const worker = new Worker(
           queueName(def.name),
-          async (job: Job) => {
+          async (job: BullMQ.Job) => {
             const ac = new AbortController();
             const timer = setTimeout(() => ac.abort(new Error(`job timed out after ${def.timeoutMs} ms`)), def.timeoutMs);
             try {

@@ -363,6 +363,9 @@ async function drain(ctx, tenant, d, { hold, release }) {
   await hold();
   const ids = [];
   let next = 0;
+  // The submits alone (processing held back): their profile and CPU per submit.
+  const submitSession = await profileStart();
+  const c0 = process.cpuUsage();
   await Promise.all(
     Array.from({ length: S.submitters }, async () => {
       while (next < d) {
@@ -373,6 +376,10 @@ async function drain(ctx, tenant, d, { hold, release }) {
       }
     }),
   );
+  const cSubmit = process.cpuUsage(c0);
+  await profileStop(submitSession, `tryon-${ctx.mode}-submit`);
+  const submitCpuMs = (cSubmit.user + cSubmit.system) / 1000 / Math.max(1, ids.length);
+  log(`  submits alone: CPU ${f2(submitCpuMs)} ms per POST /v1/tryons (this process)`);
   await new Promise((r) => setTimeout(r, 500));
   const early = ids.filter((id) => tracker.get(id)).length;
   if (early > 0) log(`  note: ${early} try-ons finished while processing was held back`);
@@ -383,7 +390,7 @@ async function drain(ctx, tenant, d, { hold, release }) {
   const ok = results.filter((r) => r.status === 'fulfilled' && r.value.status === 'succeeded').map((r) => r.value.t);
   const cost = await phaseEnd(ctx, s0, Math.max(1, ok.length));
   const tLast = ok.reduce((a, b) => Math.max(a, b), t0);
-  return { d, succeeded: ok.length, notSucceeded: ids.length - ok.length, jobsPerS: ok.length / ((tLast - t0) / 1000), totalS: (tLast - t0) / 1000, cost };
+  return { d, submitCpuMs, succeeded: ok.length, notSucceeded: ids.length - ok.length, jobsPerS: ok.length / ((tLast - t0) / 1000), totalS: (tLast - t0) / 1000, cost };
 }
 
 /** Identical try-ons of a tenant with the cache on: each answers succeeded + cached at once. */
@@ -569,6 +576,7 @@ async function runMode(mode, photos, getBig, rss) {
   const a = await seedTenant(app, modules, 'Bench: no cache', { tryon: { cache: false } }, photos);
   const b = await seedTenant(app, modules, 'Bench: default settings', undefined, photos);
   const ctx = {
+    mode,
     app,
     tracker,
     workers,
@@ -577,7 +585,7 @@ async function runMode(mode, photos, getBig, rss) {
     pgRe: out.dbName ? new RegExp(`^postgres: .* ${out.dbName} `) : undefined,
     redisRe: deps.redis ? /^\S*redis-server / : undefined,
   };
-  if (deps.database.pglite) counters.tapPglite(deps.database.pglite);
+  if (deps.database.pglite) counters.tapPglite(deps.database.pgliteClient ?? deps.database.pglite);
   out.quiet = [];
   out.rssStartupMaxKb = rss.max(); // start-up (embedded: PGlite's initdb + migrations of a fresh data directory)
   out.rssReadyKb = memoryOf()?.rssKb;
@@ -611,7 +619,9 @@ async function runMode(mode, photos, getBig, rss) {
   await latency(ctx, a, S.warmup, false);
   out.quiet.push(await waitQuiet(ctx.pids));
   log(`latency: ${S.latencyN} sequential try-ons`);
+  counters.takeSqlTime();
   out.latency = await latency(ctx, a, S.latencyN);
+  for (const t of counters.takeSqlTime()) log(`  SQL time: ${t.kind}: ${t.n} × ${f2(t.meanMs)} ms, ${f1(t.meanRows)} rows`);
   log(`  p50 ${f1(out.latency.total.p50)} ms, p95 ${f1(out.latency.total.p95)} ms, max ${f1(out.latency.total.max)} ms; ${f1(out.latency.cost.sqlPerJob)} SQL statements, ${f1(out.latency.cost.redisCmdsPerJob)} Redis commands per try-on`);
   log(`  SQL per try-on: ${kinds(out.latency.cost.sqlByKind)}`);
 
@@ -619,7 +629,9 @@ async function runMode(mode, photos, getBig, rss) {
   out.quiet.push(await waitQuiet(ctx.pids));
   log(`throughput: ${m} try-ons from ${S.submitters} concurrent submitters`);
   const session = await profileStart(workers);
+  counters.takeSqlTime();
   out.throughput = await throughput(ctx, a, m, S.submitters);
+  for (const t of counters.takeSqlTime()) log(`  SQL time (under load): ${t.kind}: ${t.n} × ${f2(t.meanMs)} ms, ${f1(t.meanRows)} rows`);
   await profileStop(session, `tryon-${mode}-throughput`, workers);
   log(`  ${f0(out.throughput.jobsPerS)} jobs/s (${out.throughput.succeeded}/${out.throughput.m} succeeded in ${f1(out.throughput.totalS)} s; submits done after ${f1(out.throughput.submitS)} s); CPU per job ${f2(out.throughput.cost.cpuPerJobMs)} ms ours + ${f2(out.throughput.cost.pgPerJobMs)} ms PostgreSQL + ${f2(out.throughput.cost.redisPerJobMs)} ms Redis`);
   log(`  SQL per try-on: ${kinds(out.throughput.cost.sqlByKind)}`);

@@ -4,7 +4,7 @@
  * tracker and small statistics helpers. Imports only the BUILT code (dist/).
  */
 import { performance } from 'node:perf_hooks';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import sharp from 'sharp';
 
 /**
@@ -304,6 +304,10 @@ export async function installCounters() {
   const sql = new Map();
   const redis = new Map();
   const bump = (m, k) => m.set(k, (m.get(k) ?? 0) + 1);
+  /** BENCH_SQL_TIME=1: wall time and rows of each PGlite statement kind (meaningful in the sequential run). */
+  const timeSql = process.env.BENCH_SQL_TIME === '1';
+  const sqlTime = new Map();
+  const dumped = new Map();
   const kinds = new Map(); // SQL text -> kind (statements repeat: classify each text once)
   const kindOf = (text) => {
     let k = kinds.get(text);
@@ -355,12 +359,32 @@ export async function installCounters() {
       for (const m of ['query', 'exec']) {
         const orig = pglite[m].bind(pglite);
         pglite[m] = (q, ...rest) => {
-          bump(sql, kindOf(String(q)));
-          return orig(q, ...rest);
+          const k = kindOf(String(q));
+          bump(sql, k);
+          if (process.env.BENCH_SQL_DUMP && !dumped.has(k)) {
+            dumped.set(k, { sql: String(q), params: rest[0] });
+            writeFileSync(process.env.BENCH_SQL_DUMP, JSON.stringify([...dumped.values()], null, 1));
+          }
+          if (!timeSql) return orig(q, ...rest);
+          const t0 = performance.now();
+          return orig(q, ...rest).then((r) => {
+            const e = sqlTime.get(k) ?? { n: 0, ms: 0, rows: 0 };
+            e.n++;
+            e.ms += performance.now() - t0;
+            e.rows += (Array.isArray(r) ? r.reduce((s, x) => s + (x.rows?.length ?? 0), 0) : (r?.rows?.length ?? 0));
+            sqlTime.set(k, e);
+            return r;
+          });
         };
       }
     },
     snapshot: () => ({ sql: Object.fromEntries(sql), redis: Object.fromEntries(redis) }),
+    /** BENCH_SQL_TIME=1: per kind, statements, mean wall ms and mean rows since the last call. */
+    takeSqlTime() {
+      const out = [...sqlTime].map(([k, e]) => ({ kind: k, n: e.n, meanMs: e.ms / e.n, meanRows: e.rows / e.n })).sort((a, b) => b.meanMs * b.n - a.meanMs * a.n);
+      sqlTime.clear();
+      return out;
+    },
   };
 }
 

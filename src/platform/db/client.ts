@@ -7,6 +7,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { lockDataDir, type DirLock } from './lock.js';
+import { fastPgliteClient, type PgliteQueryClient } from './pglite-fast.js';
 import { projectRoot } from '../paths.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
@@ -27,6 +28,8 @@ export type Database = {
   close: () => Promise<void>;
   /** The raw PGlite instance (embedded only): used by tests to dump a template. */
   pglite?: PGlite;
+  /** What Drizzle queries through on PGlite (pglite-fast.ts); the bench counts statements on it. */
+  pgliteClient?: PgliteQueryClient;
 };
 
 export const migrationsFolder = () => join(projectRoot(), 'migrations');
@@ -41,7 +44,7 @@ async function openPglite(cfg: { dataDir?: string | undefined; loadDataDir?: Blo
   let lock: DirLock | undefined;
   if (cfg.dataDir) lock = lockDataDir(cfg.dataDir);
   let client: PGlite;
-  const [{ PGlite }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+  const [pgliteModule, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
     import('@electric-sql/pglite'),
     import('drizzle-orm/pglite'),
     import('drizzle-orm/pglite/migrator'),
@@ -50,16 +53,18 @@ async function openPglite(cfg: { dataDir?: string | undefined; loadDataDir?: Blo
     throw e;
   });
   try {
-    client = await PGlite.create({ dataDir: cfg.dataDir, loadDataDir: cfg.loadDataDir });
+    client = await pgliteModule.PGlite.create({ dataDir: cfg.dataDir, loadDataDir: cfg.loadDataDir });
   } catch (e) {
     lock?.release();
     throw e;
   }
-  const db = drizzlePglite(client) as unknown as Db;
+  const pgliteClient = fastPgliteClient(client, pgliteModule);
+  const db = drizzlePglite({ client: pgliteClient as unknown as PGlite }) as unknown as Db;
   return {
     db,
     driver: 'pglite',
     pglite: client,
+    pgliteClient,
     ping: async () => {
       await client.query('select 1');
     },

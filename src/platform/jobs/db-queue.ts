@@ -11,6 +11,9 @@
  * - otherwise one statement claims up to the free slots of every job name (a LATERAL per name);
  *   the loop claims again only when something may be waiting: a job was enqueued here, the last
  *   claim filled every free slot, or the poll timer fired (delayed jobs, retries, other processes);
+ *   while jobs of a name still run, a freed slot waits for a quarter of its slots (or GATHER_MS) so
+ *   one claim takes several jobs; the claim is an index range scan over queued rows, and leases that
+ *   lapsed are put back in the queue on the poll;
  * - finished jobs are deleted in batches: with the next claim, or shortly after (`flushDone`).
  *   A job finished but not yet deleted is still leased to this process; if the process dies in
  *   between, the job runs again, which handlers must tolerate anyway.
@@ -27,6 +30,8 @@ type Row = Pick<typeof jobs.$inferSelect, 'id' | 'name' | 'payload' | 'attempts'
 
 /** Finished jobs are deleted at most this long after they finish when no claim carries them sooner. */
 const DONE_FLUSH_MS = 50;
+/** How long a freed slot waits for others to free before claiming (busy queue only; see claimable). */
+const GATHER_MS = 5;
 
 export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: number; singleProcess: boolean }): JobQueue {
   const { db, clock, log } = opts;
@@ -39,8 +44,13 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
   let wake: (() => void) | undefined;
   let loop: Promise<void> | undefined;
   const pollMs = opts.pollMs ?? 500;
-  /** Something may be waiting to be claimed. */
-  let wanted = true;
+  /** The poll fired (or the worker just started): every name may have work; lapsed leases first. */
+  let pollDue = true;
+  /** GATHER_MS passed since a slot of a name with work waiting freed (see claimable). */
+  let gatherDue = false;
+  let gatherTimer: NodeJS.Timeout | undefined;
+  /** Jobs enqueued here, by name, but not run at once (no free slot): counted to see one during a claim. */
+  const enqueueSeq = new Map<string, number>();
   /** Job names whose last claim filled every free slot: more of them may be waiting. */
   const maybeMore = new Set<string>();
   /** Ids of jobs that succeeded here and are still to be deleted. */
@@ -78,26 +88,37 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
     await flushing;
   }
 
-  /** One statement: delete what finished, claim up to `limit` ready jobs of each name. */
+  /**
+   * One statement: delete what finished, claim up to `limit` ready jobs of each name. The claim is
+   * an index range scan of queued rows (`jobs_ready_idx`), and the update finds its rows by primary
+   * key, so its cost does not grow with the backlog. Leases that lapsed are put back in the queue by
+   * `requeueLapsed` on the poll, not looked for on every claim.
+   */
   async function claim(wants: { name: string; limit: number }[], doneIds: string[]): Promise<Row[]> {
     const now = new Date(clock.now());
-    const leaseMs = wants.map(({ name }) => defs.get(name)!.timeoutMs + 5_000);
+    const leaseMs = new Map(wants.map(({ name }) => [name, defs.get(name)!.timeoutMs + 5_000]));
     const result = (await db.execute(sql`
       with done as (delete from jobs where id = any(${sql.param(doneIds)}::text[]))
-      update jobs set status = 'active', attempts = jobs.attempts + 1, locked_until = ${now}::timestamptz + make_interval(secs => w.lease_ms / 1000.0), updated_at = ${now}
-      from (
-        select p.id, n.lease_ms from unnest(${sql.param(wants.map((w) => w.name))}::text[], ${sql.param(wants.map((w) => w.limit))}::int[], ${sql.param(leaseMs)}::int[]) as n(name, lim, lease_ms)
+      update jobs set status = 'active', attempts = jobs.attempts + 1, updated_at = ${now},
+        locked_until = ${now}::timestamptz + make_interval(secs => (${sql.param(JSON.stringify(Object.fromEntries(leaseMs)))}::jsonb ->> jobs.name)::int / 1000.0)
+      where jobs.id = any(array(
+        select p.id from unnest(${sql.param(wants.map((w) => w.name))}::text[], ${sql.param(wants.map((w) => w.limit))}::int[]) as n(name, lim)
         cross join lateral (
           select id from jobs
-          where jobs.name = n.name and ((status = 'queued' and run_at <= ${now}) or (status = 'active' and locked_until < ${now}))
+          where jobs.name = n.name and status = 'queued' and run_at <= ${now}
           order by run_at
           limit n.lim
           for update skip locked
         ) p
-      ) w
-      where jobs.id = w.id
+      ))
       returning jobs.id, jobs.name, jobs.payload, jobs.attempts, jobs.max_attempts as "maxAttempts"`)) as unknown as { rows: Row[] };
     return result.rows;
+  }
+
+  /** Jobs whose lease lapsed (their process died or hung) go back to the queue, to be claimed again. */
+  async function requeueLapsed() {
+    const now = new Date(clock.now());
+    await db.execute(sql`update jobs set status = 'queued', locked_until = null, updated_at = ${now} where status = 'active' and locked_until < ${now}`);
   }
 
   async function finish(row: Row, error: Error | undefined) {
@@ -141,28 +162,44 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
     const p = run(row).finally(() => {
       running.set(row.name, (running.get(row.name) ?? 1) - 1);
       inFlight.delete(p);
-      // A slot of a name that may have more waiting: claim again now, not on the next poll.
-      if (maybeMore.has(row.name)) wanted = true;
-      wakeUp();
+      wakeUp(); // the loop decides whether the freed slot claims now (see claimable)
     });
     inFlight.add(p);
   }
 
-  async function tick(): Promise<void> {
+  /**
+   * What to claim now. After the poll: every name with a free slot (delayed jobs, retries, other
+   * processes). Otherwise only names that may have jobs waiting (`maybeMore`), and — one statement
+   * per freed slot would make the claim the main cost of a busy queue — while others of the name
+   * still run, only once a quarter of its slots are free, or GATHER_MS after a slot freed (`force`).
+   */
+  function claimable(force: boolean): { name: string; limit: number }[] {
     const wants: { name: string; limit: number }[] = [];
-    for (const name of defs.keys()) {
+    for (const [name, def] of defs) {
       const free = freeSlots(name);
-      if (free > 0) wants.push({ name, limit: free });
+      if (free <= 0) continue;
+      const ready = pollDue || (maybeMore.has(name) && (force || (running.get(name) ?? 0) === 0 || free >= Math.max(1, Math.ceil(def.concurrency / 4))));
+      if (ready) wants.push({ name, limit: free });
     }
-    if (wants.length === 0) return; // every slot busy: a finishing job wakes the loop
-    wanted = false;
+    return wants;
+  }
+  const gathering = () => [...maybeMore].some((name) => defs.has(name) && freeSlots(name) > 0);
+
+  async function tick(wants: { name: string; limit: number }[]): Promise<void> {
+    if (gatherTimer) clearTimeout(gatherTimer);
+    gatherTimer = undefined;
+    gatherDue = false;
+    if (pollDue) {
+      pollDue = false;
+      await requeueLapsed();
+    }
     const doneIds = takeDone();
+    const seqBefore = new Map(wants.map((w) => [w.name, enqueueSeq.get(w.name) ?? 0]));
     let rows: Row[];
     try {
       rows = await claim(wants, doneIds);
     } catch (err) {
       done.push(...doneIds);
-      wanted = true;
       throw err;
     }
     const got = new Map<string, number>();
@@ -171,32 +208,35 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
       running.set(row.name, (running.get(row.name) ?? 0) + 1);
       launch(row);
     }
-    // A name whose free slots were all filled may have more waiting: claim again when a slot frees
-    // (launch() sets `wanted` then), or now if one is already free. A name that got fewer than it
-    // asked for has nothing more ready: the next poll or a local enqueue looks again.
+    // A name whose free slots were all filled may have more waiting. A name that got fewer than it
+    // asked for had nothing more ready, unless a job of it was enqueued during the claim.
     for (const w of wants) {
-      if ((got.get(w.name) ?? 0) >= w.limit) maybeMore.add(w.name);
+      if ((got.get(w.name) ?? 0) >= w.limit || (enqueueSeq.get(w.name) ?? 0) !== seqBefore.get(w.name)) maybeMore.add(w.name);
       else maybeMore.delete(w.name);
     }
-    for (const name of maybeMore) if (freeSlots(name) > 0) wanted = true;
   }
-
-  const hasFree = () => [...defs.keys()].some((name) => freeSlots(name) > 0);
 
   async function workLoop() {
     while (!stopping) {
-      if (wanted && hasFree()) {
+      const wants = claimable(gatherDue);
+      if (wants.length > 0) {
         try {
-          await tick();
+          await tick(wants);
           continue;
         } catch (err) {
           if (!stopping) log.error({ err }, 'job queue poll failed');
         }
+      } else if (gathering()) {
+        gatherTimer ??= setTimeout(() => {
+          gatherTimer = undefined;
+          gatherDue = true;
+          wakeUp();
+        }, GATHER_MS);
       }
       if (stopping) break;
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
-          wanted = true; // poll: delayed jobs, retries, other processes, lapsed leases
+          pollDue = true; // delayed jobs, retries, other processes, lapsed leases
           resolve();
         }, pollMs);
         wake = () => {
@@ -254,9 +294,10 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
         const [existing] = await db.select({ id: jobs.id }).from(jobs).where(eq(jobs.dedupeKey, o.dedupeKey));
         return existing?.id ?? id;
       }
-      if (started && !direct && !o.delayMs) {
-        wanted = true;
-        wakeUp();
+      if (!direct && !o.delayMs) {
+        maybeMore.add(name);
+        enqueueSeq.set(name, (enqueueSeq.get(name) ?? 0) + 1);
+        if (started) wakeUp();
       }
       return id;
     },
@@ -292,6 +333,7 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
       const grace = new Promise((r) => setTimeout(r, 2_000).unref());
       await Promise.race([Promise.allSettled([...inFlight]), grace]);
       for (const ac of controllers) ac.abort(new Error('shutting down'));
+      if (gatherTimer) clearTimeout(gatherTimer);
       await Promise.allSettled([...inFlight]);
       await flushDone();
     },

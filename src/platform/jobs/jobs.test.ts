@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { dbJobQueue } from './db-queue.js';
 import { bullJobQueue } from './bullmq-queue.js';
+import { sql } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
 import { defineJob, PermanentJobError, type JobQueue } from './types.js';
 
 let t: TestApp;
@@ -177,6 +179,73 @@ describe.skipIf(Boolean(process.env.REDIS_URL))('database job queue: a freed slo
       expect(await until(() => ran.length === 12, 5000)).toBe(true);
       expect(Date.now() - t0).toBeLessThan(5000);
       expect([...ran].sort((x, y) => x - y)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    } finally {
+      await dq.close();
+    }
+  });
+});
+
+describe.skipIf(Boolean(process.env.REDIS_URL))('database job queue: claims', () => {
+  it('runs a job whose lease lapsed in another process (its row still says active)', async () => {
+    const dq = dbJobQueue({ db: t.deps.db, clock: { now: () => Date.now() }, log: t.deps.log, singleProcess: false, pollMs: 50 });
+    const ran: string[] = [];
+    dq.register(defineJob<{ id: string }>({ name: 'lapsed.a', attempts: 3, timeoutMs: 5000, handler: async (p, ctx) => void ran.push(`${p.id}@${ctx.attempt}`) }) as never);
+    try {
+      // A process took this job (attempt 1) and died: its lease ended a second ago.
+      await t.deps.db.execute(
+        sql`insert into jobs (id, name, payload, status, attempts, max_attempts, run_at, locked_until) values ('job_lapsed1', 'lapsed.a', '{"id":"x"}', 'active', 1, 3, now() - interval '1 min', now() - interval '1 s')`,
+      );
+      // And another process holds this one, its lease still running: it must not run here.
+      await t.deps.db.execute(
+        sql`insert into jobs (id, name, payload, status, attempts, max_attempts, run_at, locked_until) values ('job_leased1', 'lapsed.a', '{"id":"y"}', 'active', 1, 3, now() - interval '1 min', now() + interval '1 h')`,
+      );
+      await dq.startWorker();
+      expect(await until(() => ran.length === 1, 5000)).toBe(true);
+      await new Promise((r) => setTimeout(r, 300)); // a few more polls
+      expect(ran).toEqual(['x@2']);
+    } finally {
+      await dq.close();
+      await t.deps.db.execute(sql`delete from jobs where id in ('job_lapsed1', 'job_leased1')`);
+    }
+  });
+
+  it('a busy queue claims several jobs per statement, not one per freed slot', async () => {
+    let claims = 0;
+    const dialect = new PgDialect();
+    // The real database, with the claim statements counted on the way.
+    const counting = new Proxy(t.deps.db, {
+      get(target, prop, receiver) {
+        if (prop !== 'execute') return Reflect.get(target, prop, receiver);
+        return (q: Parameters<typeof target.execute>[0]) => {
+          const text = dialect.sqlToQuery(q as never).sql;
+          if (/set status = 'active'/.test(text)) claims++;
+          return target.execute(q);
+        };
+      },
+    });
+    const dq = dbJobQueue({ db: counting, clock: { now: () => Date.now() }, log: t.deps.log, singleProcess: false, pollMs: 60_000 });
+    const ran: number[] = [];
+    dq.register(
+      defineJob<{ i: number }>({
+        name: 'batch.a',
+        attempts: 1,
+        timeoutMs: 5000,
+        concurrency: 16,
+        handler: async (p) => {
+          await new Promise((r) => setTimeout(r, 2 + (p.i % 5)));
+          ran.push(p.i);
+        },
+      }) as never,
+    );
+    try {
+      for (let i = 0; i < 80; i++) await dq.enqueue('batch.a', { i });
+      await dq.startWorker();
+      expect(await until(() => ran.length === 80, 8000)).toBe(true);
+      expect([...ran].sort((x, y) => x - y)).toEqual(Array.from({ length: 80 }, (_, i) => i));
+      // 80 jobs through 16 slots: one claim per freed slot would be ~65 statements (the first claim
+      // fills all 16); claiming when a quarter of the slots is free takes about 80 / 4 = 20.
+      expect(claims).toBeLessThanOrEqual(35);
+      expect(claims).toBeGreaterThanOrEqual(5);
     } finally {
       await dq.close();
     }

@@ -2,8 +2,10 @@
  * One Drizzle database over either PGlite (embedded, in-process Postgres) or node-postgres.
  * Both speak the same SQL and share one schema and one migrations folder.
  */
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
+import type { Client as PgClient } from 'pg';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { lockDataDir, type DirLock } from './lock.js';
@@ -88,7 +90,7 @@ async function openPostgres(cfg: { url: string; poolMax: number }): Promise<Data
     import('drizzle-orm/node-postgres'),
     import('drizzle-orm/node-postgres/migrator'),
   ]);
-  const pool = new pg.Pool({ connectionString: cfg.url, max: cfg.poolMax, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000 });
+  const pool = new pg.Pool({ connectionString: cfg.url, max: cfg.poolMax, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000, Client: namingClient(pg.Client) });
   pool.on('error', () => {
     /* idle client errors are surfaced by the next query and by /ready */
   });
@@ -115,6 +117,44 @@ async function openPostgres(cfg: { url: string; poolMax: number }): Promise<Data
       await pool.end();
     },
   };
+}
+
+/** Statement texts given a name at most (beyond it, new texts run unnamed: a bound on what each connection keeps prepared). */
+const MAX_NAMED_STATEMENTS = 2000;
+
+/**
+ * A node-postgres client that names every statement with parameters after a hash of its text, so
+ * each connection parses and plans it once and later runs only bind + execute (node-postgres
+ * skips the Parse of a name its connection has prepared). Saves PostgreSQL's parse/plan CPU on
+ * every repeated statement; the same text always gets the same name, so names never clash.
+ */
+function namingClient(Base: typeof PgClient): typeof PgClient {
+  const names = new Map<string, string>();
+  const nameOf = (text: string) => {
+    let name = names.get(text);
+    if (name === undefined && names.size < MAX_NAMED_STATEMENTS) {
+      name = `q_${createHash('sha256').update(text).digest('base64url').slice(0, 24)}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  class NamingClient extends Base {
+    // node-postgres' overloads: (text | config, values?, callback?). Only parameterised, unnamed statements are named.
+    override query(...args: unknown[]): never {
+      const [q, values] = args;
+      if (Array.isArray(values) && values.length > 0) {
+        if (typeof q === 'string') {
+          const name = nameOf(q);
+          if (name) args[0] = { text: q, name };
+        } else if (q && typeof q === 'object' && typeof (q as { text?: unknown }).text === 'string' && !(q as { name?: unknown }).name && !('submit' in q)) {
+          const name = nameOf((q as { text: string }).text);
+          if (name) args[0] = { ...q, name };
+        }
+      }
+      return (super.query as (...a: unknown[]) => never)(...args);
+    }
+  }
+  return NamingClient;
 }
 
 export { sql };

@@ -23,6 +23,7 @@ import { Problem } from '../contracts/common.js';
 import { ApiKey, Tenant } from '../contracts/tenants.js';
 import { User } from '../contracts/auth.js';
 import { createTenantsModule } from './modules/tenants/index.js';
+import type { TenantRow } from './modules/tenants/tables.js';
 import { createTryonModule, type TryonModuleOptions, type TryonPorts } from './modules/tryon/index.js';
 import { createPerceptionModule } from './modules/perception/index.js';
 import { createWebhooksModule, type WebhooksOptions, type WebhookEventType } from './modules/webhooks/index.js';
@@ -106,7 +107,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     bodyPose: (bytes, signal) => perception.bodyPose(bytes, signal),
     resultFidelity: (before, after, signal) => perception.resultFidelity(before, after, signal),
     getTenant: async (id) => tenants.tenants.getTenant(id),
-    consumeGeneration: async (id) => void (await tenants.usage.consumeGeneration(id)),
+    consumeGeneration: async (t) => void (await tenants.usage.consumeGeneration(t.id, 1, t as unknown as Pick<TenantRow, 'tier' | 'limits'>)),
     refundGeneration: (id) => tenants.usage.refundGeneration(id),
     recordUsage: (id, type, o) => tenants.usage.record(id, type, o),
     emitWebhook: async (tenantId, type, data) => void (await webhooks.emit(tenantId, type as WebhookEventType, data)),

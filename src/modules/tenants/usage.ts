@@ -7,6 +7,7 @@ import { newId } from '../../platform/ids.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Clock } from '../../platform/clock.js';
 import * as repo from './repository.js';
+import type { TenantRow } from './tables.js';
 import { effectiveLimits, periodOf } from './limits.js';
 
 export function createUsageService({ db, clock }: { db: Db; clock: Clock }) {
@@ -19,10 +20,11 @@ export function createUsageService({ db, clock }: { db: Db; clock: Clock }) {
       return repo.readUsage(db, tenantId, periodOf(clock.now()), 'generations');
     },
     /** Count `amount` generations for the tenant, or throw QUOTA_EXCEEDED (429) when the month's quota is used up. */
-    async consumeGeneration(tenantId: string, amount = 1) {
+    async consumeGeneration(tenantId: string, amount = 1, known?: Pick<TenantRow, 'tier' | 'limits'>) {
       // A negative amount would silently give quota back.
       if (!Number.isSafeInteger(amount) || amount < 1) throw new RangeError(`consumeGeneration: amount must be a positive integer, got ${amount}`);
-      const tenant = await repo.findTenant(db, tenantId);
+      // The caller may pass the tenant it already holds (the try-on module's cached view, dropped on any change).
+      const tenant = known ?? (await repo.findTenant(db, tenantId));
       if (!tenant) throw new AppError('TENANT_NOT_FOUND');
       const { monthlyGenerations } = effectiveLimits(tenant.tier, tenant.limits);
       const now = clock.now();

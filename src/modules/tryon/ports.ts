@@ -3,11 +3,15 @@ export type TenantView = {
   id: string;
   retention: 'process-only' | '1h' | '24h' | '7d';
   settings: Record<string, unknown>;
+  /** For the generation quota (tier default or the tenant's own). */
+  tier: string;
+  limits: Record<string, unknown>;
 };
 
 export type TryonPorts = {
   getTenant: (tenantId: string) => Promise<TenantView>;
-  consumeGeneration: (tenantId: string) => Promise<void>;
+  /** Count one generation against the tenant's monthly quota (the view is the cached one: no lookup). */
+  consumeGeneration: (tenant: TenantView) => Promise<void>;
   refundGeneration: (tenantId: string) => Promise<void>;
   recordUsage: (tenantId: string, type: string, opts: { costUsd?: number; refId?: string; meta?: Record<string, unknown> }) => Promise<void>;
   emitWebhook: (tenantId: string, type: string, data: Record<string, unknown>) => Promise<void>;

@@ -295,7 +295,7 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
         const codes = check.issues.filter((i) => i.severity === 'error').map((i) => i.code);
         throw new AppError('PHOTO_REJECTED', `The photo cannot be used for a try-on: ${codes.join(', ')}.`, { extra: { issues: check.issues, strictness: check.strictness } });
       }
-      await ports.consumeGeneration(tenantId);
+      await ports.consumeGeneration(tenant);
       const id = newId('tryon');
       const row = await repo.insertTryon(db, tenantId, { ...base, id, status: 'queued' });
       // Published before the job exists, so `queued` comes before anything the job publishes.

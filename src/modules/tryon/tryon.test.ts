@@ -216,6 +216,18 @@ describe('errors', () => {
     const p = problem(res, 429, 'QUOTA_EXCEEDED');
     expect(p.detail).toContain('1 generations');
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    // The quota is read from the tenant the try-on module keeps in memory: an operator's change
+    // reaches it at once (the cache is dropped on every tenant update).
+    const raised = await t.app.inject({ method: 'PATCH', url: `/admin/v1/tenants/${tn.id}`, headers: t.operatorAuth, payload: { limits: { monthly_generations: 2 } } });
+    expect(raised.statusCode).toBe(200);
+    // (With Redis the drop travels over pub/sub: allow it a moment.)
+    let status = 0;
+    for (const end = Date.now() + 3000; status !== 202 && Date.now() < end; ) {
+      status = (await post('/v1/tryons', { ...body, mode: 'fast' }, bearer(k.key))).statusCode;
+      if (status !== 202) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(status).toBe(202);
+    problem(await post('/v1/tryons', { ...body, mode: 'quality' }, bearer(k.key)), 429, 'QUOTA_EXCEEDED');
   });
 });
 

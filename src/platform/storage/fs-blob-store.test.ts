@@ -34,9 +34,17 @@ describe('fsBlobStore', () => {
   });
 
   it('keeps the content type aside, in .meta/, which no key can reach', async () => {
-    await store.put('m/photo.jpg', Buffer.from('jpeg'), 'image/jpeg');
+    await store.put('m/photo.jpg', Buffer.from('jpeg'), 'application/x-not-jpeg');
     expect(existsSync(join(root, '.meta', 'm', 'photo.jpg~.json'))).toBe(true);
+    expect(await store.head('m/photo.jpg')).toEqual({ size: 4, contentType: 'application/x-not-jpeg' });
     await expect(store.get('.meta/m/photo.jpg~.json')).rejects.toThrow(TypeError);
+    // The type the extension says needs no metadata file; a put of it drops the older one.
+    await store.put('m/photo.jpg', Buffer.from('jpeg!'), 'image/jpeg');
+    expect(existsSync(join(root, '.meta', 'm', 'photo.jpg~.json'))).toBe(false);
+    expect(await store.head('m/photo.jpg')).toEqual({ size: 5, contentType: 'image/jpeg' });
+    await store.put('m/pic.WEBP', Buffer.from('w'), 'image/webp');
+    expect(existsSync(join(root, '.meta', 'm', 'pic.WEBP~.json'))).toBe(false);
+    expect(await store.head('m/pic.WEBP')).toEqual({ size: 1, contentType: 'image/webp' });
     // `x` and `x.json/y` side by side: their metadata files cannot collide.
     await store.put('m/x', Buffer.from('1'), 'text/plain');
     await store.put('m/x.json/y', Buffer.from('2'), 'text/csv');
@@ -44,11 +52,13 @@ describe('fsBlobStore', () => {
     expect(await store.head('m/x.json/y')).toEqual({ size: 1, contentType: 'text/csv' });
   });
 
-  it('head without metadata (a file from an older version) gives the size only', async () => {
+  it('head without metadata (a file from an older version) gives the size, and the type its extension says', async () => {
     await mkdir(join(root, 'legacy'), { recursive: true });
-    await writeFile(join(root, 'legacy', 'old.png'), Buffer.from('12345'));
-    expect(await store.head('legacy/old.png')).toEqual({ size: 5 });
-    expect((await store.get('legacy/old.png'))?.toString()).toBe('12345');
+    await writeFile(join(root, 'legacy', 'old.bin'), Buffer.from('12345'));
+    expect(await store.head('legacy/old.bin')).toEqual({ size: 5 });
+    await writeFile(join(root, 'legacy', 'old.png'), Buffer.from('1234'));
+    expect(await store.head('legacy/old.png')).toEqual({ size: 4, contentType: 'image/png' });
+    expect((await store.get('legacy/old.bin'))?.toString()).toBe('12345');
   });
 
   it('a folder is not a blob', async () => {

@@ -2,8 +2,9 @@
  * The local-folder blob store (embedded default). Layout under `root`:
  *   <key>                 the bytes (written to a dot-named temp file, then renamed: readers never
  *                         see half a file)
- *   .meta/<key>~.json     `{ "contentType": … }`, written before the bytes; a blob without it (written
- *                         by an older version) has no content type in `head`
+ *   .meta/<key>~.json     `{ "contentType": … }`, written before the bytes, unless the key's extension
+ *                         says the type (`.jpg`, `.png`, `.webp`: every image key): then there is no
+ *                         metadata file, which halves the file operations of a put
  * Keys never have a segment starting with a dot (./keys.ts), so `.meta`, temp files and the ready
  * probe can never collide with a blob, and no key can leave the root. Folders emptied by `delete`
  * and `deletePrefix` are removed. Not possible on a file system but fine on S3: keys `a` and `a/b`
@@ -16,6 +17,12 @@ import type { BlobHead, BlobStore } from './blob-store.js';
 import { assertExpiresIn, assertSafeKey, assertSafePrefix } from './keys.js';
 
 const META_DIR = '.meta';
+/** Content types a key's extension implies: such blobs need no metadata file. */
+const IMPLIED: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+const impliedType = (key: string): string | undefined => {
+  const dot = key.lastIndexOf('.');
+  return dot > key.lastIndexOf('/') ? IMPLIED[key.slice(dot + 1).toLowerCase()] : undefined;
+};
 /** Errors meaning "there is no blob there" (a file where a folder was expected, and so on). */
 const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 const isAbsent = (e: unknown) => ABSENT.has((e as NodeJS.ErrnoException).code ?? '');
@@ -101,7 +108,12 @@ export function fsBlobStore(root: string): BlobStore {
     driver: 'fs',
     put: async (key, data, contentType) => {
       const p = pathOf(key);
-      await writeAtomic(metaPathOf(key), JSON.stringify({ contentType }));
+      if (impliedType(key) === contentType) {
+        // The extension says it; drop metadata an earlier put of this key with another type left.
+        await rm(metaPathOf(key), { force: true });
+      } else {
+        await writeAtomic(metaPathOf(key), JSON.stringify({ contentType }));
+      }
       await writeAtomic(p, data);
     },
     get: async (key) => {
@@ -124,12 +136,14 @@ export function fsBlobStore(root: string): BlobStore {
         if (isAbsent(e)) return undefined;
         throw e;
       }
+      const implied = impliedType(key);
       try {
         const meta = JSON.parse(await readFile(metaPathOf(key), 'utf8')) as { contentType?: unknown };
-        return typeof meta.contentType === 'string' ? { size, contentType: meta.contentType } : { size };
+        if (typeof meta.contentType === 'string') return { size, contentType: meta.contentType };
       } catch {
-        return { size };
+        /* no metadata file: the extension's type, if any */
       }
+      return implied ? { size, contentType: implied } : { size };
     },
     delete: async (key) => {
       const p = pathOf(key);

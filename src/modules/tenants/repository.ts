@@ -135,6 +135,6 @@ export async function subtractUsage(db: Db, tenantId: string, period: string, me
     .where(and(eq(usageCounters.tenantId, tenantId), eq(usageCounters.period, period), eq(usageCounters.metric, metric)));
 }
 
-export async function insertUsageEvent(db: Db, tenantId: string, row: Omit<typeof usageEvents.$inferInsert, 'tenantId'>) {
-  await db.insert(usageEvents).values({ ...row, tenantId });
+export async function insertUsageEvents(db: Db, rows: (typeof usageEvents.$inferInsert)[]) {
+  if (rows.length > 0) await db.insert(usageEvents).values(rows);
 }

@@ -7,10 +7,13 @@ import { newId } from '../../platform/ids.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Clock } from '../../platform/clock.js';
 import * as repo from './repository.js';
+import { groupWriter } from '../../platform/db/group-writer.js';
 import type { TenantRow } from './tables.js';
 import { effectiveLimits, periodOf } from './limits.js';
 
 export function createUsageService({ db, clock }: { db: Db; clock: Clock }) {
+  // Usage events of concurrent try-ons go in together (group commit: none waits on a quiet server).
+  const insertEvent = groupWriter<Parameters<typeof repo.insertUsageEvents>[1][number]>((rows) => repo.insertUsageEvents(db, rows));
   const nextPeriodStart = (now: number) => {
     const d = new Date(now);
     return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
@@ -46,7 +49,8 @@ export function createUsageService({ db, clock }: { db: Db; clock: Clock }) {
     },
     /** An event for the dashboard: a generation, a cache hit, a failure, with its cost. */
     async record(tenantId: string, type: string, opts: { quantity?: number; costUsd?: number; refId?: string; meta?: Record<string, unknown> } = {}) {
-      await repo.insertUsageEvent(db, tenantId, {
+      await insertEvent({
+        tenantId,
         id: newId('event'),
         type,
         quantity: opts.quantity ?? 1,

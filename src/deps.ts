@@ -9,7 +9,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { openDatabase, type Database, type Db } from './platform/db/client.js';
-import { connectRedis, connectRedisHotPath, type Redis } from './platform/redis.js';
+import { connectRedis, connectRedisHotPath, connectRedisPublisher, type Redis } from './platform/redis.js';
 import { memoryPubSub, redisPubSub, type PubSub } from './platform/cache/pubsub.js';
 import { createRateLimiter, type RateLimiter } from './platform/ratelimit/limiter.js';
 import { fsBlobStore, type BlobStore } from './platform/storage/blob-store.js';
@@ -63,7 +63,9 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       redis = connectRedis(config.redis.url);
       const r = redis;
       closers.unshift(async () => r.quit().catch(() => r.disconnect()));
-      pubsub = redisPubSub(redis, config.redis.prefix);
+      const publisher = connectRedisPublisher(config.redis.url);
+      closers.unshift(async () => publisher.quit().catch(() => publisher.disconnect()));
+      pubsub = redisPubSub(publisher, config.redis.prefix);
     } else {
       pubsub = memoryPubSub();
     }

@@ -22,4 +22,15 @@ export function connectRedisHotPath(url: string): Redis {
   return client;
 }
 
+/**
+ * The pub/sub publisher: PUBLISH only, auto-pipelined, so the status events that concurrent jobs
+ * publish in the same tick leave in one write (a busy worker publishes 3 per try-on). Kept apart
+ * from the BullMQ connection, where auto-pipelining is known to misbehave (bullmq#457).
+ */
+export function connectRedisPublisher(url: string): Redis {
+  const client = new Redis(url, { enableAutoPipelining: true, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  client.on('error', () => undefined);
+  return client;
+}
+
 export type { Redis };

@@ -31,8 +31,12 @@ export function memoryPubSub(): PubSub {
   };
 }
 
+/**
+ * `publisher` only publishes; it may auto-pipeline (the status events of concurrent try-ons then go
+ * out in one write). The subscriber is a duplicate without it.
+ */
 export function redisPubSub(publisher: Redis, prefix: string): PubSub {
-  const subscriber = publisher.duplicate();
+  const subscriber = publisher.duplicate({ enableAutoPipelining: false });
   subscriber.on('error', () => undefined);
   const handlers = new Map<string, Set<(m: string) => void>>();
   subscriber.on('message', (channel: string, message: string) => {

@@ -657,7 +657,24 @@ async function runMode(mode, photos, getBig, rss) {
   await closeApp();
   await Promise.all(workers.map((w) => stopChild(w)));
   for (const w of workers) if (w.output().trim() && !/^worker ready \d+\s*$/.test(w.output().trim())) log(`${w.name} output:\n${w.output().slice(-2000)}`);
+  if (mode !== 'embedded') {
+    // BullMQ's own ceiling on this machine, same shape (bench/tryon/bullmq-baseline.mjs).
+    log(`BullMQ alone: ${m} no-op jobs from ${S.submitters} submitters, ${S.workers} worker processes`);
+    out.bullBaseline = JSON.parse((await runJson(process.execPath, [join(BENCH_DIR, 'tryon/bullmq-baseline.mjs'), String(m), String(S.submitters), String(S.workers), String(S.concurrency)], { BENCH_REDIS_URL: S.redisUrl })).trim().split('\n').at(-1));
+    log(`  ${f0(out.bullBaseline.jobsPerS)} jobs/s; CPU per job ${f2(out.bullBaseline.cpuPerJobMs.adder)} + ${f2(out.bullBaseline.cpuPerJobMs.workers)} + ${f2(out.bullBaseline.cpuPerJobMs.redis)} ms (adder + workers + Redis)`);
+  }
   return out;
+}
+
+/** Run a node script to its end; its stdout. */
+function runJson(cmd, args, extraEnv) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { cwd: ROOT, env: { PATH: env.PATH, HOME: env.HOME, ...extraEnv }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let outText = '';
+    p.stdout.on('data', (c) => (outText += c));
+    p.once('error', reject);
+    p.once('exit', (code) => (code === 0 ? resolve(outText) : reject(new Error(`${args[0]} exited with ${code}`))));
+  });
 }
 
 // ---------- report ----------
@@ -719,6 +736,10 @@ function report(results, intake, meta) {
   row('try-on rows by status at the end', (c) => Object.entries(c.statuses).map(([k, v]) => `${k} ${v}`).join(', '));
   row('memory, bench process VmRSS: max during start-up; when ready; max under load (processing alone, latency, throughput)', (c) => `${mb(c.rssStartupMaxKb)}; ${mb(c.rssReadyKb)}; **${mb(c.rssMaxKb)}**`);
   row('memory, workers: VmHWM', (c) => (c.workersMem.length ? c.workersMem.map((w) => mb(w?.hwmKb)).join(', ') : '–'));
+  row('**baseline: BullMQ alone**, same shape (one process adding from the same number of submitters, the same worker processes at the same concurrency, no-op handler): jobs/s; CPU per job, ms (adder + workers + Redis)', (c) =>
+    c.bullBaseline ? `**${f0(c.bullBaseline.jobsPerS)}**; ${f2(c.bullBaseline.cpuPerJobMs.adder)} + ${f2(c.bullBaseline.cpuPerJobMs.workers)} + ${f2(c.bullBaseline.cpuPerJobMs.redis)}` : '–',
+  );
+  row('… our throughput / BullMQ alone', (c) => (c.bullBaseline ? `${f2(c.throughput.jobsPerS / c.bullBaseline.jobsPerS)}×` : '–'));
   L.push('');
   for (const c of cols) {
     L.push(`SQL statements per try-on, ${c.mode === 'embedded' ? 'embedded' : 'PostgreSQL + Redis'} (sequential run): ${kinds(c.latency.cost.sqlByKind)}.${c.mode === 'embedded' ? '' : ` Redis commands per try-on: ${kinds(c.latency.cost.redisByKind)}.`}`);

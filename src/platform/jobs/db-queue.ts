@@ -46,6 +46,7 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
   const pollMs = opts.pollMs ?? 500;
   /** The poll fired (or the worker just started): every name may have work; lapsed leases first. */
   let pollDue = true;
+  let polls = 0;
   /** GATHER_MS passed since a slot of a name with work waiting freed (see claimable). */
   let gatherDue = false;
   let gatherTimer: NodeJS.Timeout | undefined;
@@ -191,7 +192,9 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
     gatherDue = false;
     if (pollDue) {
       pollDue = false;
-      await requeueLapsed();
+      // Another process's lease can lapse at any time; in a single process only a job that ignored
+      // its abort leaves one (a crash is handled at start), so there it is looked for every 20th poll.
+      if (!opts.singleProcess || polls++ % 20 === 0) await requeueLapsed();
     }
     const doneIds = takeDone();
     const seqBefore = new Map(wants.map((w) => [w.name, enqueueSeq.get(w.name) ?? 0]));

@@ -24,7 +24,8 @@ export type RateLimiter = {
    */
   consumeAll: (checks: readonly RateCheck[]) => RateDecision[] | Promise<RateDecision[]>;
   readonly store: 'memory' | 'redis';
-  close?: () => void;
+  /** Stop timers (Redis: and send the hits counted here but not yet sent). */
+  close?: () => void | Promise<void>;
 };
 
 /**
@@ -58,14 +59,16 @@ export function memoryWindows() {
  * Every check of a request in ONE script call (one command, one round trip), each key counted
  * exactly as rate-limiter-flexible's RateLimiterRedis does (same script body, same key names
  * `<prefix>rl:<limit>/<window>:<key>`, so nodes of either version share one budget).
- * ARGV[i] is the window of KEYS[i] in seconds. Returns consumed, pttl for each key.
+ * ARGV[i] is the window of KEYS[i] in seconds, ARGV[n + i] the hits to add. Returns consumed, pttl
+ * for each key.
  */
 const CONSUME_MANY_LUA = `
+local n = #KEYS
 local out = {}
 for i, key in ipairs(KEYS) do
   local windowS = ARGV[i]
   redis.call('set', key, 0, 'EX', windowS, 'NX')
-  local consumed = redis.call('incrby', key, 1)
+  local consumed = redis.call('incrby', key, tonumber(ARGV[n + i]))
   local ttl = redis.call('pttl', key)
   if ttl == -1 then
     redis.call('expire', key, windowS)
@@ -79,8 +82,31 @@ return out
 
 type ConsumeMany = { probadorRateConsume: (numKeys: number, ...args: (string | number)[]) => Promise<number[]> };
 
+/** Local hits are sent to Redis at most this long after they happen. */
+const FLUSH_MS = 20;
+/** Within this long of a window's end, every decision is exact (a round trip). */
+const EDGE_MS = 1_000;
 /**
- * Redis fixed windows, atomic and shared by every node. When Redis fails, the same checks are
+ * A key's local budget: up to 1 % of its limit (`batch`) may be counted here before Redis hears of
+ * it, and only while the window is more than 10 batches (10 %) below its limit. Other nodes' hits
+ * not yet sent are at most ~2 batches each, so with up to 5 nodes a local decision never lets the
+ * window pass its limit; near the limit every decision is a round trip, exact.
+ */
+const batchOf = (limit: number) => Math.max(1, Math.floor(limit / 100));
+const LOCAL_MARGIN_BATCHES = 10;
+/** Below this many hits per window every decision is a round trip (the free and basic tiers, anonymous callers). */
+const MIN_LOCAL_LIMIT = 1_000;
+/** Windows that ended are dropped from the local map at most this often. */
+const SWEEP_MS = 10_000;
+
+/** What this node knows of a key's window in Redis, and its hits not yet sent. */
+type Local = { key: string; windowS: number; limit: number; resetAt: number; known: number; inflight: number; pending: number };
+
+/**
+ * Redis fixed windows, shared by every node. A key's first hit in a window is a round trip; while
+ * the window is well below its limit later hits are counted here and sent in one script call
+ * every FLUSH_MS (the request answers without waiting on Redis); near the limit, or with a local
+ * batch full, each hit is a round trip again and exact. When Redis fails, the same checks are
  * counted in memory on this node (limits then hold per node instead of failing requests), as
  * rate-limiter-flexible's insurance limiter did.
  */
@@ -90,40 +116,176 @@ function redisLimiter(redis: Redis, prefix: string): RateLimiter {
   const insurance = memoryWindows();
   // Checks reused across requests (a key's) keep their Redis key name.
   const keyNames = new WeakMap<RateCheck, string>();
-  const consumeAll = async (checks: readonly RateCheck[]): Promise<RateDecision[]> => {
-    const n = checks.length;
-    const args: (string | number)[] = new Array(2 * n);
-    for (let i = 0; i < n; i++) {
-      const c = checks[i]!;
-      let k = c.reused ? keyNames.get(c) : undefined;
-      if (k === undefined) {
-        k = `${prefix}rl:${c.limit}/${c.windowS}:${c.key}`;
-        if (c.reused) keyNames.set(c, k);
+  const locals = new Map<string, Local>();
+  /** Locals with hits not yet sent. */
+  const dirty = new Set<Local>();
+  let flushTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+  let sweptAt = Date.now();
+
+  const keyOf = (c: RateCheck) => {
+    let k = c.reused ? keyNames.get(c) : undefined;
+    if (k === undefined) {
+      k = `${prefix}rl:${c.limit}/${c.windowS}:${c.key}`;
+      if (c.reused) keyNames.set(c, k);
+    }
+    return k;
+  };
+  /** The key's window as known here, or undefined when it ended (its unsent hits go with it). */
+  const liveLocal = (k: string, now: number) => {
+    const l = locals.get(k);
+    if (l && now >= l.resetAt) {
+      locals.delete(k);
+      return undefined;
+    }
+    return l;
+  };
+  const canDecideHere = (l: Local | undefined, now: number) => {
+    if (!l || l.limit < MIN_LOCAL_LIMIT || now >= l.resetAt - EDGE_MS) return false;
+    const batch = batchOf(l.limit);
+    return l.pending < batch && l.known + l.inflight + l.pending + 1 <= l.limit - LOCAL_MARGIN_BATCHES * batch;
+  };
+  const learn = (k: string, c: { windowS: number; limit: number }, consumed: number, ttl: number, now: number) => {
+    const resetAt = now + (ttl > 0 ? ttl : c.windowS * 1000);
+    const l = locals.get(k);
+    if (!l || l.resetAt <= now) locals.set(k, { key: k, windowS: c.windowS, limit: c.limit, resetAt, known: consumed, inflight: 0, pending: 0 });
+    else if (Math.abs(resetAt - l.resetAt) > EDGE_MS) {
+      // Redis started a new window (the old one expired between our calls): its count starts over.
+      l.known = consumed;
+      l.resetAt = resetAt;
+    } else l.known = Math.max(l.known, consumed);
+  };
+
+  async function flush() {
+    flushTimer = undefined;
+    const now = Date.now();
+    if (now - sweptAt >= SWEEP_MS) {
+      sweptAt = now;
+      for (const [k, l] of locals) if (now >= l.resetAt && l.pending === 0 && l.inflight === 0) locals.delete(k);
+    }
+    const batch: { l: Local; sent: number }[] = [];
+    for (const l of dirty) {
+      if (l.pending > 0 && now < l.resetAt) {
+        batch.push({ l, sent: l.pending });
+        l.inflight += l.pending;
       }
-      args[i] = k;
-      args[n + i] = c.windowS;
+      l.pending = 0; // a window that ended takes its unsent hits with it
+    }
+    dirty.clear();
+    if (batch.length === 0) return;
+    const n = batch.length;
+    const args: (string | number)[] = new Array(3 * n);
+    for (let i = 0; i < n; i++) {
+      args[i] = batch[i]!.l.key;
+      args[n + i] = batch[i]!.l.windowS;
+      args[2 * n + i] = batch[i]!.sent;
+    }
+    try {
+      const res = await client.probadorRateConsume(n, ...args);
+      const at = Date.now();
+      for (let i = 0; i < n; i++) {
+        const { l, sent } = batch[i]!;
+        l.inflight -= sent;
+        learn(l.key, l, Number(res[2 * i]), Number(res[2 * i + 1]), at);
+      }
+    } catch {
+      // Redis is away: keep the hits to send with the next call (their window may end meanwhile).
+      for (const { l, sent } of batch) {
+        l.inflight -= sent;
+        l.pending += sent;
+        dirty.add(l);
+      }
+      scheduleFlush(1_000);
+    }
+  }
+  const scheduleFlush = (afterMs = FLUSH_MS) => {
+    if (!flushTimer && !closed) {
+      flushTimer = setTimeout(() => void flush(), afterMs);
+      flushTimer.unref();
+    }
+  };
+
+  const consumeAll = (checks: readonly RateCheck[]): RateDecision[] | Promise<RateDecision[]> => {
+    const n = checks.length;
+    const now = Date.now();
+    const keys: string[] = new Array(n);
+    let local = true;
+    for (let i = 0; i < n; i++) {
+      keys[i] = keyOf(checks[i]!);
+      if (local && !canDecideHere(liveLocal(keys[i]!, now), now)) local = false;
+    }
+    if (local) {
+      // Every check well within its budget: count here, answer now, tell Redis shortly.
+      const out: RateDecision[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const l = locals.get(keys[i]!)!;
+        l.pending++;
+        dirty.add(l);
+        const used = l.known + l.inflight + l.pending;
+        out[i] = { allowed: true, limit: l.limit, remaining: l.limit - used > 0 ? l.limit - used : 0, resetMs: l.resetAt - now };
+      }
+      scheduleFlush();
+      return out;
+    }
+    return exact(checks, keys, now);
+  };
+
+  /** One round trip for this request's checks, carrying the hits counted here so far. */
+  async function exact(checks: readonly RateCheck[], keys: string[], now: number): Promise<RateDecision[]> {
+    const n = checks.length;
+    const args: (string | number)[] = new Array(3 * n);
+    const sent: number[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const l = liveLocal(keys[i]!, now);
+      sent[i] = 1 + (l ? l.pending : 0);
+      if (l) {
+        l.inflight += sent[i]!;
+        l.pending = 0;
+      }
+      args[i] = keys[i]!;
+      args[n + i] = checks[i]!.windowS;
+      args[2 * n + i] = sent[i]!;
     }
     let res: number[];
     try {
       res = await client.probadorRateConsume(n, ...args);
     } catch {
-      const now = Date.now();
-      return checks.map((c) => insurance.consume(c.key, c.limit, c.windowS, now));
+      for (let i = 0; i < n; i++) {
+        const l = locals.get(keys[i]!);
+        if (l) {
+          l.inflight -= sent[i]!;
+          l.pending += sent[i]! - 1; // this request is counted by the insurance limiter instead
+          if (l.pending > 0) dirty.add(l);
+        }
+      }
+      const at = Date.now();
+      return checks.map((c) => insurance.consume(c.key, c.limit, c.windowS, at));
     }
+    const at = Date.now();
     const out: RateDecision[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      const { limit } = checks[i]!;
+      const c = checks[i]!;
+      const l = locals.get(keys[i]!);
+      if (l) l.inflight -= sent[i]!;
       const consumed = Number(res[2 * i]);
       const ttl = Number(res[2 * i + 1]);
-      out[i] = { allowed: consumed <= limit, limit, remaining: limit - consumed > 0 ? limit - consumed : 0, resetMs: ttl > 0 ? ttl : 0 };
+      learn(keys[i]!, c, consumed, ttl, at);
+      out[i] = { allowed: consumed <= c.limit, limit: c.limit, remaining: c.limit - consumed > 0 ? c.limit - consumed : 0, resetMs: ttl > 0 ? ttl : 0 };
     }
     return out;
-  };
+  }
+
   return {
     store: 'redis',
     consume: async (key, limit, windowS) => (await consumeAll([{ key, limit, windowS }]))[0]!,
     consumeAll,
-    close: insurance.close,
+    close: async () => {
+      closed = true;
+      if (flushTimer) clearTimeout(flushTimer);
+      flushTimer = undefined;
+      insurance.close();
+      await flush().catch(() => undefined); // send what was counted here
+    },
   };
 }
 

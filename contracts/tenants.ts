@@ -9,8 +9,8 @@ export const Origin = Type.String({ pattern: '^https?://[^/\\s?#]+$', maxLength:
 
 export const TenantLimits = Type.Object(
   {
-    requests_per_minute_per_key: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
-    requests_per_minute_per_tenant: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
+    requests_per_minute_per_key: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
+    requests_per_minute_per_tenant: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
     monthly_generations: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'null = unlimited' })),
   },
   { additionalProperties: false, description: 'Overrides of the tier defaults' },

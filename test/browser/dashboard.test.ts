@@ -95,6 +95,8 @@ describe('operator', () => {
     await screenshot(page, 'dashboard-key-created');
     await page.getByRole('dialog').getByRole('button', { name: 'Close' }).click();
     await page.getByRole('table', { name: 'API keys' }).getByText('production widget').waitFor();
+    // The dialog's `close` event arrives as a task after the click: wait for the key to leave the page.
+    await page.locator('[data-secret]').waitFor({ state: 'detached', timeout: 5000 });
     expect(await page.content()).not.toContain(secret); // gone once the dialog is closed
     // The key is real: the widget config answers it from an allowed origin.
     const cfg = await t.app.inject({ method: 'GET', url: '/v1/widget/config', headers: { ...bearer(secret), origin: 'https://nube.example' } });

@@ -186,7 +186,11 @@ describe('store user', () => {
     await page.getByRole('link', { name: 'Try-ons' }).click();
     await page.getByRole('table', { name: 'Try-ons' }).waitFor();
     await expect(page.getByRole('table', { name: 'Try-ons' }).locator('tbody tr').count()).resolves.toBe(3);
-    await page.waitForFunction("[...document.querySelectorAll('img.thumb')].every((i) => i.complete && i.naturalWidth > 0)");
+    // Polled from here: waitForFunction re-evaluates its predicate with eval() inside the page, which
+    // the dashboard's CSP (script-src 'self') refuses when the first check is not already true.
+    const thumbsLoaded = () => page.locator('img.thumb').evaluateAll((imgs) => imgs.length > 0 && imgs.every((i) => (i as unknown as { complete: boolean }).complete && (i as unknown as { naturalWidth: number }).naturalWidth > 0));
+    for (const end = Date.now() + 10_000; !(await thumbsLoaded()) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
+    expect(await thumbsLoaded()).toBe(true);
     await screenshot(page, 'dashboard-store-tryons');
 
     // The tenant user's API calls for another tenant are refused by the server too.

@@ -141,15 +141,25 @@ function redisLimiter(redis: Redis, prefix: string): RateLimiter {
     return l;
   };
   const canDecideHere = (l: Local | undefined, now: number) => {
-    if (!l || l.limit < MIN_LOCAL_LIMIT || now >= l.resetAt - EDGE_MS) return false;
+    if (!l || now >= l.resetAt - EDGE_MS) return false; // no record: a small limit, or not learned yet
     const batch = batchOf(l.limit);
     return l.pending < batch && l.known + l.inflight + l.pending + 1 <= l.limit - LOCAL_MARGIN_BATCHES * batch;
   };
+  /** Drop windows that ended, at most every SWEEP_MS (records are made in `learn`, dropped here). */
+  const sweep = (now: number) => {
+    if (now - sweptAt < SWEEP_MS) return;
+    sweptAt = now;
+    for (const [k, l] of locals) if (now >= l.resetAt && l.pending === 0 && l.inflight === 0) locals.delete(k);
+  };
   const learn = (k: string, c: { windowS: number; limit: number }, consumed: number, ttl: number, now: number) => {
+    // Small limits are always a round trip: no record (one per anonymous address would pile up).
+    if (c.limit < MIN_LOCAL_LIMIT) return;
     const resetAt = now + (ttl > 0 ? ttl : c.windowS * 1000);
     const l = locals.get(k);
-    if (!l || l.resetAt <= now) locals.set(k, { key: k, windowS: c.windowS, limit: c.limit, resetAt, known: consumed, inflight: 0, pending: 0 });
-    else if (Math.abs(resetAt - l.resetAt) > EDGE_MS) {
+    if (!l || l.resetAt <= now) {
+      sweep(now);
+      locals.set(k, { key: k, windowS: c.windowS, limit: c.limit, resetAt, known: consumed, inflight: 0, pending: 0 });
+    } else if (Math.abs(resetAt - l.resetAt) > EDGE_MS) {
       // Redis started a new window (the old one expired between our calls): its count starts over.
       l.known = consumed;
       l.resetAt = resetAt;
@@ -159,10 +169,7 @@ function redisLimiter(redis: Redis, prefix: string): RateLimiter {
   async function flush() {
     flushTimer = undefined;
     const now = Date.now();
-    if (now - sweptAt >= SWEEP_MS) {
-      sweptAt = now;
-      for (const [k, l] of locals) if (now >= l.resetAt && l.pending === 0 && l.inflight === 0) locals.delete(k);
-    }
+    sweep(now);
     const batch: { l: Local; sent: number }[] = [];
     for (const l of dirty) {
       if (l.pending > 0 && now < l.resetAt) {
@@ -173,17 +180,10 @@ function redisLimiter(redis: Redis, prefix: string): RateLimiter {
     }
     dirty.clear();
     if (batch.length === 0) return;
-    const n = batch.length;
-    const args: (string | number)[] = new Array(3 * n);
-    for (let i = 0; i < n; i++) {
-      args[i] = batch[i]!.l.key;
-      args[n + i] = batch[i]!.l.windowS;
-      args[2 * n + i] = batch[i]!.sent;
-    }
     try {
-      const res = await client.probadorRateConsume(n, ...args);
+      const res = await send(batch.map(({ l, sent }) => ({ key: l.key, windowS: l.windowS, hits: sent })));
       const at = Date.now();
-      for (let i = 0; i < n; i++) {
+      for (let i = 0; i < batch.length; i++) {
         const { l, sent } = batch[i]!;
         l.inflight -= sent;
         learn(l.key, l, Number(res[2 * i]), Number(res[2 * i + 1]), at);
@@ -198,6 +198,17 @@ function redisLimiter(redis: Redis, prefix: string): RateLimiter {
       scheduleFlush(1_000);
     }
   }
+  /** One script call: add `hits` to each key's window; consumed, pttl for each. */
+  const send = (entries: { key: string; windowS: number; hits: number }[]) => {
+    const n = entries.length;
+    const args: (string | number)[] = new Array(3 * n);
+    for (let i = 0; i < n; i++) {
+      args[i] = entries[i]!.key;
+      args[n + i] = entries[i]!.windowS;
+      args[2 * n + i] = entries[i]!.hits;
+    }
+    return client.probadorRateConsume(n, ...args);
+  };
   const scheduleFlush = (afterMs = FLUSH_MS) => {
     if (!flushTimer && !closed) {
       flushTimer = setTimeout(() => void flush(), afterMs);
@@ -233,7 +244,6 @@ function redisLimiter(redis: Redis, prefix: string): RateLimiter {
   /** One round trip for this request's checks, carrying the hits counted here so far. */
   async function exact(checks: readonly RateCheck[], keys: string[], now: number): Promise<RateDecision[]> {
     const n = checks.length;
-    const args: (string | number)[] = new Array(3 * n);
     const sent: number[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const l = liveLocal(keys[i]!, now);
@@ -242,13 +252,10 @@ function redisLimiter(redis: Redis, prefix: string): RateLimiter {
         l.inflight += sent[i]!;
         l.pending = 0;
       }
-      args[i] = keys[i]!;
-      args[n + i] = checks[i]!.windowS;
-      args[2 * n + i] = sent[i]!;
     }
     let res: number[];
     try {
-      res = await client.probadorRateConsume(n, ...args);
+      res = await send(checks.map((c, i) => ({ key: keys[i]!, windowS: c.windowS, hits: sent[i]! })));
     } catch {
       for (let i = 0; i < n; i++) {
         const l = locals.get(keys[i]!);

@@ -109,26 +109,34 @@ export function fastPgliteClient(pg: PGlite, mod: Pick<PgliteModule, 'protocol' 
       name = `pf${++seq}`;
     }
     const parts = [...(fresh ? [serialize.parse({ name, text })] : []), serialize.bind({ statement: name, values }), describePortal, execute, sync];
+    let messages;
     try {
       // Throws the server's error (after the Sync, so the session is ready for the next statement).
-      const { messages } = await pg.execProtocol(concat(parts), { syncToFs: !inTransaction });
-      if (fresh) {
-        prepared.set(text, name);
-        if (prepared.size > maxPrepared) {
-          const [oldText, oldName] = prepared.entries().next().value as [string, string];
-          prepared.delete(oldText);
-          await pg.execProtocol(concat([serialize.close({ type: 'S', name: oldName }), sync]), { syncToFs: false });
-        }
-      }
-      const { parsers, options: opts } = parsingFor(options);
-      return mod.parse.parseResults(messages, parsers, opts)[0] as Results<T>;
+      ({ messages } = await pg.execProtocol(concat(parts), { syncToFs: !inTransaction }));
     } catch (e) {
-      // A first run that failed after its Parse leaves the statement behind: close it (by name, so a
-      // Parse that failed is harmless too).
-      if (fresh) await pg.execProtocol(concat([serialize.close({ type: 'S', name }), sync]), { syncToFs: false, throwOnError: false }).catch(() => undefined);
+      // A first run that failed after its Parse leaves the statement behind (closing a name that
+      // was never parsed is harmless).
+      if (fresh) await closeStatement(name);
       throw e;
     }
+    if (fresh) {
+      prepared.set(text, name);
+      if (prepared.size > maxPrepared) {
+        const [oldText, oldName] = prepared.entries().next().value as [string, string];
+        prepared.delete(oldText);
+        await closeStatement(oldName);
+      }
+    }
+    const { parsers, options: opts } = parsingFor(options);
+    return mod.parse.parseResults(messages, parsers, opts)[0] as Results<T>;
   }
+
+  /** Close a prepared statement; never throws (a statement left open costs only its memory). */
+  const closeStatement = (name: string) =>
+    pg.execProtocol(concat([serialize.close({ type: 'S', name }), sync]), { syncToFs: false, throwOnError: false }).then(
+      () => undefined,
+      () => undefined,
+    );
 
   return {
     query: (text, params, options) => pg._runExclusiveTransaction(() => pg.runExclusive(() => run(text, params, options, false))),

@@ -6,15 +6,14 @@
  * settles when its own row is written (or its batch failed), so callers keep their ordering.
  */
 export function groupWriter<T>(write: (items: T[]) => Promise<void>, maxBatch = 500): (item: T) => Promise<void> {
-  let queue: { item: T; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  const queue: { item: T; resolve: () => void; reject: (e: unknown) => void }[] = [];
   let running = false;
 
   async function drain() {
     running = true;
     try {
       while (queue.length > 0) {
-        const batch = queue.slice(0, maxBatch);
-        queue = queue.slice(batch.length);
+        const batch = queue.splice(0, maxBatch);
         try {
           await write(batch.map((b) => b.item));
           for (const b of batch) b.resolve();

@@ -17,6 +17,7 @@ import { registerRateLimit } from './platform/http/rate-limit.js';
 import { registerIdempotency } from './platform/http/idempotency.js';
 import { registerEmptyBody } from './platform/http/empty-body.js';
 import { registerOpenApi } from './platform/http/openapi.js';
+import { createLazyCompilers } from './platform/http/lazy-compilers.js';
 import { healthRoutes } from './platform/http/health.js';
 import type { App } from './platform/http/types.js';
 import { Problem } from '../contracts/common.js';
@@ -44,12 +45,15 @@ export type BuildOptions = {
 
 export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   const { config, metrics } = deps;
+  const schemas = createLazyCompilers();
   const app = Fastify({
     loggerInstance: deps.log,
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     genReqId: () => newId('request'),
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    // Validators and serializers are compiled on a route's first request (lazy-compilers.ts).
+    schemaController: { compilersFactory: schemas.compilersFactory },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     return503OnClosing: true,
     // Signed file tokens (/v1/files/<token>) are longer than the default 100.
@@ -175,7 +179,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   // Load the perception models in the background (unless they load on first use); the log says which features are on.
   perception.start();
   if (role !== 'api') await deps.jobs.startWorker();
-  return { app, modules: { tenants, tryon, perception, webhooks, analytics, web } };
+  return { app, modules: { tenants, tryon, perception, webhooks, analytics, web }, compileSchemas: schemas.compileAll };
 }
 
 const breakerName = (s: string) => (s === 'open' || s === 'closed' ? s : s === 'half_open' ? 'half-open' : 'unknown') as 'open' | 'closed' | 'half-open' | 'unknown';

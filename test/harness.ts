@@ -117,7 +117,7 @@ export async function createTestApp(
     migrate: false, // both templates are migrated once in global setup
     ...(config.database.driver === 'pglite' ? { loadDataDir: template() } : {}),
   });
-  const { app, modules } = await buildApp(deps, opts.build);
+  const { app, modules, compileSchemas } = await buildApp(deps, opts.build);
   await opts.extraModules?.(app, deps);
   await app.ready();
 
@@ -131,6 +131,8 @@ export async function createTestApp(
     app,
     deps,
     modules,
+    /** Compile every route schema not compiled yet (they compile on first use); returns how many. */
+    compileSchemas,
     config,
     clock,
     logs,

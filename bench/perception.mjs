@@ -78,7 +78,7 @@ log(`baseline sharp decode+resize: median ${f1(median(baseline))} ms, p95 ${f1(p
 
 global.gc?.();
 const rssBefore = process.memoryUsage().rss;
-const pool = createPerceptionPool(1);
+const pool = await createPerceptionPool(1);
 const tLoad = performance.now();
 const status = await pool.warm();
 const loadMs = performance.now() - tLoad;

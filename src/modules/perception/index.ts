@@ -75,8 +75,8 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts, opts:
     }
     warming ??= (async () => {
       state = { models: 'loading', threads };
-      pool = createPerceptionPool(threads);
       try {
+        pool = await createPerceptionPool(threads);
         const s = await pool.warm();
         state = s.ok ? { models: 'ready', threads, backend: s.backend, loadMs: s.loadMs } : { models: 'off', threads, reason: s.error ?? 'the models could not be loaded' };
       } catch (e) {

@@ -25,7 +25,7 @@ const codes = (a: Analysis, strictness: Strictness = 'standard', categories: Cat
 const kp = (a: Analysis, part: string) => a.bodies[0]?.keypoints.find((k) => k.part === part) as Keypoint;
 
 beforeAll(async () => {
-  pool = createPerceptionPool(1);
+  pool = await createPerceptionPool(1);
   status = await pool.warm();
   expect(status.ok).toBe(true);
   fixture = await pool.analyze(FIXTURE);

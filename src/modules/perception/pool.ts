@@ -5,7 +5,6 @@
  * dist/ it is the compiled .js.
  */
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
 import type { Analysis, AnalysisLevel } from './types.js';
 import type { WorkerStatus, WorkerTask } from './worker.js';
 
@@ -19,7 +18,9 @@ export type PerceptionPool = {
   close: () => Promise<void>;
 };
 
-export function createPerceptionPool(threads: number): PerceptionPool {
+/** piscina is imported here, on the first photo check, not when the server starts. */
+export async function createPerceptionPool(threads: number): Promise<PerceptionPool> {
+  const { Piscina } = await import('piscina');
   const fromSource = import.meta.url.endsWith('.ts');
   const filename = fileURLToPath(new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url));
   const pool = new Piscina({

@@ -15,7 +15,7 @@
  * Output: JPEG at the person's size, `meta.preview: true`, `meta.engine`. Same inputs → same bytes.
  */
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { loadSharp } from '../../../platform/images/sharp.js';
 import { ProviderError, type GenerateOptions, type TryonInput, type TryonOutput, type TryonProvider } from './types.js';
 import { abortError } from './http.js';
@@ -41,18 +41,19 @@ export function createLocalProvider(opts: LocalOptions = {}): TryonProvider {
   const threads = opts.threads ?? 0;
   const fromSource = import.meta.url.endsWith('.ts');
   // Started on first use; threads retire after a minute idle (sharp and a few MB of JS, quick to start again).
-  let piscina: Piscina | undefined;
+  // piscina itself is imported then too: an API node that never composes does not load it.
+  let piscina: Promise<Piscina> | undefined;
   const pool = threads > 0
     ? {
-        run: (req: ComposeRequest, o: { signal: AbortSignal }) => {
-          piscina ??= new Piscina({
+        run: async (req: ComposeRequest, o: { signal: AbortSignal }) => {
+          piscina ??= import('piscina').then(({ Piscina }) => new Piscina({
             filename: fileURLToPath(new URL(fromSource ? './local-worker.ts' : './local-worker.js', import.meta.url)),
             minThreads: 0,
             maxThreads: threads,
             idleTimeout: 60_000,
             execArgv: fromSource ? ['--import', 'tsx'] : [],
-          });
-          return piscina.run(req, o) as Promise<ComposeResult>;
+          }));
+          return (await piscina).run(req, o) as Promise<ComposeResult>;
         },
       }
     : undefined;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
+import { hash } from '@node-rs/argon2';
 import { bearer, createTestApp, problem, type TestApp } from '../../../test/harness.js';
 
 let t: TestApp;
@@ -198,4 +199,23 @@ describe('first operator', () => {
       await s.close();
     }
   }, 120_000);
+});
+
+describe('password hashing', () => {
+  const storedHash = async (id: string) => ((await t.deps.db.execute(sql`select password_hash as h from users where id = ${id}`)) as unknown as { rows: { h: string }[] }).rows[0]!.h;
+
+  it('stores argon2id at 7 MiB × 5 passes (OWASP), and a hash of other settings still signs in', async () => {
+    const u = await t.modules.tenants.users.createUser({ email: 'hash-new@test.local', password: 'hash-password-new', role: 'owner', tenantId: t.tenantA.id });
+    expect(await storedHash(u.id)).toMatch(/^\$argon2id\$v=19\$m=7168,t=5,p=1\$/);
+    await signedIn('hash-new@test.local', 'hash-password-new');
+
+    // A user whose hash was made with the library's defaults (19 MiB × 2), as older installs stored.
+    const old = await t.modules.tenants.users.createUser({ email: 'hash-old@test.local', password: 'placeholder-password', role: 'owner', tenantId: t.tenantA.id });
+    const legacy = await hash('hash-password-old');
+    expect(legacy).toMatch(/\$m=19456,t=2,p=1\$/);
+    await t.deps.db.execute(sql`update users set password_hash = ${legacy} where id = ${old.id}`);
+    await signedIn('hash-old@test.local', 'hash-password-old');
+    const wrong = await t.app.inject({ method: 'POST', url: '/admin/v1/auth/login', payload: { email: 'hash-old@test.local', password: 'placeholder-password' } });
+    problem(wrong, 401, 'INVALID_CREDENTIALS');
+  });
 });

@@ -30,7 +30,7 @@ const ROOT = resolve(BENCH_DIR, '..');
 // BENCH_DIST: measure another build (e.g. of a clean export while the shared checkout has work in progress).
 const DIST = process.env.BENCH_DIST ? resolve(process.env.BENCH_DIST) : join(ROOT, 'dist');
 const SNAPSHOT = join(BENCH_DIR, 'out', `dist-${process.pid}`);
-const CLI = join(SNAPSHOT, 'src/cli.js');
+const CLI = join(SNAPSHOT, 'bundle/cli.js');
 const RESULTS = join(BENCH_DIR, 'RESULTS.md');
 const SECTION = '## Foundation: GET /v1/me';
 /** A subsection of SECTION that new runs keep (hand-written findings). */
@@ -509,7 +509,7 @@ function report(results, startedAt, invalid) {
       `(BENCH_DURATION=${DURATION}, BENCH_WARMUP=${WARMUP}, BENCH_ROUNDS=${ROUNDS}, BENCH_CONNECTIONS=${CONNECTIONS}, BENCH_MODES=${MODES.join(',')})`,
   );
   lines.push(
-    `- Each server is a child process of bench/run.mjs (the load generator): Probador is \`node ${NODE_FLAGS.join(' ')} dist/src/cli.js start\` (the flags of \`npm start\`; \`start --role api\` in PostgreSQL + Redis mode; from a copy of dist/ taken at start; LOG_LEVEL=warn, tenant tier enterprise with ` +
+    `- Each server is a child process of bench/run.mjs (the load generator): Probador is \`node ${NODE_FLAGS.join(' ')} dist/bundle/cli.js start\` (the flags and the server bundle of \`npm start\`; \`start --role api\` in PostgreSQL + Redis mode; from a copy of dist/ taken at start; LOG_LEVEL=warn, tenant tier enterprise with ` +
       `limits overridden to ${LIMIT.toLocaleString('en-US')}/min so no 429), the baselines are bench/baseline-node-http.mjs and bench/baseline-express.mjs. ` +
       'Every server answers the same /v1/me body, checked on every response. RSS from /proc/<pid>/status (VmRSS sampled every 100 ms during load; VmHWM = lifetime peak, start-up included).',
   );
@@ -529,7 +529,7 @@ const writeSection = (section) => writeResultsSection(RESULTS, SECTION, section,
 
 // ---------- main ----------
 async function main() {
-  if (!existsSync(join(DIST, 'src/cli.js'))) throw new Error(`${DIST}/src/cli.js not found: run "npm run build" first (npm run bench does).`);
+  if (!existsSync(join(DIST, 'bundle/cli.js'))) throw new Error(`${DIST}/bundle/cli.js not found: run "npm run build" first (npm run bench does).`);
   onCleanup(() => rmSync(SNAPSHOT, { recursive: true, force: true }), { final: true });
   cpSync(DIST, SNAPSHOT, { recursive: true });
   if (PIN) execFileSync('taskset', ['-pc', String(CLIENT_CPU), String(process.pid)], { stdio: 'ignore' });

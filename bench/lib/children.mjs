@@ -71,11 +71,11 @@ export async function stopChild(child, graceMs = 15_000) {
 
 /**
  * The Node.js flags the project starts its server with: those of `npm start` in package.json
- * (`node <flags> dist/src/cli.js start`), so the bench measures the server as it is run.
+ * (`node <flags> dist/bundle/cli.js start`), so the bench measures the server as it is run.
  */
 export function launchFlags(root) {
   const start = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')).scripts.start;
-  const m = /^node\s+((?:--\S+\s+)*)dist\/src\/cli\.js\b/.exec(start);
+  const m = /^node\s+((?:--\S+\s+)*)dist\/bundle\/cli\.js\b/.exec(start);
   if (!m) throw new Error(`cannot read the node flags of "npm start": ${start}`);
   return m[1].trim().split(/\s+/).filter(Boolean);
 }

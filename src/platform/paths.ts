@@ -16,3 +16,12 @@ export function projectRoot(): string {
   cached = dir;
   return dir;
 }
+
+/**
+ * A worker thread's entry file: the TypeScript source when this code runs from src/ (tests, tsx),
+ * otherwise tsc's output in dist/src/, also when this code runs from the server bundle
+ * (dist/bundle/, whose chunks sit elsewhere). `rel` is relative to src/, without extension.
+ */
+export function workerEntry(rel: string): string {
+  return import.meta.url.endsWith('.ts') ? join(projectRoot(), 'src', `${rel}.ts`) : join(projectRoot(), 'dist', 'src', `${rel}.js`);
+}

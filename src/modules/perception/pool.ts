@@ -4,7 +4,7 @@
  * never runs a model. From src/ (tests, tsx) the worker is the .ts file loaded through tsx; from
  * dist/ it is the compiled .js.
  */
-import { fileURLToPath } from 'node:url';
+import { workerEntry } from '../../platform/paths.js';
 import type { Analysis, AnalysisLevel } from './types.js';
 import type { WorkerStatus, WorkerTask } from './worker.js';
 
@@ -22,7 +22,7 @@ export type PerceptionPool = {
 export async function createPerceptionPool(threads: number): Promise<PerceptionPool> {
   const { Piscina } = await import('piscina');
   const fromSource = import.meta.url.endsWith('.ts');
-  const filename = fileURLToPath(new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url));
+  const filename = workerEntry('modules/perception/worker');
   const pool = new Piscina({
     filename,
     minThreads: threads,

@@ -14,7 +14,7 @@
  * 5. layers: one-pieces, then bottoms, then tops (a top over trousers).
  * Output: JPEG at the person's size, `meta.preview: true`, `meta.engine`. Same inputs → same bytes.
  */
-import { fileURLToPath } from 'node:url';
+import { workerEntry } from '../../../platform/paths.js';
 import type { Piscina } from 'piscina';
 import { loadSharp } from '../../../platform/images/sharp.js';
 import { ProviderError, type GenerateOptions, type TryonInput, type TryonOutput, type TryonProvider } from './types.js';
@@ -47,7 +47,7 @@ export function createLocalProvider(opts: LocalOptions = {}): TryonProvider {
     ? {
         run: async (req: ComposeRequest, o: { signal: AbortSignal }) => {
           piscina ??= import('piscina').then(({ Piscina }) => new Piscina({
-            filename: fileURLToPath(new URL(fromSource ? './local-worker.ts' : './local-worker.js', import.meta.url)),
+            filename: workerEntry('modules/tryon/providers/local-worker'),
             minThreads: 0,
             maxThreads: threads,
             idleTimeout: 60_000,

@@ -1,0 +1,120 @@
+/**
+ * The server bundle that `npm start` runs (scripts/build-server.mjs → dist/bundle/cli.js): built from
+ * the current source into test-output/, then run as the real CLI and server on a fresh embedded data
+ * directory. The other suites run the TypeScript source; this one proves the bundle is the same
+ * program: CLI commands, key auth, schemas (validation and serialization), OpenAPI and the docs page,
+ * problem+json, and that what loads on first use (sharp/libvips) does not load at start.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildServer } from '../scripts/build-server.mjs';
+import { cliEnv, ROOT } from './cli-run.js';
+
+const OUT = join(ROOT, 'test-output', `bundle-${process.pid}`);
+let entry: string;
+let dataDir: string;
+let server: ChildProcess | undefined;
+let base: string;
+let key: string;
+
+function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [entry, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+beforeAll(async () => {
+  ({ entry } = await buildServer({ outdir: OUT }));
+  dataDir = mkdtempSync(join(tmpdir(), 'probador-bundle-'));
+  const env = cliEnv({ PROBADOR_DATA_DIR: dataDir, PROBADOR_SEED_DEMO: 'false' });
+
+  const tenant = await run(['tenant', 'create', '--name', 'Bundle Shop', '--tier', 'pro', '--json'], env);
+  expect(tenant.code, tenant.stderr).toBe(0);
+  const created = await run(['key', 'create', '--tenant', JSON.parse(tenant.stdout).id, '--name', 'bundle', '--json'], env);
+  expect(created.code, created.stderr).toBe(0);
+  key = JSON.parse(created.stdout).key;
+
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const child = spawn(process.execPath, [entry, 'start', '--port', String(port)], { cwd: ROOT, env: { ...env, HOST: '127.0.0.1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  server = child;
+  let out = '';
+  await new Promise<void>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('Probador is running')) resolve();
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`the bundled server exited (${code}) before it was up:\n${out}`)));
+    setTimeout(() => reject(new Error(`the bundled server did not start in 60 s:\n${out}`)), 60_000).unref();
+  });
+}, 120_000);
+
+afterAll(async () => {
+  if (server && server.exitCode === null) {
+    const exited = new Promise((r) => server!.once('exit', r));
+    server.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(OUT, { recursive: true, force: true });
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the server bundle (dist/bundle/cli.js)', () => {
+  it('serves GET /v1/me for a key made by its own CLI', async () => {
+    const res = await fetch(`${base}/v1/me`, { headers: { authorization: `Bearer ${key}` } });
+    expect(res.status).toBe(200);
+    const me = (await res.json()) as { tenant: { name: string; tier: string } };
+    expect(me.tenant).toMatchObject({ name: 'Bundle Shop', tier: 'pro' });
+    expect(res.headers.get('request-id')).toMatch(/^req_/);
+    const anonymous = await fetch(`${base}/v1/me`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+
+  it('validates bodies through the route schemas (problem+json 400)', async () => {
+    const res = await fetch(`${base}/admin/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 7 }) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { code: string }).code).toBe('VALIDATION_FAILED');
+    const broken = await fetch(`${base}/admin/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"email":' });
+    expect(broken.status).toBe(400);
+  });
+
+  it('serves the OpenAPI document and the interactive docs', async () => {
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toMatch(/^3\.1/);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/me', '/v1/tryons', '/admin/v1/tenants']));
+    const docs = await fetch(`${base}/docs/`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toMatch(/swagger-ui/i);
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    expect((await fetch(`${base}/ready`)).status).toBe(200);
+  });
+
+  it.runIf(process.platform === 'linux')('leaves sharp/libvips unloaded until an image is processed', () => {
+    // A bundler hoists the imports of lazily imported modules unless the bundle is split; then
+    // every API node would map libvips at start.
+    const maps = readFileSync(`/proc/${server!.pid}/maps`, 'utf8');
+    expect(maps).toMatch(/argon2/); // loaded at start (the users service), so the maps are readable and complete
+    expect(maps).not.toMatch(/libvips|sharp-linux/);
+  });
+});

@@ -20,7 +20,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { execFileSync } from 'node:child_process';
-import { cpuTimeMs, launchFlags, machineMeter, memoryOf, onCleanup, rssSampler, runNode, shutdown, startChild, stopChild, waitOutput } from './lib/children.mjs';
+import { cpuTimeMs, launchEnv, launchFlags, machineMeter, memoryOf, onCleanup, rssSampler, runNode, shutdown, startChild, stopChild, waitOutput } from './lib/children.mjs';
 import { paced } from './lib/paced.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -79,6 +79,8 @@ const SERVER_CPU = 0;
 const CLIENT_CPU = 1;
 // BENCH_NODE_FLAGS: other flags for Probador (to compare heap settings).
 const NODE_FLAGS = env.BENCH_NODE_FLAGS !== undefined ? env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean) : launchFlags(ROOT);
+// The environment variables of `npm start` (e.g. MALLOC_ARENA_MAX); BENCH_NODE_ENV="A=1 B=2" replaces them.
+const NODE_ENV_VARS = env.BENCH_NODE_ENV !== undefined ? Object.fromEntries(env.BENCH_NODE_ENV.split(/\s+/).filter(Boolean).map((w) => w.split('='))) : launchEnv(ROOT);
 const PG_ADMIN_URL = env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 // The tenant schema caps limit overrides at 1,000,000 requests a minute (contracts/tenants.ts).
@@ -247,7 +249,7 @@ async function startOurs(mode, modeEnv) {
   // apart; the goals (issue 2) are for that role. Embedded: the one process does everything.
   const role = mode === 'postgres' ? ['--role', 'api'] : [];
   // The Node.js flags of `npm start` (heap sizing, see docs/architecture.md).
-  const child = startChild(`probador (${mode})`, [...NODE_FLAGS, ...nodeArgs, CLI, 'start', ...role], { env: { ...modeEnv, ...probe, PORT: String(port), HOST: '127.0.0.1' }, cwd: ROOT, cpu: PIN ? SERVER_CPU : undefined });
+  const child = startChild(`probador (${mode})`, [...NODE_FLAGS, ...nodeArgs, CLI, 'start', ...role], { env: { ...modeEnv, ...NODE_ENV_VARS, ...probe, PORT: String(port), HOST: '127.0.0.1' }, cwd: ROOT, cpu: PIN ? SERVER_CPU : undefined });
   child.probeName = probe.BENCH_PROBE_NAME;
   const base = `http://127.0.0.1:${port}`;
   await waitReady(base, child);
@@ -509,7 +511,7 @@ function report(results, startedAt, invalid) {
       `(BENCH_DURATION=${DURATION}, BENCH_WARMUP=${WARMUP}, BENCH_ROUNDS=${ROUNDS}, BENCH_CONNECTIONS=${CONNECTIONS}, BENCH_MODES=${MODES.join(',')})`,
   );
   lines.push(
-    `- Each server is a child process of bench/run.mjs (the load generator): Probador is \`node ${NODE_FLAGS.join(' ')} dist/bundle/cli.js start\` (the flags and the server bundle of \`npm start\`; \`start --role api\` in PostgreSQL + Redis mode; from a copy of dist/ taken at start; LOG_LEVEL=warn, tenant tier enterprise with ` +
+    `- Each server is a child process of bench/run.mjs (the load generator): Probador is \`${Object.entries(NODE_ENV_VARS).map(([k, v]) => `${k}=${v} `).join('')}node ${NODE_FLAGS.join(' ')} dist/bundle/cli.js start\` (the flags and the server bundle of \`npm start\`; \`start --role api\` in PostgreSQL + Redis mode; from a copy of dist/ taken at start; LOG_LEVEL=warn, tenant tier enterprise with ` +
       `limits overridden to ${LIMIT.toLocaleString('en-US')}/min so no 429), the baselines are bench/baseline-node-http.mjs and bench/baseline-express.mjs. ` +
       'Every server answers the same /v1/me body, checked on every response. RSS from /proc/<pid>/status (VmRSS sampled every 100 ms during load; VmHWM = lifetime peak, start-up included).',
   );

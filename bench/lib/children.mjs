@@ -70,15 +70,19 @@ export async function stopChild(child, graceMs = 15_000) {
 }
 
 /**
- * The Node.js flags the project starts its server with: those of `npm start` in package.json
- * (`node <flags> dist/bundle/cli.js start`), so the bench measures the server as it is run.
+ * How the project starts its server: the environment variables and Node.js flags of `npm start` in
+ * package.json (`[NAME=value …] node <flags> dist/bundle/cli.js start`), so the bench measures the
+ * server as it is run. `launchFlags` returns the flags, `launchEnv` the variables.
  */
-export function launchFlags(root) {
+function parseStart(root) {
   const start = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')).scripts.start;
-  const m = /^node\s+((?:--\S+\s+)*)dist\/bundle\/cli\.js\b/.exec(start);
-  if (!m) throw new Error(`cannot read the node flags of "npm start": ${start}`);
-  return m[1].trim().split(/\s+/).filter(Boolean);
+  const m = /^((?:[A-Z_]+=\S+\s+)*)node\s+((?:--\S+\s+)*)dist\/bundle\/cli\.js\b/.exec(start);
+  if (!m) throw new Error(`cannot read the environment and node flags of "npm start": ${start}`);
+  const words = (s) => s.trim().split(/\s+/).filter(Boolean);
+  return { env: Object.fromEntries(words(m[1]).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)])), flags: words(m[2]) };
 }
+export const launchFlags = (root) => parseStart(root).flags;
+export const launchEnv = (root) => parseStart(root).env;
 
 /** Run a node script to completion; resolves with its stdout, rejects with its output on failure. */
 export function runNode(name, args, { env, cwd, timeoutMs = 120_000 } = {}) {

@@ -83,8 +83,9 @@ const NODE_FLAGS = env.BENCH_NODE_FLAGS !== undefined ? env.BENCH_NODE_FLAGS.spl
 const NODE_ENV_VARS = env.BENCH_NODE_ENV !== undefined ? Object.fromEntries(env.BENCH_NODE_ENV.split(/\s+/).filter(Boolean).map((w) => w.split('='))) : launchEnv(ROOT);
 const PG_ADMIN_URL = env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-// The tenant schema caps limit overrides at 1,000,000 requests a minute (contracts/tenants.ts).
-const LIMIT = 100_000_000; // the API's maximum: a 1,000,000 window (16.7k req/s) ran out within a minute of back-to-back peak rounds
+// The API's maximum limit override (contracts/tenants.ts): a 1,000,000 window (16.7k req/s) ran out
+// within a minute of back-to-back peak rounds.
+const LIMIT = 100_000_000;
 
 for (const [k, v] of Object.entries({ DURATION, WARMUP, ROUNDS, CONNECTIONS })) {
   if (!Number.isFinite(v) || v <= 0) throw new Error(`bench: ${k} must be a positive number`);

@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildServer } from '../scripts/build-server.mjs';
-import { cliEnv, ROOT } from './cli-run.js';
+import { cliEnv, ROOT, runCli } from './cli-run.js';
 
 const OUT = join(ROOT, 'test-output', `bundle-${process.pid}`);
 let entry: string;
@@ -20,18 +20,6 @@ let dataDir: string;
 let server: ChildProcess | undefined;
 let base: string;
 let key: string;
-
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [entry, ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -46,9 +34,9 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'probador-bundle-'));
   const env = cliEnv({ PROBADOR_DATA_DIR: dataDir, PROBADOR_SEED_DEMO: 'false' });
 
-  const tenant = await run(['tenant', 'create', '--name', 'Bundle Shop', '--tier', 'pro', '--json'], env);
+  const tenant = await runCli(['tenant', 'create', '--name', 'Bundle Shop', '--tier', 'pro', '--json'], env, 120_000, entry);
   expect(tenant.code, tenant.stderr).toBe(0);
-  const created = await run(['key', 'create', '--tenant', JSON.parse(tenant.stdout).id, '--name', 'bundle', '--json'], env);
+  const created = await runCli(['key', 'create', '--tenant', JSON.parse(tenant.stdout).id, '--name', 'bundle', '--json'], env, 120_000, entry);
   expect(created.code, created.stderr).toBe(0);
   key = JSON.parse(created.stdout).key;
 

@@ -23,10 +23,13 @@ export function cliEnv(extra: Record<string, string>): Record<string, string> {
 
 export type CliResult = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
 
-/** Run `probador <args>`; killed (and reported with its output so far) after `timeoutMs`. */
-export function runCli(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<CliResult> {
+/**
+ * Run `probador <args>`; killed (and reported with its output so far) after `timeoutMs`. `entry`: a
+ * built CLI to run instead of the source (the server bundle's test).
+ */
+export function runCli(args: string[], env: Record<string, string>, timeoutMs = 120_000, entry?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(entry ? [entry] : ['--import', 'tsx', 'src/cli.ts']), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

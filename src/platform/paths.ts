@@ -18,10 +18,13 @@ export function projectRoot(): string {
 }
 
 /**
- * A worker thread's entry file: the TypeScript source when this code runs from src/ (tests, tsx),
- * otherwise tsc's output in dist/src/, also when this code runs from the server bundle
- * (dist/bundle/, whose chunks sit elsewhere). `rel` is relative to src/, without extension.
+ * How to start a worker thread (its entry file and Node flags): the TypeScript source through tsx
+ * when this code runs from src/ (tests, tsx), otherwise tsc's output in dist/src/, also when this
+ * code runs from the server bundle (dist/bundle/, whose chunks sit elsewhere). `rel` is relative to
+ * src/, without extension.
  */
-export function workerEntry(rel: string): string {
-  return import.meta.url.endsWith('.ts') ? join(projectRoot(), 'src', `${rel}.ts`) : join(projectRoot(), 'dist', 'src', `${rel}.js`);
+export function workerThread(rel: string): { filename: string; execArgv: string[] } {
+  return import.meta.url.endsWith('.ts')
+    ? { filename: join(projectRoot(), 'src', `${rel}.ts`), execArgv: ['--import', 'tsx'] }
+    : { filename: join(projectRoot(), 'dist', 'src', `${rel}.js`), execArgv: [] };
 }

@@ -4,7 +4,7 @@
  * never runs a model. From src/ (tests, tsx) the worker is the .ts file loaded through tsx; from
  * dist/ it is the compiled .js.
  */
-import { workerEntry } from '../../platform/paths.js';
+import { workerThread } from '../../platform/paths.js';
 import type { Analysis, AnalysisLevel } from './types.js';
 import type { WorkerStatus, WorkerTask } from './worker.js';
 
@@ -21,17 +21,14 @@ export type PerceptionPool = {
 /** piscina is imported here, on the first photo check, not when the server starts. */
 export async function createPerceptionPool(threads: number): Promise<PerceptionPool> {
   const { Piscina } = await import('piscina');
-  const fromSource = import.meta.url.endsWith('.ts');
-  const filename = workerEntry('modules/perception/worker');
   const pool = new Piscina({
-    filename,
+    ...workerThread('modules/perception/worker'),
     minThreads: threads,
     maxThreads: threads,
     // Models stay loaded: threads are never retired for idleness.
     idleTimeout: Number.POSITIVE_INFINITY,
     concurrentTasksPerWorker: 1,
     maxQueue: Math.max(16, threads * 32),
-    execArgv: fromSource ? ['--import', 'tsx'] : [],
   });
   const run = <T>(task: WorkerTask, signal?: AbortSignal) => pool.run(task, signal ? { signal } : {}) as Promise<T>;
 

@@ -8,15 +8,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hash as nodeRsArgonHash, verify as argonVerify, type Options as ArgonOptions } from '@node-rs/argon2';
 
-/**
- * argon2id at 7 MiB × 5 passes, one lane: one of OWASP's equivalent settings (Password Storage
- * Cheat Sheet: 46 MiB × 1, 19 MiB × 2, 12 MiB × 3, 9 MiB × 4, 7 MiB × 5 "provide an equal level of
- * defense"). The smallest memory of those: each hash or verify holds its memory in the API process
- * while it runs, and the allocator keeps the peak (19 MiB with the library's default). Verifying
- * reads the settings from the stored hash, so older hashes keep working.
- */
-export const ARGON2_OPTIONS: ArgonOptions = { memoryCost: 7168, timeCost: 5, parallelism: 1 };
-const argonHash = (password: string) => nodeRsArgonHash(password, ARGON2_OPTIONS);
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
@@ -27,6 +18,16 @@ import type { UserPrincipal } from '../../platform/http/principal.js';
 import * as repo from './users-repository.js';
 import { findTenant } from './repository.js';
 import type { UserRole, UserRow } from './tables.js';
+
+/**
+ * argon2id at 7 MiB × 5 passes, one lane: one of OWASP's equivalent settings (Password Storage
+ * Cheat Sheet: 46 MiB × 1, 19 MiB × 2, 12 MiB × 3, 9 MiB × 4, 7 MiB × 5 "provide an equal level of
+ * defense"). The smallest memory of those: each hash or verify holds its memory in the API process
+ * while it runs, and the allocator keeps the peak (19 MiB with the library's default). Verifying
+ * reads the settings from the stored hash, so older hashes keep working.
+ */
+export const ARGON2_OPTIONS: ArgonOptions = { memoryCost: 7168, timeCost: 5, parallelism: 1 };
+const argonHash = (password: string) => nodeRsArgonHash(password, ARGON2_OPTIONS);
 
 const ISSUER = 'probador';
 const AUDIENCE = 'probador-admin';

@@ -14,7 +14,7 @@
  * 5. layers: one-pieces, then bottoms, then tops (a top over trousers).
  * Output: JPEG at the person's size, `meta.preview: true`, `meta.engine`. Same inputs → same bytes.
  */
-import { workerEntry } from '../../../platform/paths.js';
+import { workerThread } from '../../../platform/paths.js';
 import type { Piscina } from 'piscina';
 import { loadSharp } from '../../../platform/images/sharp.js';
 import { ProviderError, type GenerateOptions, type TryonInput, type TryonOutput, type TryonProvider } from './types.js';
@@ -39,7 +39,6 @@ export const LOCAL_ENGINE = 'probador-local';
 export function createLocalProvider(opts: LocalOptions = {}): TryonProvider {
   const quality = opts.jpegQuality ?? 90;
   const threads = opts.threads ?? 0;
-  const fromSource = import.meta.url.endsWith('.ts');
   // Started on first use; threads retire after a minute idle (sharp and a few MB of JS, quick to start again).
   // piscina itself is imported then too: an API node that never composes does not load it.
   let piscina: Promise<Piscina> | undefined;
@@ -47,11 +46,10 @@ export function createLocalProvider(opts: LocalOptions = {}): TryonProvider {
     ? {
         run: async (req: ComposeRequest, o: { signal: AbortSignal }) => {
           piscina ??= import('piscina').then(({ Piscina }) => new Piscina({
-            filename: workerEntry('modules/tryon/providers/local-worker'),
+            ...workerThread('modules/tryon/providers/local-worker'),
             minThreads: 0,
             maxThreads: threads,
             idleTimeout: 60_000,
-            execArgv: fromSource ? ['--import', 'tsx'] : [],
           }));
           return (await piscina).run(req, o) as Promise<ComposeResult>;
         },

@@ -4,16 +4,19 @@
  * key is fixed per try-on and the final update only applies while the row is `processing`, so a
  * job that runs twice after a crash still yields one result.
  *
- * Round trips are the cost of a job with a fast provider, so a successful job makes three
+ * Round trips are the cost of a job with a fast provider, so a successful job takes part in three
  * statements: one update starts it (queued|processing → processing, returning what the job
  * needs), one statement ends it (attempts, the succeeded row, the cache entry), and the usage
- * event. The tenant comes from an in-process cache, the input blobs' keys from the try-on row.
+ * event; each is shared with the other jobs this process runs at the same moment (group commit,
+ * constant SQL texts: repository.ts startTryons / finishSucceeded). The tenant comes from an
+ * in-process cache, the input blobs' keys from the try-on row.
  */
 import { loadSharp } from '../../platform/images/sharp.js';
 import type { Deps } from '../../deps.js';
 import { newId } from '../../platform/ids.js';
 import type { JobContext } from '../../platform/jobs/types.js';
 import * as repo from './repository.js';
+import { groupBatch } from '../../platform/db/group-writer.js';
 import { publishEvent, CANCEL_CHANNEL } from './events.js';
 import { RETENTION_MS, tryonSettings, type TryonPorts } from './ports.js';
 import { RoutingError, type AttemptRecord, type TryonRouter } from './router.js';
@@ -30,6 +33,10 @@ export class RetryLater extends Error {
 export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRouter, service: TryonService) {
   const { db, blobs, clock, pubsub, log } = deps;
   const running = new Map<string, AbortController>();
+  // Concurrent jobs start and finish in shared statements (one while none runs, then each batch
+  // that gathered meanwhile): a worker at its concurrency makes a fraction of a statement per job.
+  const startTryon = groupBatch((items: { tenantId: string; id: string; now: Date }[]) => repo.startTryons(db, items));
+  const finishSucceeded = groupBatch((items: repo.Succeeded[]) => repo.finishSucceeded(db, items));
   let unsubscribe: (() => Promise<void>) | undefined;
 
   /** An input image: from the blob recorded on the try-on, or (older rows) through its upload. */
@@ -99,7 +106,7 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
     let attemptsCount = 0;
     let row: repo.JobTryon | undefined;
     try {
-      row = await repo.startTryon(db, tenantId, tryonId, new Date(clock.now()));
+      row = await startTryon({ tenantId, id: tryonId, now: new Date(clock.now()) });
       if (!row) return; // gone or already final: nothing to do
       if (row.cancelRequested) return await markCanceled(row);
       await publishEvent(pubsub, { id: tryonId, status: 'processing', stage: 'preparing', at: new Date(clock.now()).toISOString() });
@@ -161,33 +168,25 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
       const finishedAt = new Date(clock.now());
       const useCache = settings.cache !== false && tenant.retention !== 'process-only' && !!row.cacheKey;
       const attemptsToWrite = pending.splice(0);
-      const done = await repo.finishTryon(
-        db,
+      const done = await finishSucceeded({
         tenantId,
-        tryonId,
-        {
-          status: 'succeeded',
-          stage: null,
-          resultBlobKey: key,
-          resultContentType: out.contentType,
-          resultWidth: meta.width ?? 0,
-          resultHeight: meta.height ?? 0,
-          resultBytes: out.image.length,
-          resultMeta: { ...(out.meta ?? {}), ...(out.providerRequestId ? { provider_request_id: out.providerRequestId } : {}), ...(fidelity ? { fidelity } : {}) },
-          provider: result.provider,
-          model: out.model,
-          costUsd: result.costUsd,
-          attemptsCount,
-          providerMs: Math.round(result.providerMs),
-          finishedAt,
-          expiresAt: new Date(finishedAt.getTime() + RETENTION_MS[tenant.retention]),
-          updatedAt: finishedAt,
-        },
-        attemptsToWrite,
-        useCache
-          ? { resultBlobKey: key, contentType: out.contentType, width: meta.width ?? 0, height: meta.height ?? 0, bytes: out.image.length, provider: result.provider, model: out.model, createdAt: finishedAt }
-          : undefined,
-      );
+        id: tryonId,
+        resultBlobKey: key,
+        resultContentType: out.contentType,
+        resultWidth: meta.width ?? 0,
+        resultHeight: meta.height ?? 0,
+        resultBytes: out.image.length,
+        resultMeta: { ...(out.meta ?? {}), ...(out.providerRequestId ? { provider_request_id: out.providerRequestId } : {}), ...(fidelity ? { fidelity } : {}) },
+        provider: result.provider,
+        model: out.model ?? null,
+        costUsd: result.costUsd,
+        attemptsCount,
+        providerMs: Math.round(result.providerMs),
+        finishedAt,
+        expiresAt: new Date(finishedAt.getTime() + RETENTION_MS[tenant.retention]),
+        useCache,
+        attempts: attemptsToWrite,
+      });
       if (!done) return; // canceled or erased meanwhile
       if (tenant.retention === 'process-only') {
         // Inputs go as soon as the result exists.

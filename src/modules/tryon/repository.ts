@@ -1,6 +1,7 @@
 /** Drizzle queries for uploads, try-ons, attempts and the result cache. Tenant id first, always. */
 import { and, desc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../platform/db/client.js';
+import { rawRows } from '../../platform/db/raw.js';
 import { tryonAttempts, tryonCache, tryons, uploads, type TryonRow, type TryonStatus, type UploadRow } from './tables.js';
 
 export type NewUpload = typeof uploads.$inferInsert;
@@ -170,76 +171,169 @@ export type JobTryon = Pick<
   'id' | 'tenantId' | 'status' | 'mode' | 'requestedProvider' | 'personUploadId' | 'personBlob' | 'garments' | 'metadata' | 'cacheKey' | 'cancelRequested'
 >;
 
+export type NewAttempt = Omit<typeof tryonAttempts.$inferInsert, 'tenantId'>;
+
 /**
- * Start (or restart, after a crash) the job of a try-on in one statement: queued|processing →
- * processing, stage generating, started_at kept from a previous run. Undefined when the try-on is
- * gone or already final.
+ * The statements of a job on the hot path, for many jobs at once (the pipeline groups the calls of
+ * concurrent jobs, platform/db/group-writer.ts `groupBatch`): one constant text each, the rows as one
+ * JSON parameter (`json_to_recordset`), so the text never changes with the batch size and the
+ * driver runs it prepared. Each does what startTryon / finishTryon do for one job.
  */
-export async function startTryon(db: Db, tenantId: string, id: string, now: Date): Promise<JobTryon | undefined> {
-  const [t] = await db
-    .update(tryons)
-    .set({ status: 'processing', stage: 'generating', startedAt: sql`coalesce(${tryons.startedAt}, ${now.toISOString()}::timestamptz)`, updatedAt: now })
-    .where(and(eq(tryons.tenantId, tenantId), eq(tryons.id, id), inArray(tryons.status, ['queued', 'processing'])))
-    .returning({
-      id: tryons.id,
-      tenantId: tryons.tenantId,
-      status: tryons.status,
-      mode: tryons.mode,
-      requestedProvider: tryons.requestedProvider,
-      personUploadId: tryons.personUploadId,
-      personBlob: tryons.personBlob,
-      garments: tryons.garments,
-      metadata: tryons.metadata,
-      cacheKey: tryons.cacheKey,
-      cancelRequested: tryons.cancelRequested,
-    });
-  return t;
+const START_MANY = `update tryons t set status = 'processing', stage = 'generating', started_at = coalesce(t.started_at, v.now), updated_at = v.now
+from json_to_recordset($1::json) as v(tenant_id text, id text, now timestamptz)
+where t.tenant_id = v.tenant_id and t.id = v.id and t.status in ('queued', 'processing')
+returning t.id, t.tenant_id, t.status, t.mode, t.requested_provider, t.person_upload_id, t.person_blob, t.garments, t.metadata, t.cache_key, t.cancel_requested`;
+
+type StartedRow = {
+  id: string;
+  tenant_id: string;
+  status: TryonStatus;
+  mode: JobTryon['mode'];
+  requested_provider: string | null;
+  person_upload_id: string;
+  person_blob: JobTryon['personBlob'];
+  garments: JobTryon['garments'];
+  metadata: JobTryon['metadata'];
+  cache_key: string | null;
+  cancel_requested: boolean;
+};
+
+/** startTryon for many jobs in one statement: one answer per item, in order (undefined: gone or final). */
+export async function startTryons(db: Db, items: { tenantId: string; id: string; now: Date }[]): Promise<(JobTryon | undefined)[]> {
+  const rows = await rawRows<StartedRow>(db, START_MANY, [JSON.stringify(items.map((i) => ({ tenant_id: i.tenantId, id: i.id, now: i.now.toISOString() })))]);
+  const byKey = new Map(rows.map((r) => [`${r.tenant_id}/${r.id}`, r]));
+  return items.map((i) => {
+    const r = byKey.get(`${i.tenantId}/${i.id}`);
+    return r
+      ? {
+          id: r.id,
+          tenantId: r.tenant_id,
+          status: r.status,
+          mode: r.mode,
+          requestedProvider: r.requested_provider,
+          personUploadId: r.person_upload_id,
+          personBlob: r.person_blob,
+          garments: r.garments,
+          metadata: r.metadata,
+          cacheKey: r.cache_key,
+          cancelRequested: r.cancel_requested,
+        }
+      : undefined;
+  });
 }
 
-export type NewAttempt = Omit<typeof tryonAttempts.$inferInsert, 'tenantId'>;
+/** What a succeeded job writes (finishSucceeded). */
+export type Succeeded = {
+  tenantId: string;
+  id: string;
+  resultBlobKey: string;
+  resultContentType: string;
+  resultWidth: number;
+  resultHeight: number;
+  resultBytes: number;
+  resultMeta: Record<string, unknown>;
+  provider: string;
+  model: string | null;
+  costUsd: number;
+  attemptsCount: number;
+  providerMs: number;
+  finishedAt: Date;
+  expiresAt: Date;
+  /** Also write the result cache entry (under the row's cache key, if it has one). */
+  useCache: boolean;
+  /** Attempts to record with it (the succeeded one). */
+  attempts: NewAttempt[];
+};
+
+const FINISH_MANY = `with v as (
+  select * from json_to_recordset($1::json) as v(tenant_id text, id text, result_blob_key text, result_content_type text, result_width int, result_height int,
+    result_bytes int, result_meta jsonb, provider text, model text, cost_usd float8, attempts_count int, provider_ms int, finished_at timestamptz,
+    expires_at timestamptz, use_cache boolean)
+),
+a as (
+  insert into tryon_attempts (id, tryon_id, tenant_id, provider, model, step, hedged, outcome, error_class, error_message, latency_ms, cost_usd, fidelity_score, started_at)
+  select id, tryon_id, tenant_id, provider, model, step, hedged, outcome, error_class, error_message, latency_ms, cost_usd, fidelity_score, started_at
+  from json_to_recordset($2::json) as a(id text, tryon_id text, tenant_id text, provider text, model text, step int, hedged boolean, outcome text,
+    error_class text, error_message text, latency_ms int, cost_usd float8, fidelity_score float8, started_at timestamptz)
+),
+u as (
+  update tryons t set status = 'succeeded', stage = null, result_blob_key = v.result_blob_key, result_content_type = v.result_content_type,
+    result_width = v.result_width, result_height = v.result_height, result_bytes = v.result_bytes, result_meta = v.result_meta, provider = v.provider,
+    model = v.model, cost_usd = v.cost_usd, attempts_count = v.attempts_count, provider_ms = v.provider_ms, finished_at = v.finished_at,
+    expires_at = v.expires_at, updated_at = v.finished_at
+  from v where t.tenant_id = v.tenant_id and t.id = v.id and t.status = 'processing'
+  returning t.id, t.tenant_id, t.expires_at, t.cache_key
+),
+c as (
+  insert into tryon_cache (tenant_id, cache_key, tryon_id, result_blob_key, content_type, width, height, bytes, provider, model, created_at, expires_at)
+  select u.tenant_id, u.cache_key, u.id, v.result_blob_key, v.result_content_type, v.result_width, v.result_height, v.result_bytes, v.provider, v.model,
+    v.finished_at, u.expires_at
+  from u join v on v.tenant_id = u.tenant_id and v.id = u.id
+  where v.use_cache and u.cache_key is not null
+  on conflict do nothing
+)
+select id, tenant_id, expires_at from u`;
+
+/**
+ * finishTryon for many succeeded jobs in one statement: the attempts, the succeeded rows (only those
+ * still `processing`: a canceled or erased one is left alone) and their cache entries. One answer per
+ * item, in order: undefined when the row was not updated.
+ */
+export async function finishSucceeded(db: Db, items: Succeeded[]): Promise<({ id: string; expiresAt: Date | null } | undefined)[]> {
+  const rows = JSON.stringify(
+    items.map((i) => ({
+      tenant_id: i.tenantId,
+      id: i.id,
+      result_blob_key: i.resultBlobKey,
+      result_content_type: i.resultContentType,
+      result_width: i.resultWidth,
+      result_height: i.resultHeight,
+      result_bytes: i.resultBytes,
+      result_meta: i.resultMeta,
+      provider: i.provider,
+      model: i.model,
+      cost_usd: i.costUsd,
+      attempts_count: i.attemptsCount,
+      provider_ms: i.providerMs,
+      finished_at: i.finishedAt.toISOString(),
+      expires_at: i.expiresAt.toISOString(),
+      use_cache: i.useCache,
+    })),
+  );
+  const attempts = JSON.stringify(
+    items.flatMap((i) =>
+      i.attempts.map((a) => ({
+        id: a.id,
+        tryon_id: a.tryonId,
+        tenant_id: i.tenantId,
+        provider: a.provider,
+        model: a.model ?? null,
+        step: a.step ?? 0,
+        hedged: a.hedged ?? false,
+        outcome: a.outcome,
+        error_class: a.errorClass ?? null,
+        error_message: a.errorMessage ?? null,
+        latency_ms: a.latencyMs,
+        cost_usd: a.costUsd ?? 0,
+        fidelity_score: a.fidelityScore ?? null,
+        started_at: a.startedAt.toISOString(),
+      })),
+    ),
+  );
+  const done = await rawRows<{ id: string; tenant_id: string; expires_at: Date | string | null }>(db, FINISH_MANY, [rows, attempts]);
+  const byKey = new Map(done.map((r) => [`${r.tenant_id}/${r.id}`, r]));
+  return items.map((i) => {
+    const r = byKey.get(`${i.tenantId}/${i.id}`);
+    return r ? { id: r.id, expiresAt: r.expires_at === null ? null : new Date(r.expires_at) } : undefined;
+  });
+}
 
 export async function insertAttempts(db: Db, tenantId: string, rows: NewAttempt[]) {
   if (rows.length === 0) return;
   await db.insert(tryonAttempts).values(rows.map((r) => ({ ...r, tenantId })));
 }
 
-export type CacheEntry = Omit<typeof tryonCache.$inferInsert, 'tenantId' | 'cacheKey' | 'tryonId' | 'expiresAt'>;
 
-/**
- * The end of a successful job in one statement: record the attempts still to record, mark the
- * try-on succeeded (only while it is `processing`: a cancel or an erasure wins), and, when `cache`
- * is given, add the result to the tenant's cache under the try-on's cache key. Undefined when the
- * try-on was no longer processing.
- */
-export async function finishTryon(
-  db: Db,
-  tenantId: string,
-  id: string,
-  patch: Partial<NewTryon>,
-  attempts: NewAttempt[],
-  cache: CacheEntry | undefined,
-): Promise<{ id: string; expiresAt: Date | null } | undefined> {
-  const update = db
-    .update(tryons)
-    .set({ ...patch, updatedAt: patch.updatedAt ?? new Date() })
-    .where(and(eq(tryons.tenantId, tenantId), eq(tryons.id, id), eq(tryons.status, 'processing')))
-    .returning({ id: tryons.id, expires_at: tryons.expiresAt, cache_key: tryons.cacheKey });
-  const parts: SQL[] = [];
-  if (attempts.length > 0) parts.push(sql`a as (${db.insert(tryonAttempts).values(attempts.map((r) => ({ ...r, tenantId }))).getSQL()})`);
-  parts.push(sql`u as (${update.getSQL()})`);
-  if (cache) {
-    const c = cache;
-    parts.push(sql`c as (
-      insert into tryon_cache (tenant_id, cache_key, tryon_id, result_blob_key, content_type, width, height, bytes, provider, model, created_at, expires_at)
-      select ${tenantId}, u.cache_key, u.id, ${c.resultBlobKey}, ${c.contentType}, ${c.width}, ${c.height}, ${c.bytes}, ${c.provider}, ${c.model ?? null}, ${c.createdAt.toISOString()}::timestamptz, u.expires_at
-      from u where u.cache_key is not null
-      on conflict do nothing)`);
-  }
-  const res = (await db.execute(sql`with ${sql.join(parts, sql`, `)} select id, expires_at from u`)) as unknown as { rows: { id: string; expires_at: Date | string | null }[] };
-  const r = res.rows[0];
-  if (!r) return undefined;
-  return { id: r.id, expiresAt: r.expires_at === null ? null : new Date(r.expires_at) };
-}
 
 /**
  * A cache hit: a new succeeded try-on pointing at the cache entry's result blob (no copy). The

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupWriter } from './group-writer.js';
+import { groupBatch, groupWriter } from './group-writer.js';
 
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
@@ -30,5 +30,49 @@ describe('groupWriter', () => {
     // And it goes on writing afterwards.
     await write(99);
     expect(batches.at(-1)).toEqual([99]);
+  });
+});
+
+describe('groupBatch', () => {
+  it('answers each caller with its own result; calls made during a run go together', async () => {
+    const batches: number[][] = [];
+    const double = groupBatch<number, number>(async (items) => {
+      batches.push(items);
+      await tick();
+      return items.map((x) => 2 * x);
+    });
+    expect(await double(1)).toBe(2);
+    const out = await Promise.all(Array.from({ length: 10 }, (_, i) => double(10 + i)));
+    expect(out).toEqual(Array.from({ length: 10 }, (_, i) => 2 * (10 + i)));
+    // All ten arrive while [1] is still settling (or the first of them runs alone): never one per call.
+    expect(batches[0]).toEqual([1]);
+    expect(batches.slice(1).flat()).toEqual(Array.from({ length: 10 }, (_, i) => 10 + i));
+    expect(batches.length).toBeLessThanOrEqual(3);
+  });
+
+  it('retries a failed batch one item at a time, so only the bad item fails', async () => {
+    const batches: number[][] = [];
+    const check = groupBatch<number, string>(async (items) => {
+      batches.push(items);
+      await tick();
+      if (items.includes(13)) throw new Error(`bad ${items.join(',')}`);
+      return items.map((x) => `ok ${x}`);
+    }, 4);
+    const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => check(10 + i)));
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual(['ok 10', 'ok 11', 'ok 12', 'bad 13', 'ok 14', 'ok 15']);
+    // [10] alone, then [11..14] fails and is retried item by item, then [15].
+    expect(batches).toEqual([[10], [11, 12, 13, 14], [11], [12], [13], [14], [15]]);
+  });
+
+  it('refuses a run that answers the wrong number of results (each item then runs alone)', async () => {
+    let calls = 0;
+    const f = groupBatch<number, number>(async (items) => {
+      calls++;
+      await tick();
+      return items.length > 1 ? [0] : [items[0]!];
+    });
+    const out = await Promise.all([f(1), f(2), f(3)]);
+    expect(out).toEqual([1, 2, 3]);
+    expect(calls).toBe(4); // [1], [2,3] refused, [2], [3]
   });
 });

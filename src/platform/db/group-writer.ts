@@ -32,3 +32,55 @@ export function groupWriter<T>(write: (items: T[]) => Promise<void>, maxBatch = 
       if (!running) void drain();
     });
 }
+
+/**
+ * Group commit for statements that answer each caller: like groupWriter, calls made while a batch
+ * runs go together into the next one, and `run` gets the batch and returns one result per item, in
+ * order. A batch of several that fails is retried one item at a time, so one bad item fails only
+ * its own caller (and a batch-wide failure, such as the database being away, fails each caller
+ * with its own error).
+ */
+export function groupBatch<T, R>(run: (items: T[]) => Promise<R[]>, maxBatch = 200): (item: T) => Promise<R> {
+  type Entry = { item: T; resolve: (r: R) => void; reject: (e: unknown) => void };
+  const queue: Entry[] = [];
+  let running = false;
+
+  const runAlone = async (e: Entry) => {
+    try {
+      const [r] = await run([e.item]);
+      e.resolve(r as R);
+    } catch (err) {
+      e.reject(err);
+    }
+  };
+
+  async function drain() {
+    running = true;
+    try {
+      while (queue.length > 0) {
+        const batch = queue.splice(0, maxBatch);
+        if (batch.length === 1) {
+          await runAlone(batch[0]!);
+          continue;
+        }
+        let results: R[] | undefined;
+        try {
+          results = await run(batch.map((b) => b.item));
+          if (results.length !== batch.length) throw new Error(`groupBatch: ${results.length} results for ${batch.length} items`);
+        } catch {
+          results = undefined;
+        }
+        if (results) for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
+        else for (const b of batch) await runAlone(b);
+      }
+    } finally {
+      running = false;
+    }
+  }
+
+  return (item) =>
+    new Promise<R>((resolve, reject) => {
+      queue.push({ item, resolve, reject });
+      if (!running) void drain();
+    });
+}

@@ -1,0 +1,150 @@
+/**
+ * The job's shared statements (repository.ts startTryons / finishSucceeded) on the real database:
+ * several try-ons in one statement, each answered by its own row, tenant-scoped, and only while the
+ * row is in the state the single-job statements required.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { bearer, createTestApp, type TestApp } from '../../../test/harness.js';
+import { ASTRONAUT, dataUrl } from '../../../test/tryon-helpers.js';
+import * as repo from './repository.js';
+import { tryonAttempts, tryonCache } from './tables.js';
+
+let t: TestApp;
+
+beforeAll(async () => {
+  // role api: try-ons stay queued (no worker here), so the test drives their statements itself.
+  t = await createTestApp({ build: { role: 'api' } });
+});
+afterAll(async () => t?.close());
+
+async function queuedTryon(key: string) {
+  const res = await t.app.inject({ method: 'POST', url: '/v1/tryons', headers: bearer(key), payload: { person: dataUrl(ASTRONAUT), garments: [{ image: dataUrl(ASTRONAUT), category: 'tops' }] } });
+  expect(res.statusCode, res.body).toBe(202);
+  return res.json().id as string;
+}
+
+describe('try-on job statements for many jobs at once', () => {
+  it('starts several try-ons in one statement; another tenant’s id, an unknown id and a final row get nothing', async () => {
+    const db = t.deps.db;
+    const a1 = await queuedTryon(t.tenantA.secretKey);
+    const a2 = await queuedTryon(t.tenantA.secretKey);
+    const b1 = await queuedTryon(t.tenantB.secretKey);
+    const final = await queuedTryon(t.tenantA.secretKey);
+    await repo.updateTryonIf(db, t.tenantA.id, final, ['queued'], { status: 'failed', errorCode: 'X' });
+    const now = new Date(t.clock.now());
+    const out = await repo.startTryons(db, [
+      { tenantId: t.tenantA.id, id: a1, now },
+      { tenantId: t.tenantA.id, id: b1, now }, // tenant B's try-on asked for as tenant A
+      { tenantId: t.tenantA.id, id: 'try_unknown', now },
+      { tenantId: t.tenantA.id, id: a2, now },
+      { tenantId: t.tenantA.id, id: final, now },
+    ]);
+    expect(out.map((r) => r?.id)).toEqual([a1, undefined, undefined, a2, undefined]);
+    expect(out[0]).toMatchObject({ tenantId: t.tenantA.id, status: 'processing', mode: 'balanced', cancelRequested: false });
+    expect(out[0]!.garments[0]).toMatchObject({ category: 'tops' });
+    expect(out[0]!.personBlob?.key).toMatch(/^tenants\//);
+    expect((await repo.findTryon(db, t.tenantA.id, a1))).toMatchObject({ status: 'processing', stage: 'generating' });
+    expect((await repo.findTryon(db, t.tenantB.id, b1))?.status).toBe('queued');
+    expect((await repo.findTryon(db, t.tenantA.id, final))?.status).toBe('failed');
+    // A restart keeps the first started_at.
+    const first = (await repo.findTryon(db, t.tenantA.id, a1))!.startedAt!;
+    await repo.startTryons(db, [{ tenantId: t.tenantA.id, id: a1, now: new Date(now.getTime() + 60_000) }]);
+    expect((await repo.findTryon(db, t.tenantA.id, a1))!.startedAt!.getTime()).toBe(first.getTime());
+  });
+
+  it('finishes several in one statement: attempts, succeeded rows and cache entries; a canceled one is left alone', async () => {
+    const db = t.deps.db;
+    const ids = [await queuedTryon(t.tenantA.secretKey), await queuedTryon(t.tenantA.secretKey), await queuedTryon(t.tenantA.secretKey)];
+    const now = new Date(t.clock.now());
+    await repo.startTryons(db, ids.map((id) => ({ tenantId: t.tenantA.id, id, now })));
+    await repo.updateTryonIf(db, t.tenantA.id, ids[2]!, ['processing'], { status: 'canceled' });
+    const finishedAt = new Date(now.getTime() + 1234);
+    const item = (id: string, useCache: boolean): repo.Succeeded => ({
+      tenantId: t.tenantA.id,
+      id,
+      resultBlobKey: `tenants/${t.tenantA.id}/results/${id}.jpg`,
+      resultContentType: 'image/jpeg',
+      resultWidth: 640,
+      resultHeight: 480,
+      resultBytes: 12345,
+      resultMeta: { preview: true, nested: { a: [1, 2] } },
+      provider: 'local',
+      model: 'compositor',
+      costUsd: 0.0125,
+      attemptsCount: 2,
+      providerMs: 77,
+      finishedAt,
+      expiresAt: new Date(finishedAt.getTime() + 86_400_000),
+      useCache,
+      attempts: [{ id: `att_${id}`, tryonId: id, provider: 'local', model: 'compositor', step: 1, hedged: true, outcome: 'succeeded', latencyMs: 77, costUsd: 0.0125, fidelityScore: 0.9, startedAt: now }],
+    });
+    const out = await repo.finishSucceeded(db, [item(ids[0]!, true), item(ids[1]!, false), item(ids[2]!, true)]);
+    expect(out.map((r) => r?.id)).toEqual([ids[0], ids[1], undefined]);
+    expect(out[0]!.expiresAt!.getTime()).toBe(finishedAt.getTime() + 86_400_000);
+
+    const row = (await repo.findTryon(db, t.tenantA.id, ids[0]!))!;
+    expect(row).toMatchObject({
+      status: 'succeeded',
+      stage: null,
+      resultBlobKey: `tenants/${t.tenantA.id}/results/${ids[0]}.jpg`,
+      resultContentType: 'image/jpeg',
+      resultWidth: 640,
+      resultHeight: 480,
+      resultBytes: 12345,
+      resultMeta: { preview: true, nested: { a: [1, 2] } },
+      provider: 'local',
+      model: 'compositor',
+      costUsd: 0.0125,
+      attemptsCount: 2,
+      providerMs: 77,
+    });
+    expect(row.finishedAt!.getTime()).toBe(finishedAt.getTime());
+    expect((await repo.findTryon(db, t.tenantA.id, ids[2]!))?.status).toBe('canceled');
+
+    // Attempts are on record for every job (the canceled one's provider call happened too).
+    for (const id of ids) {
+      const atts = await db.select().from(tryonAttempts).where(eq(tryonAttempts.tryonId, id));
+      expect(atts).toHaveLength(1);
+      expect(atts[0]).toMatchObject({ tenantId: t.tenantA.id, provider: 'local', step: 1, hedged: true, outcome: 'succeeded', latencyMs: 77, fidelityScore: 0.9 });
+    }
+    // The cache entry only for the first (the second opted out, the third was not updated).
+    const cached = await db.select().from(tryonCache).where(eq(tryonCache.tenantId, t.tenantA.id));
+    const mine = cached.filter((c) => ids.includes(c.tryonId));
+    expect(mine.map((c) => c.tryonId)).toEqual([ids[0]]);
+    expect(mine[0]).toMatchObject({ cacheKey: row.cacheKey, width: 640, height: 480, bytes: 12345, provider: 'local', contentType: 'image/jpeg' });
+  });
+
+  it('two jobs with the same inputs in one batch write one cache entry', async () => {
+    const db = t.deps.db;
+    const ids = [await queuedTryon(t.tenantB.secretKey), await queuedTryon(t.tenantB.secretKey)];
+    const now = new Date(t.clock.now());
+    const started = await repo.startTryons(db, ids.map((id) => ({ tenantId: t.tenantB.id, id, now })));
+    expect(started[0]!.cacheKey).toBe(started[1]!.cacheKey);
+    const out = await repo.finishSucceeded(
+      db,
+      ids.map((id) => ({
+        tenantId: t.tenantB.id,
+        id,
+        resultBlobKey: `tenants/${t.tenantB.id}/results/${id}.jpg`,
+        resultContentType: 'image/jpeg',
+        resultWidth: 10,
+        resultHeight: 10,
+        resultBytes: 100,
+        resultMeta: {},
+        provider: 'local',
+        model: null,
+        costUsd: 0,
+        attemptsCount: 1,
+        providerMs: 1,
+        finishedAt: now,
+        expiresAt: new Date(now.getTime() + 3_600_000),
+        useCache: true,
+        attempts: [],
+      })),
+    );
+    expect(out.every((r) => r !== undefined)).toBe(true);
+    const cached = await db.select().from(tryonCache).where(eq(tryonCache.cacheKey, started[0]!.cacheKey!));
+    expect(cached).toHaveLength(1);
+  });
+});

@@ -4,6 +4,7 @@
  */
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/client.js';
+import { rawRows } from '../../platform/db/raw.js';
 import { apiKeys, tenants, usageCounters, usageEvents, type ApiKeyRow, type TenantRow } from './tables.js';
 
 export type NewTenant = typeof tenants.$inferInsert;
@@ -111,21 +112,20 @@ export async function readUsage(db: Db, tenantId: string, period: string, metric
  * Add `amount` to a counter only if the result stays within `max` (null = no cap), atomically.
  * Returns the new value, or undefined when the cap would be passed.
  */
-export async function addUsage(db: Db, tenantId: string, period: string, metric: string, amount: number, max: number | null): Promise<number | undefined> {
-  const capped = max === null ? sql`true` : sql`${usageCounters.value} + ${amount} <= ${max}`;
-  if (max !== null && amount > max) return undefined;
-  const rows = await db
-    .insert(usageCounters)
-    .values({ tenantId, period, metric, value: amount })
-    .onConflictDoUpdate({
-      target: [usageCounters.tenantId, usageCounters.period, usageCounters.metric],
-      set: { value: sql`${usageCounters.value} + ${amount}`, updatedAt: new Date() },
-      setWhere: capped,
-    })
-    .returning({ value: usageCounters.value });
-  return rows[0]?.value;
-}
+/**
+ * Add `amount` to a counter unless that passes `max`: the new value, or undefined when refused.
+ * A constant text run on the driver (platform/db/raw.ts): it is on every try-on submit.
+ */
+const ADD_USAGE = `insert into usage_counters as c (tenant_id, period, metric, value, updated_at) values ($1, $2, $3, $4, now())
+on conflict (tenant_id, period, metric) do update set value = c.value + excluded.value, updated_at = now()
+where $5::bigint is null or c.value + excluded.value <= $5::bigint
+returning value`;
 
+export async function addUsage(db: Db, tenantId: string, period: string, metric: string, amount: number, max: number | null): Promise<number | undefined> {
+  if (max !== null && amount > max) return undefined;
+  const rows = await rawRows<{ value: string | number }>(db, ADD_USAGE, [tenantId, period, metric, amount, max]);
+  return rows[0] === undefined ? undefined : Number(rows[0].value);
+}
 
 /** Give back `amount` (never below zero): a generation that failed or was canceled does not count. */
 export async function subtractUsage(db: Db, tenantId: string, period: string, metric: string, amount: number) {

@@ -147,4 +147,43 @@ describe('try-on job statements for many jobs at once', () => {
     const cached = await db.select().from(tryonCache).where(eq(tryonCache.cacheKey, started[0]!.cacheKey!));
     expect(cached).toHaveLength(1);
   });
+
+  it('inserts try-ons submitted together in shared statements; each returned row is exactly what is stored', async () => {
+    const db = t.deps.db;
+    const now = t.clock.now();
+    const rows = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        repo.insertTryon(db, t.tenantA.id, {
+          id: `try_batch${i}`,
+          environment: 'live',
+          status: 'queued',
+          mode: i % 2 ? 'fast' : 'quality',
+          personUploadId: 'upl_x',
+          ...(i % 3 === 0 ? { personBlob: { key: `tenants/${t.tenantA.id}/uploads/upl_x.jpg`, content_type: 'image/jpeg', width: 3, height: 4 } } : {}),
+          garments: [{ upload_id: 'upl_g', category: 'tops', sha256: 'ab', product_id: `sku-${i}` }],
+          ...(i % 4 === 0 ? { metadata: { order: `o-${i}`, 'ü': 'é "quoted"' } } : {}),
+          ...(i === 5 ? { shopperId: 'shopper-5', cacheKey: 'k5', requestedProvider: 'fal' } : {}),
+          queuedAt: new Date(now),
+          createdAt: new Date(now),
+          updatedAt: new Date(now),
+          expiresAt: new Date(now + 3_600_000),
+        }),
+      ),
+    );
+    for (const r of rows) expect(await repo.findTryon(db, t.tenantA.id, r.id)).toEqual(r);
+    expect(rows[0]).toMatchObject({ metadata: { order: 'o-0' }, cached: false, attemptsCount: 0, costUsd: 0, cancelRequested: false, stage: null });
+    expect(rows[1]!.metadata).toEqual({});
+    expect(rows[1]!.personBlob).toBeNull();
+    // Tenant-scoped like every read: tenant B sees none of them.
+    expect(await repo.findTryon(db, t.tenantB.id, rows[0]!.id)).toBeUndefined();
+  });
+
+  it('reads a submit’s uploads in one statement, only the tenant’s own', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/uploads', headers: bearer(t.tenantA.secretKey), payload: { data_url: dataUrl(ASTRONAUT) } });
+    expect(res.statusCode, res.body).toBeLessThan(300);
+    const id = res.json().id as string;
+    const found = await repo.findUploads(t.deps.db, t.tenantA.id, [id, 'upl_missing']);
+    expect(found).toEqual([await repo.findUpload(t.deps.db, t.tenantA.id, id)]);
+    expect(await repo.findUploads(t.deps.db, t.tenantB.id, [id])).toEqual([]);
+  });
 });

@@ -1,7 +1,8 @@
 /** Drizzle queries for uploads, try-ons, attempts and the result cache. Tenant id first, always. */
-import { and, desc, eq, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../platform/db/client.js';
 import { rawRows } from '../../platform/db/raw.js';
+import { groupBatch } from '../../platform/db/group-writer.js';
 import { tryonAttempts, tryonCache, tryons, uploads, type TryonRow, type TryonStatus, type UploadRow } from './tables.js';
 
 export type NewUpload = typeof uploads.$inferInsert;
@@ -22,9 +23,65 @@ export async function markUploadsDeleted(db: Db, tenantId: string, ids: string[]
   await db.update(uploads).set({ deletedAt: at, blobKey: null }).where(and(eq(uploads.tenantId, tenantId), inArray(uploads.id, ids)));
 }
 
+/** Every column of `tryons` (from the Drizzle table, so a new column is never left out): key, SQL name, SQL type. */
+const TRYON_COLUMNS: [keyof TryonRow, string, string][] = Object.entries(getTableColumns(tryons)).map(([key, col]) => [key as keyof TryonRow, col.name, col.getSQLType()]);
+const INSERT_TRYONS = `insert into tryons (${TRYON_COLUMNS.map((c) => c[1]).join(', ')})
+select ${TRYON_COLUMNS.map((c) => c[1]).join(', ')} from json_to_recordset($1::json) as v(${TRYON_COLUMNS.map((c) => `${c[1]} ${c[2]}`).join(', ')})`;
+
+/** The row as the database stores it: the table's defaults for what the insert leaves out. */
+function fullTryonRow(tenantId: string, row: Omit<NewTryon, 'tenantId'>): TryonRow {
+  return {
+    keyId: null,
+    shopperId: null,
+    widgetSession: null,
+    requestedProvider: null,
+    personBlob: null,
+    metadata: {},
+    cacheKey: null,
+    cached: false,
+    resultBlobKey: null,
+    resultContentType: null,
+    resultWidth: null,
+    resultHeight: null,
+    resultBytes: null,
+    resultMeta: null,
+    provider: null,
+    model: null,
+    attemptsCount: 0,
+    costUsd: 0,
+    errorCode: null,
+    errorMessage: null,
+    stage: null,
+    cancelRequested: false,
+    startedAt: null,
+    finishedAt: null,
+    providerMs: null,
+    expiresAt: null,
+    ...row,
+    tenantId,
+  } as TryonRow;
+}
+
+const insertBatchers = new WeakMap<Db, (row: TryonRow) => Promise<void>>();
+
+/**
+ * Insert a try-on; resolves with the row as stored. Submits arriving together (one process) share
+ * one statement (group commit, one constant text with the rows as a JSON parameter); the row is
+ * built here with the table's defaults instead of read back.
+ */
 export async function insertTryon(db: Db, tenantId: string, row: Omit<NewTryon, 'tenantId'>): Promise<TryonRow> {
-  const [t] = await db.insert(tryons).values({ ...row, tenantId }).returning();
-  return t!;
+  const full = fullTryonRow(tenantId, row);
+  let insert = insertBatchers.get(db);
+  if (!insert) {
+    insert = groupBatch(async (rows: TryonRow[]) => {
+      const json = JSON.stringify(rows.map((r) => Object.fromEntries(TRYON_COLUMNS.map(([k, col]) => [col, r[k] instanceof Date ? (r[k] as Date).toISOString() : (r[k] ?? null)]))));
+      await rawRows(db, INSERT_TRYONS, [json]);
+      return rows.map(() => undefined);
+    });
+    insertBatchers.set(db, insert);
+  }
+  await insert(full);
+  return full;
 }
 
 export async function findTryon(db: Db, tenantId: string, id: string): Promise<TryonRow | undefined> {
@@ -157,12 +214,50 @@ export async function expiredTryons(db: Db, now: Date, limit: number) {
 }
 
 /** Several uploads of a tenant in one statement (a try-on's person and garments). */
+const FIND_UPLOADS = `select id, tenant_id, kind, shopper_id, widget_session, blob_key, content_type, width, height, bytes, sha256, source, created_at, expires_at, deleted_at
+from uploads where tenant_id = $1 and id = any($2::text[])`;
+
+type UploadDbRow = {
+  id: string;
+  tenant_id: string;
+  kind: UploadRow['kind'];
+  shopper_id: string | null;
+  widget_session: string | null;
+  blob_key: string | null;
+  content_type: string;
+  width: number;
+  height: number;
+  bytes: number;
+  sha256: string;
+  source: UploadRow['source'];
+  created_at: Date | string;
+  expires_at: Date | string | null;
+  deleted_at: Date | string | null;
+};
+const toDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
+const toDateOrNull = (v: Date | string | null) => (v === null ? null : toDate(v));
+
+/** The tenant's uploads among `ids` (a submit's person and garments in one read; constant text on the driver). */
 export async function findUploads(db: Db, tenantId: string, ids: string[]): Promise<UploadRow[]> {
   if (ids.length === 0) return [];
-  return db
-    .select()
-    .from(uploads)
-    .where(and(eq(uploads.tenantId, tenantId), inArray(uploads.id, ids)));
+  const rows = await rawRows<UploadDbRow>(db, FIND_UPLOADS, [tenantId, ids]);
+  return rows.map((r) => ({
+    id: r.id,
+    tenantId: r.tenant_id,
+    kind: r.kind,
+    shopperId: r.shopper_id,
+    widgetSession: r.widget_session,
+    blobKey: r.blob_key,
+    contentType: r.content_type,
+    width: r.width,
+    height: r.height,
+    bytes: r.bytes,
+    sha256: r.sha256,
+    source: r.source,
+    createdAt: toDate(r.created_at),
+    expiresAt: toDateOrNull(r.expires_at),
+    deletedAt: toDateOrNull(r.deleted_at),
+  }));
 }
 
 /** What the generate job reads of its try-on. */

@@ -40,6 +40,8 @@ const Env = Type.Object({
   PROBADOR_LATENCY_BUDGET_MS: Type.Integer({ minimum: 0, default: 15_000 }),
   PROBADOR_RESULT_URL_TTL_S: Type.Integer({ minimum: 10, maximum: 7 * 24 * 3600, default: 900 }),
   PROBADOR_TRYON_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 8 }),
+  /** Worker memory for input photos read by recent jobs (0: off). */
+  PROBADOR_TRYON_INPUT_CACHE_MB: Type.Integer({ minimum: 0, maximum: 4096, default: 64 }),
   /** BullMQ: how long a job's lock lives without renewal; a killed worker's job is retried after about this. */
   PROBADOR_JOB_LOCK_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 30_000 }),
   // Perception (modules/perception): worker threads running face/body models; 0 turns the models off.
@@ -108,7 +110,7 @@ export type Config = Readonly<{
   seedDemo: boolean;
   images: { maxSide: number; maxPixels: number; maxBytes: number };
   fetch: { timeoutMs: number; allowPrivateHosts: string[] };
-  tryon: { providerTimeoutMs: number; retries: number; latencyBudgetMs: number; resultUrlTtlS: number; concurrency: number; providerOrder: string[] };
+  tryon: { providerTimeoutMs: number; retries: number; latencyBudgetMs: number; resultUrlTtlS: number; concurrency: number; providerOrder: string[]; inputCacheBytes: number };
   jobs: { lockMs: number };
   perception: { threads: number; timeoutMs: number; load: 'auto' | 'startup' | 'first-use'; idleSeconds: number; precheckDefault: 'off' | 'lenient' | 'standard' | 'strict'; minAge: number; localEngineThreads: number };
   storage:
@@ -218,6 +220,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       latencyBudgetMs: e.PROBADOR_LATENCY_BUDGET_MS,
       resultUrlTtlS: e.PROBADOR_RESULT_URL_TTL_S,
       concurrency: e.PROBADOR_TRYON_CONCURRENCY,
+      inputCacheBytes: e.PROBADOR_TRYON_INPUT_CACHE_MB * 1024 * 1024,
       providerOrder: e.PROBADOR_PROVIDER_ORDER.split(',').map((p) => p.trim()).filter(Boolean),
     },
     storage:

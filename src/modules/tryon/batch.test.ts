@@ -8,6 +8,7 @@ import { eq } from 'drizzle-orm';
 import { bearer, createTestApp, type TestApp } from '../../../test/harness.js';
 import { ASTRONAUT, dataUrl } from '../../../test/tryon-helpers.js';
 import * as repo from './repository.js';
+import { INPUTS_ERASED_CHANNEL } from './events.js';
 import { tryonAttempts, tryonCache } from './tables.js';
 
 let t: TestApp;
@@ -185,5 +186,20 @@ describe('try-on job statements for many jobs at once', () => {
     const found = await repo.findUploads(t.deps.db, t.tenantA.id, [id, 'upl_missing']);
     expect(found).toEqual([await repo.findUpload(t.deps.db, t.tenantA.id, id)]);
     expect(await repo.findUploads(t.deps.db, t.tenantB.id, [id])).toEqual([]);
+  });
+
+  it('an erased upload’s blob key is announced to every node (workers drop it from their input cache)', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/v1/uploads', headers: bearer(t.tenantA.secretKey), payload: { data_url: dataUrl(ASTRONAUT) } });
+    const id = res.json().id as string;
+    const key = (await repo.findUpload(t.deps.db, t.tenantA.id, id))!.blobKey!;
+    const heard: string[][] = [];
+    const off = await t.deps.pubsub.subscribe(INPUTS_ERASED_CHANNEL, (raw) => heard.push(JSON.parse(raw) as string[]));
+    try {
+      expect((await t.app.inject({ method: 'DELETE', url: `/v1/uploads/${id}`, headers: bearer(t.tenantA.secretKey) })).statusCode).toBeLessThan(300);
+      for (let i = 0; i < 100 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(heard).toEqual([[key]]);
+    } finally {
+      await off();
+    }
   });
 });

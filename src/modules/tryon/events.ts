@@ -16,6 +16,8 @@ export type TryonEvent = {
 
 export const eventChannel = (tryonId: string) => `tryon.${tryonId}`;
 export const CANCEL_CHANNEL = 'tryon.cancel';
+/** Blob keys of input photos just erased (JSON string array): workers drop them from their input cache. */
+export const INPUTS_ERASED_CHANNEL = 'tryon-inputs.erased';
 
 export function publishEvent(pubsub: PubSub, e: TryonEvent) {
   return pubsub.publish(eventChannel(e.id), JSON.stringify(e));

@@ -17,7 +17,8 @@ import { newId } from '../../platform/ids.js';
 import type { JobContext } from '../../platform/jobs/types.js';
 import * as repo from './repository.js';
 import { groupBatch } from '../../platform/db/group-writer.js';
-import { publishEvent, CANCEL_CHANNEL } from './events.js';
+import { publishEvent, CANCEL_CHANNEL, INPUTS_ERASED_CHANNEL } from './events.js';
+import { LRUCache } from 'lru-cache';
 import { RETENTION_MS, tryonSettings, type TryonPorts } from './ports.js';
 import { RoutingError, type AttemptRecord, type TryonRouter } from './router.js';
 import type { ImageContentType, InputImage } from './providers/types.js';
@@ -38,17 +39,31 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
   const startTryon = groupBatch((items: { tenantId: string; id: string; now: Date }[]) => repo.startTryons(db, items));
   const finishSucceeded = groupBatch((items: repo.Succeeded[]) => repo.finishSucceeded(db, items));
   let unsubscribe: (() => Promise<void>) | undefined;
+  let unsubscribeErased: (() => Promise<void>) | undefined;
+  /**
+   * Input photos read by recent jobs, by blob key: a shopper's photo is tried with several
+   * garments and a garment by many shoppers, and each read is four file operations (or an S3
+   * GET). Bounded in bytes, 60 s at most; never for a tenant whose retention is process-only;
+   * keys of erased photos are dropped on every node at once (INPUTS_ERASED_CHANNEL), and a job
+   * only reads its inputs after its row was found queued or processing (an erasure cancels those).
+   */
+  const inputCache =
+    deps.config.tryon.inputCacheBytes > 0 ? new LRUCache<string, Buffer>({ maxSize: deps.config.tryon.inputCacheBytes, sizeCalculation: (b) => Math.max(1, b.length), ttl: 60_000 }) : undefined;
 
   /** An input image: from the blob recorded on the try-on, or (older rows) through its upload. */
-  async function loadImage(tenantId: string, uploadId: string, ref: BlobRef | null | undefined): Promise<InputImage | undefined> {
+  async function loadImage(tenantId: string, uploadId: string, ref: BlobRef | null | undefined, cacheable: boolean): Promise<InputImage | undefined> {
     if (!ref) {
       const u = await repo.findUpload(db, tenantId, uploadId);
       if (!u?.blobKey || u.deletedAt) return undefined;
       ref = { key: u.blobKey, content_type: u.contentType, width: u.width, height: u.height };
     }
     // An erased or expired upload has lost its blob: the read finds nothing.
-    const bytes = await blobs.get(ref.key);
-    if (!bytes) return undefined;
+    let bytes = cacheable ? inputCache?.get(ref.key) : undefined;
+    if (!bytes) {
+      bytes = await blobs.get(ref.key);
+      if (!bytes) return undefined;
+      if (cacheable) inputCache?.set(ref.key, bytes);
+    }
     return { bytes, contentType: ref.content_type as ImageContentType, width: ref.width, height: ref.height };
   }
 
@@ -114,8 +129,8 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
       const tenant = await service.getTenant(tenantId);
       const settings = tryonSettings(tenant);
       const [person, ...garmentImgs] = await Promise.all([
-        loadImage(tenantId, row.personUploadId, row.personBlob),
-        ...row.garments.map((g) => loadImage(tenantId, g.upload_id, g.blob)),
+        loadImage(tenantId, row.personUploadId, row.personBlob, tenant.retention !== 'process-only'),
+        ...row.garments.map((g) => loadImage(tenantId, g.upload_id, g.blob, tenant.retention !== 'process-only')),
       ]);
       if (!person || garmentImgs.some((x) => !x)) return await fail(row, 'INPUT_GONE', 'A photo of this try-on was deleted or has expired.');
 
@@ -233,6 +248,15 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
     },
     async start() {
       await service.start();
+      if (inputCache) {
+        unsubscribeErased = await pubsub.subscribe(INPUTS_ERASED_CHANNEL, (raw) => {
+          try {
+            for (const k of JSON.parse(raw) as string[]) inputCache.delete(k);
+          } catch {
+            inputCache.clear();
+          }
+        });
+      }
       unsubscribe = await pubsub.subscribe(CANCEL_CHANNEL, (raw) => {
         try {
           const { id } = JSON.parse(raw) as { id: string };
@@ -244,6 +268,8 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
     },
     async close() {
       await unsubscribe?.();
+      await unsubscribeErased?.();
+      inputCache?.clear();
       await service.close();
     },
   };

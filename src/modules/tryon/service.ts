@@ -13,7 +13,7 @@ import type { Deps } from '../../deps.js';
 import type { TCreateTryonBody, TTryon } from '../../../contracts/tryons.js';
 import * as repo from './repository.js';
 import { classifyImageRef, extensionOf, normalizeFor, readSource, type ImageSource } from './intake.js';
-import { publishEvent, CANCEL_CHANNEL } from './events.js';
+import { publishEvent, CANCEL_CHANNEL, INPUTS_ERASED_CHANNEL } from './events.js';
 import { RETENTION_MS, tryonSettings, type TryonPorts } from './ports.js';
 import { tenantCache } from './tenant-cache.js';
 import type { BlobRef, GarmentRef, TryonRow, UploadRow } from './tables.js';
@@ -181,9 +181,16 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
     for (const k of keys) if (!stillUsed.has(k)) await blobs.delete(k);
   }
 
+  /** Workers keep recent input photos in memory (pipeline.ts): tell every node these are gone. */
+  async function forgetInputs(rows: { blobKey: string | null }[]) {
+    const keys = rows.map((u) => u.blobKey).filter((k): k is string => !!k);
+    if (keys.length > 0) await pubsub.publish(INPUTS_ERASED_CHANNEL, JSON.stringify(keys));
+  }
+
   async function erase(tenantId: string, uploadRows: { id: string; blobKey: string | null }[], tryonRows: TryonRow[]) {
     const now = new Date(clock.now());
     for (const u of uploadRows) if (u.blobKey) await blobs.delete(u.blobKey);
+    await forgetInputs(uploadRows);
     await repo.markUploadsDeleted(db, tenantId, uploadRows.map((u) => u.id), now);
     await releaseResults(tenantId, tryonRows, null, now);
     // Anything still waiting must not run on erased photos.
@@ -318,11 +325,13 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
       const now = new Date(clock.now());
       let uploads = 0;
       let results = 0;
-      for (const u of await repo.expiredUploads(db, now, 500)) {
+      const expired = await repo.expiredUploads(db, now, 500);
+      for (const u of expired) {
         if (u.blobKey) await blobs.delete(u.blobKey);
         await repo.markUploadsDeleted(db, u.tenantId, [u.id], now);
         uploads++;
       }
+      await forgetInputs(expired);
       for (const t of await repo.expiredTryons(db, now, 500)) {
         await releaseResults(t.tenantId, [{ id: t.id, resultBlobKey: t.blobKey }], 'expired', now);
         results++;

@@ -101,6 +101,21 @@ describe('fsBlobStore', () => {
     }
   });
 
+  it('puts into a folder another process removed since this one last wrote there', async () => {
+    const other = fsBlobStore(root); // a second process on the same folder
+    await store.put('gone/a/1.jpg', Buffer.from('one'), 'image/jpeg');
+    await other.delete('gone/a/1.jpg'); // prunes gone/a and gone behind this store's back
+    expect(existsSync(join(root, 'gone'))).toBe(false);
+    await store.put('gone/a/2.jpg', Buffer.from('two'), 'image/jpeg');
+    expect((await store.get('gone/a/2.jpg'))?.toString()).toBe('two');
+    await rm(join(root, 'gone'), { recursive: true, force: true }); // and removed by hand
+    await store.put('gone/a/3.jpg', Buffer.from('three'), 'image/jpeg');
+    expect((await store.get('gone/a/3.jpg'))?.toString()).toBe('three');
+    await store.deletePrefix('gone/');
+    await store.put('gone/a/4.jpg', Buffer.from('four'), 'image/jpeg');
+    expect((await store.get('gone/a/4.jpg'))?.toString()).toBe('four');
+  });
+
   it('signedUrl is left to the HTTP layer', async () => {
     expect(await store.signedUrl('m/photo.jpg', { expiresInS: 60 })).toBeUndefined();
   });

@@ -41,17 +41,28 @@ export function fsBlobStore(root: string): BlobStore {
   // `~` never occurs in a key, so a metadata file's name can never be a folder another key needs.
   const metaPathOf = (key: string) => `${pathOf(key, metaBase)}~.json`;
 
+  /**
+   * Folders this process made or found (a put skips its mkdir there). A folder removed meanwhile,
+   * here or by another process, shows as ENOENT on the write: it is forgotten and made again.
+   */
+  const knownDirs = new Set<string>();
   /** Write atomically; retried when a concurrent delete removes the freshly created folder. */
   const writeAtomic = async (path: string, data: Buffer | string) => {
+    const dir = dirname(path);
     for (let attempt = 1; ; attempt++) {
-      const tmp = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
+      const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
       try {
-        await mkdir(dirname(path), { recursive: true });
+        if (!knownDirs.has(dir)) {
+          await mkdir(dir, { recursive: true });
+          if (knownDirs.size >= 10_000) knownDirs.clear();
+          knownDirs.add(dir);
+        }
         await writeFile(tmp, data);
         await rename(tmp, path);
         return;
       } catch (e) {
         await rm(tmp, { force: true }).catch(() => undefined);
+        knownDirs.delete(dir);
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw e;
       }
     }
@@ -62,6 +73,7 @@ export function fsBlobStore(root: string): BlobStore {
     for (let d = dir; d.startsWith(stop + sep); d = dirname(d)) {
       try {
         await rmdir(d);
+        knownDirs.delete(d);
       } catch {
         return; // not empty (or already gone, or a concurrent put): stop here
       }
@@ -78,7 +90,10 @@ export function fsBlobStore(root: string): BlobStore {
     }
   };
   /** Retries cover a concurrent put creating a file inside while the folder is removed (ENOTEMPTY). */
-  const removeTree = (path: string) => rm(path, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 });
+  const removeTree = (path: string) => {
+    for (const d of knownDirs) if (d === path || d.startsWith(path + sep)) knownDirs.delete(d);
+    return rm(path, { recursive: true, force: true, maxRetries: 3, retryDelay: 20 });
+  };
 
   /** Remove every entry of `dir` whose name starts with `namePart` (dot-names excepted); count blobs. */
   const removeMatching = async (dir: string, namePart: string, count: boolean): Promise<number> => {

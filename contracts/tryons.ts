@@ -46,7 +46,9 @@ export const CreateUploadJson = Type.Object(
 export const GarmentInput = Type.Object(
   {
     image: Type.Optional(ImageRef),
-    product_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    product_id: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 128, description: 'Your product id (recorded). Without `image`, the image and category of this product in the catalog (PUT /v1/products/:product_id) are used.' }),
+    ),
     category: Type.Optional(GarmentCategory),
   },
   { additionalProperties: false },

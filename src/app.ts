@@ -32,6 +32,7 @@ import { createWebModule } from './modules/web/index.js';
 import { findDemoKey } from './seed.js';
 import { Tryon, Upload } from '../contracts/tryons.js';
 import { createAnalyticsModule } from './modules/analytics/index.js';
+import { createCatalogModule } from './modules/catalog/index.js';
 import type { Role } from './config.js';
 import { version } from './version.js';
 import './platform/http/principal.js';
@@ -111,6 +112,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     bodyPose: (bytes, signal) => perception.bodyPose(bytes, signal),
     resultFidelity: (before, after, signal) => perception.resultFidelity(before, after, signal),
     getTenant: async (id) => tenants.tenants.getTenant(id),
+    // Garments given by product_id: the catalog (created below, called only at request time).
+    getProducts: (tenantId, productIds) => catalog.productGarments(tenantId, productIds),
     consumeGeneration: async (t) => void (await tenants.usage.consumeGeneration(t.id, 1, t as unknown as Pick<TenantRow, 'tier' | 'limits'>)),
     refundGeneration: (id) => tenants.usage.refundGeneration(id),
     recordUsage: (id, type, o) => tenants.usage.record(id, type, o),
@@ -118,6 +121,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   };
   const tryon = createTryonModule(deps, ports, opts.tryon);
   await tryon.start();
+  const catalog = createCatalogModule(deps, { images: tryon.catalogImages });
 
   // Origins some tenant allows, for CORS preflights (cached briefly; tenant changes forget it).
   const originCache = new LRUCache<'all', Set<string>>({ max: 1, ttl: 10_000 });
@@ -152,6 +156,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   await tryon.registerRoutes(app);
   perception.registerRoutes(app, (req, id) => tryon.readUpload(req, id));
   webhooks.registerRoutes(app);
+  catalog.registerRoutes(app);
   // The widget bundle (versioned, SRI) and the demo store at /demo.
   const web = createWebModule(deps, { demoKey: () => findDemoKey(tenants) });
   web.registerRoutes(app);
@@ -179,7 +184,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   // Load the perception models in the background (unless they load on first use); the log says which features are on.
   perception.start();
   if (role !== 'api') await deps.jobs.startWorker();
-  return { app, modules: { tenants, tryon, perception, webhooks, analytics, web }, compileSchemas: schemas.compileAll };
+  return { app, modules: { tenants, tryon, perception, webhooks, analytics, web, catalog }, compileSchemas: schemas.compileAll };
 }
 
 const breakerName = (s: string) => (s === 'open' || s === 'closed' ? s : s === 'half_open' ? 'half-open' : 'unknown') as 'open' | 'closed' | 'half-open' | 'unknown';

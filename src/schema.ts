@@ -4,3 +4,4 @@ export * from './modules/tenants/tables.js';
 export * from './modules/tryon/tables.js';
 export * from './modules/webhooks/tables.js';
 export * from './modules/analytics/tables.js';
+export * from './modules/catalog/tables.js';

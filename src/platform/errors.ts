@@ -29,6 +29,7 @@ export const ERRORS = {
   USER_NOT_FOUND: { status: 404, title: 'User not found' },
   UPLOAD_NOT_FOUND: { status: 404, title: 'Upload not found' },
   TRYON_NOT_FOUND: { status: 404, title: 'Try-on not found' },
+  PRODUCT_NOT_FOUND: { status: 404, title: 'Product not found' },
   FILE_NOT_FOUND: { status: 404, title: 'The file does not exist or its link has expired' },
   UPLOAD_GONE: { status: 410, title: 'The upload was deleted or has expired' },
   TRYON_NOT_CANCELABLE: { status: 409, title: 'The try-on has already finished' },
@@ -52,6 +53,8 @@ export const ERRORS = {
   IMAGE_UNREADABLE: { status: 422, title: 'The image is corrupt or cannot be read' },
   FETCH_FAILED: { status: 422, title: 'The remote resource could not be fetched' },
   FETCH_TIMEOUT: { status: 422, title: 'The remote server did not answer in time' },
+  // catalog products (modules/catalog)
+  PRODUCT_INACTIVE: { status: 422, title: 'The product is not active' },
   // photo pre-check (modules/perception)
   PHOTO_REJECTED: { status: 422, title: 'The photo cannot be used for a try-on' },
   // 429

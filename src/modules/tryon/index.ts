@@ -18,6 +18,7 @@ import { uploadRoutes } from './routes/uploads.js';
 import { tryonRoutes } from './routes/tryons.js';
 import { fileRoutes } from './routes/files.js';
 import { callerOf } from './routes/caller.js';
+import { createCatalogImages } from './catalog-images.js';
 
 export type TryonModuleOptions = {
   /** Providers to use instead of those built from the config (tests pass adapters pointed at fakes). */
@@ -48,6 +49,8 @@ export function createTryonModule(deps: Deps, ports: TryonPorts, opts: TryonModu
   return {
     service,
     router,
+    /** Garment images for a store's catalog (modules/catalog): same intake as uploads, kept until released. */
+    catalogImages: createCatalogImages(deps, service),
     async start() {
       await pipeline.start();
     },
@@ -73,7 +76,8 @@ export function createTryonModule(deps: Deps, ports: TryonPorts, opts: TryonModu
 }
 
 export type TryonModule = ReturnType<typeof createTryonModule>;
-export type { TryonPorts } from './ports.js';
+export type { TryonPorts, ProductGarment } from './ports.js';
+export type { CatalogImages, StoredImage } from './catalog-images.js';
 export type { TryonProvider } from './providers/types.js';
 /** Read-only: the analytics module aggregates these tables into its rollups (it never writes them). */
 export { tryons as tryonsTable, tryonAttempts as tryonAttemptsTable } from './tables.js';

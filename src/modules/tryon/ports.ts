@@ -8,8 +8,18 @@ export type TenantView = {
   limits: Record<string, unknown>;
 };
 
+/** A catalog product as a try-on garment: its stored image (an upload of the tenant) and its category. */
+export type ProductGarment = {
+  product_id: string;
+  active: boolean;
+  category: 'tops' | 'bottoms' | 'one-pieces' | 'auto';
+  image_upload_id: string;
+};
+
 export type TryonPorts = {
   getTenant: (tenantId: string) => Promise<TenantView>;
+  /** The tenant's products with these ids (the catalog module); missing ids are left out. Undefined = no catalog. */
+  getProducts?: (tenantId: string, productIds: string[]) => Promise<ProductGarment[]>;
   /** Count one generation against the tenant's monthly quota (the view is the cached one: no lookup). */
   consumeGeneration: (tenant: TenantView) => Promise<void>;
   refundGeneration: (tenantId: string) => Promise<void>;

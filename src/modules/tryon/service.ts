@@ -14,7 +14,7 @@ import type { TCreateTryonBody, TTryon } from '../../../contracts/tryons.js';
 import * as repo from './repository.js';
 import { classifyImageRef, extensionOf, normalizeFor, readSource, type ImageSource } from './intake.js';
 import { publishEvent, CANCEL_CHANNEL, INPUTS_ERASED_CHANNEL } from './events.js';
-import { RETENTION_MS, tryonSettings, type TryonPorts } from './ports.js';
+import { RETENTION_MS, tryonSettings, type ProductGarment, type TryonPorts } from './ports.js';
 import { tenantCache } from './tenant-cache.js';
 import type { BlobRef, GarmentRef, TryonRow, UploadRow } from './tables.js';
 
@@ -23,6 +23,7 @@ export const GENERATE_JOB = 'tryon.generate';
 export const MULTIPART_REF = 'multipart-part:';
 const CACHE_VERSION = 'v1';
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const NO_PRODUCTS: ReadonlyMap<string, ProductGarment> = new Map();
 
 /** A publishable key acts for one browser session: the widget sends a random `probador-session` header. */
 export function widgetSessionOf(p: KeyPrincipal, header: string | undefined): string | null {
@@ -98,6 +99,26 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
     }
     const r = classifyImageRef(ref);
     return 'upload_id' in r ? getUploadFor(c, r.upload_id, prefetched) : storeImage(c, r, kind, shopperId);
+  }
+
+  /** The catalog products named by garments without an image: all must exist and be active (404 / 422). */
+  async function productsOf(tenantId: string, garments: TCreateTryonBody['garments']): Promise<ReadonlyMap<string, ProductGarment>> {
+    const ids = [...new Set(garments.filter((g) => !g.image && g.product_id).map((g) => g.product_id!))];
+    if (ids.length === 0 || !ports.getProducts) return NO_PRODUCTS;
+    const found = new Map((await ports.getProducts(tenantId, ids)).map((p) => [p.product_id, p]));
+    for (const id of ids) {
+      const p = found.get(id);
+      if (!p) throw new AppError('PRODUCT_NOT_FOUND', `Product ${id} is not in the catalog.`);
+      if (!p.active) throw new AppError('PRODUCT_INACTIVE', `Product ${id} is not active; set active: true to try it on.`);
+    }
+    return found;
+  }
+
+  /** A product's image upload: the store's own, so no widget-session check (a publishable key may use it). */
+  function productImage(p: ProductGarment, prefetched: Map<string, UploadRow> | undefined): UploadRow {
+    const u = prefetched?.get(p.image_upload_id);
+    if (!u || u.deletedAt || !u.blobKey) throw new AppError('UPLOAD_GONE', `The image of product ${p.product_id} was deleted; PUT the product again with its image.`);
+    return u;
   }
 
   async function present(row: TryonRow, c: Pick<Caller, 'baseUrl'>, withAttempts: boolean): Promise<TTryon> {
@@ -245,15 +266,22 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
       const tenant = await getTenant(tenantId);
       const settings = tryonSettings(tenant);
       const shopperId = body.shopper_id ?? null;
+      // A garment given as a product_id alone is the catalog product's stored image (an image given with it wins).
+      const products = body.garments.some((g) => !g.image) ? await productsOf(tenantId, body.garments) : NO_PRODUCTS;
       // Every upload id of the request in one read.
-      const uploadIds = [body.person, ...body.garments.map((g) => g.image ?? '')].filter((ref) => !(c.files && ref.startsWith(MULTIPART_REF)) && /^upl_[0-9A-Za-z]{1,64}$/.test(ref));
+      const uploadIds = [body.person, ...body.garments.map((g) => g.image ?? ''), ...[...products.values()].map((p) => p.image_upload_id)].filter(
+        (ref) => !(c.files && ref.startsWith(MULTIPART_REF)) && /^upl_[0-9A-Za-z]{1,64}$/.test(ref),
+      );
       const prefetched = uploadIds.length > 0 ? new Map((await repo.findUploads(db, tenantId, [...new Set(uploadIds)])).map((u) => [u.id, u])) : undefined;
       const person = await resolveImage(c, body.person, 'person', shopperId, prefetched);
       const garments: GarmentRef[] = [];
       for (const g of body.garments) {
-        if (!g.image) throw new AppError('VALIDATION_FAILED', 'Each garment needs an image (an upload id, a data URL or an https URL); product_id alone is not supported yet.');
-        const up = await resolveImage(c, g.image, 'garment', shopperId, prefetched);
-        garments.push({ upload_id: up.id, ...(g.product_id ? { product_id: g.product_id } : {}), category: g.category ?? 'auto', sha256: up.sha256, blob: blobRefOf(up) });
+        const product = g.image ? undefined : products.get(g.product_id ?? '');
+        if (!g.image && !product) throw new AppError('VALIDATION_FAILED', 'Each garment needs an image (an upload id, a data URL or an https URL) or the product_id of a product in the catalog.');
+        const up = product ? productImage(product, prefetched) : await resolveImage(c, g.image!, 'garment', shopperId, prefetched);
+        // A product's category unless the request names another (auto names none).
+        const category = product && (g.category ?? 'auto') === 'auto' ? product.category : (g.category ?? 'auto');
+        garments.push({ upload_id: up.id, ...(g.product_id ? { product_id: g.product_id } : {}), category, sha256: up.sha256, blob: blobRefOf(up) });
       }
       const mode = body.mode ?? 'balanced';
       const cacheKey = createHash('sha256')

@@ -8,6 +8,7 @@ import { sql } from 'drizzle-orm';
 import { bearer, createTestApp, type TestApp } from '../../../test/harness.js';
 import { AppError } from '../../platform/errors.js';
 import type { TCreateTenantBody } from '../../../contracts/tenants.js';
+import * as repo from './repository.js';
 
 // Load shedding is tested on its own (load-shedding.test.ts); here it would only turn a slow start on a
 // busy machine (schema compilation lagging the loop past 1 s) into 503s for the first requests.
@@ -167,6 +168,26 @@ describe('security', () => {
     // 24 were asked for, so something was refused, and a refusal means less than its amount (≤ 3) remained.
     expect(final).toBeGreaterThanOrEqual(8);
     expect(mixed.filter((r) => r.status === 'rejected').every((r) => (r.reason as AppError).code === 'QUOTA_EXCEEDED')).toBe(true);
+  });
+
+  it('many increments in one statement (concurrent submits): each counter its items’ sum, a batch past a cap retried one by one', async () => {
+    const db = t.deps.db;
+    const a = await newTenant({ limits: { monthly_generations: 10 } });
+    const b = await newTenant({ limits: { monthly_generations: 3 } });
+    const c = await newTenant({ tier: 'enterprise' });
+    const p = '2032-02';
+    await repo.addUsage(db, b.id, p, 'generations', 2, 3); // b has 1 left
+    const add = (tenantId: string, amount: number, max: number | null) => ({ tenantId, period: p, metric: 'generations', amount, max });
+    const out = await repo.addUsageMany(db, [add(a.id, 2, 10), add(b.id, 1, 3), add(a.id, 3, 10), add(b.id, 1, 3), add(c.id, 5, null), add(b.id, 1, 3), add(c.id, 1, null)]);
+    // a: 2 then 3 (values after each, in order); b: its 3 do not fit together, one by one only the first does; c: no cap.
+    expect(out).toEqual([2, 3, 5, undefined, 5, undefined, 6]);
+    expect(await counter(a.id, p)).toBe(5);
+    expect(await counter(b.id, p)).toBe(3);
+    expect(await counter(c.id, p)).toBe(6);
+    // A new counter whose items together pass the cap is never inserted whole.
+    const d = await newTenant({ limits: { monthly_generations: 4 } });
+    expect(await repo.addUsageMany(db, [add(d.id, 3, 4), add(d.id, 3, 4), add(d.id, 1, 4)])).toEqual([3, undefined, 4]);
+    expect(await counter(d.id, p)).toBe(4);
   });
 
   it('one tenant’s usage never counts against another’s', async () => {

@@ -109,12 +109,8 @@ export async function readUsage(db: Db, tenantId: string, period: string, metric
 }
 
 /**
- * Add `amount` to a counter only if the result stays within `max` (null = no cap), atomically.
- * Returns the new value, or undefined when the cap would be passed.
- */
-/**
- * Add `amount` to a counter unless that passes `max`: the new value, or undefined when refused.
- * A constant text run on the driver (platform/db/raw.ts): it is on every try-on submit.
+ * Add `amount` to a counter unless that passes `max` (null = no cap), atomically: the new value, or
+ * undefined when refused. A constant text run on the driver (platform/db/raw.ts).
  */
 const ADD_USAGE = `insert into usage_counters as c (tenant_id, period, metric, value, updated_at) values ($1, $2, $3, $4, now())
 on conflict (tenant_id, period, metric) do update set value = c.value + excluded.value, updated_at = now()
@@ -125,6 +121,80 @@ export async function addUsage(db: Db, tenantId: string, period: string, metric:
   if (max !== null && amount > max) return undefined;
   const rows = await rawRows<{ value: string | number }>(db, ADD_USAGE, [tenantId, period, metric, amount, max]);
   return rows[0] === undefined ? undefined : Number(rows[0].value);
+}
+
+/** One counter increment of addUsageMany: `amount` onto (tenant, period, metric), refused past `max`. */
+export type UsageAdd = { tenantId: string; period: string; metric: string; amount: number; max: number | null };
+
+/**
+ * Several counters' increments in one statement: each counter gets the sum of its items, under the
+ * same cap rule as addUsage (the cap of a counter is the smallest its items name). The rows come in
+ * as one JSON parameter, so the text is constant.
+ */
+const ADD_USAGE_MANY = `with r as (
+  select tenant_id, period, metric, sum(amount)::bigint as amount, min(max)::bigint as max
+  from json_to_recordset($1::json) as x(tenant_id text, period text, metric text, amount bigint, max bigint)
+  group by tenant_id, period, metric
+)
+insert into usage_counters as c (tenant_id, period, metric, value, updated_at)
+select tenant_id, period, metric, amount, now() from r
+on conflict (tenant_id, period, metric) do update set value = c.value + excluded.value, updated_at = now()
+where c.value + excluded.value <= coalesce((select r.max from r where r.tenant_id = c.tenant_id and r.period = c.period and r.metric = c.metric), c.value + excluded.value)
+returning tenant_id, period, metric, value`;
+
+/**
+ * addUsage for many items at once (the quota of concurrent try-on submits, see usage.ts): one
+ * statement adds each counter's total. Where a counter's total does not fit under its cap, its
+ * items are retried one at a time in order, so exactly those that fit are counted, as if each had
+ * been added alone. Returns, per item in order, the counter's value after it, undefined when
+ * refused, or the error of its own retry (never thrown once the batch statement is in: a caller
+ * retrying the whole batch would count its items twice).
+ */
+export async function addUsageMany(db: Db, items: readonly UsageAdd[]): Promise<(number | undefined | Error)[]> {
+  const key = (i: { tenantId: string; period: string; metric: string }) => `${i.tenantId}\u0000${i.period}\u0000${i.metric}`;
+  const total = new Map<string, { amount: number; max: number | null }>();
+  for (const i of items) {
+    const t = total.get(key(i));
+    if (!t) total.set(key(i), { amount: i.amount, max: i.max });
+    else {
+      t.amount += i.amount;
+      if (i.max !== null) t.max = t.max === null ? i.max : Math.min(t.max, i.max);
+    }
+  }
+  // A total already past its cap would be inserted whole for a new counter: those go one at a time.
+  const fits = items.filter((i) => {
+    const t = total.get(key(i))!;
+    return t.max === null || t.amount <= t.max;
+  });
+  const rows =
+    fits.length === 0
+      ? []
+      : await rawRows<{ tenant_id: string; period: string; metric: string; value: string | number }>(db, ADD_USAGE_MANY, [
+          JSON.stringify(fits.map((i) => ({ tenant_id: i.tenantId, period: i.period, metric: i.metric, amount: i.amount, max: i.max }))),
+        ]);
+  const after = new Map(rows.map((r) => [key({ tenantId: r.tenant_id, period: r.period, metric: r.metric }), Number(r.value)]));
+  // An added counter's value after each of its items, as if they had gone in order: its final value
+  // less what its later items added.
+  const laterSum = new Map<string, number>();
+  const out: (number | undefined | Error)[] = new Array(items.length);
+  for (let i = items.length - 1; i >= 0; i--) {
+    const it = items[i]!;
+    const final = after.get(key(it));
+    if (final === undefined) continue;
+    const later = laterSum.get(key(it)) ?? 0;
+    out[i] = final - later;
+    laterSum.set(key(it), later + it.amount);
+  }
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i]!;
+    if (after.has(key(it))) continue;
+    try {
+      out[i] = await addUsage(db, it.tenantId, it.period, it.metric, it.amount, it.max);
+    } catch (err) {
+      out[i] = err instanceof Error ? err : new Error(String(err));
+    }
+  }
+  return out;
 }
 
 /** Give back `amount` (never below zero): a generation that failed or was canceled does not count. */

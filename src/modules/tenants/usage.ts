@@ -7,13 +7,20 @@ import { newId } from '../../platform/ids.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Clock } from '../../platform/clock.js';
 import * as repo from './repository.js';
-import { groupWriter } from '../../platform/db/group-writer.js';
+import { groupBatch, groupWriter } from '../../platform/db/group-writer.js';
 import type { TenantRow } from './tables.js';
 import { effectiveLimits, periodOf } from './limits.js';
 
 export function createUsageService({ db, clock }: { db: Db; clock: Clock }) {
   // Usage events of concurrent try-ons go in together (group commit: none waits on a quiet server).
   const insertEvent = groupWriter<Parameters<typeof repo.insertUsageEvents>[1][number]>((rows) => repo.insertUsageEvents(db, rows));
+  // Quota increments of concurrent submits too: one statement per batch, each caller told its own
+  // outcome (a batch that does not fit under a cap is retried one at a time: see addUsageMany).
+  const addUsage = groupBatch<repo.UsageAdd, number | undefined | Error>((items) =>
+    items.length === 1
+      ? repo.addUsage(db, items[0]!.tenantId, items[0]!.period, items[0]!.metric, items[0]!.amount, items[0]!.max).then((v) => [v])
+      : repo.addUsageMany(db, items),
+  );
   const nextPeriodStart = (now: number) => {
     const d = new Date(now);
     return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
@@ -31,7 +38,8 @@ export function createUsageService({ db, clock }: { db: Db; clock: Clock }) {
       if (!tenant) throw new AppError('TENANT_NOT_FOUND');
       const { monthlyGenerations } = effectiveLimits(tenant.tier, tenant.limits);
       const now = clock.now();
-      const value = await repo.addUsage(db, tenantId, periodOf(now), 'generations', amount, monthlyGenerations);
+      const value = await addUsage({ tenantId, period: periodOf(now), metric: 'generations', amount, max: monthlyGenerations });
+      if (value instanceof Error) throw value;
       if (value === undefined) {
         const retryAfter = Math.ceil((nextPeriodStart(now) - now) / 1000);
         // The quota may be the tier's or the tenant's own override: state the number, not where it came from.

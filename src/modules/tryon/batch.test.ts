@@ -179,13 +179,25 @@ describe('try-on job statements for many jobs at once', () => {
     expect(await repo.findTryon(db, t.tenantB.id, rows[0]!.id)).toBeUndefined();
   });
 
-  it('reads a submit’s uploads in one statement, only the tenant’s own', async () => {
-    const res = await t.app.inject({ method: 'POST', url: '/v1/uploads', headers: bearer(t.tenantA.secretKey), payload: { data_url: dataUrl(ASTRONAUT) } });
-    expect(res.statusCode, res.body).toBeLessThan(300);
-    const id = res.json().id as string;
-    const found = await repo.findUploads(t.deps.db, t.tenantA.id, [id, 'upl_missing']);
-    expect(found).toEqual([await repo.findUpload(t.deps.db, t.tenantA.id, id)]);
-    expect(await repo.findUploads(t.deps.db, t.tenantB.id, [id])).toEqual([]);
+  it('reads the uploads of several submits in one statement, each only its own tenant’s', async () => {
+    const upload = async (key: string) => {
+      const res = await t.app.inject({ method: 'POST', url: '/v1/uploads', headers: bearer(key), payload: { data_url: dataUrl(ASTRONAUT) } });
+      expect(res.statusCode, res.body).toBeLessThan(300);
+      return res.json().id as string;
+    };
+    const a = await upload(t.tenantA.secretKey);
+    const a2 = await upload(t.tenantA.secretKey);
+    const b = await upload(t.tenantB.secretKey);
+    const rowA = await repo.findUpload(t.deps.db, t.tenantA.id, a);
+    const rowA2 = await repo.findUpload(t.deps.db, t.tenantA.id, a2);
+    const rowB = await repo.findUpload(t.deps.db, t.tenantB.id, b);
+    const out = await repo.findUploadsMany(t.deps.db, [
+      { tenantId: t.tenantA.id, ids: [a, 'upl_missing', a2] },
+      { tenantId: t.tenantB.id, ids: [a, b] }, // tenant A's upload asked for by tenant B: not found
+      { tenantId: t.tenantA.id, ids: [a] },
+      { tenantId: t.tenantA.id, ids: [] },
+    ]);
+    expect(out).toEqual([[rowA, rowA2], [rowB], [rowA], []]);
   });
 
   it('an erased upload’s blob key is announced to every node (workers drop it from their input cache)', async () => {

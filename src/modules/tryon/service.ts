@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { getOrCreateSetting } from '../../platform/db/settings.js';
+import { groupBatch } from '../../platform/db/group-writer.js';
 import { signPath } from '../../platform/storage/signed-url.js';
 import type { KeyPrincipal } from '../../platform/http/principal.js';
 import type { Deps } from '../../deps.js';
@@ -44,6 +45,10 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
   const getTenant = (id: string) => tenants.get(id);
   let filesSecret: string | undefined;
   const secret = async () => (filesSecret ??= await getOrCreateSetting(db, 'files_secret', () => randomBytes(32).toString('base64url')));
+
+  // The upload rows of concurrent submits in one read (group commit's reading twin: a submit on a
+  // quiet server reads alone, at once).
+  const findUploads = groupBatch<{ tenantId: string; ids: readonly string[] }, UploadRow[]>((lookups) => repo.findUploadsMany(db, lookups));
 
   const blobKey = (tenantId: string, folder: 'uploads' | 'results', id: string, contentType: string) => `tenants/${tenantId}/${folder}/${id}.${extensionOf(contentType)}`;
 
@@ -272,7 +277,7 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
       const uploadIds = [body.person, ...body.garments.map((g) => g.image ?? ''), ...[...products.values()].map((p) => p.image_upload_id)].filter(
         (ref) => !(c.files && ref.startsWith(MULTIPART_REF)) && /^upl_[0-9A-Za-z]{1,64}$/.test(ref),
       );
-      const prefetched = uploadIds.length > 0 ? new Map((await repo.findUploads(db, tenantId, [...new Set(uploadIds)])).map((u) => [u.id, u])) : undefined;
+      const prefetched = uploadIds.length > 0 ? new Map((await findUploads({ tenantId, ids: [...new Set(uploadIds)] })).map((u) => [u.id, u])) : undefined;
       const person = await resolveImage(c, body.person, 'person', shopperId, prefetched);
       const garments: GarmentRef[] = [];
       for (const g of body.garments) {

@@ -146,6 +146,26 @@ describe('errors', () => {
   });
 });
 
+describe('usage events', () => {
+  it('concurrent events are all written, each with its own fields', async () => {
+    t.clock.set(Date.parse('2032-03-01T10:00:00Z'));
+    const tn = await newTenant();
+    await Promise.all([
+      usage().record(tn.id, 'tryon.generation', { costUsd: 0.075, refId: 'try_1', meta: { provider: 'fal', model: 'm/1' } }),
+      usage().record(tn.id, 'tryon.cache_hit', { refId: 'try_2' }),
+      usage().record(tn.id, 'tryon.generation', { quantity: 3, meta: { quote: "it's \"x\"" } }),
+    ]);
+    const res = (await t.deps.db.execute(
+      sql`select type, quantity, cost_usd, ref_id, meta, created_at from usage_events where tenant_id = ${tn.id} order by ref_id nulls last`,
+    )) as unknown as { rows: { type: string; quantity: string | number; cost_usd: number; ref_id: string | null; meta: unknown; created_at: Date | string }[] };
+    expect(res.rows.map((r) => ({ ...r, quantity: Number(r.quantity), created_at: new Date(r.created_at).toISOString() }))).toEqual([
+      { type: 'tryon.generation', quantity: 1, cost_usd: 0.075, ref_id: 'try_1', meta: { provider: 'fal', model: 'm/1' }, created_at: '2032-03-01T10:00:00.000Z' },
+      { type: 'tryon.cache_hit', quantity: 1, cost_usd: 0, ref_id: 'try_2', meta: {}, created_at: '2032-03-01T10:00:00.000Z' },
+      { type: 'tryon.generation', quantity: 3, cost_usd: 0, ref_id: null, meta: { quote: 'it\'s "x"' }, created_at: '2032-03-01T10:00:00.000Z' },
+    ]);
+  });
+});
+
 describe('security', () => {
   it('20 parallel calls against a quota of 10: exactly 10 succeed and the counter is 10', async () => {
     t.clock.set(Date.parse('2032-01-06T00:00:00Z'));

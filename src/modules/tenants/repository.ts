@@ -5,7 +5,8 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/client.js';
 import { rawRows } from '../../platform/db/raw.js';
-import { apiKeys, tenants, usageCounters, usageEvents, type ApiKeyRow, type TenantRow } from './tables.js';
+import type { usageEvents} from './tables.js';
+import { apiKeys, tenants, usageCounters, type ApiKeyRow, type TenantRow } from './tables.js';
 
 export type NewTenant = typeof tenants.$inferInsert;
 export type NewApiKey = typeof apiKeys.$inferInsert;
@@ -205,6 +206,24 @@ export async function subtractUsage(db: Db, tenantId: string, period: string, me
     .where(and(eq(usageCounters.tenantId, tenantId), eq(usageCounters.period, period), eq(usageCounters.metric, metric)));
 }
 
+/** Constant text, the rows as one JSON parameter (platform/db/raw.ts): every try-on writes an event. */
+const INSERT_USAGE_EVENTS = `insert into usage_events (id, tenant_id, type, quantity, cost_usd, ref_id, meta, created_at)
+select id, tenant_id, type, quantity, cost_usd, ref_id, meta, created_at
+from json_to_recordset($1::json) as v(id text, tenant_id text, type text, quantity bigint, cost_usd float8, ref_id text, meta jsonb, created_at timestamptz)`;
+
 export async function insertUsageEvents(db: Db, rows: (typeof usageEvents.$inferInsert)[]) {
-  if (rows.length > 0) await db.insert(usageEvents).values(rows);
+  if (rows.length === 0) return;
+  const json = JSON.stringify(
+    rows.map((r) => ({
+      id: r.id,
+      tenant_id: r.tenantId,
+      type: r.type,
+      quantity: r.quantity ?? 1,
+      cost_usd: r.costUsd ?? 0,
+      ref_id: r.refId ?? null,
+      meta: r.meta ?? {},
+      created_at: r.createdAt.toISOString(),
+    })),
+  );
+  await rawRows(db, INSERT_USAGE_EVENTS, [json]);
 }

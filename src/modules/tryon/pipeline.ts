@@ -11,7 +11,7 @@
  * constant SQL texts: repository.ts startTryons / finishSucceeded). The tenant comes from an
  * in-process cache, the input blobs' keys from the try-on row.
  */
-import { loadSharp } from '../../platform/images/sharp.js';
+import { dimensionsOf } from '../../platform/images/dimensions.js';
 import type { Deps } from '../../deps.js';
 import { newId } from '../../platform/ids.js';
 import type { JobContext } from '../../platform/jobs/types.js';
@@ -177,7 +177,7 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
       }
       await Promise.all(recorded);
       const out = result.output;
-      const meta = await (await loadSharp())(out.image).metadata();
+      const meta = await dimensionsOf(out.image);
       const key = service.blobKey(tenantId, 'results', tryonId, out.contentType);
       await blobs.put(key, out.image, out.contentType);
       const finishedAt = new Date(clock.now());
@@ -188,8 +188,8 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
         id: tryonId,
         resultBlobKey: key,
         resultContentType: out.contentType,
-        resultWidth: meta.width ?? 0,
-        resultHeight: meta.height ?? 0,
+        resultWidth: meta.width,
+        resultHeight: meta.height,
         resultBytes: out.image.length,
         resultMeta: { ...(out.meta ?? {}), ...(out.providerRequestId ? { provider_request_id: out.providerRequestId } : {}), ...(fidelity ? { fidelity } : {}) },
         provider: result.provider,

@@ -83,7 +83,12 @@ export const tryons = pgTable(
   },
   (t) => [
     index('tryons_tenant_idx').on(t.tenantId, t.id),
-    index('tryons_status_idx').on(t.status, t.queuedAt),
+    // No index on status: every job changes it twice, and the job statements, which find their rows
+    // by primary key, were planned through such an index instead, reading every entry of a status
+    // (dead ones too, until vacuum): a cost that grew with each try-on done. The queue position
+    // reads the waiting ones only (partial index); the analytics rollup reads by time.
+    index('tryons_waiting_idx').on(t.queuedAt).where(sql`status = 'queued'`),
+    index('tryons_queued_at_idx').on(t.queuedAt),
     index('tryons_shopper_idx').on(t.tenantId, t.shopperId),
     index('tryons_expiry_idx').on(t.expiresAt),
     // Cache hits share the result blob of the try-on that filled the cache: a blob is deleted only

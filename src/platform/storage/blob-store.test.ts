@@ -63,6 +63,19 @@ describe.each(drivers)('BlobStore contract: $name', ({ setup }) => {
     expect(await h.store.head('over/write')).toEqual({ size: 6, contentType: 'application/octet-stream' });
   });
 
+  it('a key whose extension names an image type holds only that type: another is refused, nothing written', async () => {
+    await expect(h.store.put('over/photo.png', Buffer.from('first'), 'application/octet-stream')).rejects.toThrow(TypeError);
+    await expect(h.store.put('over/photo.JPG', Buffer.from('first'), 'image/png')).rejects.toThrow(TypeError);
+    expect(await h.store.head('over/photo.png')).toBeUndefined();
+    await h.store.put('over/photo.png', Buffer.from('second'), 'image/png');
+    await h.store.put('over/photo.JPG', Buffer.from('jpeg'), 'image/jpeg');
+    expect(await h.store.head('over/photo.png')).toEqual({ size: 6, contentType: 'image/png' });
+    expect(await h.store.head('over/photo.JPG')).toEqual({ size: 4, contentType: 'image/jpeg' });
+    // Other extensions keep the type they were given.
+    await h.store.put('over/notes.txt', Buffer.from('x'), 'application/json');
+    expect(await h.store.head('over/notes.txt')).toEqual({ size: 1, contentType: 'application/json' });
+  });
+
   it('stores empty blobs', async () => {
     await h.store.put('empty/blob', Buffer.alloc(0), 'application/octet-stream');
     expect((await h.store.get('empty/blob'))!.length).toBe(0);

@@ -3,8 +3,9 @@
  *   <key>                 the bytes (written to a dot-named temp file, then renamed: readers never
  *                         see half a file)
  *   .meta/<key>~.json     `{ "contentType": … }`, written before the bytes, unless the key's extension
- *                         says the type (`.jpg`, `.png`, `.webp`: every image key): then there is no
- *                         metadata file, which halves the file operations of a put
+ *                         says the type (`.jpg`, `.png`, `.webp`: every image key, which only ever
+ *                         holds that type, see keys.ts): then there is no metadata file, so a put is
+ *                         one temp file and a rename, and a head one stat
  * Keys never have a segment starting with a dot (./keys.ts), so `.meta`, temp files and the ready
  * probe can never collide with a blob, and no key can leave the root. Folders emptied by `delete`
  * and `deletePrefix` are removed. Not possible on a file system but fine on S3: keys `a` and `a/b`
@@ -14,15 +15,9 @@ import { mkdir, readFile, readdir, rename, rm, rmdir, stat, unlink, writeFile } 
 import { dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { BlobHead, BlobStore } from './blob-store.js';
-import { assertExpiresIn, assertSafeKey, assertSafePrefix } from './keys.js';
+import { assertExpiresIn, assertSafeKey, assertSafePrefix, assertTypeFitsKey, impliedContentType } from './keys.js';
 
 const META_DIR = '.meta';
-/** Content types a key's extension implies: such blobs need no metadata file. */
-const IMPLIED: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
-const impliedType = (key: string): string | undefined => {
-  const dot = key.lastIndexOf('.');
-  return dot > key.lastIndexOf('/') ? IMPLIED[key.slice(dot + 1).toLowerCase()] : undefined;
-};
 /** Errors meaning "there is no blob there" (a file where a folder was expected, and so on). */
 const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 const isAbsent = (e: unknown) => ABSENT.has((e as NodeJS.ErrnoException).code ?? '');
@@ -123,12 +118,8 @@ export function fsBlobStore(root: string): BlobStore {
     driver: 'fs',
     put: async (key, data, contentType) => {
       const p = pathOf(key);
-      if (impliedType(key) === contentType) {
-        // The extension says it; drop metadata an earlier put of this key with another type left.
-        await rm(metaPathOf(key), { force: true });
-      } else {
-        await writeAtomic(metaPathOf(key), JSON.stringify({ contentType }));
-      }
+      assertTypeFitsKey(key, contentType);
+      if (impliedContentType(key) === undefined) await writeAtomic(metaPathOf(key), JSON.stringify({ contentType }));
       await writeAtomic(p, data);
     },
     get: async (key) => {
@@ -151,14 +142,15 @@ export function fsBlobStore(root: string): BlobStore {
         if (isAbsent(e)) return undefined;
         throw e;
       }
-      const implied = impliedType(key);
+      const implied = impliedContentType(key);
+      if (implied) return { size, contentType: implied };
       try {
         const meta = JSON.parse(await readFile(metaPathOf(key), 'utf8')) as { contentType?: unknown };
         if (typeof meta.contentType === 'string') return { size, contentType: meta.contentType };
       } catch {
-        /* no metadata file: the extension's type, if any */
+        /* no metadata file: no type on record */
       }
-      return implied ? { size, contentType: implied } : { size };
+      return { size };
     },
     delete: async (key) => {
       const p = pathOf(key);

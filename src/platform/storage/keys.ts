@@ -24,6 +24,24 @@ export function assertSafePrefix(prefix: string): void {
   if (!isSafeKey(body)) throw new TypeError(`invalid blob prefix ${JSON.stringify(String(prefix).slice(0, 80))}`);
 }
 
+/**
+ * Content types that a key's extension names (every image key the platform makes ends in one, from
+ * the image's type). Such a key only ever holds that type, on both drivers: the local folder then
+ * needs no metadata file for it, and no check for a stale one on each put.
+ */
+const IMPLIED: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+
+export function impliedContentType(key: string): string | undefined {
+  const dot = key.lastIndexOf('.');
+  return dot > key.lastIndexOf('/') ? IMPLIED[key.slice(dot + 1).toLowerCase()] : undefined;
+}
+
+/** A put of another type under a key whose extension names one is a bug in the caller: refused. */
+export function assertTypeFitsKey(key: string, contentType: string): void {
+  const implied = impliedContentType(key);
+  if (implied !== undefined && implied !== contentType) throw new TypeError(`blob key ${JSON.stringify(key.slice(-80))} holds ${implied}, not ${JSON.stringify(contentType.slice(0, 80))}`);
+}
+
 /** S3 presigned URLs live at most 7 days (SigV4); we also refuse zero, negative and fractional lifetimes. */
 export const MAX_SIGNED_URL_TTL_S = 7 * 24 * 3600;
 

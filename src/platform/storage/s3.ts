@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { BlobStoreError, type BlobHead, type BlobStore } from './blob-store.js';
-import { assertExpiresIn, assertSafeKey, assertSafePrefix, contentDisposition, isSafeContentType } from './keys.js';
+import { assertExpiresIn, assertSafeKey, assertSafePrefix, assertTypeFitsKey, contentDisposition, isSafeContentType } from './keys.js';
 
 export type S3BlobStoreOptions = {
   bucket: string;
@@ -121,6 +121,7 @@ export function s3BlobStore(opts: S3BlobStoreOptions): BlobStore {
     driver: 's3',
     put: async (key, data, contentType) => {
       const Key = objectKey(key);
+      assertTypeFitsKey(key, contentType);
       try {
         await client.send(new PutObjectCommand({
           Bucket: bucket, Key, Body: data, ContentType: contentType, ContentLength: data.length,

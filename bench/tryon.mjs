@@ -104,6 +104,12 @@ const children = new Set();
 const cleanups = [];
 let shuttingDown;
 const onCleanup = (fn) => cleanups.push(fn);
+// Data folders go only when the whole run is over: deleting one mode's thousands of files would
+// slow the next mode's file creation for minutes on this machine (see BENCH_DATA_PARENT).
+const dataDirs = [];
+process.on('exit', () => {
+  for (const d of dataDirs) rmSync(d, { recursive: true, force: true });
+});
 function shutdown() {
   shuttingDown ??= (async () => {
     await Promise.all([...children].map((c) => stopChild(c).catch(() => undefined)));
@@ -520,6 +526,20 @@ async function waitQuiet(pids) {
   }
 }
 
+/**
+ * CPU per new file in `dir` (200 × 30 KB, written synchronously on this thread; kept until the
+ * run's end): a result blob is one new file, and on this machine that cost depends on recent
+ * deletions near the folder (see BENCH_DATA_PARENT), so each run states it.
+ */
+function probeFileCreation(dir) {
+  mkdirSync(dir, { recursive: true });
+  const buf = Buffer.alloc(30_000, 7);
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < 200; i++) writeFileSync(join(dir, `f${i}`), buf);
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 200;
+}
+
 async function runMode(mode, photos, getBig, rss) {
   const label = mode === 'embedded' ? 'embedded (PGlite, database queue, 1 process)' : `PostgreSQL + Redis (BullMQ, API here + ${S.workers} worker processes)`;
   log(`— ${label}`);
@@ -530,8 +550,9 @@ async function runMode(mode, photos, getBig, rss) {
   const dataParent = env.BENCH_DATA_PARENT ?? join(BENCH_DIR, 'out', 'data');
   mkdirSync(dataParent, { recursive: true });
   const dataDir = mkdtempSync(join(dataParent, 'probador-bench-tryon-'));
-  onCleanup(async () => rmSync(dataDir, { recursive: true, force: true }));
-  const out = { mode, label };
+  dataDirs.push(dataDir);
+  const out = { mode, label, fileProbe: probeFileCreation(join(dataDir, '.file-probe')) };
+  log(`  a new 30 KB file in the data folder costs ${f0(out.fileProbe)} µs of CPU (200 written; ~100 on a quiet part of this disk)`);
   let e;
   if (mode === 'embedded') {
     e = benchEnv({ dataDir, concurrency: S.concurrency });
@@ -740,6 +761,7 @@ function report(results, intake, meta) {
     return `${f2(k.cpuPerJobMs)}${c.mode === 'embedded' ? '' : ` + ${f2(k.pgPerJobMs)} + ${f2(k.redisPerJobMs)}`}; idle ${f0(k.idlePct)} %`;
   });
   row(`**cache hit**, ${S.cacheN} identical POST /v1/tryons → succeeded, cached: p50 / p95 (ms)`, (c) => `${f1(c.cache.p50)} / **${f1(c.cache.p95)}**`);
+  row('a new 30 KB file in the data folder (blobs): CPU µs (200 written before the mode\'s runs)', (c) => f0(c.fileProbe));
   row('try-on rows by status at the end', (c) => Object.entries(c.statuses).map(([k, v]) => `${k} ${v}`).join(', '));
   row('memory, bench process VmRSS: max during start-up; when ready; max under load (processing alone, latency, throughput)', (c) => `${mb(c.rssStartupMaxKb)}; ${mb(c.rssReadyKb)}; **${mb(c.rssMaxKb)}**`);
   row('memory, workers: VmHWM', (c) => (c.workersMem.length ? c.workersMem.map((w) => mb(w?.hwmKb)).join(', ') : '–'));

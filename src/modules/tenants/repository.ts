@@ -5,8 +5,7 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/client.js';
 import { rawRows } from '../../platform/db/raw.js';
-import type { usageEvents} from './tables.js';
-import { apiKeys, tenants, usageCounters, type ApiKeyRow, type TenantRow } from './tables.js';
+import { apiKeys, tenants, usageCounters, type usageEvents, type ApiKeyRow, type TenantRow } from './tables.js';
 
 export type NewTenant = typeof tenants.$inferInsert;
 export type NewApiKey = typeof apiKeys.$inferInsert;

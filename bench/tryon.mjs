@@ -141,7 +141,7 @@ function startWorker(name, workerEnv) {
   const nodeArgs = (env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const proc = spawn(process.execPath, [...nodeArgs, join(BENCH_DIR, 'tryon/worker.mjs')], {
     cwd: ROOT,
-    env: { PATH: env.PATH, HOME: env.HOME, BENCH_DIST: DIST, BENCH_TRYON_ENV: JSON.stringify(workerEnv) },
+    env: { PATH: env.PATH, HOME: env.HOME, ...(env.PGOPTIONS ? { PGOPTIONS: env.PGOPTIONS } : {}), BENCH_DIST: DIST, BENCH_TRYON_ENV: JSON.stringify(workerEnv) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let out = '';

@@ -112,6 +112,13 @@ export async function readUsage(db: Db, tenantId: string, period: string, metric
  * Add `amount` to a counter unless that passes `max` (null = no cap), atomically: the new value, or
  * undefined when refused. A constant text run on the driver (platform/db/raw.ts).
  */
+/**
+ * Counters and usage events commit asynchronously (platform/db/raw.ts): a quota increment is
+ * followed by its try-on's insert, whose synchronous commit makes it durable too, and the events
+ * are figures for the dashboard. See docs/adr/0003-asynchronous-commit.md.
+ */
+const RELAXED = { relaxed: true };
+
 const ADD_USAGE = `insert into usage_counters as c (tenant_id, period, metric, value, updated_at) values ($1, $2, $3, $4, now())
 on conflict (tenant_id, period, metric) do update set value = c.value + excluded.value, updated_at = now()
 where $5::bigint is null or c.value + excluded.value <= $5::bigint
@@ -119,7 +126,7 @@ returning value`;
 
 export async function addUsage(db: Db, tenantId: string, period: string, metric: string, amount: number, max: number | null): Promise<number | undefined> {
   if (max !== null && amount > max) return undefined;
-  const rows = await rawRows<{ value: string | number }>(db, ADD_USAGE, [tenantId, period, metric, amount, max]);
+  const rows = await rawRows<{ value: string | number }>(db, ADD_USAGE, [tenantId, period, metric, amount, max], RELAXED);
   return rows[0] === undefined ? undefined : Number(rows[0].value);
 }
 
@@ -171,7 +178,7 @@ export async function addUsageMany(db: Db, items: readonly UsageAdd[]): Promise<
       ? []
       : await rawRows<{ tenant_id: string; period: string; metric: string; value: string | number }>(db, ADD_USAGE_MANY, [
           JSON.stringify(fits.map((i) => ({ tenant_id: i.tenantId, period: i.period, metric: i.metric, amount: i.amount, max: i.max }))),
-        ]);
+        ], RELAXED);
   const after = new Map(rows.map((r) => [key({ tenantId: r.tenant_id, period: r.period, metric: r.metric }), Number(r.value)]));
   // An added counter's value after each of its items, as if they had gone in order: its final value
   // less what its later items added.
@@ -224,5 +231,5 @@ export async function insertUsageEvents(db: Db, rows: (typeof usageEvents.$infer
       created_at: r.createdAt.toISOString(),
     })),
   );
-  await rawRows(db, INSERT_USAGE_EVENTS, [json]);
+  await rawRows(db, INSERT_USAGE_EVENTS, [json], RELAXED);
 }

@@ -116,6 +116,36 @@ describe('try-on job statements for many jobs at once', () => {
     expect(mine[0]).toMatchObject({ cacheKey: row.cacheKey, width: 640, height: 480, bytes: 12345, provider: 'local', contentType: 'image/jpeg' });
   });
 
+  it('a job whose start mark was lost (a database crash after its asynchronous commit) still finishes', async () => {
+    const db = t.deps.db;
+    const id = await queuedTryon(t.tenantA.secretKey);
+    const now = new Date(t.clock.now());
+    // No startTryons: the row is still queued, as after the crash.
+    const [out] = await repo.finishSucceeded(db, [
+      {
+        tenantId: t.tenantA.id,
+        id,
+        resultBlobKey: `tenants/${t.tenantA.id}/results/${id}.jpg`,
+        resultContentType: 'image/jpeg',
+        resultWidth: 8,
+        resultHeight: 8,
+        resultBytes: 64,
+        resultMeta: {},
+        provider: 'local',
+        model: null,
+        costUsd: 0,
+        attemptsCount: 1,
+        providerMs: 1,
+        finishedAt: now,
+        expiresAt: new Date(now.getTime() + 3_600_000),
+        useCache: false,
+        attempts: [],
+      },
+    ]);
+    expect(out?.id).toBe(id);
+    expect((await repo.findTryon(db, t.tenantA.id, id))?.status).toBe('succeeded');
+  });
+
   it('two jobs with the same inputs in one batch write one cache entry', async () => {
     const db = t.deps.db;
     const ids = [await queuedTryon(t.tenantB.secretKey), await queuedTryon(t.tenantB.secretKey)];

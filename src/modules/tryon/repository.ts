@@ -313,10 +313,15 @@ type StartedRow = {
 
 /** startTryon for many jobs in one statement: one answer per item, in order (undefined: gone or final). */
 export async function startTryons(db: Db, items: { tenantId: string; id: string; now: Date }[]): Promise<(JobTryon | undefined)[]> {
-  const rows = await rawRows<StartedRow>(db, START_MANY, [
-    JSON.stringify(items.map((i) => ({ tenant_id: i.tenantId, id: i.id, now: i.now.toISOString() }))),
-    items.map((i) => i.id),
-  ]);
+  // Asynchronous commit (platform/db/raw.ts): the start mark is a progress figure; should a
+  // database crash lose it, the job's finish (a synchronous commit) still applies, as it accepts a
+  // row still `queued`, and a job that did not finish runs again.
+  const rows = await rawRows<StartedRow>(
+    db,
+    START_MANY,
+    [JSON.stringify(items.map((i) => ({ tenant_id: i.tenantId, id: i.id, now: i.now.toISOString() }))), items.map((i) => i.id)],
+    { relaxed: true },
+  );
   const byKey = new Map(rows.map((r) => [`${r.tenant_id}/${r.id}`, r]));
   return items.map((i) => {
     const r = byKey.get(`${i.tenantId}/${i.id}`);
@@ -377,7 +382,7 @@ u as (
     result_width = v.result_width, result_height = v.result_height, result_bytes = v.result_bytes, result_meta = v.result_meta, provider = v.provider,
     model = v.model, cost_usd = v.cost_usd, attempts_count = v.attempts_count, provider_ms = v.provider_ms, finished_at = v.finished_at,
     expires_at = v.expires_at, updated_at = v.finished_at
-  from v where t.id = any($3::text[]) and t.tenant_id = v.tenant_id and t.id = v.id and t.status = 'processing'
+  from v where t.id = any($3::text[]) and t.tenant_id = v.tenant_id and t.id = v.id and t.status in ('queued', 'processing')
   returning t.id, t.tenant_id, t.expires_at, t.cache_key
 ),
 c as (
@@ -392,7 +397,8 @@ select id, tenant_id, expires_at from u`;
 
 /**
  * finishTryon for many succeeded jobs in one statement: the attempts, the succeeded rows (only those
- * still `processing`: a canceled or erased one is left alone) and their cache entries. One answer per
+ * still `processing`, or `queued` when a database crash lost the start mark: a canceled or erased
+ * one is left alone) and their cache entries. One answer per
  * item, in order: undefined when the row was not updated.
  */
 export async function finishSucceeded(db: Db, items: Succeeded[]): Promise<({ id: string; expiresAt: Date | null } | undefined)[]> {

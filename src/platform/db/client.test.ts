@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../../test/harness.js';
 import { openDatabase, sql, type Database } from './client.js';
+import { rawRows } from './raw.js';
 
 const onPostgres = Boolean(process.env.DATABASE_URL);
 let database: Database | undefined;
@@ -41,5 +42,23 @@ describe.skipIf(!onPostgres)('PostgreSQL statements are prepared once per connec
     // A statement without parameters runs unnamed (nothing kept for it).
     await db.execute(sql`select 'probador-naming-test-c' as tag`);
     expect(await named()).toHaveLength(2);
+  });
+});
+
+describe.skipIf(!onPostgres)('relaxed statements commit asynchronously, on connections of their own', () => {
+  it('a relaxed statement runs with synchronous_commit off; every other statement with the server’s setting', async () => {
+    const db = database!.db;
+    const setting = async (relaxed: boolean) => (await rawRows<{ v: string }>(db, `select current_setting('synchronous_commit') as v, $1::int as n`, [1], { relaxed }))[0]!.v;
+    expect(await setting(true)).toBe('off');
+    // The other pool keeps the session default the server gives (on, unless configured otherwise).
+    const serverDefault = (await rawRows<{ v: string }>(db, `select reset_val as v from pg_settings where name = $1`, ['synchronous_commit']))[0]!.v;
+    expect(await setting(false)).toBe(serverDefault);
+    const viaDrizzle = (await db.execute(sql`select current_setting('synchronous_commit') as v`)) as unknown as { rows: { v: string }[] };
+    expect(viaDrizzle.rows[0]!.v).toBe(serverDefault);
+    // What a relaxed statement writes is at once visible to the others (only its flush is deferred).
+    await rawRows(db, `create table if not exists probador_relaxed_probe_t (x int)`, []);
+    await rawRows(db, `insert into probador_relaxed_probe_t (x) values ($1)`, [42], { relaxed: true });
+    expect(await rawRows(db, `select x from probador_relaxed_probe_t where x = $1`, [42])).toEqual([{ x: 42 }]);
+    await rawRows(db, `drop table probador_relaxed_probe_t`, []);
   });
 });

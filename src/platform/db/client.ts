@@ -94,7 +94,20 @@ async function openPostgres(cfg: { url: string; poolMax: number }): Promise<Data
   pool.on('error', () => {
     /* idle client errors are surfaced by the next query and by /ready */
   });
+  // Statements whose loss in a database crash costs nothing (see raw.ts `relaxed`) commit without
+  // waiting for the WAL flush, on connections of their own: at most a few, as each such statement
+  // runs one batch at a time per process. No connection is opened until one is used.
+  const relaxedPool = new pg.Pool({
+    connectionString: cfg.url,
+    max: Math.min(4, cfg.poolMax),
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+    Client: namingClient(pg.Client),
+    options: '-c synchronous_commit=off',
+  });
+  relaxedPool.on('error', () => undefined);
   const db = drizzlePg(pool) as unknown as Db;
+  relaxedClients.set(db, relaxedPool);
   return {
     db,
     driver: 'postgres',
@@ -114,10 +127,14 @@ async function openPostgres(cfg: { url: string; poolMax: number }): Promise<Data
     },
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: async () => {
-      await pool.end();
+      await Promise.all([pool.end(), relaxedPool.end()]);
     },
   };
 }
+
+/** The asynchronous-commit pool of a PostgreSQL database (none for PGlite: one process, one file). */
+const relaxedClients = new WeakMap<object, { query: (text: string, params?: unknown[]) => Promise<{ rows: unknown[] }> }>();
+export const relaxedClientOf = (db: Db) => relaxedClients.get(db);
 
 /** Statement texts given a name at most (beyond it, new texts run unnamed: a bound on what each connection keeps prepared). */
 const MAX_NAMED_STATEMENTS = 2000;

@@ -6,12 +6,21 @@
  * fast client prepares it once (pglite-fast.ts). Rows come back as the driver gives them:
  * snake_case columns, timestamps as Date, json/jsonb parsed.
  */
-import type { Db } from './client.js';
+import { relaxedClientOf, type Db } from './client.js';
 
 type QueryClient = { query: (text: string, params?: unknown[]) => Promise<{ rows: unknown[] }> };
 
-export async function rawRows<T>(db: Db, text: string, params: unknown[]): Promise<T[]> {
-  const client = (db as unknown as { $client?: QueryClient }).$client;
+/**
+ * `relaxed`: commit without waiting for the WAL to reach the disk (PostgreSQL's asynchronous
+ * commit, on connections of its own), for a statement whose last fraction of a second may be lost
+ * in a database crash without harm: no row is ever inconsistent (PostgreSQL replays its WAL in
+ * order), only the newest relaxed commits can be missing, and every synchronous commit after them
+ * flushes them too. Used for the job's start mark, the quota increment and the usage events (see
+ * docs/adr/0003-asynchronous-commit.md); on this machine each synchronous commit was a large share
+ * of PostgreSQL's CPU per try-on. PGlite ignores it.
+ */
+export async function rawRows<T>(db: Db, text: string, params: unknown[], opts?: { relaxed?: boolean }): Promise<T[]> {
+  const client = (opts?.relaxed ? relaxedClientOf(db) : undefined) ?? (db as unknown as { $client?: QueryClient }).$client;
   if (!client || typeof client.query !== 'function') throw new Error('rawRows: this database handle has no driver client (a transaction?)');
   const res = await client.query(text, params);
   return res.rows as T[];

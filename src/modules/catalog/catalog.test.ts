@@ -163,6 +163,26 @@ describe('try-on by product_id', () => {
     expect(await count('tryons', `garments @> '[{"product_id":"tee-red"}]'::jsonb`)).toBe(1);
   });
 
+  it('a multipart try-on (person file) with product_id fields alone tries the products on', async () => {
+    const p1 = await put('mp-tee', { image: shirt, category: 'tops' });
+    const p2 = await put('mp-pants', { image: pants, category: 'bottoms' });
+    const boundary = 'probadorproducts';
+    const part = (name: string, value: string) => `--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    const payload = Buffer.concat([
+      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="person"; filename="me.png"\r\ncontent-type: image/png\r\n\r\n`),
+      ASTRONAUT,
+      Buffer.from(`\r\n${part('product_id', 'mp-tee')}${part('product_id', 'mp-pants')}${part('mode', 'fast')}--${boundary}--\r\n`),
+    ]);
+    const res = await t.app.inject({ method: 'POST', url: '/v1/tryons', headers: { ...A(), 'content-type': `multipart/form-data; boundary=${boundary}` }, payload });
+    expect(res.statusCode, res.body).toBe(202);
+    expect(res.json().mode).toBe('fast');
+    expect(res.json().garments).toEqual([
+      { upload_id: p1.image.upload_id, product_id: 'mp-tee', category: 'tops' },
+      { upload_id: p2.image.upload_id, product_id: 'mp-pants', category: 'bottoms' },
+    ]);
+    expect((await waitForTryon(t, res.json().id)).status).toBe('succeeded');
+  });
+
   it('the request’s category wins over the product’s unless it is auto', async () => {
     await put('two-way', { image: pants, category: 'bottoms' });
     const person = dataUrl(ASTRONAUT);

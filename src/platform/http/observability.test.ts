@@ -129,7 +129,7 @@ describe('happy', () => {
     expect((await get('/metrics')).body).toMatch(/^probador_rate_limit_hits_total\{scope="key"\} [1-9]\d*$/m);
   });
 
-  it('every response carries the secure headers (helmet) and a request-id: 200, 401, 404 and 429 alike', async () => {
+  it('every API response carries the REST security headers and a request-id: 200, 401, 404 and 429 alike; pages get helmet’s set', async () => {
     const limited = await t.modules.tenants.tenants.createTenant({ name: 'Headers', limits: { requests_per_minute_per_key: 1 } });
     const key = (await t.modules.tenants.tenants.createKey(limited.id, {})).key;
     const responses = [
@@ -138,11 +138,30 @@ describe('happy', () => {
       await get('/v1/no-such-route'),
       await get('/v1/me', bearer(key)),
       await get('/v1/me', bearer(key)),
+      await get('/admin/v1/tenants'),
     ];
-    expect(responses.map((r) => r.statusCode)).toEqual([200, 401, 404, 200, 429]);
+    expect(responses.map((r) => r.statusCode)).toEqual([200, 401, 404, 200, 429, 401]);
     for (const res of responses) {
       expect(res.headers['request-id']).toMatch(/^req_[0-9A-Z]{26}$/);
       expect(res.headers).toMatchObject({
+        'cache-control': 'no-store',
+        'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+        'cross-origin-resource-policy': 'cross-origin',
+        'referrer-policy': 'no-referrer',
+        'strict-transport-security': 'max-age=31536000; includeSubDomains',
+        'x-content-type-options': 'nosniff',
+        'x-frame-options': 'DENY',
+      });
+      // No page policies on data.
+      for (const h of ['cross-origin-opener-policy', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-download-options', 'x-xss-protection']) expect(res.headers[h], h).toBeUndefined();
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
+    expect(new Set(responses.map((r) => r.headers['request-id'])).size).toBe(responses.length);
+    // Outside the API (the OpenAPI document, an unknown page): helmet's set.
+    for (const path of ['/openapi.json', '/no-such-page']) {
+      const page = await get(path);
+      expect(page.headers['request-id']).toMatch(/^req_/);
+      expect(page.headers).toMatchObject({
         'content-security-policy':
           "default-src 'self';base-uri 'self';font-src 'self' https: data:;form-action 'self';frame-ancestors 'self';img-src 'self' data: blob:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' 'unsafe-inline';upgrade-insecure-requests",
         'cross-origin-opener-policy': 'same-origin',
@@ -157,9 +176,7 @@ describe('happy', () => {
         'x-permitted-cross-domain-policies': 'none',
         'x-xss-protection': '0',
       });
-      expect(res.headers['x-powered-by']).toBeUndefined();
     }
-    expect(new Set(responses.map((r) => r.headers['request-id'])).size).toBe(responses.length);
   });
 
   it('/health is 200, and /ready is 200 with every dependency checked', async () => {

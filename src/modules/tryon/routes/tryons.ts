@@ -14,14 +14,21 @@ const tags = ['try-on'];
 const TryonParams = IdParam('tryon_id', 'try');
 const TERMINAL = new Set(['succeeded', 'failed', 'canceled', 'expired']);
 
-/** A multipart try-on: `person` file, `garment` files (with `category` fields in the same order), other fields as text. */
+/**
+ * A multipart try-on: `person` file, `garment` files (the n-th `product_id` field names the n-th
+ * file's product), `garment_image` URL fields, then garments of a catalog product alone: the
+ * `product_id` fields past the garment files. `category` fields follow the garments' order; other
+ * fields are text.
+ */
 function multipartBody(fields: Record<string, string[]>, files: Map<string, Buffer>): TCreateTryonBody {
   const garments: TCreateTryonBody['garments'] = [];
-  for (let n = 0; files.has(`garment:${n}`); n++) {
-    const category = fields.category?.[n];
-    garments.push({ image: fileRef('garment', n), ...(category ? { category: category as 'tops' } : {}), ...(fields.product_id?.[n] ? { product_id: fields.product_id[n] } : {}) });
+  const categoryAt = (i: number) => (fields.category?.[i] ? { category: fields.category[i] as 'tops' } : {});
+  let nFiles = 0;
+  for (; files.has(`garment:${nFiles}`); nFiles++) {
+    garments.push({ image: fileRef('garment', nFiles), ...categoryAt(nFiles), ...(fields.product_id?.[nFiles] ? { product_id: fields.product_id[nFiles] } : {}) });
   }
-  for (const url of fields.garment_image ?? []) garments.push({ image: url, ...(fields.category?.[garments.length] ? { category: fields.category[garments.length] as 'tops' } : {}) });
+  for (const url of fields.garment_image ?? []) garments.push({ image: url, ...categoryAt(garments.length) });
+  for (const productId of (fields.product_id ?? []).slice(nFiles)) if (productId) garments.push({ product_id: productId, ...categoryAt(garments.length) });
   const person = files.has('person:0') ? fileRef('person') : fields.person?.[0];
   return {
     ...(person ? { person } : {}),

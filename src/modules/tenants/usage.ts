@@ -4,22 +4,23 @@
  */
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import type { Db } from '../../platform/db/client.js';
 import type { Clock } from '../../platform/clock.js';
 import * as repo from './repository.js';
 import { groupBatch, groupWriter } from '../../platform/db/group-writer.js';
+import { lingers, type Db } from '../../platform/db/client.js';
 import type { TenantRow } from './tables.js';
 import { effectiveLimits, periodOf } from './limits.js';
 
 export function createUsageService({ db, clock }: { db: Db; clock: Clock }) {
   // Usage events of concurrent try-ons go in together (group commit: none waits on a quiet server).
-  const insertEvent = groupWriter<Parameters<typeof repo.insertUsageEvents>[1][number]>((rows) => repo.insertUsageEvents(db, rows));
+  const insertEvent = groupWriter<Parameters<typeof repo.insertUsageEvents>[1][number]>((rows) => repo.insertUsageEvents(db, rows), { linger: lingers(db) });
   // Quota increments of concurrent submits too: one statement per batch, each caller told its own
   // outcome (a batch that does not fit under a cap is retried one at a time: see addUsageMany).
   const addUsage = groupBatch<repo.UsageAdd, number | undefined | Error>((items) =>
     items.length === 1
       ? repo.addUsage(db, items[0]!.tenantId, items[0]!.period, items[0]!.metric, items[0]!.amount, items[0]!.max).then((v) => [v])
       : repo.addUsageMany(db, items),
+    { linger: lingers(db) },
   );
   const nextPeriodStart = (now: number) => {
     const d = new Date(now);

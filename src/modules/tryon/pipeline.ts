@@ -17,6 +17,7 @@ import { newId } from '../../platform/ids.js';
 import type { JobContext } from '../../platform/jobs/types.js';
 import * as repo from './repository.js';
 import { groupBatch } from '../../platform/db/group-writer.js';
+import { lingers } from '../../platform/db/client.js';
 import { publishEvent, CANCEL_CHANNEL, INPUTS_ERASED_CHANNEL } from './events.js';
 import { LRUCache } from 'lru-cache';
 import { RETENTION_MS, tryonSettings, type TryonPorts } from './ports.js';
@@ -36,8 +37,8 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
   const running = new Map<string, AbortController>();
   // Concurrent jobs start and finish in shared statements (one while none runs, then each batch
   // that gathered meanwhile): a worker at its concurrency makes a fraction of a statement per job.
-  const startTryon = groupBatch((items: { tenantId: string; id: string; now: Date }[]) => repo.startTryons(db, items));
-  const finishSucceeded = groupBatch((items: repo.Succeeded[]) => repo.finishSucceeded(db, items));
+  const startTryon = groupBatch((items: { tenantId: string; id: string; now: Date }[]) => repo.startTryons(db, items), { linger: lingers(db) });
+  const finishSucceeded = groupBatch((items: repo.Succeeded[]) => repo.finishSucceeded(db, items), { linger: lingers(db) });
   let unsubscribe: (() => Promise<void>) | undefined;
   let unsubscribeErased: (() => Promise<void>) | undefined;
   /**

@@ -1,6 +1,6 @@
 /** Drizzle queries for uploads, try-ons, attempts and the result cache. Tenant id first, always. */
 import { and, desc, eq, getTableColumns, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
-import type { Db } from '../../platform/db/client.js';
+import { lingers, type Db } from '../../platform/db/client.js';
 import { rawRows } from '../../platform/db/raw.js';
 import { groupBatch } from '../../platform/db/group-writer.js';
 import { tryonAttempts, tryonCache, tryons, uploads, type TryonRow, type TryonStatus, type UploadRow } from './tables.js';
@@ -77,7 +77,7 @@ export async function insertTryon(db: Db, tenantId: string, row: Omit<NewTryon, 
       const json = JSON.stringify(rows.map((r) => Object.fromEntries(TRYON_COLUMNS.map(([k, col]) => [col, r[k] instanceof Date ? (r[k] as Date).toISOString() : (r[k] ?? null)]))));
       await rawRows(db, INSERT_TRYONS, [json]);
       return rows.map(() => undefined);
-    });
+    }, { linger: lingers(db) });
     insertBatchers.set(db, insert);
   }
   await insert(full);

@@ -8,6 +8,7 @@ import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { getOrCreateSetting } from '../../platform/db/settings.js';
 import { groupBatch } from '../../platform/db/group-writer.js';
+import { lingers } from '../../platform/db/client.js';
 import { signPath } from '../../platform/storage/signed-url.js';
 import type { KeyPrincipal } from '../../platform/http/principal.js';
 import type { Deps } from '../../deps.js';
@@ -48,7 +49,7 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
 
   // The upload rows of concurrent submits in one read (group commit's reading twin: a submit on a
   // quiet server reads alone, at once).
-  const findUploads = groupBatch<{ tenantId: string; ids: readonly string[] }, UploadRow[]>((lookups) => repo.findUploadsMany(db, lookups));
+  const findUploads = groupBatch<{ tenantId: string; ids: readonly string[] }, UploadRow[]>((lookups) => repo.findUploadsMany(db, lookups), { linger: lingers(db) });
 
   const blobKey = (tenantId: string, folder: 'uploads' | 'results', id: string, contentType: string) => `tenants/${tenantId}/${folder}/${id}.${extensionOf(contentType)}`;
 

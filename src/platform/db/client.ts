@@ -62,6 +62,7 @@ async function openPglite(cfg: { dataDir?: string | undefined; loadDataDir?: Blo
   }
   const pgliteClient = fastPgliteClient(client, pgliteModule);
   const db = drizzlePglite({ client: pgliteClient as unknown as PGlite }) as unknown as Db;
+  lingering.add(db);
   return {
     db,
     driver: 'pglite',
@@ -131,6 +132,10 @@ async function openPostgres(cfg: { url: string; poolMax: number }): Promise<Data
     },
   };
 }
+
+/** PGlite databases: their group commits wait for the next event-loop turn (group-writer.ts `linger`). */
+const lingering = new WeakSet<object>();
+export const lingers = (db: Db) => lingering.has(db);
 
 /** The asynchronous-commit pool of a PostgreSQL database (none for PGlite: one process, one file). */
 const relaxedClients = new WeakMap<object, { query: (text: string, params?: unknown[]) => Promise<{ rows: unknown[] }> }>();

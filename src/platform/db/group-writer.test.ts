@@ -23,13 +23,32 @@ describe('groupWriter', () => {
       batches.push(items);
       await tick();
       if (items.includes(13)) throw new Error('bad batch');
-    }, 4);
+    }, { maxBatch: 4 });
     const results = await Promise.allSettled(Array.from({ length: 11 }, (_, i) => write(10 + i)));
     expect(batches).toEqual([[10], [11, 12, 13, 14], [15, 16, 17, 18], [19, 20]]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', ...Array(4).fill('rejected'), ...Array(6).fill('fulfilled')]);
     // And it goes on writing afterwards.
     await write(99);
     expect(batches.at(-1)).toEqual([99]);
+  });
+});
+
+describe('linger (PGlite: statements run on this thread)', () => {
+  it('calls made in the same turn go together even when the run itself never yields', async () => {
+    const batches: number[][] = [];
+    // Synchronous work behind a resolved promise, as PGlite's: nothing can arrive while it runs.
+    const eager = groupBatch<number, number>(async (items) => (batches.push(items), items));
+    await Promise.all([1, 2, 3].map((i) => eager(i)));
+    expect(batches).toEqual([[1], [2, 3]]); // the first ran alone, at once
+    batches.length = 0;
+    const lingering = groupBatch<number, number>(async (items) => (batches.push(items), items.map((x) => x * 10)), { linger: true });
+    expect(await Promise.all([1, 2, 3].map((i) => lingering(i)))).toEqual([10, 20, 30]);
+    expect(batches).toEqual([[1, 2, 3]]);
+    const writes: number[][] = [];
+    const w = groupWriter<number>(async (items) => void writes.push(items), { linger: true });
+    await Promise.all([4, 5].map((i) => w(i)));
+    await w(6); // a lone call still goes (on the next turn)
+    expect(writes).toEqual([[4, 5], [6]]);
   });
 });
 
@@ -57,7 +76,7 @@ describe('groupBatch', () => {
       await tick();
       if (items.includes(13)) throw new Error(`bad ${items.join(',')}`);
       return items.map((x) => `ok ${x}`);
-    }, 4);
+    }, { maxBatch: 4 });
     const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => check(10 + i)));
     expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual(['ok 10', 'ok 11', 'ok 12', 'bad 13', 'ok 14', 'ok 15']);
     // [10] alone, then [11..14] fails and is retried item by item, then [15].

@@ -5,7 +5,19 @@
  * and a busy one makes one statement per batch instead of one per call. Each caller's promise
  * settles when its own row is written (or its batch failed), so callers keep their ordering.
  */
-export function groupWriter<T>(write: (items: T[]) => Promise<void>, maxBatch = 500): (item: T) => Promise<void> {
+export type GroupOptions = {
+  maxBatch?: number;
+  /**
+   * Start a batch on the next turn of the event loop instead of at once, so calls made in the same
+   * turn go together. For PGlite (platform/db/client.ts `lingers`): its statements run on this
+   * thread, so no call ever arrives while one runs and batches would all be of one; PostgreSQL's
+   * round trip gives concurrent calls that time by itself.
+   */
+  linger?: boolean;
+};
+
+export function groupWriter<T>(write: (items: T[]) => Promise<void>, opts: GroupOptions = {}): (item: T) => Promise<void> {
+  const maxBatch = opts.maxBatch ?? 500;
   const queue: { item: T; resolve: () => void; reject: (e: unknown) => void }[] = [];
   let running = false;
 
@@ -29,7 +41,11 @@ export function groupWriter<T>(write: (items: T[]) => Promise<void>, maxBatch = 
   return (item) =>
     new Promise<void>((resolve, reject) => {
       queue.push({ item, resolve, reject });
-      if (!running) void drain();
+      if (running) return;
+      if (opts.linger) {
+        running = true;
+        setImmediate(() => void drain());
+      } else void drain();
     });
 }
 
@@ -40,7 +56,8 @@ export function groupWriter<T>(write: (items: T[]) => Promise<void>, maxBatch = 
  * its own caller (and a batch-wide failure, such as the database being away, fails each caller
  * with its own error).
  */
-export function groupBatch<T, R>(run: (items: T[]) => Promise<R[]>, maxBatch = 200): (item: T) => Promise<R> {
+export function groupBatch<T, R>(run: (items: T[]) => Promise<R[]>, opts: GroupOptions = {}): (item: T) => Promise<R> {
+  const maxBatch = opts.maxBatch ?? 200;
   type Entry = { item: T; resolve: (r: R) => void; reject: (e: unknown) => void };
   const queue: Entry[] = [];
   let running = false;
@@ -81,6 +98,10 @@ export function groupBatch<T, R>(run: (items: T[]) => Promise<R[]>, maxBatch = 2
   return (item) =>
     new Promise<R>((resolve, reject) => {
       queue.push({ item, resolve, reject });
-      if (!running) void drain();
+      if (running) return;
+      if (opts.linger) {
+        running = true;
+        setImmediate(() => void drain());
+      } else void drain();
     });
 }

@@ -260,14 +260,12 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
       if (!def) throw new Error(`unknown job ${name}`);
       const id = newId('job');
       const now = clock.now();
-      // A finished job keeps its dedupe key until deleted: delete ours first so a key can be reused.
-      if (o.dedupeKey && done.length > 0) await flushDone();
       // This process's worker has a free slot: insert the job already claimed and run it here.
       const direct = started && !stopping && !o.delayMs && freeSlots(name) > 0;
       if (direct) running.set(name, (running.get(name) ?? 0) + 1); // reserve the slot before awaiting
       let rows: { id: string }[];
-      try {
-        rows = await db
+      const insert = () =>
+        db
           .insert(jobs)
           .values({
             id,
@@ -282,6 +280,15 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
           })
           .onConflictDoNothing()
           .returning({ id: jobs.id });
+      try {
+        rows = await insert();
+        // A finished job keeps its dedupe key until deleted: when the key is taken and jobs that
+        // finished here are still to be deleted, delete them and try once more, so a key can be
+        // reused (deleting first on every enqueue was one more statement per job).
+        if (rows.length === 0 && o.dedupeKey && (done.length > 0 || flushing)) {
+          await flushDone();
+          rows = await insert();
+        }
       } catch (e) {
         if (direct) running.set(name, (running.get(name) ?? 1) - 1);
         throw e;

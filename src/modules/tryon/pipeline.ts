@@ -125,10 +125,14 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
       row = await startTryon({ tenantId, id: tryonId, now: new Date(clock.now()) });
       if (!row) return; // gone or already final: nothing to do
       if (row.cancelRequested) return await markCanceled(row);
-      await publishEvent(pubsub, { id: tryonId, status: 'processing', stage: 'preparing', at: new Date(clock.now()).toISOString() });
-
       const tenant = await service.getTenant(tenantId);
       const settings = tryonSettings(tenant);
+      // The `preparing` stage only when the inputs are read from storage: with every photo in the
+      // input cache it would last microseconds, an event no one sees before `generating`.
+      const cached = (b: BlobRef | null | undefined) => !!b && tenant.retention !== 'process-only' && inputCache?.has(b.key) === true;
+      if (!cached(row.personBlob) || !row.garments.every((g) => cached(g.blob))) {
+        await publishEvent(pubsub, { id: tryonId, status: 'processing', stage: 'preparing', at: new Date(clock.now()).toISOString() });
+      }
       const [person, ...garmentImgs] = await Promise.all([
         loadImage(tenantId, row.personUploadId, row.personBlob, tenant.retention !== 'process-only'),
         ...row.garments.map((g) => loadImage(tenantId, g.upload_id, g.blob, tenant.retention !== 'process-only')),

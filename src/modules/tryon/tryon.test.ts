@@ -117,6 +117,36 @@ async function count(table: string) {
   return ((await t.deps.db.execute(sql.raw(`select count(*)::int as n from ${table}`))) as unknown as { rows: { n: number }[] }).rows[0]!.n;
 }
 
+describe('status events', () => {
+  it('a job whose photos are all in the input cache goes straight to `generating`; one that reads them from storage says `preparing` first', async () => {
+    const person = (await post('/v1/uploads', { data_url: dataUrl(ASTRONAUT) })).json().id as string;
+    const garment = (await post('/v1/uploads', { data_url: dataUrl(await garmentPng('rgb(9,99,199)')), kind: 'garment' })).json().id as string;
+    // Watch what the pipeline publishes (the real bus, passed through).
+    const seen: { id: string; status: string; stage?: string }[] = [];
+    const bus = t.deps.pubsub;
+    const publish = bus.publish.bind(bus);
+    bus.publish = async (channel, message) => {
+      if (channel.startsWith('tryon.')) seen.push(JSON.parse(message) as never);
+      return publish(channel, message);
+    };
+    try {
+      const stagesOf = async (mode: string) => {
+        const res = await post('/v1/tryons', { person, garments: [{ image: garment, category: 'tops' }], mode });
+        expect(res.statusCode, res.body).toBe(202);
+        const id = res.json().id as string;
+        expect((await waitFor(id)).status).toBe('succeeded');
+        // The pipeline's own stages (the provider's progress, `provider_*`, comes after).
+        return seen.filter((e) => e.id === id && e.status === 'processing' && !e.stage?.startsWith('provider_')).map((e) => e.stage);
+      };
+      expect(await stagesOf('fast')).toEqual(['preparing', 'generating']);
+      // The same photos again (another mode, so not a result-cache hit), now in the worker's input cache.
+      expect(await stagesOf('quality')).toEqual(['generating']);
+    } finally {
+      bus.publish = publish;
+    }
+  });
+});
+
 describe('retention and erasure', () => {
   it('the purge removes photos and results past the tenant’s retention', async () => {
     const up = (await multipartUpload(ASTRONAUT)).json();

@@ -25,6 +25,26 @@ async function queuedTryon(key: string) {
   return res.json().id as string;
 }
 
+/** A succeeded result of the local provider, one attempt, no cost, expiring in an hour. */
+function plainSuccess(tenantId: string, id: string, now: Date, o: Pick<repo.Succeeded, 'resultWidth' | 'resultHeight' | 'resultBytes' | 'useCache'>): repo.Succeeded {
+  return {
+    tenantId,
+    id,
+    resultBlobKey: `tenants/${tenantId}/results/${id}.jpg`,
+    resultContentType: 'image/jpeg',
+    resultMeta: {},
+    provider: 'local',
+    model: null,
+    costUsd: 0,
+    attemptsCount: 1,
+    providerMs: 1,
+    finishedAt: now,
+    expiresAt: new Date(now.getTime() + 3_600_000),
+    attempts: [],
+    ...o,
+  };
+}
+
 describe('try-on job statements for many jobs at once', () => {
   it('starts several try-ons in one statement; another tenant’s id, an unknown id and a final row get nothing', async () => {
     const db = t.deps.db;
@@ -121,27 +141,7 @@ describe('try-on job statements for many jobs at once', () => {
     const id = await queuedTryon(t.tenantA.secretKey);
     const now = new Date(t.clock.now());
     // No startTryons: the row is still queued, as after the crash.
-    const [out] = await repo.finishSucceeded(db, [
-      {
-        tenantId: t.tenantA.id,
-        id,
-        resultBlobKey: `tenants/${t.tenantA.id}/results/${id}.jpg`,
-        resultContentType: 'image/jpeg',
-        resultWidth: 8,
-        resultHeight: 8,
-        resultBytes: 64,
-        resultMeta: {},
-        provider: 'local',
-        model: null,
-        costUsd: 0,
-        attemptsCount: 1,
-        providerMs: 1,
-        finishedAt: now,
-        expiresAt: new Date(now.getTime() + 3_600_000),
-        useCache: false,
-        attempts: [],
-      },
-    ]);
+    const [out] = await repo.finishSucceeded(db, [plainSuccess(t.tenantA.id, id, now, { resultWidth: 8, resultHeight: 8, resultBytes: 64, useCache: false })]);
     expect(out?.id).toBe(id);
     expect((await repo.findTryon(db, t.tenantA.id, id))?.status).toBe('succeeded');
   });
@@ -154,25 +154,7 @@ describe('try-on job statements for many jobs at once', () => {
     expect(started[0]!.cacheKey).toBe(started[1]!.cacheKey);
     const out = await repo.finishSucceeded(
       db,
-      ids.map((id) => ({
-        tenantId: t.tenantB.id,
-        id,
-        resultBlobKey: `tenants/${t.tenantB.id}/results/${id}.jpg`,
-        resultContentType: 'image/jpeg',
-        resultWidth: 10,
-        resultHeight: 10,
-        resultBytes: 100,
-        resultMeta: {},
-        provider: 'local',
-        model: null,
-        costUsd: 0,
-        attemptsCount: 1,
-        providerMs: 1,
-        finishedAt: now,
-        expiresAt: new Date(now.getTime() + 3_600_000),
-        useCache: true,
-        attempts: [],
-      })),
+      ids.map((id) => plainSuccess(t.tenantB.id, id, now, { resultWidth: 10, resultHeight: 10, resultBytes: 100, useCache: true })),
     );
     expect(out.every((r) => r !== undefined)).toBe(true);
     const cached = await db.select().from(tryonCache).where(eq(tryonCache.cacheKey, started[0]!.cacheKey!));

@@ -129,13 +129,14 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
       const settings = tryonSettings(tenant);
       // The `preparing` stage only when the inputs are read from storage: with every photo in the
       // input cache it would last microseconds, an event no one sees before `generating`.
-      const cached = (b: BlobRef | null | undefined) => !!b && tenant.retention !== 'process-only' && inputCache?.has(b.key) === true;
+      const cacheable = tenant.retention !== 'process-only';
+      const cached = (b: BlobRef | null | undefined) => !!b && cacheable && inputCache?.has(b.key) === true;
       if (!cached(row.personBlob) || !row.garments.every((g) => cached(g.blob))) {
         await publishEvent(pubsub, { id: tryonId, status: 'processing', stage: 'preparing', at: new Date(clock.now()).toISOString() });
       }
       const [person, ...garmentImgs] = await Promise.all([
-        loadImage(tenantId, row.personUploadId, row.personBlob, tenant.retention !== 'process-only'),
-        ...row.garments.map((g) => loadImage(tenantId, g.upload_id, g.blob, tenant.retention !== 'process-only')),
+        loadImage(tenantId, row.personUploadId, row.personBlob, cacheable),
+        ...row.garments.map((g) => loadImage(tenantId, g.upload_id, g.blob, cacheable)),
       ]);
       if (!person || garmentImgs.some((x) => !x)) return await fail(row, 'INPUT_GONE', 'A photo of this try-on was deleted or has expired.');
 

@@ -91,21 +91,15 @@ async function openPostgres(cfg: { url: string; poolMax: number }): Promise<Data
     import('drizzle-orm/node-postgres'),
     import('drizzle-orm/node-postgres/migrator'),
   ]);
-  const pool = new pg.Pool({ connectionString: cfg.url, max: cfg.poolMax, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000, Client: namingClient(pg.Client) });
+  const poolOptions = { connectionString: cfg.url, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5_000, Client: namingClient(pg.Client) };
+  const pool = new pg.Pool({ ...poolOptions, max: cfg.poolMax });
   pool.on('error', () => {
     /* idle client errors are surfaced by the next query and by /ready */
   });
   // Statements whose loss in a database crash costs nothing (see raw.ts `relaxed`) commit without
   // waiting for the WAL flush, on connections of their own: at most a few, as each such statement
   // runs one batch at a time per process. No connection is opened until one is used.
-  const relaxedPool = new pg.Pool({
-    connectionString: cfg.url,
-    max: Math.min(4, cfg.poolMax),
-    idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 5_000,
-    Client: namingClient(pg.Client),
-    options: '-c synchronous_commit=off',
-  });
+  const relaxedPool = new pg.Pool({ ...poolOptions, max: Math.min(4, cfg.poolMax), options: '-c synchronous_commit=off' });
   relaxedPool.on('error', () => undefined);
   const db = drizzlePg(pool) as unknown as Db;
   relaxedClients.set(db, relaxedPool);

@@ -16,37 +16,52 @@ export type GroupOptions = {
   linger?: boolean;
 };
 
-export function groupWriter<T>(write: (items: T[]) => Promise<void>, opts: GroupOptions = {}): (item: T) => Promise<void> {
-  const maxBatch = opts.maxBatch ?? 500;
-  const queue: { item: T; resolve: () => void; reject: (e: unknown) => void }[] = [];
+type Entry<T, R> = { item: T; resolve: (r: R) => void; reject: (e: unknown) => void };
+
+/**
+ * The queue both share: calls made while a batch is being settled wait and go into the next one
+ * (at most `maxBatch`). `settle` does a batch's work and returns what answers its callers, which
+ * runs in the same turn as the end of the drain, so a caller answered by the last batch finds
+ * nothing running and its next call is written at once. With `linger`, the first call of a quiet
+ * spell starts the batch on the next turn instead of at once.
+ */
+function grouped<T, R>(settle: (batch: Entry<T, R>[]) => Promise<() => void>, maxBatch: number, linger: boolean): (item: T) => Promise<R> {
+  const queue: Entry<T, R>[] = [];
   let running = false;
 
   async function drain() {
     running = true;
     try {
-      while (queue.length > 0) {
-        const batch = queue.splice(0, maxBatch);
-        try {
-          await write(batch.map((b) => b.item));
-          for (const b of batch) b.resolve();
-        } catch (e) {
-          for (const b of batch) b.reject(e);
-        }
-      }
+      while (queue.length > 0) (await settle(queue.splice(0, maxBatch)))();
     } finally {
       running = false;
     }
   }
 
   return (item) =>
-    new Promise<void>((resolve, reject) => {
+    new Promise<R>((resolve, reject) => {
       queue.push({ item, resolve, reject });
       if (running) return;
-      if (opts.linger) {
+      if (linger) {
         running = true;
         setImmediate(() => void drain());
       } else void drain();
     });
+}
+
+export function groupWriter<T>(write: (items: T[]) => Promise<void>, opts: GroupOptions = {}): (item: T) => Promise<void> {
+  return grouped<T, void>(
+    async (batch) => {
+      try {
+        await write(batch.map((b) => b.item));
+        return () => batch.forEach((b) => b.resolve());
+      } catch (e) {
+        return () => batch.forEach((b) => b.reject(e));
+      }
+    },
+    opts.maxBatch ?? 500,
+    opts.linger ?? false,
+  );
 }
 
 /**
@@ -57,12 +72,7 @@ export function groupWriter<T>(write: (items: T[]) => Promise<void>, opts: Group
  * with its own error).
  */
 export function groupBatch<T, R>(run: (items: T[]) => Promise<R[]>, opts: GroupOptions = {}): (item: T) => Promise<R> {
-  const maxBatch = opts.maxBatch ?? 200;
-  type Entry = { item: T; resolve: (r: R) => void; reject: (e: unknown) => void };
-  const queue: Entry[] = [];
-  let running = false;
-
-  const runAlone = async (e: Entry) => {
+  const runAlone = async (e: Entry<T, R>) => {
     try {
       const [r] = await run([e.item]);
       e.resolve(r as R);
@@ -70,38 +80,28 @@ export function groupBatch<T, R>(run: (items: T[]) => Promise<R[]>, opts: GroupO
       e.reject(err);
     }
   };
-
-  async function drain() {
-    running = true;
-    try {
-      while (queue.length > 0) {
-        const batch = queue.splice(0, maxBatch);
-        if (batch.length === 1) {
-          await runAlone(batch[0]!);
-          continue;
-        }
-        let results: R[] | undefined;
-        try {
-          results = await run(batch.map((b) => b.item));
-          if (results.length !== batch.length) throw new Error(`groupBatch: ${results.length} results for ${batch.length} items`);
-        } catch {
-          results = undefined;
-        }
-        if (results) for (let i = 0; i < batch.length; i++) batch[i]!.resolve(results[i]!);
-        else for (const b of batch) await runAlone(b);
+  const answered = () => undefined;
+  return grouped<T, R>(
+    async (batch) => {
+      if (batch.length === 1) {
+        await runAlone(batch[0]!);
+        return answered;
       }
-    } finally {
-      running = false;
-    }
-  }
-
-  return (item) =>
-    new Promise<R>((resolve, reject) => {
-      queue.push({ item, resolve, reject });
-      if (running) return;
-      if (opts.linger) {
-        running = true;
-        setImmediate(() => void drain());
-      } else void drain();
-    });
+      let results: R[] | undefined;
+      try {
+        results = await run(batch.map((b) => b.item));
+        if (results.length !== batch.length) throw new Error(`groupBatch: ${results.length} results for ${batch.length} items`);
+      } catch {
+        results = undefined;
+      }
+      if (results) {
+        const r = results;
+        return () => batch.forEach((b, i) => b.resolve(r[i]!));
+      }
+      for (const b of batch) await runAlone(b);
+      return answered;
+    },
+    opts.maxBatch ?? 200,
+    opts.linger ?? false,
+  );
 }

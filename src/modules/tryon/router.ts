@@ -99,7 +99,9 @@ export function createRouter(opts: RouterOptions) {
     const policy = wrap(
       retry(handleWhen(isRetryable), { maxAttempts: opts.retries, backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 5_000 }) }),
       breakerOf(p.name),
-      timeout(opts.timeoutMs(p.name), TimeoutStrategy.Aggressive),
+      // abortOnReturn off: cockatiel would abort the call's signal after every successful call
+      // (a DOMException with its stack each time); a call that returned has nothing left to stop.
+      timeout(opts.timeoutMs(p.name), { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false }),
     );
     const garments = req.input.garments;
     const steps = p.maxGarmentsPerCall >= garments.length ? [garments] : garments.map((g) => [g]);
@@ -183,7 +185,10 @@ export function createRouter(opts: RouterOptions) {
           const ac = new AbortController();
           running.set(p.name, ac);
           runProvider(p, req, ac.signal, hedged).then(
-            (result) => finish(() => resolve(result)),
+            (result) => {
+              running.delete(p.name); // the winner: only the others are aborted
+              finish(() => resolve(result));
+            },
             (e) => {
               running.delete(p.name);
               if (settled) return;

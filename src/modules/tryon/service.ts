@@ -339,8 +339,8 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
       await ports.consumeGeneration(tenant);
       const id = newId('tryon');
       const row = await repo.insertTryon(db, tenantId, { ...base, id, status: 'queued' });
-      // Published before the job exists, so `queued` comes before anything the job publishes.
-      await publishEvent(pubsub, { id, status: 'queued', at: new Date(now).toISOString() });
+      // No `queued` event: no one can listen yet (the id is not out before this answers), and a
+      // stream opened later starts with the row's state, `queued` included (routes/tryons.ts).
       await deps.jobs.enqueue(GENERATE_JOB, { tenantId, tryonId: id }, { dedupeKey: id });
       return row;
     },

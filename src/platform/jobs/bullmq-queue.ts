@@ -8,7 +8,7 @@ import type * as BullMQ from 'bullmq';
 import type { Logger } from 'pino';
 import type { Redis } from '../redis.js';
 import { newId } from '../ids.js';
-import { PermanentJobError, type EnqueueOptions, type JobDefinition, type JobQueue, type QueueCounts } from './types.js';
+import { jobContext, PermanentJobError, type EnqueueOptions, type JobDefinition, type JobQueue, type QueueCounts } from './types.js';
 
 export type BullOptions = {
   redis: Redis;
@@ -75,13 +75,10 @@ export function bullJobQueue(opts: BullOptions): JobQueue {
             const ac = new AbortController();
             const timer = setTimeout(() => ac.abort(new Error(`job timed out after ${def.timeoutMs} ms`)), def.timeoutMs);
             try {
-              await def.handler(job.data as never, {
-                jobId: job.id ?? '',
-                attempt: job.attemptsMade + 1,
-                maxAttempts: def.attempts,
-                signal: ac.signal,
-                log: opts.log.child({ job: def.name, job_id: job.id }),
-              });
+              await def.handler(
+                job.data as never,
+                jobContext({ jobId: job.id ?? '', attempt: job.attemptsMade + 1, maxAttempts: def.attempts, signal: ac.signal }, opts.log, { job: def.name, job_id: job.id }),
+              );
             } catch (e) {
               if (e instanceof PermanentJobError) throw new UnrecoverableError(e.message);
               throw e;

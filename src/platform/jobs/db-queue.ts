@@ -24,7 +24,7 @@ import type { Db } from '../db/client.js';
 import { jobs } from '../db/tables.js';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
-import { PermanentJobError, type EnqueueOptions, type JobDefinition, type JobQueue, type QueueCounts } from './types.js';
+import { jobContext, PermanentJobError, type EnqueueOptions, type JobDefinition, type JobQueue, type QueueCounts } from './types.js';
 
 type Row = Pick<typeof jobs.$inferSelect, 'id' | 'name' | 'payload' | 'attempts' | 'maxAttempts'>;
 
@@ -146,7 +146,7 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
     const timer = setTimeout(() => ac.abort(new Error(`job timed out after ${def.timeoutMs} ms`)), def.timeoutMs);
     let error: Error | undefined;
     try {
-      await def.handler(row.payload as never, { jobId: row.id, attempt: row.attempts, maxAttempts: row.maxAttempts, signal: ac.signal, log: log.child({ job: row.name, job_id: row.id }) });
+      await def.handler(row.payload as never, jobContext({ jobId: row.id, attempt: row.attempts, maxAttempts: row.maxAttempts, signal: ac.signal }, log, { job: row.name, job_id: row.id }));
     } catch (e) {
       error = e instanceof Error ? e : new Error(String(e));
     } finally {

@@ -10,7 +10,7 @@
  */
 import { writeResultsSection } from './lib/results.mjs';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem, tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -66,6 +66,8 @@ const MODES = (flags.modes ?? env.BENCH_MODES ?? 'embedded,postgres').split(',')
 const WRITE = flags['no-write'] ? false : flags.write || env.BENCH_WRITE === '1' ? true : env.BENCH_WRITE === '0' ? false : !QUICK;
 const PROFILE = flags.profile || env.BENCH_PROFILE === '1';
 const PROFILE_DIR = join(BENCH_DIR, 'out', 'profiles');
+// BENCH_TRACE=1: write each paced round's timeline (issue time and latency of every request) to bench/out.
+const TRACE = env.BENCH_TRACE === '1';
 const AUTOCANNON_RATE = env.BENCH_AUTOCANNON_RATE !== '0';
 // Wait up to BENCH_QUIET_WAIT seconds before each round until the machine (every process, ours
 // being idle then) uses less than BENCH_QUIET_CPU % of its cores over 2 s.
@@ -276,7 +278,7 @@ async function startBaseline(name, file, key, meText) {
   return { child, base: `http://127.0.0.1:${port}` };
 }
 
-const busyText = (b) => `CPU: server ${b.serverPct.toFixed(0)}%, load generator ${b.benchPct.toFixed(0)}%, others ${b.othersPct.toFixed(0)}% of the machine`;
+const busyText = (b) => `CPU: server ${b.serverPct.toFixed(0)}%, load generator ${b.benchPct.toFixed(0)}%, others ${b.othersPct.toFixed(0)}% (hypervisor steal ${b.stealPct.toFixed(0)}%) of the machine`;
 
 async function waitQuiet() {
   if (QUIET_WAIT <= 0) return;
@@ -377,8 +379,15 @@ async function runMode(mode) {
     for (const s of servers) {
       log(`latency ${s.name} (round ${round}/${ROUNDS}): ${halfRate} req/s for ${DURATION} s…`);
       const meter = machineMeter(s.child.pid);
-      const r = await paced({ url: s.url, headers: { authorization: `Bearer ${key}` }, rate: halfRate, duration: DURATION, connections: CONNECTIONS, warmup: 1, expectBody: s.body });
+      const r = await paced({ url: s.url, headers: { authorization: `Bearer ${key}` }, rate: halfRate, duration: DURATION, connections: CONNECTIONS, warmup: 1, expectBody: s.body, trace: TRACE });
       r.busy = meter();
+      if (r.trace) {
+        mkdirSync(join(BENCH_DIR, 'out'), { recursive: true });
+        const f = join(BENCH_DIR, 'out', `trace-${mode}-${s.id}-${round}.json`);
+        writeFileSync(f, JSON.stringify({ rate: halfRate, monoT0Ns: r.trace.monoT0Ns, issuedAt: [...r.trace.issuedAt], latency: [...r.trace.latency] }));
+        delete r.trace;
+        log(`   timeline: ${f}`);
+      }
       addFaults(s.faults, faults(r), `paced round ${round}`, r.statusCodes);
       s.paced.push(r);
       log(`   ${r.achievedRate.toFixed(0)} req/s, p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms; ${busyText(r.busy)}`);
@@ -425,6 +434,7 @@ async function runMode(mode) {
 // ---------- report ----------
 const f0 = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 'n/a');
 const f2 = (n) => (Number.isFinite(n) ? n.toFixed(2) : 'n/a');
+const f1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : 'n/a');
 const mb = (kb) => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(0)} MB` : 'n/a');
 const range = (xs, fmt) => (xs.length > 1 ? ` (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})` : '');
 
@@ -450,9 +460,11 @@ function modeTable(m) {
     );
   }
   const others = m.servers.flatMap((s) => [...s.peaks.map((p) => p.busy.othersPct), ...s.paced.map((p) => p.busy.othersPct)]);
+  const steal = m.servers.flatMap((s) => [...s.peaks.map((p) => p.busy.stealPct), ...s.paced.map((p) => p.busy.stealPct)]);
   lines.push('');
   lines.push(
-    `Machine during the measured runs: other processes${m.mode === 'postgres' ? ' (PostgreSQL and Redis included)' : ''} used a median ${f0(median(others))} % (max ${f0(Math.max(...others))} %) of the 2 cores; ` +
+    `Machine during the measured runs: other processes${m.mode === 'postgres' ? ' (PostgreSQL and Redis included)' : ''} used a median ${f0(median(others))} % (max ${f0(Math.max(...others))} %) of the 2 cores, ` +
+      `of which the hypervisor's steal (time our virtual CPUs were not running) a median ${f1(median(steal))} % (max ${f1(Math.max(...steal))} %); ` +
       `1-min load average ${m.loadAtStart.toFixed(1)} at the start, ${m.loadAtEnd.toFixed(1)} at the end. ` +
       `Probador's VmHWM right after start-up (before any load): ${mb(m.startupHwmKb)}.`,
   );

@@ -4,7 +4,7 @@
  * bench process exits are SIGKILLed synchronously.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 
 const children = new Set();
 const cleanups = [];
@@ -31,7 +31,10 @@ export function startChild(name, args, { env, cwd, ready, cpu } = {}) {
     ? spawn(process.execPath, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn('taskset', ['-c', String(cpu), process.execPath, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  // BENCH_CHILD_LOG=<dir>: also append every child's whole output to <dir>/<name>.log (diagnosis).
+  const logFile = process.env.BENCH_CHILD_LOG ? `${process.env.BENCH_CHILD_LOG}/${name.replace(/[^\w.-]+/g, '_')}.log` : undefined;
   const keep = (chunk) => {
+    if (logFile) appendFileSync(logFile, chunk);
     out += chunk.toString('utf8');
     if (out.length > 65_536) out = out.slice(-65_536);
   };
@@ -119,12 +122,12 @@ export function cpuTimeMs(pid) {
 /**
  * How busy the machine is around a run: CPU used by the server, by this bench process (the load
  * generator) and by everything else (other work on the machine, PostgreSQL and Redis included),
- * each as a share of all cores over the run's wall time.
+ * each as a share of all cores over the run's wall time; and of that, the hypervisor's steal.
  */
 export function machineMeter(serverPid) {
   const stat = () => {
     const v = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
-    return { busy: v[0] + v[1] + v[2] + v[5] + v[6] + v[7], all: v.reduce((a, b) => a + b, 0) };
+    return { busy: v[0] + v[1] + v[2] + v[5] + v[6] + v[7], steal: v[7], all: v.reduce((a, b) => a + b, 0) };
   };
   const s0 = stat();
   const srv0 = cpuTimeMs(serverPid);
@@ -137,7 +140,8 @@ export function machineMeter(serverPid) {
     const me = process.cpuUsage(me0);
     const benchMs = (me.user + me.system) / 1000;
     const pct = (ms) => (allMs > 0 ? (100 * ms) / allMs : NaN);
-    return { serverPct: pct(serverMs), benchPct: pct(benchMs), othersPct: pct(Math.max(0, busyMs - serverMs - benchMs)), idlePct: pct(allMs - busyMs) };
+    // stealPct: time the hypervisor ran something else on our virtual CPUs (part of othersPct).
+    return { serverPct: pct(serverMs), benchPct: pct(benchMs), othersPct: pct(Math.max(0, busyMs - serverMs - benchMs)), idlePct: pct(allMs - busyMs), stealPct: pct((s1.steal - s0.steal) * 10) };
   };
 }
 

@@ -42,6 +42,8 @@ export function paced(o) {
   const skip = Math.round(o.rate * warmup);
   const total = skip + Math.round(o.rate * o.duration);
   const latencies = new Float64Array(total - skip);
+  // o.trace: also keep when each recorded request was issued (ms since t0), for a timeline.
+  const issuedAt = o.trace ? new Float64Array(total - skip) : undefined;
   const counts = { ok: 0, non2xx: 0, errors: 0, timeouts: 0, mismatches: 0, statusCodes: {} };
   let sent = 0;
   let finished = 0;
@@ -57,6 +59,9 @@ export function paced(o) {
 
     const finish = () => {
       for (const c of conns) c.socket.destroy();
+      // monoT0Ns: t0 on CLOCK_MONOTONIC (process.hrtime), to line the timeline up with perf or server logs.
+      const monoT0Ns = process.hrtime.bigint() - BigInt(Math.round((performance.now() - t0) * 1e6));
+      const trace = issuedAt ? { issuedAt: issuedAt.slice(0, recorded), latency: latencies.slice(0, recorded), monoT0Ns: String(monoT0Ns) } : undefined;
       const lat = latencies.subarray(0, recorded).sort();
       const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.ceil((p / 100) * lat.length) - 1)] : NaN);
       const measuredS = (t1 - (t0 + skip * interval)) / 1000;
@@ -66,12 +71,14 @@ export function paced(o) {
         achievedRate: recorded / measuredS,
         latency: { p50: pct(50), p90: pct(90), p99: pct(99), p999: pct(99.9), max: lat.length ? lat[lat.length - 1] : NaN, mean: lat.reduce((a, b) => a + b, 0) / (lat.length || 1) },
         ...counts,
+        trace,
       });
     };
     const complete = (i, issued, outcome, code) => {
       t1 = performance.now();
       if (i >= skip) {
         if (outcome === 'ok' || outcome === 'non2xx' || outcome === 'mismatches') {
+          if (issuedAt) issuedAt[recorded] = issued - t0;
           latencies[recorded++] = t1 - issued;
           counts.statusCodes[code] = (counts.statusCodes[code] ?? 0) + 1;
         }

@@ -89,6 +89,20 @@ describe('fsBlobStore', () => {
     expect((await readdir(join(root, 'race'))).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('writes a small blob in the call itself and a big one through the thread pool, both whole', async () => {
+    await store.put('sizes/warm.jpg', Buffer.from('x'), 'image/jpeg'); // the folder is known from here on
+    const small = Buffer.alloc(30_000, 1);
+    const big = Buffer.alloc(600 * 1024, 2);
+    const pendingSmall = store.put('sizes/small.jpg', small, 'image/jpeg');
+    expect(existsSync(join(root, 'sizes/small.jpg'))).toBe(true); // synchronous: there before any await
+    const pendingBig = store.put('sizes/big.jpg', big, 'image/jpeg');
+    expect(existsSync(join(root, 'sizes/big.jpg'))).toBe(false); // still on its way
+    await Promise.all([pendingSmall, pendingBig]);
+    expect((await store.get('sizes/small.jpg'))?.equals(small)).toBe(true);
+    expect((await store.get('sizes/big.jpg'))?.equals(big)).toBe(true);
+    expect((await readdir(join(root, 'sizes'))).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('put and deletePrefix racing on one folder: the put either lands or fails cleanly, never corrupts', async () => {
     for (let round = 0; round < 10; round++) {
       const results = await Promise.allSettled([

@@ -12,12 +12,15 @@
  * side by side (the second `put` fails).
  */
 import { mkdir, readFile, readdir, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { BlobHead, BlobStore } from './blob-store.js';
 import { assertExpiresIn, assertSafeKey, assertSafePrefix, assertTypeFitsKey, impliedContentType } from './keys.js';
 
 const META_DIR = '.meta';
+/** Files up to this size are written synchronously (see writeAtomic). */
+const SYNC_WRITE_MAX = 512 * 1024;
 /** Errors meaning "there is no blob there" (a file where a folder was expected, and so on). */
 const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'EISDIR']);
 const isAbsent = (e: unknown) => ABSENT.has((e as NodeJS.ErrnoException).code ?? '');
@@ -41,9 +44,17 @@ export function fsBlobStore(root: string): BlobStore {
    * here or by another process, shows as ENOENT on the write: it is forgotten and made again.
    */
   const knownDirs = new Set<string>();
-  /** Write atomically; retried when a concurrent delete removes the freshly created folder. */
+  /**
+   * Write atomically; retried when a concurrent delete removes the freshly created folder.
+   * Up to SYNC_WRITE_MAX bytes (a try-on result, a normalized photo) the file is written and renamed
+   * synchronously: the page-cache write itself takes tens of µs, while the promise API sends open,
+   * write, close and rename each through libuv's thread pool (a thread wake-up and a completion
+   * each): measured here 185–239 µs of CPU per 30 KB file that way against 79–93 µs synchronously
+   * (bench/fs-write.mjs). Bigger files keep the thread pool, so the event loop never waits long.
+   */
   const writeAtomic = async (path: string, data: Buffer | string) => {
     const dir = dirname(path);
+    const small = data.length <= SYNC_WRITE_MAX;
     for (let attempt = 1; ; attempt++) {
       const tmp = join(dir, `.${randomBytes(6).toString('hex')}.tmp`);
       try {
@@ -52,8 +63,13 @@ export function fsBlobStore(root: string): BlobStore {
           if (knownDirs.size >= 10_000) knownDirs.clear();
           knownDirs.add(dir);
         }
-        await writeFile(tmp, data);
-        await rename(tmp, path);
+        if (small) {
+          writeFileSync(tmp, data);
+          renameSync(tmp, path);
+        } else {
+          await writeFile(tmp, data);
+          await rename(tmp, path);
+        }
         return;
       } catch (e) {
         await rm(tmp, { force: true }).catch(() => undefined);

@@ -4,7 +4,7 @@
  */
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/client.js';
-import { rawRows } from '../../platform/db/raw.js';
+import { rawRows, unnestParams, unnestSql, type ArrayColumn } from '../../platform/db/raw.js';
 import { apiKeys, tenants, usageCounters, type usageEvents, type ApiKeyRow, type TenantRow } from './tables.js';
 
 export type NewTenant = typeof tenants.$inferInsert;
@@ -136,11 +136,18 @@ export type UsageAdd = { tenantId: string; period: string; metric: string; amoun
 /**
  * Several counters' increments in one statement: each counter gets the sum of its items, under the
  * same cap rule as addUsage (the cap of a counter is the smallest its items name). The rows come in
- * as one JSON parameter, so the text is constant.
+ * as one array parameter per column (platform/db/raw.ts `unnestSql`), so the text is constant.
  */
+const USAGE_ADD_COLUMNS: ArrayColumn<UsageAdd>[] = [
+  ['tenant_id', 'text', (i) => i.tenantId],
+  ['period', 'text', (i) => i.period],
+  ['metric', 'text', (i) => i.metric],
+  ['amount', 'bigint', (i) => i.amount],
+  ['max', 'bigint', (i) => i.max],
+];
 const ADD_USAGE_MANY = `with r as (
   select tenant_id, period, metric, sum(amount)::bigint as amount, min(max)::bigint as max
-  from json_to_recordset($1::json) as x(tenant_id text, period text, metric text, amount bigint, max bigint)
+  from ${unnestSql(USAGE_ADD_COLUMNS, 1, 'x')}
   group by tenant_id, period, metric
 )
 insert into usage_counters as c (tenant_id, period, metric, value, updated_at)
@@ -176,9 +183,7 @@ export async function addUsageMany(db: Db, items: readonly UsageAdd[]): Promise<
   const rows =
     fits.length === 0
       ? []
-      : await rawRows<{ tenant_id: string; period: string; metric: string; value: string | number }>(db, ADD_USAGE_MANY, [
-          JSON.stringify(fits.map((i) => ({ tenant_id: i.tenantId, period: i.period, metric: i.metric, amount: i.amount, max: i.max }))),
-        ], RELAXED);
+      : await rawRows<{ tenant_id: string; period: string; metric: string; value: string | number }>(db, ADD_USAGE_MANY, unnestParams(fits, USAGE_ADD_COLUMNS), RELAXED);
   const after = new Map(rows.map((r) => [key({ tenantId: r.tenant_id, period: r.period, metric: r.metric }), Number(r.value)]));
   // An added counter's value after each of its items, as if they had gone in order: its final value
   // less what its later items added.
@@ -212,24 +217,22 @@ export async function subtractUsage(db: Db, tenantId: string, period: string, me
     .where(and(eq(usageCounters.tenantId, tenantId), eq(usageCounters.period, period), eq(usageCounters.metric, metric)));
 }
 
-/** Constant text, the rows as one JSON parameter (platform/db/raw.ts): every try-on writes an event. */
-const INSERT_USAGE_EVENTS = `insert into usage_events (id, tenant_id, type, quantity, cost_usd, ref_id, meta, created_at)
-select id, tenant_id, type, quantity, cost_usd, ref_id, meta, created_at
-from json_to_recordset($1::json) as v(id text, tenant_id text, type text, quantity bigint, cost_usd float8, ref_id text, meta jsonb, created_at timestamptz)`;
+type UsageEventRow = typeof usageEvents.$inferInsert;
+const USAGE_EVENT_COLUMNS: ArrayColumn<UsageEventRow>[] = [
+  ['id', 'text', (r) => r.id],
+  ['tenant_id', 'text', (r) => r.tenantId],
+  ['type', 'text', (r) => r.type],
+  ['quantity', 'bigint', (r) => r.quantity ?? 1],
+  ['cost_usd', 'float8', (r) => r.costUsd ?? 0],
+  ['ref_id', 'text', (r) => r.refId],
+  ['meta', 'jsonb', (r) => r.meta ?? {}],
+  ['created_at', 'timestamptz', (r) => r.createdAt],
+];
+/** Constant text, the rows as one array per column (platform/db/raw.ts): every try-on writes an event. */
+const INSERT_USAGE_EVENTS = `insert into usage_events (${USAGE_EVENT_COLUMNS.map((c) => c[0]).join(', ')})
+select * from ${unnestSql(USAGE_EVENT_COLUMNS, 1, 'v')}`;
 
-export async function insertUsageEvents(db: Db, rows: (typeof usageEvents.$inferInsert)[]) {
+export async function insertUsageEvents(db: Db, rows: UsageEventRow[]) {
   if (rows.length === 0) return;
-  const json = JSON.stringify(
-    rows.map((r) => ({
-      id: r.id,
-      tenant_id: r.tenantId,
-      type: r.type,
-      quantity: r.quantity ?? 1,
-      cost_usd: r.costUsd ?? 0,
-      ref_id: r.refId ?? null,
-      meta: r.meta ?? {},
-      created_at: r.createdAt.toISOString(),
-    })),
-  );
-  await rawRows(db, INSERT_USAGE_EVENTS, [json], RELAXED);
+  await rawRows(db, INSERT_USAGE_EVENTS, unnestParams(rows, USAGE_EVENT_COLUMNS), RELAXED);
 }

@@ -95,7 +95,14 @@ export function createRouter(opts: RouterOptions) {
   };
 
   /** One provider, all steps of the outfit (chained when it dresses one garment per call). */
-  async function runProvider(p: TryonProvider, req: RouteRequest, signal: AbortSignal, hedged: boolean): Promise<RouteResult> {
+  /**
+   * A provider's call in flight, so the router can record it as canceled the moment another
+   * provider wins (its own rejection comes later: a provider may first cancel upstream over the
+   * network) and the job writes its attempts with the result.
+   */
+  type Call = { step: number; model: string | undefined; started: number; recorded: boolean };
+
+  async function runProvider(p: TryonProvider, req: RouteRequest, signal: AbortSignal, hedged: boolean, calls?: { current?: Call }): Promise<RouteResult> {
     const policy = wrap(
       retry(handleWhen(isRetryable), { maxAttempts: opts.retries, backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 5_000 }) }),
       breakerOf(p.name),
@@ -113,13 +120,21 @@ export function createRouter(opts: RouterOptions) {
       const input: TryonInput = { ...req.input, person, garments: steps[step]! };
       output = await policy.execute(async ({ signal: callSignal }) => {
         const started = now();
+        const call: Call = { step, model: input.model, started, recorded: false };
+        if (calls) calls.current = call;
         try {
           const out = await p.generate(input, { signal: callSignal, onProgress: (e) => req.onProgress?.(p.name, e) });
           const c = out.costUsd ?? p.estimateCostUsd(input);
           cost += c;
-          req.onAttempt({ provider: p.name, model: out.model, step, hedged, outcome: 'succeeded', latencyMs: now() - started, costUsd: c, startedAt: new Date(started) });
+          // Answered after another provider won: already on record as canceled, and its result is dropped.
+          if (!call.recorded) {
+            call.recorded = true;
+            req.onAttempt({ provider: p.name, model: out.model, step, hedged, outcome: 'succeeded', latencyMs: now() - started, costUsd: c, startedAt: new Date(started) });
+          }
           return out;
         } catch (e) {
+          if (call.recorded) throw e; // the router recorded it as canceled already
+          call.recorded = true;
           const aborted = callSignal.aborted;
           const err = e instanceof ProviderError ? e : aborted ? new ProviderError(p.name, signal.aborted ? 'canceled' : 'timeout', signal.aborted ? 'canceled' : 'timed out', { cause: e }) : new ProviderError(p.name, 'unknown', (e as Error).message, { cause: e });
           req.onAttempt({
@@ -161,13 +176,20 @@ export function createRouter(opts: RouterOptions) {
       let next = 0;
       let settled = false;
       let last: ProviderError | undefined;
-      const running = new Map<string, AbortController>();
+      const running = new Map<string, { ac: AbortController; calls: { current?: Call }; hedged: boolean }>();
       let hedgeTimer: NodeJS.Timeout | undefined;
       const finish = (fn: () => void) => {
         if (settled) return;
         settled = true;
         clearTimeout(hedgeTimer);
-        for (const ac of running.values()) ac.abort(new Error('another provider answered'));
+        for (const [name, r] of running) {
+          const c = r.calls.current;
+          if (c && !c.recorded) {
+            c.recorded = true;
+            req.onAttempt({ provider: name, model: c.model, step: c.step, hedged: r.hedged, outcome: 'canceled', errorClass: 'canceled', errorMessage: 'canceled', latencyMs: now() - c.started, costUsd: 0, startedAt: new Date(c.started) });
+          }
+          r.ac.abort(new Error('another provider answered'));
+        }
         req.signal.removeEventListener('abort', onCancel);
         fn();
       };
@@ -183,8 +205,9 @@ export function createRouter(opts: RouterOptions) {
             continue;
           }
           const ac = new AbortController();
-          running.set(p.name, ac);
-          runProvider(p, req, ac.signal, hedged).then(
+          const calls: { current?: Call } = {};
+          running.set(p.name, { ac, calls, hedged });
+          runProvider(p, req, ac.signal, hedged, calls).then(
             (result) => {
               running.delete(p.name); // the winner: only the others are aborted
               finish(() => resolve(result));

@@ -7,6 +7,7 @@ import { createDeps } from './deps.js';
 import { buildApp } from './app.js';
 import { seedDemo } from './seed.js';
 import { startMaintenance } from './maintenance.js';
+import { autovacuumOn } from './platform/db/maintenance.js';
 
 export type Started = { url: string | undefined; close: () => Promise<void> };
 
@@ -57,6 +58,9 @@ export async function start(config: Config, role: Role = 'all', opts: { print?: 
     await app.close().catch(() => undefined);
     await deps.close();
     throw e;
+  }
+  if ((await autovacuumOn(deps.database).catch(() => undefined)) === false) {
+    deps.log.warn('PostgreSQL runs with autovacuum off: tables keep every dead row version and get no planner statistics unless an operator vacuums them; turn autovacuum on');
   }
   const stopMaintenance = role === 'api' ? undefined : startMaintenance(deps, {
           purgeTryons: () => modules.tryon.purgeExpired(),

@@ -21,7 +21,7 @@ it('purges spent refresh tokens and day-old idempotency records, and keeps live 
   expect(await count('idempotency_keys')).toBe(1);
 
   // Nothing is old enough yet.
-  expect(await runMaintenance(t.deps)).toEqual({ idempotency: 0, refreshTokens: 0, uploads: 0, results: 0 });
+  expect(await runMaintenance(t.deps)).toMatchObject({ idempotency: 0, refreshTokens: 0, uploads: 0, results: 0 });
 
   // Two days later: every token has expired (1 h lifetime) and the idempotency record is past 24 h.
   t.clock.advance(2 * 24 * 3600 * 1000);

@@ -1,11 +1,13 @@
 /**
  * Housekeeping run by worker processes (role `all` or `worker`), every minute: the retention purge
- * of shopper photos and results, idempotency records older than 24 h, spent refresh tokens. Safe to run on several workers at once (plain deletes).
+ * of shopper photos and results, idempotency records older than 24 h, spent refresh tokens, and on
+ * PGlite the vacuum of tables autovacuum would vacuum. Safe to run on several workers at once (plain deletes).
  * The try-on issue's job system takes this over as scheduled jobs.
  */
 import type { Deps } from './deps.js';
 import { purgeIdempotencyKeys } from './platform/http/idempotency.js';
 import { purgeRefreshTokens } from './modules/tenants/index.js';
+import { vacuumWhereDue } from './platform/db/maintenance.js';
 
 export type MaintenanceHooks = {
   purgeTryons?: () => Promise<{ uploads: number; results: number }>;
@@ -19,7 +21,9 @@ export async function runMaintenance(deps: Deps, hooks: MaintenanceHooks = {}) {
   const refreshTokens = await purgeRefreshTokens(deps.db, now);
   const tryons = hooks.purgeTryons ? await hooks.purgeTryons() : { uploads: 0, results: 0 };
   await hooks.webhooks?.();
-  return { idempotency, refreshTokens, uploads: tryons.uploads, results: tryons.results };
+  // Last, after the purges' deletes: the embedded database's autovacuum (platform/db/maintenance.ts).
+  const vacuumed = (await vacuumWhereDue(deps.database)).length;
+  return { idempotency, refreshTokens, uploads: tryons.uploads, results: tryons.results, vacuumed };
 }
 
 export function startMaintenance(deps: Deps, hooks: MaintenanceHooks = {}, everyMs = 60 * 1000) {

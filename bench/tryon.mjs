@@ -70,6 +70,10 @@ const QUICK = env.BENCH_QUICK === '1';
 const S = {
   latencyN: num(env.BENCH_TRYON_N, QUICK ? 40 : 200),
   warmup: num(env.BENCH_TRYON_WARMUP, QUICK ? 10 : 30),
+  // Try-ons under load before the measured phases, so they measure processes past their JIT
+  // warm-up ("sustained"): in a drain right after start, each fresh worker spent ~20 % of a core
+  // in V8's optimizing compiler (perf), a third of that still in the throughput run after it.
+  loadWarmup: num(env.BENCH_TRYON_LOAD_WARMUP, QUICK ? 300 : 2000),
   embeddedM: num(env.BENCH_TRYON_M, QUICK ? 300 : 2000),
   postgresM: num(env.BENCH_TRYON_M_PG, QUICK ? 600 : 5000),
   embeddedD: num(env.BENCH_TRYON_DRAIN, QUICK ? 200 : 1000),
@@ -636,6 +640,28 @@ async function runMode(mode, photos, getBig, rss) {
     release = () => queue.resume();
   }
   const d = mode === 'embedded' ? S.embeddedD : S.postgresD;
+  // The load warm-up: before the drain with BullMQ (the workers are apart and the queue pauses);
+  // embedded, whose in-process worker only starts at the drain's release, right after it.
+  // Between phases the tables get what autovacuum would give them between bursts of load: this
+  // machine's PostgreSQL runs with autovacuum off (out.autovacuum), and without it every try-on's
+  // two row updates left dead versions and index entries behind for good (PostgreSQL CPU per
+  // try-on 0.4 → 1.0 ms over ~10,000 try-ons) and the planner never had statistics.
+  // Embedded, the app's maintenance pass vacuums PGlite (platform/db/maintenance.ts), but the bench
+  // builds the app without that loop: vacuumed here the same way.
+  const maintain = async () => {
+    const t = performance.now();
+    await deps.database.db.execute(sql`vacuum (analyze)`);
+    log(`  vacuum (analyze): ${f0(performance.now() - t)} ms`);
+  };
+  if (mode !== 'embedded') out.autovacuum = (await deps.database.db.execute(sql`show autovacuum`)).rows?.[0]?.autovacuum;
+  const loadWarmup = async () => {
+    if (S.loadWarmup <= 0) return;
+    log(`warm-up under load: ${S.loadWarmup} try-ons from ${S.submitters} submitters (not measured)`);
+    const w = await throughput(ctx, a, S.loadWarmup, S.submitters);
+    log(`  ${f0(w.jobsPerS)} jobs/s`);
+  };
+  if (mode !== 'embedded') await loadWarmup();
+  await maintain();
   out.quiet.push(await waitQuiet(ctx.pids));
   log(`processing alone: ${d} try-ons submitted with processing held back, then released`);
   const dSession = await profileStart(workers);
@@ -643,8 +669,10 @@ async function runMode(mode, photos, getBig, rss) {
   await profileStop(dSession, `tryon-${mode}-drain`, workers);
   log(`  ${f0(out.drain.jobsPerS)} jobs/s (${out.drain.succeeded}/${d} in ${f1(out.drain.totalS)} s); CPU per job ${f2(out.drain.cost.cpuPerJobMs)} ms ours + ${f2(out.drain.cost.pgPerJobMs)} ms PostgreSQL + ${f2(out.drain.cost.redisPerJobMs)} ms Redis`);
 
+  if (mode === 'embedded') await loadWarmup();
   log(`warm-up: ${S.warmup} try-ons`);
   await latency(ctx, a, S.warmup, false);
+  await maintain();
   out.quiet.push(await waitQuiet(ctx.pids));
   log(`latency: ${S.latencyN} sequential try-ons`);
   counters.takeSqlTime();
@@ -654,6 +682,7 @@ async function runMode(mode, photos, getBig, rss) {
   log(`  SQL per try-on: ${kinds(out.latency.cost.sqlByKind)}`);
 
   const m = mode === 'embedded' ? S.embeddedM : S.postgresM;
+  await maintain();
   out.quiet.push(await waitQuiet(ctx.pids));
   log(`throughput: ${m} try-ons from ${S.submitters} concurrent submitters`);
   const session = await profileStart(workers);
@@ -711,7 +740,7 @@ function machineNote(results) {
   const pgr = results.find((r) => r.pgVersion);
   return (
     `${c.length} cores (${c[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 2 ** 30)} GB RAM, Node ${process.version}, sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips})` +
-    (pgr ? `, PostgreSQL ${pgr.pgVersion}, Redis ${pgr.redisVersion}, all on localhost` : '') +
+    (pgr ? `, PostgreSQL ${pgr.pgVersion} (autovacuum ${pgr.autovacuum ?? '?'}; the bench runs VACUUM (ANALYZE) before each measured phase, as autovacuum would between bursts, and so on PGlite), Redis ${pgr.redisVersion}, all on localhost` : '') +
     '. Shared and noisy: the bench process (load generator and API), the workers, PostgreSQL and Redis share the 2 cores with other work on the machine; take the figures as ±20 %.'
   );
 }
@@ -725,7 +754,7 @@ function report(results, intake, meta) {
   L.push(SECTION, '');
   L.push(`- Date: ${meta.date} (took ${Math.round(meta.tookS)} s)`);
   L.push(`- Machine: ${machineNote(results)} Load average ${meta.load0.toFixed(1)} at the start, ${meta.load1.toFixed(1)} at the end.`);
-  L.push(`- Command: \`npm run bench:tryon\`${QUICK ? ' (BENCH_QUICK=1)' : ''}${DIST !== join(ROOT, 'dist') ? ` with BENCH_DIST=${DIST}` : ''} — N=${S.latencyN} sequential (after ${S.warmup} warm-up), M=${S.embeddedM} embedded / ${S.postgresM} BullMQ from ${S.submitters} concurrent submitters, PROBADOR_TRYON_CONCURRENCY=${S.concurrency} per process, DATABASE_POOL_MAX=${S.poolMax} per process (PostgreSQL), ${S.workers} worker processes.`);
+  L.push(`- Command: \`npm run bench:tryon\`${QUICK ? ' (BENCH_QUICK=1)' : ''}${DIST !== join(ROOT, 'dist') ? ` with BENCH_DIST=${DIST}` : ''} — ${S.loadWarmup} try-ons under load before the measured phases (BullMQ: before processing alone; embedded: after it), N=${S.latencyN} sequential (after ${S.warmup} warm-up), M=${S.embeddedM} embedded / ${S.postgresM} BullMQ from ${S.submitters} concurrent submitters, PROBADOR_TRYON_CONCURRENCY=${S.concurrency} per process, DATABASE_POOL_MAX=${S.poolMax} per process (PostgreSQL), ${S.workers} worker processes.`);
   L.push(
     '- Setup: the built code (dist/) in the bench process via `buildApp(deps, { role: \'api\', tryon: { providers: [instant] } })` (embedded: the bench then starts the in-process job worker, as role `all` does); `instant` answers with the person photo at once (cost 0), so the figures are the pipeline\'s own overhead. ' +
       'Env: PROBADOR_PROVIDER_ORDER=instant, LOG_LEVEL=warn, PROBADOR_MAX_EVENT_LOOP_DELAY_MS=0, PROBADOR_SEED_DEMO=false, a temp PROBADOR_DATA_DIR (blobs on the local disk in both modes). ' +

@@ -4,7 +4,7 @@
  */
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/client.js';
-import { rawRows, unnestParams, unnestSql, type ArrayColumn } from '../../platform/db/raw.js';
+import { rawRows, unnestInsertSql, unnestParams, unnestSql, type ArrayColumn } from '../../platform/db/raw.js';
 import { apiKeys, tenants, usageCounters, type usageEvents, type ApiKeyRow, type TenantRow } from './tables.js';
 
 export type NewTenant = typeof tenants.$inferInsert;
@@ -229,8 +229,7 @@ const USAGE_EVENT_COLUMNS: ArrayColumn<UsageEventRow>[] = [
   ['created_at', 'timestamptz', (r) => r.createdAt],
 ];
 /** Constant text, the rows as one array per column (platform/db/raw.ts): every try-on writes an event. */
-const INSERT_USAGE_EVENTS = `insert into usage_events (${USAGE_EVENT_COLUMNS.map((c) => c[0]).join(', ')})
-select * from ${unnestSql(USAGE_EVENT_COLUMNS, 1, 'v')}`;
+const INSERT_USAGE_EVENTS = unnestInsertSql('usage_events', USAGE_EVENT_COLUMNS);
 
 export async function insertUsageEvents(db: Db, rows: UsageEventRow[]) {
   if (rows.length === 0) return;

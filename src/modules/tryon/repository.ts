@@ -1,7 +1,7 @@
 /** Drizzle queries for uploads, try-ons, attempts and the result cache. Tenant id first, always. */
 import { and, desc, eq, getTableColumns, inArray, isNull, lt, sql, type SQL } from 'drizzle-orm';
 import { lingers, type Db } from '../../platform/db/client.js';
-import { rawRows, unnestParams, unnestSql, type ArrayColumn } from '../../platform/db/raw.js';
+import { rawRows, unnestInsertSql, unnestParams, unnestSql, type ArrayColumn } from '../../platform/db/raw.js';
 import { groupBatch } from '../../platform/db/group-writer.js';
 import { tryonAttempts, tryonCache, tryons, uploads, type TryonRow, type TryonStatus, type UploadRow } from './tables.js';
 
@@ -23,11 +23,9 @@ export async function markUploadsDeleted(db: Db, tenantId: string, ids: string[]
   await db.update(uploads).set({ deletedAt: at, blobKey: null }).where(and(eq(uploads.tenantId, tenantId), inArray(uploads.id, ids)));
 }
 
-/** Every column of `tryons` (from the Drizzle table, so a new column is never left out): key, SQL name, SQL type. */
-const TRYON_COLUMNS: [keyof TryonRow, string, string][] = Object.entries(getTableColumns(tryons)).map(([key, col]) => [key as keyof TryonRow, col.name, col.getSQLType()]);
-const TRYON_ARRAY_COLUMNS: ArrayColumn<TryonRow>[] = TRYON_COLUMNS.map(([key, name, type]) => [name, type, (r) => r[key]]);
-const INSERT_TRYONS = `insert into tryons (${TRYON_COLUMNS.map((c) => c[1]).join(', ')})
-select * from ${unnestSql(TRYON_ARRAY_COLUMNS, 1, 'v')}`;
+/** Every column of `tryons` (from the Drizzle table, so a new column is never left out): SQL name, SQL type, value. */
+const TRYON_COLUMNS: ArrayColumn<TryonRow>[] = Object.entries(getTableColumns(tryons)).map(([key, col]) => [col.name, col.getSQLType(), (r) => r[key as keyof TryonRow]]);
+const INSERT_TRYONS = unnestInsertSql('tryons', TRYON_COLUMNS);
 
 /** The row as the database stores it: the table's defaults for what the insert leaves out. */
 function fullTryonRow(tenantId: string, row: Omit<NewTryon, 'tenantId'>): TryonRow {
@@ -75,7 +73,7 @@ export async function insertTryon(db: Db, tenantId: string, row: Omit<NewTryon, 
   let insert = insertBatchers.get(db);
   if (!insert) {
     insert = groupBatch(async (rows: TryonRow[]) => {
-      await rawRows(db, INSERT_TRYONS, unnestParams(rows, TRYON_ARRAY_COLUMNS));
+      await rawRows(db, INSERT_TRYONS, unnestParams(rows, TRYON_COLUMNS));
       return rows.map(() => undefined);
     }, { linger: lingers(db) });
     insertBatchers.set(db, insert);
@@ -408,13 +406,11 @@ const ATTEMPT_COLUMNS: ArrayColumn<AttemptItem>[] = [
   ['fidelity_score', 'float8', (a) => a.fidelityScore],
   ['started_at', 'timestamptz', (a) => a.startedAt],
 ];
-const ATTEMPTS_FROM = 1 + FINISH_COLUMNS.length;
 const FINISH_MANY = `with v as (
   select * from ${unnestSql(FINISH_COLUMNS, 1, 'v')}
 ),
 a as (
-  insert into tryon_attempts (${ATTEMPT_COLUMNS.map((c) => c[0]).join(', ')})
-  select * from ${unnestSql(ATTEMPT_COLUMNS, ATTEMPTS_FROM, 'a')}
+  ${unnestInsertSql('tryon_attempts', ATTEMPT_COLUMNS, 1 + FINISH_COLUMNS.length)}
 ),
 u as (
   update tryons t set status = 'succeeded', stage = null, result_blob_key = v.result_blob_key, result_content_type = v.result_content_type,

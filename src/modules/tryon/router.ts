@@ -94,7 +94,6 @@ export function createRouter(opts: RouterOptions) {
     return b;
   };
 
-  /** One provider, all steps of the outfit (chained when it dresses one garment per call). */
   /**
    * A provider's call in flight, so the router can record it as canceled the moment another
    * provider wins (its own rejection comes later: a provider may first cancel upstream over the
@@ -102,7 +101,8 @@ export function createRouter(opts: RouterOptions) {
    */
   type Call = { step: number; model: string | undefined; started: number; recorded: boolean };
 
-  async function runProvider(p: TryonProvider, req: RouteRequest, signal: AbortSignal, hedged: boolean, calls?: { current?: Call }): Promise<RouteResult> {
+  /** One provider, all steps of the outfit (chained when it dresses one garment per call); `calls.current` is its call in flight. */
+  async function runProvider(p: TryonProvider, req: RouteRequest, signal: AbortSignal, hedged: boolean, calls: { current?: Call }): Promise<RouteResult> {
     const policy = wrap(
       retry(handleWhen(isRetryable), { maxAttempts: opts.retries, backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 5_000 }) }),
       breakerOf(p.name),
@@ -121,7 +121,7 @@ export function createRouter(opts: RouterOptions) {
       output = await policy.execute(async ({ signal: callSignal }) => {
         const started = now();
         const call: Call = { step, model: input.model, started, recorded: false };
-        if (calls) calls.current = call;
+        calls.current = call;
         try {
           const out = await p.generate(input, { signal: callSignal, onProgress: (e) => req.onProgress?.(p.name, e) });
           const c = out.costUsd ?? p.estimateCostUsd(input);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { createTestApp, type TestApp } from '../../../test/harness.js';
 import { runMaintenance } from '../../maintenance.js';
-import { autovacuumOn, tablesDue, vacuumWhereDue } from './maintenance.js';
+import { autovacuumOn, flushStatistics, tablesDue, vacuumWhereDue } from './maintenance.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -16,10 +16,7 @@ afterAll(async () => t?.close());
 
 const rows = <T>(r: unknown) => (r as { rows: T[] }).rows;
 const stat = async (table: string) => {
-  if (t.deps.database.driver === 'pglite') {
-    await t.deps.db.execute(sql`select pg_stat_force_next_flush()`);
-    await t.deps.db.execute(sql`select 1`);
-  }
+  await flushStatistics(t.deps.database);
   return rows<{ n_dead_tup: string | number; last_vacuum: unknown; last_analyze: unknown }>(
     await t.deps.db.execute(sql`select n_dead_tup, last_vacuum, last_analyze from pg_stat_user_tables where relname = ${table}`),
   )[0]!;

@@ -10,7 +10,8 @@
  * changed since the last analyse pass 50 + 10 % of them. Amortised, that is a constant share of the
  * writes, and a table nobody writes is never touched.
  */
-import { sql, type Database } from './client.js';
+import type { Database } from './client.js';
+import { rawRows } from './raw.js';
 
 /** autovacuum_vacuum_threshold / _scale_factor and autovacuum_analyze_threshold / _scale_factor, PostgreSQL's defaults. */
 const VACUUM_BASE = 50;
@@ -24,18 +25,19 @@ order by n_dead_tup desc`;
 
 type TableStat = { schemaname: string; relname: string; n_live_tup: string | number; n_dead_tup: string | number; n_mod_since_analyze: string | number };
 
-const rowsOf = <T>(r: unknown): T[] => (Array.isArray(r) ? r : ((r as { rows?: T[] }).rows ?? [])) as T[];
 const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 
-/** The tables autovacuum would vacuum now (PGlite: after flushing this backend's statistics). */
+/** PGlite: make this backend's cumulative statistics visible (a single-user backend flushes them lazily). */
+export async function flushStatistics(database: Database): Promise<void> {
+  if (database.driver !== 'pglite') return;
+  await rawRows(database.db, 'select pg_stat_force_next_flush()', []);
+  await rawRows(database.db, 'select 1', []); // the forced flush happens at the end of a statement: read them in the next
+}
+
+/** The tables autovacuum would vacuum now. */
 export async function tablesDue(database: Database): Promise<TableStat[]> {
-  const { db } = database;
-  // A single-user backend flushes its statistics lazily: force it, then read them in a new statement.
-  if (database.driver === 'pglite') {
-    await db.execute(sql`select pg_stat_force_next_flush()`);
-    await db.execute(sql`select 1`);
-  }
-  return rowsOf<TableStat>(await db.execute(sql.raw(DUE)));
+  await flushStatistics(database);
+  return rawRows<TableStat>(database.db, DUE, []);
 }
 
 /**
@@ -47,7 +49,7 @@ export async function vacuumWhereDue(database: Database): Promise<string[]> {
   if (database.driver !== 'pglite') return [];
   const done: string[] = [];
   for (const t of await tablesDue(database)) {
-    await database.db.execute(sql.raw(`vacuum (analyze) ${quoteIdent(t.schemaname)}.${quoteIdent(t.relname)}`));
+    await rawRows(database.db, `vacuum (analyze) ${quoteIdent(t.schemaname)}.${quoteIdent(t.relname)}`, []);
     done.push(t.relname);
   }
   return done;
@@ -56,6 +58,6 @@ export async function vacuumWhereDue(database: Database): Promise<string[]> {
 /** PostgreSQL: whether the server runs autovacuum (false: tables bloat unless an operator vacuums). */
 export async function autovacuumOn(database: Database): Promise<boolean | undefined> {
   if (database.driver !== 'postgres') return undefined;
-  const [row] = rowsOf<{ autovacuum: string }>(await database.db.execute(sql`show autovacuum`));
+  const [row] = await rawRows<{ autovacuum: string }>(database.db, 'show autovacuum', []);
   return row ? row.autovacuum === 'on' : undefined;
 }

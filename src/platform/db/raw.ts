@@ -40,6 +40,11 @@ export function unnestSql<R>(cols: readonly ArrayColumn<R>[], firstParam: number
   return `unnest(${cols.map(([, type], i) => `$${firstParam + i}::${type}[]`).join(', ')}) as ${alias}(${cols.map(([name]) => name).join(', ')})`;
 }
 
+/** `insert into <table> (<columns>) select * from unnest(…)`: rows given as arrays, from parameter `firstParam` on. */
+export function unnestInsertSql<R>(table: string, cols: readonly ArrayColumn<R>[], firstParam = 1): string {
+  return `insert into ${table} (${cols.map(([name]) => name).join(', ')})\nselect * from ${unnestSql(cols, firstParam, 'x')}`;
+}
+
 /** The parameters of `unnestSql(cols, …)` for these rows, in column order. */
 export function unnestParams<R>(rows: readonly R[], cols: readonly ArrayColumn<R>[]): unknown[][] {
   const out: unknown[][] = cols.map(() => new Array(rows.length));

@@ -44,6 +44,11 @@ const { values: f } = parseArgs({
     // profile: CPU + heap profile of every variant's first paced round (bench/lib/probe.mjs),
     // written to bench/out/profiles/ab-<variant>.cpuprofile|.heapprofile.
     profile: { type: 'boolean', default: false },
+    // dist: `name=<dist dir>` runs that variant from another build (e.g. a worktree of the code
+    // before a change, built with `npm run build:server`), to A/B code instead of flags. Start
+    // order matters on this host (the variant started first ran ~10 % cheaper in A/A runs):
+    // repeat an A/B with the variants swapped.
+    dist: { type: 'string', multiple: true },
   },
 });
 const RATE = Number(f.rate);
@@ -57,7 +62,8 @@ const variants = (f.variant ?? ['base=']).map((v) => {
   const replace = spec.startsWith('!');
   const extra = (replace ? spec.slice(1) : spec).split(/\s+/).filter(Boolean);
   const probe = f.profile ? ['--import', join(BENCH_DIR, 'lib', 'probe.mjs')] : [];
-  return { name, flags: [...(replace ? extra : [...launchFlags(ROOT), ...extra]), ...probe] };
+  const dist = (f.dist ?? []).find((d) => d.startsWith(`${name}=`));
+  return { name, cli: dist ? join(resolve(dist.slice(name.length + 1)), 'bundle/cli.js') : CLI, flags: [...(replace ? extra : [...launchFlags(ROOT), ...extra]), ...probe] };
 });
 const log = (...a) => console.error('ab:', ...a);
 const median = (xs) => {
@@ -119,7 +125,7 @@ async function main() {
 
   for (const v of variants) {
     v.port = await freePort();
-    v.child = startChild(`probador ${v.name}`, [...v.flags, CLI, 'start', '--role', 'api'], { env: { ...env, ...launchEnv(ROOT), BENCH_PROBE_NAME: `ab-${v.name}`, PORT: String(v.port), HOST: '127.0.0.1' }, cwd: ROOT, cpu: f.pin === 'all' ? 0 : '0,1' });
+    v.child = startChild(`probador ${v.name}`, [...v.flags, v.cli, 'start', '--role', 'api'], { env: { ...env, ...launchEnv(ROOT), BENCH_PROBE_NAME: `ab-${v.name}`, PORT: String(v.port), HOST: '127.0.0.1' }, cwd: ROOT, cpu: f.pin === 'all' ? 0 : '0,1' });
     v.url = `http://127.0.0.1:${v.port}/v1/me`;
     for (let i = 0; ; i++) {
       try {
@@ -141,7 +147,7 @@ async function main() {
   await new Promise((r) => setTimeout(r, 2_000)); // every node hears of the new limits
 
   for (const v of variants) {
-    log(`warm-up ${v.name} (${v.flags.join(' ')})…`);
+    log(`warm-up ${v.name} (${[...v.flags, v.cli].join(' ')})…`);
     await new Promise((res, rej) => autocannon({ url: v.url, headers: { authorization: `Bearer ${key}` }, connections: CONNECTIONS, duration: Number(f.warmup) }, (e, r) => (e ? rej(e) : res(r))));
   }
   for (let round = 1; round <= ROUNDS; round++) {

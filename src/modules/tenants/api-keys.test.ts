@@ -79,6 +79,29 @@ describe('happy', () => {
   });
 });
 
+describe('key cache', () => {
+  const keys = () => t.modules.tenants.keys;
+
+  it('requests presenting a key not cached yet share one lookup', async () => {
+    const k = await createKey(t.tenantA.id);
+    const [a, b, c] = await Promise.all([keys().authenticate(k.key, 'secret', undefined), keys().authenticate(k.key, 'secret', undefined), keys().authenticate(k.key, 'secret', undefined)]);
+    // One lookup, one cache entry: every request got the same one (separate lookups make separate entries).
+    expect(a.principal.keyId).toBe(k.id);
+    expect(b.entry).toBe(a.entry);
+    expect(c.entry).toBe(a.entry);
+  });
+
+  it('a lookup under way when an invalidation arrives answers its requests but caches nothing', async () => {
+    const k = await createKey(t.tenantA.id);
+    const pending = keys().authenticate(k.key, 'secret', undefined);
+    await keys().invalidate({ tenantId: t.tenantA.id });
+    expect((await pending).principal.keyId).toBe(k.id);
+    // Revoked behind the cache's back (no invalidation): only a lookup that was not cached sees it.
+    await t.deps.db.execute(sql`update api_keys set revoked_at = now() where id = ${k.id}`);
+    problem(await me(bearer(k.key)), 401, 'API_KEY_REVOKED');
+  });
+});
+
 describe('errors', () => {
   it('refuses missing, malformed and unknown keys', async () => {
     problem(await me({}), 401, 'UNAUTHENTICATED');

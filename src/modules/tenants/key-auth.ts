@@ -38,7 +38,14 @@ export function createKeyAuthenticator(opts: { db: Db; clock: Clock; pubsub: Pub
   let unsubscribe: (() => Promise<void>) | undefined;
   let flushing: Promise<void> | undefined;
 
+  /** Lookups in flight, shared by every request presenting the same key meanwhile. */
+  const loading = new Map<string, Promise<Entry>>();
+  /** Bumped by every invalidation: a lookup that started before one does not fill the cache. */
+  let epoch = 0;
+
   function forget(msg: { tenantId: string; keyHash?: string }) {
+    epoch++;
+    loading.clear();
     if (msg.keyHash) cache.delete(msg.keyHash);
     for (const [hash, entry] of cache.entries()) {
       if (entry.found && entry.tenant.id === msg.tenantId) cache.delete(hash);
@@ -49,13 +56,24 @@ export function createKeyAuthenticator(opts: { db: Db; clock: Clock; pubsub: Pub
   function lookup(hash: string): Entry | Promise<Entry> {
     const hit = cache.get(hash);
     if (hit) return hit;
-    return load(hash);
+    // When a hot key's entry expires, the requests that present it before the lookup returns
+    // share that one lookup (each used to run its own: a burst of identical queries per TTL).
+    let pending = loading.get(hash);
+    if (pending === undefined) {
+      pending = load(hash).finally(() => {
+        if (loading.get(hash) === pending) loading.delete(hash);
+      });
+      loading.set(hash, pending);
+    }
+    return pending;
   }
 
   async function load(hash: string): Promise<Entry> {
+    const startedIn = epoch;
     const row = await repo.findKeyByHash(db, hash);
     const entry: Entry = row ? { found: true, key: row.key, tenant: row.tenant, limits: effectiveLimits(row.tenant.tier, row.tenant.limits) } : { found: false };
-    if (opts.ttlMs > 0) cache.set(hash, entry, entry.found ? {} : { ttl: Math.max(negativeTtl, 1) });
+    // An invalidation while the row was read may concern it: answer this request, cache nothing.
+    if (opts.ttlMs > 0 && startedIn === epoch) cache.set(hash, entry, entry.found ? {} : { ttl: Math.max(negativeTtl, 1) });
     return entry;
   }
 

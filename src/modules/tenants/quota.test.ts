@@ -3,7 +3,7 @@
  * spends a provider call) counts atomically on the real database and refuses past the quota with
  * QUOTA_EXCEEDED (429) and Retry-After until the 1st of next month (UTC); /v1/me reports it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { bearer, createTestApp, type TestApp } from '../../../test/harness.js';
 import { AppError } from '../../platform/errors.js';
@@ -219,5 +219,26 @@ describe('security', () => {
     expect(await usage().consumeGeneration(b.id)).toEqual({ used: 1, quota: 1 });
     expect((await me(a.key)).usage.generations).toBe(1);
     expect((await me(b.key)).usage.generations).toBe(1);
+  });
+});
+
+describe('caching', () => {
+  it('the requests that find a tenant’s usage figure expired share one read, and see its new value', async () => {
+    t.clock.set(Date.parse('2032-03-03T00:00:00Z'));
+    const tn = await newTenant({ limits: { monthly_generations: 50 } });
+    expect((await me(tn.key)).usage.generations).toBe(0); // cached for a second
+    await usage().consumeGeneration(tn.id, 7);
+    t.clock.advance(1_500);
+    const reads = vi.spyOn(usage(), 'generationsThisMonth'); // counts the calls; the real read runs
+    try {
+      const answers = await Promise.all(Array.from({ length: 6 }, () => t.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(tn.key) })));
+      for (const res of answers) {
+        expect(res.statusCode, res.body).toBe(200);
+        expect(res.json().usage.generations).toBe(7);
+      }
+      expect(reads).toHaveBeenCalledTimes(1);
+    } finally {
+      reads.mockRestore();
+    }
   });
 });

@@ -19,14 +19,26 @@ function keyEntryOf(req: FastifyRequest): KeyEntry {
 }
 
 export function meRoutes(app: App, { usage, clock }: { usage: UsageService; clock: Clock }) {
-  // Usage is read at most once a second per tenant: /v1/me stays off the database when hot.
+  // Usage is read at most once a second per tenant: /v1/me stays off the database when hot. The
+  // requests that find it expired share ONE read (at thousands of requests a second, each of
+  // them used to start its own: a burst of reads and slow answers every second).
   const usageCache = new LRUCache<string, number>({ maxSize: 10_000, sizeCalculation: () => 1, ttl: 1_000, perf: clock, ttlResolution: 0 }); // not preallocated (see key-auth.ts)
-  const generations = async (tenantId: string) => {
+  const reading = new Map<string, Promise<number>>();
+  const generations = (tenantId: string): number | Promise<number> => {
     const hit = usageCache.get(tenantId);
     if (hit !== undefined) return hit;
-    const v = await usage.generationsThisMonth(tenantId);
-    usageCache.set(tenantId, v);
-    return v;
+    let r = reading.get(tenantId);
+    if (r === undefined) {
+      r = usage
+        .generationsThisMonth(tenantId)
+        .then((v) => {
+          usageCache.set(tenantId, v);
+          return v;
+        })
+        .finally(() => reading.delete(tenantId));
+      reading.set(tenantId, r);
+    }
+    return r;
   };
 
   app.get(
@@ -38,7 +50,8 @@ export function meRoutes(app: App, { usage, clock }: { usage: UsageService; cloc
     async (req) => {
       const p = keyPrincipal(req.principal);
       const { key, tenant, limits } = keyEntryOf(req);
-      const used = await generations(tenant.id);
+      const g = generations(tenant.id);
+      const used = typeof g === 'number' ? g : await g;
       return {
         object: 'me' as const,
         tenant: { id: tenant.id, name: tenant.name, tier: tenant.tier, active: tenant.active },

@@ -55,9 +55,13 @@ export function createTryonModule(deps: Deps, ports: TryonPorts, opts: TryonModu
       await pipeline.start();
     },
     async registerRoutes(app: App) {
-      await app.register(multipart, { limits: { fileSize: deps.config.images.maxBytes, files: 4 } });
-      uploadRoutes(app, { svc: service, config: deps.config });
-      tryonRoutes(app, { svc: service, config: deps.config, pubsub: deps.pubsub });
+      // Multipart only where it is read: the plugin's parser and its per-request hook (an async
+      // onResponse that cleans saved files) would otherwise run on every route of the server.
+      await app.register(async (scope: App) => {
+        await scope.register(multipart, { limits: { fileSize: deps.config.images.maxBytes, files: 4 } });
+        uploadRoutes(scope, { svc: service, config: deps.config });
+        tryonRoutes(scope, { svc: service, config: deps.config, pubsub: deps.pubsub });
+      });
       fileRoutes(app, { blobs: deps.blobs, clock: deps.clock, secret: service.filesSecret });
     },
     /** The bytes of an upload the caller may see (tenant and widget session checked), e.g. for a photo check. */

@@ -92,6 +92,13 @@ describe('errors', () => {
     }
   });
 
+  it('multipart is read only by the routes that take files: elsewhere it is 415 too', async () => {
+    const boundary = 'probador-test';
+    const form = `--${boundary}\r\nContent-Disposition: form-data; name="email"\r\n\r\na@b.c\r\n--${boundary}--\r\n`;
+    const body = fullProblem(await login(form, `multipart/form-data; boundary=${boundary}`), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expect(body.detail).toBe('Content type multipart/form-data is not supported here; send application/json.');
+  });
+
   it('a body over PROBADOR_BODY_LIMIT is 413 BODY_TOO_LARGE', async () => {
     const big = JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(BODY_LIMIT) });
     fullProblem(await login(big), 413, 'BODY_TOO_LARGE');

@@ -14,6 +14,10 @@
  *   while jobs of a name still run, a freed slot waits for a quarter of its slots (or GATHER_MS) so
  *   one claim takes several jobs; the claim is an index range scan over queued rows, and leases that
  *   lapsed are put back in the queue on the poll;
+ * - in a single process (PGlite), the poll runs only while some queued job is known to be waiting
+ *   or delayed (everything is enqueued here, so the queue knows); an idle queue looks once every
+ *   IDLE_POLL_MS instead of twice a second (each poll was a claim statement on the main thread,
+ *   a burst of slow answers under HTTP load);
  * - finished jobs are deleted in batches: with the next claim, or shortly after (`flushDone`).
  *   A job finished but not yet deleted is still leased to this process; if the process dies in
  *   between, the job runs again, which handlers must tolerate anyway.
@@ -32,6 +36,8 @@ type Row = Pick<typeof jobs.$inferSelect, 'id' | 'name' | 'payload' | 'attempts'
 const DONE_FLUSH_MS = 50;
 /** How long a freed slot waits for others to free before claiming (busy queue only; see claimable). */
 const GATHER_MS = 5;
+/** Single process, nothing queued: the poll's interval (a safety net: leases of handlers that ignored their abort). */
+const IDLE_POLL_MS = 10_000;
 
 export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: number; singleProcess: boolean }): JobQueue {
   const { db, clock, log } = opts;
@@ -47,6 +53,18 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
   /** The poll fired (or the worker just started): every name may have work; lapsed leases first. */
   let pollDue = true;
   let polls = 0;
+  /**
+   * Single process: the earliest run_at of a queued job this queue knows of (Infinity: none, the
+   * queue is idle; -Infinity: not known, after a failed poll). Read from the database after each poll's claim (the first poll runs at start),
+   * lowered by every delayed enqueue and retry here.
+   */
+  let nextRunAt = Infinity;
+  const noteRunAt = (at: number) => {
+    if (!opts.singleProcess || at >= nextRunAt) return;
+    const wasIdle = nextRunAt === Infinity;
+    nextRunAt = at;
+    if (wasIdle) wakeUp(); // the loop sleeps for IDLE_POLL_MS: poll on the usual schedule again
+  };
   /** GATHER_MS passed since a slot of a name with work waiting freed (see claimable). */
   let gatherDue = false;
   let gatherTimer: NodeJS.Timeout | undefined;
@@ -133,6 +151,7 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
     if (!permanent && row.attempts < row.maxAttempts) {
       const runAt = new Date(clock.now() + def.backoffMs(row.attempts));
       await db.update(jobs).set({ status: 'queued', runAt, lockedUntil: null, lastError: error.message.slice(0, 1000), updatedAt: new Date(clock.now()) }).where(eq(jobs.id, row.id));
+      noteRunAt(runAt.getTime());
       return;
     }
     await db.update(jobs).set({ status: 'failed', lockedUntil: null, lastError: error.message.slice(0, 1000), updatedAt: new Date(clock.now()) }).where(eq(jobs.id, row.id));
@@ -190,8 +209,10 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
     if (gatherTimer) clearTimeout(gatherTimer);
     gatherTimer = undefined;
     gatherDue = false;
+    const polled = pollDue;
     if (pollDue) {
       pollDue = false;
+      nextRunAt = Infinity; // read again after the claim; lowered meanwhile by any enqueue or retry
       // Another process's lease can lapse at any time; in a single process only a job that ignored
       // its abort leaves one (a crash is handled at start), so there it is looked for every 20th poll.
       if (!opts.singleProcess || polls++ % 20 === 0) await requeueLapsed();
@@ -217,6 +238,14 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
       if ((got.get(w.name) ?? 0) >= w.limit || (enqueueSeq.get(w.name) ?? 0) !== seqBefore.get(w.name)) maybeMore.add(w.name);
       else maybeMore.delete(w.name);
     }
+    if (polled && opts.singleProcess) {
+      // What of this worker's jobs is still queued after the claim: waiting for a slot, delayed, or nothing.
+      const names = [...defs.keys()];
+      const res = (await db.execute(sql`select min(run_at) as "at" from jobs where status = 'queued' and name = any(${sql.param(names)}::text[])`)) as unknown as { rows: { at: Date | string | null }[] };
+      const at = res.rows[0]?.at;
+      // Lowered meanwhile by an enqueue or retry (noteRunAt): keep the lower.
+      nextRunAt = Math.min(at == null ? Infinity : new Date(at).getTime(), nextRunAt);
+    }
   }
 
   async function workLoop() {
@@ -228,6 +257,7 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
           continue;
         } catch (err) {
           if (!stopping) log.error({ err }, 'job queue poll failed');
+          nextRunAt = -Infinity; // not known: poll on the usual schedule until a poll succeeds
         }
       } else if (gathering()) {
         gatherTimer ??= setTimeout(() => {
@@ -238,10 +268,13 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
       }
       if (stopping) break;
       await new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
-          pollDue = true; // delayed jobs, retries, other processes, lapsed leases
-          resolve();
-        }, pollMs);
+        const t = setTimeout(
+          () => {
+            pollDue = true; // delayed jobs, retries, other processes, lapsed leases
+            resolve();
+          },
+          opts.singleProcess && nextRunAt === Infinity ? IDLE_POLL_MS : pollMs,
+        );
         wake = () => {
           clearTimeout(t);
           resolve();
@@ -304,6 +337,7 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
         const [existing] = await db.select({ id: jobs.id }).from(jobs).where(eq(jobs.dedupeKey, o.dedupeKey));
         return existing?.id ?? id;
       }
+      if (!direct && o.delayMs && rows.length > 0) noteRunAt(now + o.delayMs);
       if (!direct && !o.delayMs) {
         maybeMore.add(name);
         enqueueSeq.set(name, (enqueueSeq.get(name) ?? 0) + 1);

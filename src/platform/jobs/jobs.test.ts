@@ -262,3 +262,61 @@ describe.skipIf(Boolean(process.env.REDIS_URL))('database job queue: claims', ()
     }
   });
 });
+
+describe.skipIf(Boolean(process.env.REDIS_URL))('database job queue in a single process: no polling while idle', () => {
+  it('an idle queue does not poll on its schedule; a delayed job and a retry still run on time', async () => {
+    let claims = 0;
+    const dialect = new PgDialect();
+    // The real database, with the claim statements counted on the way.
+    const counting = new Proxy(t.deps.db, {
+      get(target, prop, receiver) {
+        if (prop !== 'execute') return Reflect.get(target, prop, receiver);
+        return (q: Parameters<typeof target.execute>[0]) => {
+          if (/set status = 'active'/.test(dialect.sqlToQuery(q as never).sql)) claims++;
+          return target.execute(q);
+        };
+      },
+    });
+    const dq = dbJobQueue({ db: counting, clock: { now: () => Date.now() }, log: t.deps.log, singleProcess: true, pollMs: 50 });
+    const ran: { i: number; attempt: number; at: number }[] = [];
+    dq.register(
+      defineJob<{ i: number; failFirst?: boolean }>({
+        name: 'idle.a',
+        attempts: 2,
+        timeoutMs: 5000,
+        backoffMs: () => 300,
+        handler: async (p, ctx) => {
+          ran.push({ i: p.i, attempt: ctx.attempt, at: Date.now() });
+          if (p.failFirst && ctx.attempt === 1) throw new Error('first attempt fails');
+        },
+      }) as never,
+    );
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    try {
+      await dq.startWorker();
+      await sleep(150); // the start's poll has claimed (nothing)
+      const idle = claims;
+      await sleep(700); // 14 polls at 50 ms before this change
+      expect(claims - idle).toBe(0);
+
+      const t0 = Date.now();
+      await dq.enqueue('idle.a', { i: 1 }, { delayMs: 200 });
+      expect(await until(() => ran.some((r) => r.i === 1), 5000)).toBe(true);
+      const late = ran.find((r) => r.i === 1)!.at - t0;
+      expect(late).toBeGreaterThanOrEqual(190);
+      expect(late).toBeLessThan(3000); // on the usual poll schedule, not the idle one (10 s)
+
+      // A retry is known to the queue too: attempt 2 runs after its 300 ms backoff.
+      await dq.enqueue('idle.a', { i: 2, failFirst: true });
+      expect(await until(() => ran.some((r) => r.i === 2 && r.attempt === 2), 5000)).toBe(true);
+
+      // Nothing queued any more: idle again.
+      await sleep(300);
+      const after = claims;
+      await sleep(700);
+      expect(claims - after).toBe(0);
+    } finally {
+      await dq.close();
+    }
+  });
+});

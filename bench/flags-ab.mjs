@@ -10,11 +10,14 @@
  *     --variant "base=" --variant "stgc=--single-threaded-gc"
  *
  * A variant is `name=<extra node flags>` added to the flags of `npm start`; `name=!<flags>` replaces
- * them. Needs `npm run build`.
+ * them; a word `env:NAME=value` sets the variant's environment instead (e.g. a PROBADOR_* setting).
+ * `--dist name=<dir>` runs a variant from another build. `--trace` writes each round's timeline
+ * with the server's start time on the same clock (serverStartMonoNs), to line its `--trace-gc`
+ * output up with the slow requests. Needs `npm run build`.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -46,8 +49,8 @@ const { values: f } = parseArgs({
     profile: { type: 'boolean', default: false },
     // dist: `name=<dist dir>` runs that variant from another build (e.g. a worktree of the code
     // before a change, built with `npm run build:server`), to A/B code instead of flags. Start
-    // order matters on this host (the variant started first ran ~10 % cheaper in A/A runs):
-    // repeat an A/B with the variants swapped.
+    // order matters on this host (in A/B runs repeated with the order swapped, the variant started
+    // first was the cheaper one by 4-14 % each time, whichever it was): run both orders.
     dist: { type: 'string', multiple: true },
   },
 });
@@ -60,10 +63,13 @@ const variants = (f.variant ?? ['base=']).map((v) => {
   const name = v.slice(0, i);
   const spec = v.slice(i + 1);
   const replace = spec.startsWith('!');
-  const extra = (replace ? spec.slice(1) : spec).split(/\s+/).filter(Boolean);
+  const words = (replace ? spec.slice(1) : spec).split(/\s+/).filter(Boolean);
+  // `env:NAME=value` words set the variant's environment instead of a flag.
+  const venv = Object.fromEntries(words.filter((w) => w.startsWith('env:')).map((w) => w.slice(4).split('=')));
+  const extra = words.filter((w) => !w.startsWith('env:'));
   const probe = f.profile ? ['--import', join(BENCH_DIR, 'lib', 'probe.mjs')] : [];
   const dist = (f.dist ?? []).find((d) => d.startsWith(`${name}=`));
-  return { name, cli: dist ? join(resolve(dist.slice(name.length + 1)), 'bundle/cli.js') : CLI, flags: [...(replace ? extra : [...launchFlags(ROOT), ...extra]), ...probe] };
+  return { name, venv, cli: dist ? join(resolve(dist.slice(name.length + 1)), 'bundle/cli.js') : CLI, flags: [...(replace ? extra : [...launchFlags(ROOT), ...extra]), ...probe] };
 });
 const log = (...a) => console.error('ab:', ...a);
 const median = (xs) => {
@@ -83,6 +89,12 @@ async function signalProbe(child, re) {
   child.proc.kill('SIGUSR2');
   await waitOutput(child, re, from);
 }
+/** When a process started, in ns of CLOCK_MONOTONIC (/proc/<pid>/stat, 10 ms resolution), to line its own logs (--trace-gc) up with a timeline. */
+const startMonoNs = (pid) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  return String(BigInt(ticks) * 10_000_000n);
+};
 const cliJson = (out) => JSON.parse(out.slice(out.search(/^\{\s*$/m)));
 
 async function main() {
@@ -125,7 +137,7 @@ async function main() {
 
   for (const v of variants) {
     v.port = await freePort();
-    v.child = startChild(`probador ${v.name}`, [...v.flags, v.cli, 'start', '--role', 'api'], { env: { ...env, ...launchEnv(ROOT), BENCH_PROBE_NAME: `ab-${v.name}`, PORT: String(v.port), HOST: '127.0.0.1' }, cwd: ROOT, cpu: f.pin === 'all' ? 0 : '0,1' });
+    v.child = startChild(`probador ${v.name}`, [...v.flags, v.cli, 'start', '--role', 'api'], { env: { ...env, ...launchEnv(ROOT), ...v.venv, BENCH_PROBE_NAME: `ab-${v.name}`, PORT: String(v.port), HOST: '127.0.0.1' }, cwd: ROOT, cpu: f.pin === 'all' ? 0 : '0,1' });
     v.url = `http://127.0.0.1:${v.port}/v1/me`;
     for (let i = 0; ; i++) {
       try {
@@ -160,7 +172,7 @@ async function main() {
       if (r.trace) {
         const file = join(BENCH_DIR, 'out', `ab-trace-${v.name}-${round}.json`);
         mkdirSync(dirname(file), { recursive: true });
-        writeFileSync(file, JSON.stringify({ rate: RATE, monoT0Ns: r.trace.monoT0Ns, issuedAt: [...r.trace.issuedAt], latency: [...r.trace.latency] }));
+        writeFileSync(file, JSON.stringify({ rate: RATE, monoT0Ns: r.trace.monoT0Ns, serverStartMonoNs: startMonoNs(v.child.pid), issuedAt: [...r.trace.issuedAt], latency: [...r.trace.latency] }));
         log(`timeline ${file} (pid ${v.child.pid})`);
       }
       const us = (1000 * (cpuTimeMs(v.child.pid) - cpu0)) / (r.requests + RATE);

@@ -6,6 +6,8 @@
  *   SIGUSR2 #2: write <BENCH_PROBE_DIR>/<BENCH_PROBE_NAME>.cpuprofile and .heapprofile, then
  *               print "PROBE WRITTEN" on stderr
  * so the profiles cover exactly the window of one load run (not start-up or idle time).
+ * BENCH_PROBE_PROMOTED=1: the heap profile leaves out objects a scavenge collected, i.e. it shows
+ * what was promoted to the old generation (what makes mark-compacts).
  */
 import { Session } from 'node:inspector/promises';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,7 +27,7 @@ process.on('SIGUSR2', async () => {
       await session.post('Profiler.setSamplingInterval', { interval: 500 });
       await session.post('Profiler.start');
       await session.post('HeapProfiler.enable');
-      await session.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      await session.post('HeapProfiler.startSampling', { samplingInterval: 16_384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.BENCH_PROBE_PROMOTED !== '1' });
       process.stderr.write('PROBE STARTED\n');
       return;
     }

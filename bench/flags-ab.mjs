@@ -18,7 +18,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +27,7 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { cpuTimeMs, launchEnv, launchFlags, onCleanup, runNode, shutdown, startChild, stopChild, waitOutput } from './lib/children.mjs';
 import { paced } from './lib/paced.mjs';
+import { cliJson, freePort, median } from './lib/util.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
@@ -72,18 +72,6 @@ const variants = (f.variant ?? ['base=']).map((v) => {
   return { name, venv, cli: dist ? join(resolve(dist.slice(name.length + 1)), 'bundle/cli.js') : CLI, flags: [...(replace ? extra : [...launchFlags(ROOT), ...extra]), ...probe] };
 });
 const log = (...a) => console.error('ab:', ...a);
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-const freePort = () =>
-  new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
 async function signalProbe(child, re) {
   const from = child.output().length;
   child.proc.kill('SIGUSR2');
@@ -95,7 +83,6 @@ const startMonoNs = (pid) => {
   const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
   return String(BigInt(ticks) * 10_000_000n);
 };
-const cliJson = (out) => JSON.parse(out.slice(out.search(/^\{\s*$/m)));
 
 async function main() {
   // The load generator (this process's main thread) on core 1, as in bench/run.mjs.

@@ -12,7 +12,6 @@ import { writeResultsSection } from './lib/results.mjs';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem, tmpdir } from 'node:os';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -22,6 +21,7 @@ import { Redis } from 'ioredis';
 import { execFileSync } from 'node:child_process';
 import { cpuTimeMs, launchEnv, launchFlags, machineMeter, memoryOf, onCleanup, rssSampler, runNode, shutdown, startChild, stopChild, waitOutput } from './lib/children.mjs';
 import { paced } from './lib/paced.mjs';
+import { cliJson, freePort, median } from './lib/util.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(BENCH_DIR, '..');
@@ -96,23 +96,8 @@ for (const m of MODES) if (!['embedded', 'postgres'].includes(m)) throw new Erro
 
 const log = (...a) => console.error('bench:', ...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
-};
 
 // ---------- helpers ----------
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
 
 /** The environment of the parent without any Probador setting, so nothing leaks into a mode. */
 function cleanEnv() {
@@ -122,17 +107,6 @@ function cleanEnv() {
     e[k] = v;
   }
   return e;
-}
-
-/** The JSON document printed by `probador … --json` (pretty-printed; a stray log line is skipped). */
-function cliJson(out) {
-  try {
-    return JSON.parse(out);
-  } catch {
-    const i = out.search(/^\{\s*$/m);
-    if (i < 0) throw new Error(`no JSON in CLI output:\n${out}`);
-    return JSON.parse(out.slice(i));
-  }
 }
 
 async function waitReady(base, child, timeoutMs = 120_000) {

@@ -55,8 +55,8 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
   let polls = 0;
   /**
    * Single process: the earliest run_at of a queued job this queue knows of (Infinity: none, the
-   * queue is idle; -Infinity: not known, after a failed poll). Read from the database after each poll's claim (the first poll runs at start),
-   * lowered by every delayed enqueue and retry here.
+   * queue is idle; -Infinity: not known, after a failed poll). Read from the database after each
+   * poll's claim (the first poll runs at start), lowered by every delayed enqueue and retry here.
    */
   let nextRunAt = Infinity;
   const noteRunAt = (at: number) => {

@@ -13,7 +13,8 @@
  * them; a word `env:NAME=value` sets the variant's environment instead (e.g. a PROBADOR_* setting).
  * `--dist name=<dir>` runs a variant from another build. `--trace` writes each round's timeline
  * with the server's start time on the same clock (serverStartMonoNs), to line its `--trace-gc`
- * output up with the slow requests. Needs `npm run build`.
+ * output up with the slow requests. `--mode embedded`: every variant is a whole embedded server
+ * (PGlite, its own data directory) instead. Needs `npm run build`.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -52,6 +53,9 @@ const { values: f } = parseArgs({
     // order matters on this host (in A/B runs repeated with the order swapped, the variant started
     // first was the cheaper one by 4-14 % each time, whichever it was): run both orders.
     dist: { type: 'string', multiple: true },
+    // mode: postgres (default: API nodes, `start --role api`, on one database + Redis) or embedded
+    // (each variant a whole `start` on its own PGlite data directory, no Redis).
+    mode: { type: 'string', default: 'postgres' },
   },
 });
 const RATE = Number(f.rate);
@@ -87,44 +91,65 @@ const startMonoNs = (pid) => {
 async function main() {
   // The load generator (this process's main thread) on core 1, as in bench/run.mjs.
   if (f.pin !== 'none') execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
-  const dbName = `probador_ab_${process.pid}`;
-  const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  await admin.end();
-  onCleanup(async () => {
-    const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-    await c.connect();
-    await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await c.end();
-  });
-  const prefix = `probador-ab:${process.pid}:`;
-  onCleanup(async () => {
-    const r = new Redis('redis://127.0.0.1:6379');
-    for await (const keys of r.scanStream({ match: `${prefix}*`, count: 1000 })) if (keys.length) await r.del(...keys);
-    r.disconnect();
-  });
-  const dataDir = mkdtempSync(join(tmpdir(), 'probador-ab-'));
-  onCleanup(() => rmSync(dataDir, { recursive: true, force: true }));
+  const EMBEDDED = f.mode === 'embedded';
   const password = randomBytes(12).toString('base64url');
   const env = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    PROBADOR_DATA_DIR: dataDir,
     PROBADOR_SEED_DEMO: 'false',
     LOG_LEVEL: 'warn',
     PROBADOR_ADMIN_EMAIL: 'ab@example.com',
     PROBADOR_ADMIN_PASSWORD: password,
-    DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${dbName}`,
-    REDIS_URL: 'redis://127.0.0.1:6379',
-    REDIS_PREFIX: prefix,
   };
-  const tenant = cliJson(await runNode('tenant create', [CLI, 'tenant', 'create', '--name', 'AB', '--tier', 'enterprise', '--json'], { env, cwd: ROOT }));
-  const { key } = cliJson(await runNode('key create', [CLI, 'key', 'create', '--tenant', tenant.id, '--name', 'ab', '--json'], { env, cwd: ROOT }));
+  if (!EMBEDDED) {
+    const dbName = `probador_ab_${process.pid}`;
+    const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${dbName}`);
+    await admin.end();
+    onCleanup(async () => {
+      const c = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+      await c.end();
+    });
+    const prefix = `probador-ab:${process.pid}:`;
+    onCleanup(async () => {
+      const r = new Redis('redis://127.0.0.1:6379');
+      for await (const keys of r.scanStream({ match: `${prefix}*`, count: 1000 })) if (keys.length) await r.del(...keys);
+      r.disconnect();
+    });
+    Object.assign(env, { DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${dbName}`, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: prefix });
+  }
+  const dataDir = () => {
+    const d = mkdtempSync(join(tmpdir(), 'probador-ab-'));
+    onCleanup(() => rmSync(d, { recursive: true, force: true }));
+    return d;
+  };
+  /** The bench tenant and its key, through the CLI (embedded: before the server takes the data directory's lock). */
+  const createTenant = async (venv) => {
+    const tenant = cliJson(await runNode('tenant create', [CLI, 'tenant', 'create', '--name', 'AB', '--tier', 'enterprise', '--json'], { env: venv, cwd: ROOT }));
+    const { key } = cliJson(await runNode('key create', [CLI, 'key', 'create', '--tenant', tenant.id, '--name', 'ab', '--json'], { env: venv, cwd: ROOT }));
+    return { tenant, key };
+  };
+  /** Limits high enough that load never meets a 429 (admin API). */
+  const raiseLimits = async (port, tenantId) => {
+    const base = `http://127.0.0.1:${port}`;
+    const login = await (await fetch(`${base}/admin/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ab@example.com', password }) })).json();
+    const limits = { requests_per_minute_per_key: 100_000_000, requests_per_minute_per_tenant: 100_000_000 };
+    const p = await fetch(`${base}/admin/v1/tenants/${tenantId}`, { method: 'PATCH', headers: { 'content-type': 'application/json', authorization: `Bearer ${login.access_token}` }, body: JSON.stringify({ limits }) });
+    if (!p.ok) throw new Error(`limits: ${p.status} ${await p.text()}`);
+  };
+  if (!EMBEDDED) env.PROBADOR_DATA_DIR = dataDir();
+  const shared = EMBEDDED ? undefined : await createTenant(env);
 
   for (const v of variants) {
+    v.env = EMBEDDED ? { ...env, PROBADOR_DATA_DIR: dataDir() } : env;
+    const { tenant, key } = shared ?? (await createTenant(v.env));
+    v.tenantId = tenant.id;
+    v.key = key;
     v.port = await freePort();
-    v.child = startChild(`probador ${v.name}`, [...v.flags, v.cli, 'start', '--role', 'api'], { env: { ...env, ...launchEnv(ROOT), ...v.venv, BENCH_PROBE_NAME: `ab-${v.name}`, PORT: String(v.port), HOST: '127.0.0.1' }, cwd: ROOT, cpu: f.pin === 'all' ? 0 : '0,1' });
+    v.child = startChild(`probador ${v.name}`, [...v.flags, v.cli, 'start', ...(EMBEDDED ? [] : ['--role', 'api'])], { env: { ...v.env, ...launchEnv(ROOT), ...v.venv, BENCH_PROBE_NAME: `ab-${v.name}`, PORT: String(v.port), HOST: '127.0.0.1' }, cwd: ROOT, cpu: f.pin === 'all' ? 0 : '0,1' });
     v.url = `http://127.0.0.1:${v.port}/v1/me`;
     for (let i = 0; ; i++) {
       try {
@@ -137,17 +162,13 @@ async function main() {
     }
     v.rounds = [];
     if (f.pin === 'main') execFileSync('taskset', ['-p', '-c', '0', String(v.child.pid)], { stdio: 'ignore' });
+    if (EMBEDDED || v === variants[0]) await raiseLimits(v.port, v.tenantId);
   }
-  const base = `http://127.0.0.1:${variants[0].port}`;
-  const login = await (await fetch(`${base}/admin/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'ab@example.com', password }) })).json();
-  const limits = { requests_per_minute_per_key: 100_000_000, requests_per_minute_per_tenant: 100_000_000 };
-  const p = await fetch(`${base}/admin/v1/tenants/${tenant.id}`, { method: 'PATCH', headers: { 'content-type': 'application/json', authorization: `Bearer ${login.access_token}` }, body: JSON.stringify({ limits }) });
-  if (!p.ok) throw new Error(`limits: ${p.status} ${await p.text()}`);
   await new Promise((r) => setTimeout(r, 2_000)); // every node hears of the new limits
 
   for (const v of variants) {
     log(`warm-up ${v.name} (${[...v.flags, v.cli].join(' ')})…`);
-    await new Promise((res, rej) => autocannon({ url: v.url, headers: { authorization: `Bearer ${key}` }, connections: CONNECTIONS, duration: Number(f.warmup) }, (e, r) => (e ? rej(e) : res(r))));
+    await new Promise((res, rej) => autocannon({ url: v.url, headers: { authorization: `Bearer ${v.key}` }, connections: CONNECTIONS, duration: Number(f.warmup) }, (e, r) => (e ? rej(e) : res(r))));
   }
   for (let round = 1; round <= ROUNDS; round++) {
     const order = round % 2 ? variants : [...variants].reverse();
@@ -155,7 +176,7 @@ async function main() {
       const probing = f.profile && round === 1;
       if (probing) await signalProbe(v.child, /PROBE STARTED/);
       const cpu0 = cpuTimeMs(v.child.pid);
-      const r = await paced({ url: v.url, headers: { authorization: `Bearer ${key}` }, rate: RATE, duration: DURATION, connections: CONNECTIONS, warmup: 1, trace: f.trace });
+      const r = await paced({ url: v.url, headers: { authorization: `Bearer ${v.key}` }, rate: RATE, duration: DURATION, connections: CONNECTIONS, warmup: 1, trace: f.trace });
       if (r.trace) {
         const file = join(BENCH_DIR, 'out', `ab-trace-${v.name}-${round}.json`);
         mkdirSync(dirname(file), { recursive: true });

@@ -27,6 +27,8 @@ const Env = Type.Object({
   PROBADOR_REFRESH_TOKEN_TTL_S: Type.Integer({ minimum: 60, default: 30 * 24 * 3600 }),
   PROBADOR_KEY_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 30_000 }),
   PROBADOR_SEED_DEMO: Type.Boolean({ default: true }),
+  /** /metrics also carries nodejs_gc_duration_seconds (a 'gc' PerformanceObserver: it costs old-generation space per GC, see platform/observability/metrics.ts). */
+  PROBADOR_METRICS_GC: Type.Boolean({ default: false }),
   // Images and remote fetches
   PROBADOR_IMAGE_MAX_SIDE: Type.Integer({ minimum: 256, maximum: 8192, default: 1536 }),
   PROBADOR_IMAGE_MAX_PIXELS: Type.Integer({ minimum: 1_000_000, default: 50_000_000 }),
@@ -108,6 +110,7 @@ export type Config = Readonly<{
   refreshTokenTtlS: number;
   keyCacheTtlMs: number;
   seedDemo: boolean;
+  metricsGc: boolean;
   images: { maxSide: number; maxPixels: number; maxBytes: number };
   fetch: { timeoutMs: number; allowPrivateHosts: string[] };
   tryon: { providerTimeoutMs: number; retries: number; latencyBudgetMs: number; resultUrlTtlS: number; concurrency: number; providerOrder: string[]; inputCacheBytes: number };
@@ -209,6 +212,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     refreshTokenTtlS: e.PROBADOR_REFRESH_TOKEN_TTL_S,
     keyCacheTtlMs: e.PROBADOR_KEY_CACHE_TTL_MS,
     seedDemo: e.PROBADOR_SEED_DEMO,
+    metricsGc: e.PROBADOR_METRICS_GC,
     images: { maxSide: e.PROBADOR_IMAGE_MAX_SIDE, maxPixels: e.PROBADOR_IMAGE_MAX_PIXELS, maxBytes: e.PROBADOR_UPLOAD_MAX_BYTES },
     fetch: {
       timeoutMs: e.PROBADOR_FETCH_TIMEOUT_MS,

@@ -83,7 +83,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
         ? (await import('./platform/storage/s3.js')).s3BlobStore(config.storage) // the AWS SDK loads only when used
         : fsBlobStore(config.storage.dir);
     closers.unshift(() => blobs.close());
-    const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics ?? true, poolStats: database.poolStats });
+    const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics ?? true, gcMetrics: config.metricsGc, poolStats: database.poolStats });
     const clock = opts.clock ?? systemClock;
     const jobs: JobQueue = redis
       ? bullJobQueue({ redis, prefix: config.redis!.prefix, log, lockDurationMs: config.jobs.lockMs, stalledIntervalMs: Math.min(5_000, Math.max(500, Math.floor(config.jobs.lockMs / 3))) })

@@ -37,6 +37,7 @@ describe('happy', () => {
       refreshTokenTtlS: 30 * 24 * 3600,
       keyCacheTtlMs: 30_000,
       seedDemo: true,
+      metricsGc: false,
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -56,6 +57,7 @@ describe('happy', () => {
       PROBADOR_REFRESH_TOKEN_TTL_S: '3600',
       PROBADOR_KEY_CACHE_TTL_MS: '0',
       PROBADOR_SEED_DEMO: '0',
+      PROBADOR_METRICS_GC: 'true',
       PROBADOR_ADMIN_EMAIL: 'admin@example.com',
       PROBADOR_ADMIN_PASSWORD: 'a-long-password',
     });
@@ -74,6 +76,7 @@ describe('happy', () => {
       refreshTokenTtlS: 3600,
       keyCacheTtlMs: 0,
       seedDemo: false,
+      metricsGc: true,
       admin: { email: 'admin@example.com', password: 'a-long-password' },
     });
   });

@@ -36,7 +36,11 @@ export function registerRateLimit(app: App, { limiter, metrics }: { limiter: Rat
     }
     const resetS = Math.max(1, Math.ceil(worst.resetMs / 1000));
     reply.header('ratelimit-limit', String(worst.limit));
-    reply.header('ratelimit-remaining', String(Math.max(0, worst.remaining)));
+    // toFixed, not String(): V8 keeps number-to-string results in a cache sized by the young
+    // generation (~4,000 entries here), so a count that differs on every request would leave each of
+    // its strings there long enough to be promoted: half of what an API node promoted to the old
+    // generation under load (bench/RESULTS.md, session 10). toFixed(0) builds a string outside that cache.
+    reply.header('ratelimit-remaining', Math.max(0, worst.remaining).toFixed(0));
     reply.header('ratelimit-reset', String(resetS));
     reply.header('ratelimit-policy', `${worst.limit};w=${WINDOW_S}`);
     if (!worst.allowed) {

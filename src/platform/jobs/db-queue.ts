@@ -15,9 +15,10 @@
  *   one claim takes several jobs; the claim is an index range scan over queued rows, and leases that
  *   lapsed are put back in the queue on the poll;
  * - in a single process (PGlite), the poll runs only while some queued job is known to be waiting
- *   or delayed (everything is enqueued here, so the queue knows); an idle queue looks once every
- *   IDLE_POLL_MS instead of twice a second (each poll was a claim statement on the main thread,
- *   a burst of slow answers under HTTP load);
+ *   or delayed (everything is enqueued here, so the queue knows); otherwise it looks once every
+ *   IDLE_POLL_MS while a job runs or an outcome could not be recorded (a lease that can lapse), and
+ *   not at all when nothing runs (each poll is a claim statement on the main thread, a burst of
+ *   slow answers under HTTP load: twice a second once, then every 10 s);
  * - finished jobs are deleted in batches: with the next claim, or shortly after (`flushDone`).
  *   A job finished but not yet deleted is still leased to this process; if the process dies in
  *   between, the job runs again, which handlers must tolerate anyway.
@@ -36,10 +37,13 @@ type Row = Pick<typeof jobs.$inferSelect, 'id' | 'name' | 'payload' | 'attempts'
 const DONE_FLUSH_MS = 50;
 /** How long a freed slot waits for others to free before claiming (busy queue only; see claimable). */
 const GATHER_MS = 5;
-/** Single process, nothing queued: the poll's interval (a safety net: leases of handlers that ignored their abort). */
+/**
+ * Single process, nothing queued but a job running (or an outcome not recorded): the poll's interval,
+ * a safety net for leases that lapse (a handler that ignored its abort, a failed finish).
+ */
 const IDLE_POLL_MS = 10_000;
 
-export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: number; singleProcess: boolean }): JobQueue {
+export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: number; idlePollMs?: number; singleProcess: boolean }): JobQueue {
   const { db, clock, log } = opts;
   const defs = new Map<string, JobDefinition<never>>();
   const running = new Map<string, number>(); // job name -> in flight (including slots reserved by enqueue)
@@ -50,6 +54,9 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
   let wake: (() => void) | undefined;
   let loop: Promise<void> | undefined;
   const pollMs = opts.pollMs ?? 500;
+  const idlePollMs = opts.idlePollMs ?? IDLE_POLL_MS;
+  /** An outcome could not be recorded: its row stays active until its lease lapses and a poll puts it back. */
+  let unrecorded = false;
   /** The poll fired (or the worker just started): every name may have work; lapsed leases first. */
   let pollDue = true;
   let polls = 0;
@@ -174,7 +181,10 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
     }
     if (stopping && error && ac.signal.aborted) return; // shutting down: the lease lapses and another run picks it up
     if (error) log.warn({ job: row.name, job_id: row.id, attempt: row.attempts, err: error.message }, 'job attempt failed');
-    await finish(row, error).catch((err) => log.error({ err, job_id: row.id }, 'could not record job outcome'));
+    await finish(row, error).catch((err) => {
+      unrecorded = true;
+      log.error({ err, job_id: row.id }, 'could not record job outcome');
+    });
   }
 
   /** Run a claimed row in a slot already counted in `running`. */
@@ -215,7 +225,12 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
       nextRunAt = Infinity; // read again after the claim; lowered meanwhile by any enqueue or retry
       // Another process's lease can lapse at any time; in a single process only a job that ignored
       // its abort leaves one (a crash is handled at start), so there it is looked for every 20th poll.
-      if (!opts.singleProcess || polls++ % 20 === 0) await requeueLapsed();
+      if (!opts.singleProcess || polls++ % 20 === 0 || unrecorded) {
+        const wasUnrecorded = unrecorded;
+        await requeueLapsed();
+        // The row is back in the queue only once its lease has lapsed: until nothing runs, keep looking.
+        if (wasUnrecorded && [...running.values()].every((n) => n === 0)) unrecorded = false;
+      }
     }
     const doneIds = takeDone();
     const seqBefore = new Map(wants.map((w) => [w.name, enqueueSeq.get(w.name) ?? 0]));
@@ -267,14 +282,17 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
         }, GATHER_MS);
       }
       if (stopping) break;
+      // Single process, nothing queued: look now and then only while a lease could lapse.
+      const idle = opts.singleProcess && nextRunAt === Infinity;
+      const delay = !idle ? pollMs : unrecorded || [...running.values()].some((n) => n > 0) ? idlePollMs : undefined;
       await new Promise<void>((resolve) => {
-        const t = setTimeout(
-          () => {
-            pollDue = true; // delayed jobs, retries, other processes, lapsed leases
-            resolve();
-          },
-          opts.singleProcess && nextRunAt === Infinity ? IDLE_POLL_MS : pollMs,
-        );
+        const t =
+          delay === undefined
+            ? undefined
+            : setTimeout(() => {
+                pollDue = true; // delayed jobs, retries, other processes, lapsed leases
+                resolve();
+              }, delay);
         wake = () => {
           clearTimeout(t);
           resolve();
@@ -327,8 +345,10 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
         throw e;
       }
       if (direct) {
-        if (rows.length > 0) launch({ id, name, payload, attempts: 1, maxAttempts: def.attempts });
-        else {
+        if (rows.length > 0) {
+          launch({ id, name, payload, attempts: 1, maxAttempts: def.attempts });
+          wakeUp(); // an idle single-process loop sleeps without a timer: arm the lease safety net
+        } else {
           running.set(name, (running.get(name) ?? 1) - 1);
           wakeUp();
         }

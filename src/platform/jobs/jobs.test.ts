@@ -271,8 +271,10 @@ describe.skipIf(Boolean(process.env.REDIS_URL))('database job queue in a single 
   it('an idle queue does not poll on its schedule; a delayed job and a retry still run on time', async () => {
     const counting = countingClaims();
     const claims = counting.claims;
-    const dq = dbJobQueue({ db: counting.db, clock: { now: () => Date.now() }, log: t.deps.log, singleProcess: true, pollMs: 50 });
+    // idlePollMs 100: the safety-net poll while a job runs, so that 700 ms tell it from no poll at all.
+    const dq = dbJobQueue({ db: counting.db, clock: { now: () => Date.now() }, log: t.deps.log, singleProcess: true, pollMs: 50, idlePollMs: 100 });
     const ran: { i: number; attempt: number; at: number }[] = [];
+    let release: (() => void) | undefined;
     dq.register(
       defineJob<{ i: number; failFirst?: boolean }>({
         name: 'idle.a',
@@ -282,6 +284,7 @@ describe.skipIf(Boolean(process.env.REDIS_URL))('database job queue in a single 
         handler: async (p, ctx) => {
           ran.push({ i: p.i, attempt: ctx.attempt, at: Date.now() });
           if (p.failFirst && ctx.attempt === 1) throw new Error('first attempt fails');
+          if (p.i === 3) await new Promise<void>((r) => (release = r)); // runs until released
         },
       }) as never,
     );
@@ -309,6 +312,19 @@ describe.skipIf(Boolean(process.env.REDIS_URL))('database job queue in a single 
       const after = claims();
       await sleep(700);
       expect(claims() - after).toBe(0);
+
+      // While a job runs, its lease could lapse (a handler that ignores its abort): the queue looks
+      // every idlePollMs, and stops again once nothing runs.
+      await dq.enqueue('idle.a', { i: 3 });
+      expect(await until(() => release !== undefined, 5000)).toBe(true);
+      const running = claims();
+      await sleep(700);
+      expect(claims() - running).toBeGreaterThanOrEqual(3);
+      release!();
+      await sleep(300);
+      const finished = claims();
+      await sleep(700);
+      expect(claims() - finished).toBe(0);
     } finally {
       await dq.close();
     }

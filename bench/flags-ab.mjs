@@ -18,7 +18,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { cpuTimeMs, launchEnv, launchFlags, onCleanup, runNode, shutdown, startChild, stopChild, waitOutput } from './lib/children.mjs';
+import { cpuTimeMs, launchEnv, launchFlags, onCleanup, runNode, shutdown, startChild, startMonoNs, stopChild, waitOutput } from './lib/children.mjs';
 import { paced } from './lib/paced.mjs';
 import { cliJson, freePort, median } from './lib/util.mjs';
 
@@ -81,12 +81,6 @@ async function signalProbe(child, re) {
   child.proc.kill('SIGUSR2');
   await waitOutput(child, re, from);
 }
-/** When a process started, in ns of CLOCK_MONOTONIC (/proc/<pid>/stat, 10 ms resolution), to line its own logs (--trace-gc) up with a timeline. */
-const startMonoNs = (pid) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-  return String(BigInt(ticks) * 10_000_000n);
-};
 
 async function main() {
   // The load generator (this process's main thread) on core 1, as in bench/run.mjs.

@@ -19,7 +19,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { execFileSync } from 'node:child_process';
-import { cpuTimeMs, launchEnv, launchFlags, machineMeter, memoryOf, onCleanup, rssSampler, runNode, shutdown, startChild, stopChild, waitOutput } from './lib/children.mjs';
+import { cpuTimeMs, launchEnv, launchFlags, machineMeter, memoryOf, onCleanup, rssSampler, runNode, shutdown, startChild, startMonoNs, stopChild, waitOutput } from './lib/children.mjs';
 import { paced } from './lib/paced.mjs';
 import { cliJson, freePort, median } from './lib/util.mjs';
 
@@ -68,6 +68,8 @@ const PROFILE = flags.profile || env.BENCH_PROFILE === '1';
 const PROFILE_DIR = join(BENCH_DIR, 'out', 'profiles');
 // BENCH_TRACE=1: write each paced round's timeline (issue time and latency of every request) to bench/out.
 const TRACE = env.BENCH_TRACE === '1';
+// Seconds of each paced run sent at the same pace but not recorded (each server has been idle while the others ran).
+const PACED_WARMUP = num(env.BENCH_PACED_WARMUP, 1);
 const AUTOCANNON_RATE = env.BENCH_AUTOCANNON_RATE !== '0';
 // Wait up to BENCH_QUIET_WAIT seconds before each round until the machine (every process, ours
 // being idle then) uses less than BENCH_QUIET_CPU % of its cores over 2 s.
@@ -353,12 +355,12 @@ async function runMode(mode) {
     for (const s of servers) {
       log(`latency ${s.name} (round ${round}/${ROUNDS}): ${halfRate} req/s for ${DURATION} s…`);
       const meter = machineMeter(s.child.pid);
-      const r = await paced({ url: s.url, headers: { authorization: `Bearer ${key}` }, rate: halfRate, duration: DURATION, connections: CONNECTIONS, warmup: 1, expectBody: s.body, trace: TRACE });
+      const r = await paced({ url: s.url, headers: { authorization: `Bearer ${key}` }, rate: halfRate, duration: DURATION, connections: CONNECTIONS, warmup: PACED_WARMUP, expectBody: s.body, trace: TRACE });
       r.busy = meter();
       if (r.trace) {
         mkdirSync(join(BENCH_DIR, 'out'), { recursive: true });
         const f = join(BENCH_DIR, 'out', `trace-${mode}-${s.id}-${round}.json`);
-        writeFileSync(f, JSON.stringify({ rate: halfRate, monoT0Ns: r.trace.monoT0Ns, issuedAt: [...r.trace.issuedAt], latency: [...r.trace.latency] }));
+        writeFileSync(f, JSON.stringify({ rate: halfRate, monoT0Ns: r.trace.monoT0Ns, serverStartMonoNs: startMonoNs(s.child.pid), issuedAt: [...r.trace.issuedAt], latency: [...r.trace.latency] }));
         delete r.trace;
         log(`   timeline: ${f}`);
       }

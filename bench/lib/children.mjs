@@ -119,6 +119,13 @@ export function cpuTimeMs(pid) {
   }
 }
 
+/** When a process started, in ns of CLOCK_MONOTONIC (/proc/<pid>/stat, 10 ms resolution), to line its own logs (--trace-gc) up with a timeline. */
+export const startMonoNs = (pid) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  return String(BigInt(ticks) * 10_000_000n);
+};
+
 /**
  * How busy the machine is around a run: CPU used by the server, by this bench process (the load
  * generator) and by everything else (other work on the machine, PostgreSQL and Redis included),

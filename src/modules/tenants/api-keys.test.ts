@@ -38,7 +38,7 @@ describe('happy', () => {
 
   it('/v1/me reports tier limits and this month’s usage', async () => {
     await t.modules.tenants.usage.consumeGeneration(t.tenantA.id, 3);
-    t.clock.advance(1_500); // past the 1 s usage cache
+    t.clock.advance(2_500); // past the 1 s usage cache and its 1 s of grace
     const body = (await me(bearer(t.tenantA.secretKey))).json();
     expect(body.tenant.tier).toBe('basic');
     expect(body.limits).toEqual({ requests_per_minute_per_key: 300, requests_per_minute_per_tenant: 600, monthly_generations: 2000 });

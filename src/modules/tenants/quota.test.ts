@@ -48,7 +48,7 @@ async function refusal(fn: () => Promise<unknown>): Promise<AppError> {
 }
 
 async function me(key: string) {
-  t.clock.advance(1_500); // past /v1/me's one-second usage cache
+  t.clock.advance(2_500); // past /v1/me's one-second usage cache and its second of grace
   const res = await t.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(key) });
   expect(res.statusCode, res.body).toBe(200);
   return res.json() as { limits: { monthly_generations: number | null }; usage: { period: string; generations: number; generations_remaining: number | null } };
@@ -223,7 +223,7 @@ describe('security', () => {
 });
 
 describe('caching', () => {
-  it('the requests that find a tenant’s usage figure expired share one read, and see its new value', async () => {
+  it('an expired usage figure is answered while one shared read refreshes it; the next requests see the new value', async () => {
     t.clock.set(Date.parse('2032-03-03T00:00:00Z'));
     const tn = await newTenant({ limits: { monthly_generations: 50 } });
     expect((await me(tn.key)).usage.generations).toBe(0); // cached for a second
@@ -231,11 +231,31 @@ describe('caching', () => {
     t.clock.advance(1_500);
     const reads = vi.spyOn(usage(), 'generationsThisMonth'); // counts the calls; the real read runs
     try {
+      // Expired: answered at once with the figure held (no request waits on the database), one read started.
       const answers = await Promise.all(Array.from({ length: 6 }, () => t.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(tn.key) })));
       for (const res of answers) {
         expect(res.statusCode, res.body).toBe(200);
-        expect(res.json().usage.generations).toBe(7);
+        expect(res.json().usage.generations).toBe(0);
       }
+      expect(reads).toHaveBeenCalledTimes(1);
+      await reads.mock.results[0]!.value;
+      // The refreshed figure, fresh for a second: no further read.
+      const now = async () => (await t.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(tn.key) })).json().usage.generations;
+      expect(await now()).toBe(7);
+      expect(await now()).toBe(7);
+      expect(reads).toHaveBeenCalledTimes(1);
+    } finally {
+      reads.mockRestore();
+    }
+  });
+
+  it('with nothing cached, the first requests of a tenant share one read', async () => {
+    const tn = await newTenant({ limits: { monthly_generations: 50 } });
+    await usage().consumeGeneration(tn.id, 3);
+    const reads = vi.spyOn(usage(), 'generationsThisMonth');
+    try {
+      const answers = await Promise.all(Array.from({ length: 6 }, () => t.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(tn.key) })));
+      for (const res of answers) expect(res.json().usage.generations).toBe(3);
       expect(reads).toHaveBeenCalledTimes(1);
     } finally {
       reads.mockRestore();

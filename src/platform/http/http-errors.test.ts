@@ -227,7 +227,7 @@ describe('errors: an internal failure', () => {
     // Warm the key cache so authentication succeeds without the database.
     expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(t.tenantA.secretKey) })).statusCode).toBe(200);
     await t.deps.database.close();
-    t.clock.advance(2_000); // past /v1/me's usage cache: the next call must query
+    t.clock.advance(2_500); // past /v1/me's usage cache and its grace: the next call must query
     const res = await t.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(t.tenantA.secretKey) });
     const body = fullProblem(res, 500, 'INTERNAL');
     expect(body.detail).toBe('Something went wrong on our side. Quote the request_id when you report it.');

@@ -18,23 +18,40 @@ function keyEntryOf(req: FastifyRequest): KeyEntry {
   return req.keyEntry;
 }
 
+/** How long after its second of life a usage figure may still be answered while it is refreshed. */
+const STALE_GRACE_MS = 1_000;
+
 export function meRoutes(app: App, { usage, clock }: { usage: UsageService; clock: Clock }) {
-  // Usage is read at most once a second per tenant: /v1/me stays off the database when hot. The
-  // requests that find it expired share ONE read (lru-cache's fetch coalesces them; each used to
-  // start its own at thousands of requests a second: a burst of reads and slow answers every second).
+  // Usage is read at most once a second per tenant: /v1/me stays off the database when hot. A figure
+  // that expired less than STALE_GRACE_MS ago is still answered while ONE read refreshes it
+  // (stale-while-revalidate: under load no request waits on the database for it); an older one, or
+  // none, is waited for, and the requests arriving meanwhile share that read (lru-cache's fetch
+  // coalesces them; each used to start its own: a burst of reads every second).
   const usageCache = new LRUCache<string, number>({
     maxSize: 10_000, // not preallocated (see key-auth.ts)
     sizeCalculation: () => 1,
     ttl: 1_000,
     perf: clock,
     ttlResolution: 0,
+    allowStale: true,
+    noDeleteOnStaleGet: true,
     fetchMethod: (tenantId) => usage.generationsThisMonth(tenantId),
   });
-  /** Synchronous on a fresh figure (the hot path stays off the microtask queue). */
+  const status: LRUCache.Status<string, number> = {};
+  /** Synchronous on a cached figure (the hot path stays off the microtask queue). */
   const generations = (tenantId: string): number | Promise<number> => {
-    const hit = usageCache.get(tenantId);
-    if (hit !== undefined) return hit;
-    return usageCache.fetch(tenantId).then((v) => {
+    status.get = undefined;
+    status.remainingTTL = undefined;
+    const hit = usageCache.get(tenantId, { status });
+    if (hit !== undefined) {
+      if (status.get === 'hit') return hit;
+      if ((status.remainingTTL ?? -Infinity) > -STALE_GRACE_MS) {
+        // Expired a moment ago: refresh in the background (a read already under way is shared, not repeated).
+        if (status.get === 'stale') usageCache.fetch(tenantId).catch((err: unknown) => app.log.warn({ err, tenant_id: tenantId }, 'usage figure not refreshed'));
+        return hit;
+      }
+    }
+    return usageCache.fetch(tenantId, { allowStale: false }).then((v) => {
       if (v === undefined) throw new Error(`usage of tenant ${tenantId} could not be read`);
       return v;
     });

@@ -55,8 +55,11 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
   let loop: Promise<void> | undefined;
   const pollMs = opts.pollMs ?? 500;
   const idlePollMs = opts.idlePollMs ?? IDLE_POLL_MS;
-  /** An outcome could not be recorded: its row stays active until its lease lapses and a poll puts it back. */
-  let unrecorded = false;
+  /**
+   * An outcome could not be recorded: its row stays active until its lease lapses and a poll puts
+   * it back. The latest such lease's end (0: none), so the poll keeps looking until after it.
+   */
+  let unrecordedUntil = 0;
   /** The poll fired (or the worker just started): every name may have work; lapsed leases first. */
   let pollDue = true;
   let polls = 0;
@@ -182,7 +185,7 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
     if (stopping && error && ac.signal.aborted) return; // shutting down: the lease lapses and another run picks it up
     if (error) log.warn({ job: row.name, job_id: row.id, attempt: row.attempts, err: error.message }, 'job attempt failed');
     await finish(row, error).catch((err) => {
-      unrecorded = true;
+      unrecordedUntil = Math.max(unrecordedUntil, leaseFor(def).getTime()); // no later than this
       log.error({ err, job_id: row.id }, 'could not record job outcome');
     });
   }
@@ -225,11 +228,11 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
       nextRunAt = Infinity; // read again after the claim; lowered meanwhile by any enqueue or retry
       // Another process's lease can lapse at any time; in a single process only a job that ignored
       // its abort leaves one (a crash is handled at start), so there it is looked for every 20th poll.
-      if (!opts.singleProcess || polls++ % 20 === 0 || unrecorded) {
-        const wasUnrecorded = unrecorded;
+      if (!opts.singleProcess || polls++ % 20 === 0 || unrecordedUntil > 0) {
+        const at = clock.now();
         await requeueLapsed();
-        // The row is back in the queue only once its lease has lapsed: until nothing runs, keep looking.
-        if (wasUnrecorded && [...running.values()].every((n) => n === 0)) unrecorded = false;
+        // Every unrecorded row's lease had lapsed by then: each is back in the queue.
+        if (unrecordedUntil > 0 && at > unrecordedUntil) unrecordedUntil = 0;
       }
     }
     const doneIds = takeDone();
@@ -284,7 +287,7 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
       if (stopping) break;
       // Single process, nothing queued: look now and then only while a lease could lapse.
       const idle = opts.singleProcess && nextRunAt === Infinity;
-      const delay = !idle ? pollMs : unrecorded || [...running.values()].some((n) => n > 0) ? idlePollMs : undefined;
+      const delay = !idle ? pollMs : unrecordedUntil > 0 || inFlight.size > 0 ? idlePollMs : undefined;
       await new Promise<void>((resolve) => {
         const t =
           delay === undefined

@@ -617,7 +617,7 @@ async function runMode(mode, photos, getBig, rss) {
     pgRe: out.dbName ? new RegExp(`^postgres: .* ${out.dbName} `) : undefined,
     redisRe: deps.redis ? /^\S*redis-server / : undefined,
   };
-  if (deps.database.pglite) counters.tapPglite(deps.database.pgliteClient ?? deps.database.pglite);
+  if (deps.database.pgliteClient) counters.tapPglite(deps.database.pgliteClient);
   out.quiet = [];
   out.rssStartupMaxKb = rss.max(); // start-up (embedded: PGlite's initdb + migrations of a fresh data directory)
   out.rssReadyKb = memoryOf()?.rssKb;

@@ -43,7 +43,9 @@ export const EXTERNAL = [
 export async function buildServer({ outdir = BUNDLE_DIR } = {}) {
   rmSync(outdir, { recursive: true, force: true });
   const result = await build({
-    entryPoints: [join(ROOT, 'src', 'cli.ts')],
+    // The embedded database's thread (src/platform/db/pglite-thread.ts) is an entry of its own,
+    // started from dist/bundle/pglite-thread.js (platform/paths.ts `workerThread`).
+    entryPoints: [join(ROOT, 'src', 'cli.ts'), { in: join(ROOT, 'src', 'platform', 'db', 'pglite-thread.ts'), out: 'pglite-thread' }],
     outdir,
     bundle: true,
     splitting: true,

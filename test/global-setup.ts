@@ -21,7 +21,7 @@ export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), 'probador-tpl-'));
   const database = await openDatabase({ driver: 'pglite' });
   await database.migrate();
-  const dump = await database.pglite!.dumpDataDir('gzip');
+  const dump = await database.dumpDataDir!();
   await database.close();
   const file = join(dir, 'template.tar.gz');
   writeFileSync(file, Buffer.from(await dump.arrayBuffer()));

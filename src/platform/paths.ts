@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 let cached: string | undefined;
@@ -19,12 +19,17 @@ export function projectRoot(): string {
 
 /**
  * How to start a worker thread (its entry file and Node flags): the TypeScript source through tsx
- * when this code runs from src/ (tests, tsx), otherwise tsc's output in dist/src/, also when this
- * code runs from the server bundle (dist/bundle/, whose chunks sit elsewhere). `rel` is relative to
- * src/, without extension.
+ * when this code runs from src/ (tests, tsx); from the server bundle, the thread's own bundled entry
+ * beside cli.js when it has one (`bundled`: an entry point of scripts/build-server.mjs); otherwise
+ * tsc's output in dist/src/. `rel` is relative to src/, without extension.
  */
-export function workerThread(rel: string): { filename: string; execArgv: string[] } {
-  return import.meta.url.endsWith('.ts')
-    ? { filename: join(projectRoot(), 'src', `${rel}.ts`), execArgv: ['--import', 'tsx'] }
-    : { filename: join(projectRoot(), 'dist', 'src', `${rel}.js`), execArgv: [] };
+export function workerThread(rel: string, opts: { bundled?: boolean } = {}): { filename: string; execArgv: string[] } {
+  if (import.meta.url.endsWith('.ts')) return { filename: join(projectRoot(), 'src', `${rel}.ts`), execArgv: ['--import', 'tsx'] };
+  if (opts.bundled) {
+    // This code is in the bundle's cli.js or in one of its chunks/: the entry sits beside cli.js.
+    const dir = dirname(fileURLToPath(import.meta.url));
+    const bundled = join(basename(dir) === 'chunks' ? dirname(dir) : dir, `${basename(rel)}.js`);
+    if (existsSync(bundled)) return { filename: bundled, execArgv: [] };
+  }
+  return { filename: join(projectRoot(), 'dist', 'src', `${rel}.js`), execArgv: [] };
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Client as PgClient } from 'pg';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { drizzle as DrizzlePgliteFn } from 'drizzle-orm/pglite';
 import { sql } from 'drizzle-orm';
 import { lockDataDir, type DirLock } from './lock.js';
 import { fastPgliteClient, type PgliteQueryClient } from './pglite-fast.js';
@@ -17,7 +18,8 @@ export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export type DatabaseConfig =
-  | { driver: 'pglite'; dataDir?: string | undefined; loadDataDir?: Blob | undefined }
+  /** `thread: false` runs PGlite on the calling thread instead of its own (pglite-remote.ts). */
+  | { driver: 'pglite'; dataDir?: string | undefined; loadDataDir?: Blob | undefined; thread?: boolean | undefined }
   | { driver: 'postgres'; url: string; poolMax: number };
 
 export type Database = {
@@ -28,9 +30,9 @@ export type Database = {
   /** Pool figures for metrics (PostgreSQL only). */
   poolStats: () => { total: number; idle: number; waiting: number } | undefined;
   close: () => Promise<void>;
-  /** The raw PGlite instance (embedded only): used by tests to dump a template. */
-  pglite?: PGlite;
-  /** What Drizzle queries through on PGlite (pglite-fast.ts); the bench counts statements on it. */
+  /** Embedded only: the data directory as a gzipped tarball (tests load it as a template). */
+  dumpDataDir?: () => Promise<Blob>;
+  /** What Drizzle queries through on PGlite (pglite-remote.ts, or pglite-fast.ts in-process); the bench counts statements on it. */
   pgliteClient?: PgliteQueryClient;
 };
 
@@ -42,32 +44,58 @@ export async function openDatabase(cfg: DatabaseConfig): Promise<Database> {
   return cfg.driver === 'pglite' ? openPglite(cfg) : openPostgres(cfg);
 }
 
-async function openPglite(cfg: { dataDir?: string | undefined; loadDataDir?: Blob | undefined }): Promise<Database> {
+async function openPglite(cfg: { dataDir?: string | undefined; loadDataDir?: Blob | undefined; thread?: boolean | undefined }): Promise<Database> {
   let lock: DirLock | undefined;
   if (cfg.dataDir) lock = lockDataDir(cfg.dataDir);
-  let client: PGlite;
-  const [pgliteModule, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
-    import('@electric-sql/pglite'),
-    import('drizzle-orm/pglite'),
-    import('drizzle-orm/pglite/migrator'),
-  ]).catch((e: unknown) => {
-    lock?.release();
-    throw e;
-  });
   try {
-    client = await pgliteModule.PGlite.create({ dataDir: cfg.dataDir, loadDataDir: cfg.loadDataDir });
+    const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite');
+    if (cfg.thread === false) return await openPgliteHere(cfg, drizzlePglite, lock);
+    const { startPgliteThread } = await import('./pglite-remote.js');
+    const thread = await startPgliteThread({ dataDir: cfg.dataDir, loadDataDir: cfg.loadDataDir });
+    const db = drizzlePglite({ client: thread.client as unknown as PGlite }) as unknown as Db;
+    lingering.add(db);
+    return {
+      db,
+      driver: 'pglite',
+      pgliteClient: thread.client,
+      dumpDataDir: thread.dump,
+      ping: async () => {
+        await thread.client.query('select 1');
+      },
+      migrate: () => thread.migrate(migrationsFolder()),
+      poolStats: () => undefined,
+      close: async () => {
+        try {
+          await thread.close();
+        } finally {
+          lock?.release();
+        }
+      },
+    };
   } catch (e) {
     lock?.release();
     throw e;
   }
+}
+
+type DrizzlePglite = typeof DrizzlePgliteFn;
+
+/** PGlite on this thread (`thread: false`): every statement runs on the caller's event loop. */
+async function openPgliteHere(
+  cfg: { dataDir?: string | undefined; loadDataDir?: Blob | undefined },
+  drizzlePglite: DrizzlePglite,
+  lock: DirLock | undefined,
+): Promise<Database> {
+  const [pgliteModule, { migrate: migratePglite }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite/migrator')]);
+  const client = await pgliteModule.PGlite.create({ dataDir: cfg.dataDir, loadDataDir: cfg.loadDataDir });
   const pgliteClient = fastPgliteClient(client, pgliteModule);
   const db = drizzlePglite({ client: pgliteClient as unknown as PGlite }) as unknown as Db;
   lingering.add(db);
   return {
     db,
     driver: 'pglite',
-    pglite: client,
     pgliteClient,
+    dumpDataDir: () => client.dumpDataDir('gzip'),
     ping: async () => {
       await client.query('select 1');
     },

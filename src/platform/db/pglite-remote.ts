@@ -1,0 +1,188 @@
+/**
+ * The main thread's side of the embedded database thread (pglite-thread.ts): a client with the
+ * query, exec and transaction API Drizzle's PGlite driver uses (`PgliteQueryClient`), whose every
+ * call is a message to the thread that owns PGlite. The API's event loop never runs a statement.
+ *
+ * What crosses the thread boundary is data only: statement text, parameters and rows go by
+ * structured clone (strings, numbers, bigints, Dates, bytes, JSON values keep their types), errors
+ * come back with their message and the server's fields (`code`, `detail`, `constraint`…). Query
+ * options carry no functions either: a query's `parsers` are taken to be pass-through (the text as
+ * PostgreSQL sent it), which is what Drizzle gives for dates, timestamps and intervals, and the
+ * thread applies exactly that for those type ids.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { QueryOptions, Results, Transaction } from '@electric-sql/pglite';
+import type { PgliteQueryClient } from './pglite-fast.js';
+import { workerThread } from '../paths.js';
+
+export type ThreadInit = { dataDir?: string | undefined; loadDataDir?: Uint8Array | undefined; nice: number };
+
+export type ThreadRequest = { id: number } & (
+  | { op: 'query'; text: string; params?: unknown[] | undefined; rowMode?: 'array' | 'object' | undefined; raw?: number[] | undefined; tx?: number | undefined }
+  | { op: 'exec'; text: string; tx?: number | undefined }
+  | { op: 'begin' }
+  | { op: 'end'; tx: number; commit: boolean }
+  | { op: 'migrate'; migrationsFolder: string }
+  | { op: 'dump' }
+  | { op: 'close' }
+);
+type Op = ThreadRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+export type ThreadReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: Record<string, unknown> };
+
+export type PgliteThread = {
+  /** What Drizzle and `rawRows` query through. */
+  client: PgliteQueryClient;
+  migrate: (migrationsFolder: string) => Promise<void>;
+  /** The data directory as a gzipped tarball (PGlite's `dumpDataDir`). */
+  dump: () => Promise<Blob>;
+  /** Close the database and end the thread. */
+  close: () => Promise<void>;
+};
+
+/** The error the thread reported, rebuilt here (this thread's stack: the caller's). */
+function rebuild(data: Record<string, unknown>): Error {
+  const e = new Error(String(data.message ?? 'database error'));
+  for (const [k, v] of Object.entries(data)) if (k !== 'message' && k !== 'stack') (e as unknown as Record<string, unknown>)[k] = v;
+  return e;
+}
+
+/** tsx's ESM API (its `import` export: the CommonJS one registers its hooks by a path that does not resolve). */
+function tsxApiUrl(): string {
+  const req = createRequire(import.meta.url);
+  const pkgFile = req.resolve('tsx/package.json');
+  const pkg = req(pkgFile) as { exports: Record<string, { import: { default: string } }> };
+  return pathToFileURL(join(dirname(pkgFile), pkg.exports['./esm/api']!.import.default)).href;
+}
+
+/** Scheduling niceness of the database thread (Linux): requests on the event loop go first. */
+const DEFAULT_NICE = 5;
+
+/** Starts the thread, opens PGlite in it (a data directory, a dump to load, or in memory). */
+export async function startPgliteThread(opts: { dataDir?: string | undefined; loadDataDir?: Blob | undefined; nice?: number }): Promise<PgliteThread> {
+  const workerData: ThreadInit = {
+    dataDir: opts.dataDir,
+    loadDataDir: opts.loadDataDir ? new Uint8Array(await opts.loadDataDir.arrayBuffer()) : undefined,
+    nice: opts.nice ?? DEFAULT_NICE,
+  };
+  const entry = workerThread('platform/db/pglite-thread', { bundled: true });
+  // From src/ (tests, tsx) the entry is TypeScript: register tsx in the thread, then import it.
+  const worker =
+    entry.execArgv.length > 0
+      ? new Worker(`import(${JSON.stringify(tsxApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(entry.filename).href)}); });`, { eval: true, workerData })
+      : new Worker(entry.filename, { workerData });
+
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let seq = 0;
+  let dead: Error | undefined;
+  const failAll = (e: Error) => {
+    dead ??= e;
+    for (const p of pending.values()) p.reject(dead);
+    pending.clear();
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    const onExit = (code: number) => reject(new Error(`the embedded database thread exited (code ${code}) before it was ready`));
+    worker.once('error', reject);
+    worker.once('exit', onExit);
+    worker.once('message', (m: { ready: boolean; error?: Record<string, unknown> }) => {
+      worker.off('error', reject);
+      worker.off('exit', onExit);
+      if (m.ready) resolve();
+      else {
+        void worker.terminate();
+        reject(rebuild(m.error ?? {}));
+      }
+    });
+  });
+  // The thread keeps the process alive only while a call waits on it (as PGlite in-process did not).
+  worker.unref();
+  worker.on('message', (m: ThreadReply) => {
+    const p = pending.get(m.id);
+    if (!p) return;
+    pending.delete(m.id);
+    if (pending.size === 0) worker.unref();
+    if (m.ok) p.resolve(m.value);
+    else p.reject(rebuild(m.error));
+  });
+  worker.on('error', (e) => failAll(new Error(`the embedded database thread failed: ${e.message}`)));
+  worker.on('exit', (code) => failAll(new Error(`the embedded database thread has ended (code ${code})`)));
+
+  const call = <T>(op: Op): Promise<T> => {
+    if (dead) return Promise.reject(dead);
+    const id = ++seq;
+    return new Promise<T>((resolve, reject) => {
+      if (pending.size === 0) worker.ref();
+      pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      worker.postMessage({ id, ...op });
+    });
+  };
+
+  const queryOp = (text: string, params: unknown[] | undefined, options: QueryOptions | undefined, tx?: number): Op => {
+    const parsers = options?.parsers;
+    return {
+      op: 'query',
+      text,
+      params,
+      rowMode: options?.rowMode,
+      raw: parsers ? Object.keys(parsers).map(Number) : undefined,
+      tx,
+    };
+  };
+
+  const client: PgliteQueryClient = {
+    query: <T>(text: string, params?: unknown[], options?: QueryOptions) => call<Results<T>>(queryOp(text, params, options)),
+    exec: (text: string) => call<Results[]>({ op: 'exec', text }),
+    transaction: async <T>(fn: (tx: Transaction) => Promise<T>): Promise<T> => {
+      const id = await call<number>({ op: 'begin' });
+      let closed = false;
+      const tx = {
+        query: <R>(text: string, params?: unknown[], options?: QueryOptions) => {
+          if (closed) return Promise.reject(new Error('Transaction is closed'));
+          return call<Results<R>>(queryOp(text, params, options, id));
+        },
+        exec: (text: string) => (closed ? Promise.reject(new Error('Transaction is closed')) : call<Results[]>({ op: 'exec', text, tx: id })),
+        sql: () => {
+          throw new Error('tagged-template queries are not supported on the embedded database thread');
+        },
+        rollback: async () => {
+          throw new Error('end a transaction by returning or throwing from its function');
+        },
+        listen: async () => {
+          throw new Error('LISTEN is not supported on the embedded database thread');
+        },
+        get closed() {
+          return closed;
+        },
+      } as unknown as Transaction;
+      let result: T;
+      try {
+        result = await fn(tx);
+      } catch (e) {
+        closed = true;
+        await call({ op: 'end', tx: id, commit: false });
+        throw e;
+      }
+      closed = true;
+      await call({ op: 'end', tx: id, commit: true });
+      return result;
+    },
+  };
+
+  return {
+    client,
+    migrate: (migrationsFolder) => call({ op: 'migrate', migrationsFolder }),
+    dump: async () => new Blob([await call<Uint8Array>({ op: 'dump' })]),
+    close: async () => {
+      if (dead) return;
+      try {
+        await call({ op: 'close' });
+      } finally {
+        await worker.terminate();
+      }
+    },
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * The embedded database's own thread: PGlite (PostgreSQL compiled to WASM) runs here, and the main
+ * thread talks to it by messages (pglite-remote.ts). PGlite executes every statement synchronously
+ * on the thread that calls it, so in-process each statement, vacuum, rollup or dashboard query held
+ * the API's event loop for its whole duration (3–40 ms for the minute's maintenance statements,
+ * seen as bursts of slow answers every 30 and 60 s under load). Here the event loop only sends a
+ * message and gets rows back.
+ *
+ * The statements run through the same fast client as before (pglite-fast.ts), with PGlite's own
+ * locking: a statement waits for an open transaction, a transaction holds the database until the
+ * main thread ends it.
+ */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { fastPgliteClient, type PgliteQueryClient } from './pglite-fast.js';
+import type { ThreadInit, ThreadReply, ThreadRequest } from './pglite-remote.js';
+
+const port = parentPort;
+if (!port) throw new Error('pglite-thread.ts runs as a worker thread');
+const init = workerData as ThreadInit;
+
+/** Serialisable form of an error: message, name and the server's fields (code, detail, constraint…). */
+function errorData(e: unknown): Record<string, unknown> {
+  if (!(e instanceof Error)) return { message: String(e) };
+  const out: Record<string, unknown> = { message: e.message, name: e.name };
+  for (const [k, v] of Object.entries(e)) if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) out[k] = v;
+  return out;
+}
+
+/**
+ * Lower this thread's scheduling priority a little (Linux: a thread is a task with its own nice
+ * value): when the API's event loop and a long statement want the same core, requests go first.
+ * Best effort: elsewhere, or without permission, nothing changes.
+ */
+function lowerPriority(nice: number) {
+  if (nice <= 0) return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice);
+  } catch {
+    /* not Linux, or not allowed */
+  }
+}
+
+async function main() {
+  lowerPriority(init.nice);
+  const mod = await import('@electric-sql/pglite');
+  let pg: PGlite;
+  try {
+    pg = await mod.PGlite.create({ dataDir: init.dataDir, loadDataDir: init.loadDataDir ? new Blob([init.loadDataDir]) : undefined });
+  } catch (e) {
+    port!.postMessage({ ready: false, error: errorData(e) });
+    return;
+  }
+  const client: PgliteQueryClient = fastPgliteClient(pg, mod);
+  /** Parsers that hand the text through, by the set of type ids (Drizzle's dates and intervals). */
+  const passThrough = new Map<string, Record<number, (v: string) => string>>();
+  const parsersFor = (ids: number[]) => {
+    const key = ids.join(',');
+    let p = passThrough.get(key);
+    if (!p) passThrough.set(key, (p = Object.fromEntries(ids.map((id) => [id, (v: string) => v]))));
+    return p;
+  };
+  /** Open transactions: their handle, and how to end them. */
+  const txs = new Map<number, { tx: Transaction; end: (commit: boolean) => void }>();
+  let txSeq = 0;
+
+  const handle = async (m: ThreadRequest): Promise<unknown> => {
+    switch (m.op) {
+      case 'query': {
+        const options = m.rowMode || m.raw ? { ...(m.rowMode ? { rowMode: m.rowMode } : {}), ...(m.raw ? { parsers: parsersFor(m.raw) } : {}) } : undefined;
+        if (m.tx === undefined) return client.query(m.text, m.params, options);
+        const t = txs.get(m.tx);
+        if (!t) throw new Error('Transaction is closed');
+        return t.tx.query(m.text, m.params, options);
+      }
+      case 'exec': {
+        if (m.tx === undefined) return client.exec(m.text);
+        const t = txs.get(m.tx);
+        if (!t) throw new Error('Transaction is closed');
+        return t.tx.exec(m.text);
+      }
+      case 'begin': {
+        const id = ++txSeq;
+        return new Promise<number>((began, failed) => {
+          let opened = false;
+          client
+            .transaction(
+              (tx) =>
+                new Promise<void>((commit, rollback) => {
+                  opened = true;
+                  txs.set(id, { tx, end: (ok) => (ok ? commit() : rollback(new RolledBack())) });
+                  began(id);
+                }),
+            )
+            .then(
+              () => ended.get(id)?.resolve(),
+              (e: unknown) => {
+                if (!opened) failed(e); // BEGIN itself failed
+                else if (e instanceof RolledBack) ended.get(id)?.resolve();
+                else ended.get(id)?.reject(e); // COMMIT failed
+              },
+            )
+            .finally(() => {
+              txs.delete(id);
+              ended.delete(id);
+            });
+        });
+      }
+      case 'end': {
+        const t = txs.get(m.tx);
+        if (!t) throw new Error('Transaction is closed');
+        const done = new Promise<void>((resolve, reject) => ended.set(m.tx, { resolve, reject }));
+        t.end(m.commit);
+        await done;
+        return undefined;
+      }
+      case 'migrate': {
+        const [{ drizzle }, { migrate }] = await Promise.all([import('drizzle-orm/pglite'), import('drizzle-orm/pglite/migrator')]);
+        await migrate(drizzle(pg), { migrationsFolder: m.migrationsFolder });
+        return undefined;
+      }
+      case 'dump': {
+        const blob = await pg.dumpDataDir('gzip');
+        return new Uint8Array(await blob.arrayBuffer());
+      }
+      case 'close': {
+        if (!pg.closed) await pg.close();
+        return undefined;
+      }
+    }
+  };
+  const ended = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
+
+  port!.on('message', (m: ThreadRequest) => {
+    handle(m).then(
+      (value) => {
+        const reply: ThreadReply = { id: m.id, ok: true, value };
+        if (value instanceof Uint8Array) port!.postMessage(reply, [value.buffer as ArrayBuffer]);
+        else port!.postMessage(reply);
+      },
+      (e: unknown) => port!.postMessage({ id: m.id, ok: false, error: errorData(e) } satisfies ThreadReply),
+    );
+  });
+  port!.postMessage({ ready: true });
+}
+
+/** How the main thread's rollback reaches PGlite's transaction (not an error to report). */
+class RolledBack extends Error {}
+
+void main();

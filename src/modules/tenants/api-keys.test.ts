@@ -91,6 +91,30 @@ describe('key cache', () => {
     expect(c.entry).toBe(a.entry);
   });
 
+  it('past its TTL a key is answered at once from the cache while one background read refreshes it', async () => {
+    const k = await createKey(t.tenantA.id);
+    const first = await keys().authenticate(k.key, 'secret', undefined);
+    // Revoked behind the cache's back (no invalidation): what the TTL is there to catch.
+    await t.deps.db.execute(sql`update api_keys set revoked_at = now() where id = ${k.id}`);
+    t.clock.advance(t.deps.config.keyCacheTtlMs + 1);
+    const stale = keys().authenticate(k.key, 'secret', undefined);
+    // No wait on the database: the same entry, synchronously (a lookup would be a promise).
+    expect(stale).not.toBeInstanceOf(Promise);
+    expect((stale as typeof first).entry).toBe(first.entry);
+    // The refresh lands within a read's time, and the revocation is seen from then on.
+    let refused: unknown;
+    for (let i = 0; i < 200 && !refused; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      try {
+        keys().authenticate(k.key, 'secret', undefined);
+      } catch (e) {
+        refused = e;
+      }
+    }
+    expect(refused).toMatchObject({ code: 'API_KEY_REVOKED' });
+    problem(await me(bearer(k.key)), 401, 'API_KEY_REVOKED');
+  });
+
   it('a lookup under way when an invalidation arrives answers its requests but caches nothing', async () => {
     const k = await createKey(t.tenantA.id);
     const pending = keys().authenticate(k.key, 'secret', undefined);

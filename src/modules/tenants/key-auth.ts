@@ -19,7 +19,7 @@ import type { ApiKeyRow, TenantRow } from './tables.js';
 export const INVALIDATE_CHANNEL = 'tenants.invalidate';
 
 /** A known key, as cached: its rows, its effective limits, and (secret keys) its principal, built once. */
-export type KeyEntry = { found: true; key: ApiKeyRow; tenant: TenantRow; limits: EffectiveLimits; auth?: KeyAuth; notedAt?: number };
+export type KeyEntry = { found: true; key: ApiKeyRow; tenant: TenantRow; limits: EffectiveLimits; auth?: KeyAuth; notedAt?: number; loadedAt: number };
 type Entry = KeyEntry | { found: false };
 /** What authentication gives a request: who is calling, and the cached rows behind it. */
 export type KeyAuth = { principal: KeyPrincipal; entry: KeyEntry; logFields: Readonly<{ tenant_id: string; key_id: string }> };
@@ -31,7 +31,11 @@ export function createKeyAuthenticator(opts: { db: Db; clock: Clock; pubsub: Pub
   const { db, clock, pubsub } = opts;
   // Bounded by maxSize rather than max: with `max`, lru-cache preallocates its arrays for every
   // slot up front (~3 MB for 50,000 keys and 100,000 touches), memory an API node pays from the start.
-  const cache = new LRUCache<string, Entry>({ maxSize: 50_000, sizeCalculation: one, ttl: Math.max(opts.ttlMs, 1), ttlAutopurge: false, perf: clock, ttlResolution: 0 });
+  // A known key's entry is fresh for ttlMs, then served for up to ttlMs more while one background
+  // read refreshes it (stale-while-revalidate): requests never wait for the TTL's reload. What
+  // the TTL guards against (a change whose invalidation never arrived) is still seen by the first
+  // request after it, a read's time later. Invalidations delete entries at once, as before.
+  const cache = new LRUCache<string, Entry>({ maxSize: 50_000, sizeCalculation: one, ttl: Math.max(2 * opts.ttlMs, 1), ttlAutopurge: false, perf: clock, ttlResolution: 0 });
   const negativeTtl = Math.min(opts.ttlMs, 5_000);
   const pendingTouches = new Map<string, Date>();
   const lastTouched = new LRUCache<string, number>({ maxSize: 100_000, sizeCalculation: one });
@@ -55,9 +59,21 @@ export function createKeyAuthenticator(opts: { db: Db; clock: Clock; pubsub: Pub
   /** The cached entry, synchronously on a hit (the hot path stays off the microtask queue). */
   function lookup(hash: string): Entry | Promise<Entry> {
     const hit = cache.get(hash);
-    if (hit) return hit;
-    // When a hot key's entry expires, the requests that present it before the lookup returns
-    // share that one lookup (each used to run its own: a burst of identical queries per TTL).
+    if (hit) {
+      // Past its fresh time: answer with it, and refresh it in the background (one read).
+      if (hit.found && clock.now() - hit.loadedAt >= opts.ttlMs && !loading.has(hash)) {
+        shared(hash).catch((err: unknown) => opts.log.warn({ err }, 'could not refresh a cached API key; the cached entry is kept until it expires'));
+      }
+      return hit;
+    }
+    return shared(hash);
+  }
+
+  /**
+   * The requests that present a key not in the cache before its lookup returns share that one
+   * lookup (each used to run its own: a burst of identical queries per TTL).
+   */
+  function shared(hash: string): Promise<Entry> {
     let pending = loading.get(hash);
     if (pending === undefined) {
       pending = load(hash).finally(() => {
@@ -70,8 +86,9 @@ export function createKeyAuthenticator(opts: { db: Db; clock: Clock; pubsub: Pub
 
   async function load(hash: string): Promise<Entry> {
     const startedIn = epoch;
+    const loadedAt = clock.now();
     const row = await repo.findKeyByHash(db, hash);
-    const entry: Entry = row ? { found: true, key: row.key, tenant: row.tenant, limits: effectiveLimits(row.tenant.tier, row.tenant.limits) } : { found: false };
+    const entry: Entry = row ? { found: true, key: row.key, tenant: row.tenant, limits: effectiveLimits(row.tenant.tier, row.tenant.limits), loadedAt } : { found: false };
     // An invalidation while the row was read may concern it: answer this request, cache nothing.
     if (opts.ttlMs > 0 && startedIn === epoch) cache.set(hash, entry, entry.found ? {} : { ttl: Math.max(negativeTtl, 1) });
     return entry;

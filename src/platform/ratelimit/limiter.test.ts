@@ -49,6 +49,27 @@ describe.skipIf(!url)('Redis rate limiter: local budget', () => {
     expect(Number(await redis.get(`${prefix}rl:5000/60:k:big`))).toBe(300);
   });
 
+  it('stays local until the last moments of a window (2 × the flush interval), then is exact; the next window starts exactly', async () => {
+    const l = createRateLimiter({ redis, prefix });
+    const check: RateCheck = { key: 'k:edge', limit: 100_000, windowS: 2, reused: true };
+    const first = await hit(l, [check]);
+    expect(first.local).toBe(false); // a window's first hit is a round trip
+    const start = Date.now();
+    // Half a second before the end: local (with a 1 s edge, every one of these was a round trip).
+    await new Promise((r) => setTimeout(r, 1_400));
+    const late: boolean[] = [];
+    while (Date.now() - start < 1_500) late.push((await hit(l, [check])).local);
+    // Local but for one round trip per full local batch (1,000 hits): with a 1 s edge, none was.
+    expect(late.length).toBeGreaterThan(10);
+    expect(late.filter(Boolean).length).toBeGreaterThan(late.length * 0.9);
+    // Past the window: a new one, counted from 1 again.
+    await new Promise((r) => setTimeout(r, 700));
+    const next = await hit(l, [check]);
+    expect(next.local).toBe(false);
+    expect(next.d.remaining).toBe(99_999);
+    await l.close?.();
+  });
+
   it('a small limit is exact on every hit (a round trip each)', async () => {
     const l = createRateLimiter({ redis, prefix });
     const check: RateCheck = { key: 'k:small', limit: 60, windowS: 60 };

@@ -84,8 +84,15 @@ type ConsumeMany = { probadorRateConsume: (numKeys: number, ...args: (string | n
 
 /** Local hits are sent to Redis at most this long after they happen. */
 const FLUSH_MS = 20;
-/** Within this long of a window's end, every decision is exact (a round trip). */
-const EDGE_MS = 1_000;
+/**
+ * Within this long of a window's end, every decision is exact (a round trip): local hits reach
+ * Redis within FLUSH_MS, so none counted here is sent after its window ended. It was 1 s: every
+ * request of that second waited on Redis and cost ~30 µs more CPU, once a window (a minute) — a
+ * node at two thirds of its capacity saturated and queued for that second (bench/RESULTS.md).
+ */
+const EDGE_MS = 2 * FLUSH_MS;
+/** Redis's window for a key ends this far from where this node thought: a new window started there. */
+const WINDOW_SHIFT_MS = 1_000;
 /**
  * A key's local budget: up to 1 % of its limit (`batch`) may be counted here before Redis hears of
  * it, and only while the window is more than 10 batches (10 %) below its limit. Other nodes' hits
@@ -159,7 +166,7 @@ function redisLimiter(redis: Redis, prefix: string): RateLimiter {
     if (!l || l.resetAt <= now) {
       sweep(now);
       locals.set(k, { key: k, windowS: c.windowS, limit: c.limit, resetAt, known: consumed, inflight: 0, pending: 0 });
-    } else if (Math.abs(resetAt - l.resetAt) > EDGE_MS) {
+    } else if (Math.abs(resetAt - l.resetAt) > WINDOW_SHIFT_MS) {
       // Redis started a new window (the old one expired between our calls): its count starts over.
       l.known = consumed;
       l.resetAt = resetAt;

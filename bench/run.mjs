@@ -356,7 +356,7 @@ async function runMode(mode) {
       log(`latency ${s.name} (round ${round}/${ROUNDS}): ${halfRate} req/s for ${DURATION} s…`);
       const meter = machineMeter(s.child.pid);
       const r = await paced({ url: s.url, headers: { authorization: `Bearer ${key}` }, rate: halfRate, duration: DURATION, connections: CONNECTIONS, warmup: PACED_WARMUP, expectBody: s.body, trace: TRACE });
-      r.busy = meter();
+      r.busy = meter(r.generatorCpuMs);
       if (r.trace) {
         mkdirSync(join(BENCH_DIR, 'out'), { recursive: true });
         const f = join(BENCH_DIR, 'out', `trace-${mode}-${s.id}-${round}.json`);

@@ -139,13 +139,14 @@ export function machineMeter(serverPid) {
   const s0 = stat();
   const srv0 = cpuTimeMs(serverPid);
   const me0 = process.cpuUsage();
-  return () => {
+  // generatorMs: CPU of a load generator that ran in a child process of ours (lib/paced.mjs) meanwhile.
+  return (generatorMs = 0) => {
     const s1 = stat();
     const allMs = (s1.all - s0.all) * 10; // jiffies of all cores, 1/100 s each
     const busyMs = (s1.busy - s0.busy) * 10;
     const serverMs = cpuTimeMs(serverPid) - srv0;
     const me = process.cpuUsage(me0);
-    const benchMs = (me.user + me.system) / 1000;
+    const benchMs = (me.user + me.system) / 1000 + generatorMs;
     const pct = (ms) => (allMs > 0 ? (100 * ms) / allMs : NaN);
     // stealPct: time the hypervisor ran something else on our virtual CPUs (part of othersPct).
     return { serverPct: pct(serverMs), benchPct: pct(benchMs), othersPct: pct(Math.max(0, busyMs - serverMs - benchMs)), idlePct: pct(allMs - busyMs), stealPct: pct((s1.steal - s0.steal) * 10) };

@@ -18,7 +18,7 @@ import type { QueryOptions, Results, Transaction } from '@electric-sql/pglite';
 import type { PgliteQueryClient } from './pglite-fast.js';
 import { workerThread } from '../paths.js';
 
-export type ThreadInit = { dataDir?: string | undefined; loadDataDir?: Uint8Array | undefined; nice: number };
+export type ThreadInit = { dataDir?: string | undefined; loadDataDir?: Uint8Array | undefined };
 
 export type ThreadRequest = { id: number } & (
   | { op: 'query'; text: string; params?: unknown[] | undefined; rowMode?: 'array' | 'object' | undefined; raw?: number[] | undefined; tx?: number | undefined }
@@ -58,15 +58,11 @@ function tsxApiUrl(): string {
   return pathToFileURL(join(dirname(pkgFile), pkg.exports['./esm/api']!.import.default)).href;
 }
 
-/** Scheduling niceness of the database thread (Linux): requests on the event loop go first. */
-const DEFAULT_NICE = 5;
-
 /** Starts the thread, opens PGlite in it (a data directory, a dump to load, or in memory). */
-export async function startPgliteThread(opts: { dataDir?: string | undefined; loadDataDir?: Blob | undefined; nice?: number }): Promise<PgliteThread> {
+export async function startPgliteThread(opts: { dataDir?: string | undefined; loadDataDir?: Blob | undefined }): Promise<PgliteThread> {
   const workerData: ThreadInit = {
     dataDir: opts.dataDir,
     loadDataDir: opts.loadDataDir ? new Uint8Array(await opts.loadDataDir.arrayBuffer()) : undefined,
-    nice: opts.nice ?? DEFAULT_NICE,
   };
   const entry = workerThread('platform/db/pglite-thread', { bundled: true });
   // From src/ (tests, tsx) the entry is TypeScript: register tsx in the thread, then import it.

@@ -10,8 +10,6 @@
  * locking: a statement waits for an open transaction, a transaction holds the database until the
  * main thread ends it.
  */
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { fastPgliteClient, type PgliteQueryClient } from './pglite-fast.js';
@@ -29,23 +27,7 @@ function errorData(e: unknown): Record<string, unknown> {
   return out;
 }
 
-/**
- * Lower this thread's scheduling priority a little (Linux: a thread is a task with its own nice
- * value): when the API's event loop and a long statement want the same core, requests go first.
- * Best effort: elsewhere, or without permission, nothing changes.
- */
-function lowerPriority(nice: number) {
-  if (nice <= 0) return;
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice);
-  } catch {
-    /* not Linux, or not allowed */
-  }
-}
-
 async function main() {
-  lowerPriority(init.nice);
   const mod = await import('@electric-sql/pglite');
   let pg: PGlite;
   try {

@@ -120,8 +120,13 @@ async function main() {
     handle(m).then(
       (value) => {
         const reply: ThreadReply = { id: m.id, ok: true, value };
-        if (value instanceof Uint8Array) port!.postMessage(reply, [value.buffer as ArrayBuffer]);
-        else port!.postMessage(reply);
+        try {
+          if (value instanceof Uint8Array) port!.postMessage(reply, [value.buffer as ArrayBuffer]);
+          else port!.postMessage(reply);
+        } catch (e) {
+          // A value that cannot cross threads: the caller gets an error instead of waiting forever.
+          port!.postMessage({ id: m.id, ok: false, error: errorData(e) } satisfies ThreadReply);
+        }
       },
       (e: unknown) => port!.postMessage({ id: m.id, ok: false, error: errorData(e) } satisfies ThreadReply),
     );

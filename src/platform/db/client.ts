@@ -7,10 +7,9 @@ import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Client as PgClient } from 'pg';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import type { drizzle as DrizzlePgliteFn } from 'drizzle-orm/pglite';
 import { sql } from 'drizzle-orm';
 import { lockDataDir, type DirLock } from './lock.js';
-import { fastPgliteClient, type PgliteQueryClient } from './pglite-fast.js';
+import { openPgliteEngine, type PgliteQueryClient } from './pglite-fast.js';
 import { projectRoot } from '../paths.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
@@ -49,24 +48,25 @@ async function openPglite(cfg: { dataDir?: string | undefined; loadDataDir?: Blo
   if (cfg.dataDir) lock = lockDataDir(cfg.dataDir);
   try {
     const { drizzle: drizzlePglite } = await import('drizzle-orm/pglite');
-    if (cfg.thread === false) return await openPgliteHere(cfg, drizzlePglite, lock);
-    const { startPgliteThread } = await import('./pglite-remote.js');
-    const thread = await startPgliteThread({ dataDir: cfg.dataDir, loadDataDir: cfg.loadDataDir });
-    const db = drizzlePglite({ client: thread.client as unknown as PGlite }) as unknown as Db;
+    const engine =
+      cfg.thread === false
+        ? await openPgliteEngine(cfg) // on this thread: every statement runs on the caller's event loop
+        : await (await import('./pglite-remote.js')).startPgliteThread(cfg);
+    const db = drizzlePglite({ client: engine.client as unknown as PGlite }) as unknown as Db;
     lingering.add(db);
     return {
       db,
       driver: 'pglite',
-      pgliteClient: thread.client,
-      dumpDataDir: thread.dump,
+      pgliteClient: engine.client,
+      dumpDataDir: engine.dump,
       ping: async () => {
-        await thread.client.query('select 1');
+        await engine.client.query('select 1');
       },
-      migrate: () => thread.migrate(migrationsFolder()),
+      migrate: () => engine.migrate(migrationsFolder()),
       poolStats: () => undefined,
       close: async () => {
         try {
-          await thread.close();
+          await engine.close();
         } finally {
           lock?.release();
         }
@@ -76,41 +76,6 @@ async function openPglite(cfg: { dataDir?: string | undefined; loadDataDir?: Blo
     lock?.release();
     throw e;
   }
-}
-
-type DrizzlePglite = typeof DrizzlePgliteFn;
-
-/** PGlite on this thread (`thread: false`): every statement runs on the caller's event loop. */
-async function openPgliteHere(
-  cfg: { dataDir?: string | undefined; loadDataDir?: Blob | undefined },
-  drizzlePglite: DrizzlePglite,
-  lock: DirLock | undefined,
-): Promise<Database> {
-  const [pgliteModule, { migrate: migratePglite }] = await Promise.all([import('@electric-sql/pglite'), import('drizzle-orm/pglite/migrator')]);
-  const client = await pgliteModule.PGlite.create({ dataDir: cfg.dataDir, loadDataDir: cfg.loadDataDir });
-  const pgliteClient = fastPgliteClient(client, pgliteModule);
-  const db = drizzlePglite({ client: pgliteClient as unknown as PGlite }) as unknown as Db;
-  lingering.add(db);
-  return {
-    db,
-    driver: 'pglite',
-    pgliteClient,
-    dumpDataDir: () => client.dumpDataDir('gzip'),
-    ping: async () => {
-      await client.query('select 1');
-    },
-    migrate: async () => {
-      await migratePglite(drizzlePglite(client), { migrationsFolder: migrationsFolder() });
-    },
-    poolStats: () => undefined,
-    close: async () => {
-      try {
-        if (!client.closed) await client.close();
-      } finally {
-        lock?.release();
-      }
-    },
-  };
 }
 
 async function openPostgres(cfg: { url: string; poolMax: number }): Promise<Database> {

@@ -156,3 +156,32 @@ export function fastPgliteClient(pg: PGlite, mod: Pick<PgliteModule, 'protocol' 
       ),
   };
 }
+
+/**
+ * An open PGlite and what the database layer does with it: the fast client, migrations, a dump of
+ * the data directory, close. The one way PGlite is opened, on its own thread (pglite-thread.ts) or
+ * on the caller's (`thread: false`).
+ */
+export type PgliteEngine = {
+  client: PgliteQueryClient;
+  migrate: (migrationsFolder: string) => Promise<void>;
+  /** The data directory as a gzipped tarball (PGlite's `dumpDataDir`). */
+  dump: () => Promise<Blob>;
+  close: () => Promise<void>;
+};
+
+export async function openPgliteEngine(opts: { dataDir?: string | undefined; loadDataDir?: Blob | undefined }): Promise<PgliteEngine> {
+  const mod = await import('@electric-sql/pglite');
+  const pg = await mod.PGlite.create({ dataDir: opts.dataDir, loadDataDir: opts.loadDataDir });
+  return {
+    client: fastPgliteClient(pg, mod),
+    migrate: async (migrationsFolder) => {
+      const [{ drizzle }, { migrate }] = await Promise.all([import('drizzle-orm/pglite'), import('drizzle-orm/pglite/migrator')]);
+      await migrate(drizzle(pg), { migrationsFolder });
+    },
+    dump: () => pg.dumpDataDir('gzip'),
+    close: async () => {
+      if (!pg.closed) await pg.close();
+    },
+  };
+}

@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { QueryOptions, Results, Transaction } from '@electric-sql/pglite';
-import type { PgliteQueryClient } from './pglite-fast.js';
+import type { PgliteEngine, PgliteQueryClient } from './pglite-fast.js';
 import { workerThread } from '../paths.js';
 
 export type ThreadInit = { dataDir?: string | undefined; loadDataDir?: Uint8Array | undefined };
@@ -33,16 +33,6 @@ type Op = ThreadRequest extends infer R ? (R extends { id: number } ? Omit<R, 'i
 
 export type ThreadReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: Record<string, unknown> };
 
-export type PgliteThread = {
-  /** What Drizzle and `rawRows` query through. */
-  client: PgliteQueryClient;
-  migrate: (migrationsFolder: string) => Promise<void>;
-  /** The data directory as a gzipped tarball (PGlite's `dumpDataDir`). */
-  dump: () => Promise<Blob>;
-  /** Close the database and end the thread. */
-  close: () => Promise<void>;
-};
-
 /** The error the thread reported, rebuilt here (this thread's stack: the caller's). */
 function rebuild(data: Record<string, unknown>): Error {
   const e = new Error(String(data.message ?? 'database error'));
@@ -58,8 +48,11 @@ function tsxApiUrl(): string {
   return pathToFileURL(join(dirname(pkgFile), pkg.exports['./esm/api']!.import.default)).href;
 }
 
-/** Starts the thread, opens PGlite in it (a data directory, a dump to load, or in memory). */
-export async function startPgliteThread(opts: { dataDir?: string | undefined; loadDataDir?: Blob | undefined }): Promise<PgliteThread> {
+/**
+ * Starts the thread and opens PGlite in it (a data directory, a dump to load, or in memory): the
+ * engine's API, each call a message to the thread; `close` also ends the thread.
+ */
+export async function startPgliteThread(opts: { dataDir?: string | undefined; loadDataDir?: Blob | undefined }): Promise<PgliteEngine> {
   const workerData: ThreadInit = {
     dataDir: opts.dataDir,
     loadDataDir: opts.loadDataDir ? new Uint8Array(await opts.loadDataDir.arrayBuffer()) : undefined,

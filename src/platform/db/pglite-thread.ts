@@ -11,8 +11,8 @@
  * main thread ends it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { PGlite, Transaction } from '@electric-sql/pglite';
-import { fastPgliteClient, type PgliteQueryClient } from './pglite-fast.js';
+import type { Transaction } from '@electric-sql/pglite';
+import { openPgliteEngine, type PgliteEngine } from './pglite-fast.js';
 import type { ThreadInit, ThreadReply, ThreadRequest } from './pglite-remote.js';
 
 const port = parentPort;
@@ -28,15 +28,14 @@ function errorData(e: unknown): Record<string, unknown> {
 }
 
 async function main() {
-  const mod = await import('@electric-sql/pglite');
-  let pg: PGlite;
+  let engine: PgliteEngine;
   try {
-    pg = await mod.PGlite.create({ dataDir: init.dataDir, loadDataDir: init.loadDataDir ? new Blob([init.loadDataDir]) : undefined });
+    engine = await openPgliteEngine({ dataDir: init.dataDir, loadDataDir: init.loadDataDir ? new Blob([init.loadDataDir]) : undefined });
   } catch (e) {
     port!.postMessage({ ready: false, error: errorData(e) });
     return;
   }
-  const client: PgliteQueryClient = fastPgliteClient(pg, mod);
+  const { client } = engine;
   /** Parsers that hand the text through, by the set of type ids (Drizzle's dates and intervals). */
   const passThrough = new Map<string, Record<number, (v: string) => string>>();
   const parsersFor = (ids: number[]) => {
@@ -47,6 +46,8 @@ async function main() {
   };
   /** Open transactions: their handle, and how to end them. */
   const txs = new Map<number, { tx: Transaction; end: (commit: boolean) => void }>();
+  /** Transactions the main thread asked to end: settled when PGlite has committed or rolled back. */
+  const ended = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
   let txSeq = 0;
 
   const handle = async (m: ThreadRequest): Promise<unknown> => {
@@ -99,23 +100,14 @@ async function main() {
         await done;
         return undefined;
       }
-      case 'migrate': {
-        const [{ drizzle }, { migrate }] = await Promise.all([import('drizzle-orm/pglite'), import('drizzle-orm/pglite/migrator')]);
-        await migrate(drizzle(pg), { migrationsFolder: m.migrationsFolder });
-        return undefined;
-      }
-      case 'dump': {
-        const blob = await pg.dumpDataDir('gzip');
-        return new Uint8Array(await blob.arrayBuffer());
-      }
-      case 'close': {
-        if (!pg.closed) await pg.close();
-        return undefined;
-      }
+      case 'migrate':
+        return engine.migrate(m.migrationsFolder);
+      case 'dump':
+        return new Uint8Array(await (await engine.dump()).arrayBuffer());
+      case 'close':
+        return engine.close();
     }
   };
-  const ended = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
-
   port!.on('message', (m: ThreadRequest) => {
     handle(m).then(
       (value) => {

@@ -75,7 +75,7 @@ describe('the server bundle (dist/bundle/cli.js)', () => {
     const shebang = readFileSync(entry, 'utf8').split('\n', 1)[0]!;
     expect(shebang).toBe(`#!/usr/bin/env -S ${m![1]}node ${m![2]!.trim()}`);
     const flags = m![2]!.trim().split(/\s+/);
-    expect(flags).toEqual(expect.arrayContaining(['--no-allocation-site-pretenuring', '--v8-pool-size=1']));
+    expect(flags).toEqual(expect.arrayContaining(['--no-allocation-site-pretenuring', '--v8-pool-size=1', '--no-memory-reducer']));
     // Node refuses an option it does not know ("bad option", exit 9): a renamed V8 flag fails here.
     const ok = await new Promise<number | null>((resolve) => spawn(process.execPath, [...flags, '-e', '0'], { stdio: 'ignore' }).once('exit', resolve));
     expect(ok).toBe(0);

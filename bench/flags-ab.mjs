@@ -10,7 +10,8 @@
  *     --variant "base=" --variant "stgc=--single-threaded-gc"
  *
  * A variant is `name=<extra node flags>` added to the flags of `npm start`; `name=!<flags>` replaces
- * them; a word `env:NAME=value` sets the variant's environment instead (e.g. a PROBADOR_* setting).
+ * them; a word `env:NAME=value` sets the variant's environment instead (e.g. a PROBADOR_* setting),
+ * `pin:all|main|none` the variant's pinning instead of --pin.
  * `--dist name=<dir>` runs a variant from another build. `--trace` writes each round's timeline
  * with the server's start time on the same clock (serverStartMonoNs), to line its `--trace-gc`
  * output up with the slow requests. `--mode embedded`: every variant is a whole embedded server
@@ -70,10 +71,12 @@ const variants = (f.variant ?? ['base=']).map((v) => {
   const words = (replace ? spec.slice(1) : spec).split(/\s+/).filter(Boolean);
   // `env:NAME=value` words set the variant's environment instead of a flag.
   const venv = Object.fromEntries(words.filter((w) => w.startsWith('env:')).map((w) => w.slice(4).split('=')));
-  const extra = words.filter((w) => !w.startsWith('env:'));
+  // `pin:all|main|none` words set this variant's pinning instead of --pin.
+  const pin = words.find((w) => w.startsWith('pin:'))?.slice(4) ?? f.pin;
+  const extra = words.filter((w) => !w.startsWith('env:') && !w.startsWith('pin:'));
   const probe = f.profile ? ['--import', join(BENCH_DIR, 'lib', 'probe.mjs')] : [];
   const dist = (f.dist ?? []).find((d) => d.startsWith(`${name}=`));
-  return { name, venv, cli: dist ? join(resolve(dist.slice(name.length + 1)), 'bundle/cli.js') : CLI, flags: [...(replace ? extra : [...launchFlags(ROOT), ...extra]), ...probe] };
+  return { name, venv, pin, cli: dist ? join(resolve(dist.slice(name.length + 1)), 'bundle/cli.js') : CLI, flags: [...(replace ? extra : [...launchFlags(ROOT), ...extra]), ...probe] };
 });
 const log = (...a) => console.error('ab:', ...a);
 async function signalProbe(child, re) {
@@ -84,7 +87,7 @@ async function signalProbe(child, re) {
 
 async function main() {
   // The load generator (this process's main thread) on core 1, as in bench/run.mjs.
-  if (f.pin !== 'none') execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
+  if (variants.some((v) => v.pin !== 'none')) execFileSync('taskset', ['-pc', '1', String(process.pid)], { stdio: 'ignore' });
   const EMBEDDED = f.mode === 'embedded';
   const password = randomBytes(12).toString('base64url');
   const env = {
@@ -143,7 +146,7 @@ async function main() {
     v.tenantId = tenant.id;
     v.key = key;
     v.port = await freePort();
-    v.child = startChild(`probador ${v.name}`, [...v.flags, v.cli, 'start', ...(EMBEDDED ? [] : ['--role', 'api'])], { env: { ...v.env, ...launchEnv(ROOT), ...v.venv, BENCH_PROBE_NAME: `ab-${v.name}`, PORT: String(v.port), HOST: '127.0.0.1' }, cwd: ROOT, cpu: f.pin === 'all' ? 0 : '0,1' });
+    v.child = startChild(`probador ${v.name}`, [...v.flags, v.cli, 'start', ...(EMBEDDED ? [] : ['--role', 'api'])], { env: { ...v.env, ...launchEnv(ROOT), ...v.venv, BENCH_PROBE_NAME: `ab-${v.name}`, PORT: String(v.port), HOST: '127.0.0.1' }, cwd: ROOT, cpu: v.pin === 'all' ? 0 : '0,1' });
     v.url = `http://127.0.0.1:${v.port}/v1/me`;
     for (let i = 0; ; i++) {
       try {
@@ -155,7 +158,7 @@ async function main() {
       await new Promise((r) => setTimeout(r, 200));
     }
     v.rounds = [];
-    if (f.pin === 'main') execFileSync('taskset', ['-p', '-c', '0', String(v.child.pid)], { stdio: 'ignore' });
+    if (v.pin === 'main') execFileSync('taskset', ['-p', '-c', '0', String(v.child.pid)], { stdio: 'ignore' });
     if (EMBEDDED || v === variants[0]) await raiseLimits(v.port, v.tenantId);
   }
   await new Promise((r) => setTimeout(r, 2_000)); // every node hears of the new limits
@@ -180,7 +183,10 @@ async function main() {
       const us = (1000 * (cpuTimeMs(v.child.pid) - cpu0)) / (r.requests + RATE);
       if (probing) await signalProbe(v.child, /PROBE (WRITTEN|FAILED)/);
       v.rounds.push({ p50: r.latency.p50, p99: r.latency.p99, p999: r.latency.p999, us, bad: r.non2xx + r.errors + r.timeouts });
-      log(`round ${round} ${v.name}: p50 ${r.latency.p50.toFixed(2)} p99 ${r.latency.p99.toFixed(2)} p99.9 ${r.latency.p999.toFixed(2)} ms, ${us.toFixed(0)} µs CPU/req, bad ${r.non2xx + r.errors + r.timeouts}`);
+      // The generator's CPU per request (core 1, the same work whatever the server does): a
+      // reading of the machine's speed during the round, beside the server's.
+      const genUs = (1000 * r.generatorCpuMs) / (r.requests + RATE);
+      log(`round ${round} ${v.name}: p50 ${r.latency.p50.toFixed(2)} p99 ${r.latency.p99.toFixed(2)} p99.9 ${r.latency.p999.toFixed(2)} ms, ${us.toFixed(0)} µs CPU/req (generator ${genUs.toFixed(1)}), bad ${r.non2xx + r.errors + r.timeouts}`);
     }
   }
   console.log(`\n${RATE} req/s, ${ROUNDS} × ${DURATION} s, medians (min–max of p99):`);

@@ -329,8 +329,15 @@ async function runMode(mode) {
   }
   oursRss.reset();
   const loadAtStart = loadavg()[0];
+  // Each round: every server's peak (closed loop), each followed directly by its latency at half of
+  // Probador's peak of this same round (open loop, evenly paced, the same absolute rate for all
+  // three). This machine's speed swings by up to ~1.7x within minutes (the server's CPU per
+  // request, per round, in the log), so a rate taken from a peak measured minutes earlier can be
+  // 85 % of what the server can do at the time of the paced run instead of half of it.
+  const rates = [];
   for (let round = 1; round <= ROUNDS; round++) {
     await waitQuiet();
+    let rate = 0;
     for (const s of servers) {
       log(`peak ${s.name} (round ${round}/${ROUNDS}): ${DURATION} s, ${CONNECTIONS} connections…`);
       const profiling = PROFILE && s.id === 'ours' && round === 1;
@@ -344,31 +351,28 @@ async function runMode(mode) {
       addFaults(s.faults, faults(r), `peak round ${round}`, r.statusCodeStats);
       s.peaks.push({ rps: r.requests.average, total: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, cpuUsPerReq: (1000 * cpuMs) / r.requests.total, busy });
       log(`   ${r.requests.average.toFixed(0)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, CPU ${((1000 * cpuMs) / r.requests.total).toFixed(0)} µs/req, non-2xx ${r.non2xx}, errors ${r.errors}; ${busyText(busy)}`);
+      if (s.id === 'ours') rates.push((rate = Math.max(1, Math.floor(r.requests.average / 2))));
+
+      log(`latency ${s.name} (round ${round}/${ROUNDS}): ${rate} req/s (half of Probador's peak just measured) for ${DURATION} s…`);
+      const pcpu0 = cpuTimeMs(s.child.pid);
+      const pmeter = machineMeter(s.child.pid);
+      const p = await paced({ url: s.url, headers: { authorization: `Bearer ${key}` }, rate, duration: DURATION, connections: CONNECTIONS, warmup: PACED_WARMUP, expectBody: s.body, trace: TRACE });
+      p.busy = pmeter(p.generatorCpuMs);
+      p.cpuUsPerReq = (1000 * (cpuTimeMs(s.child.pid) - pcpu0)) / (p.requests + Math.round(rate * PACED_WARMUP));
+      if (p.trace) {
+        mkdirSync(join(BENCH_DIR, 'out'), { recursive: true });
+        const f = join(BENCH_DIR, 'out', `trace-${mode}-${s.id}-${round}.json`);
+        writeFileSync(f, JSON.stringify({ rate, monoT0Ns: p.trace.monoT0Ns, serverStartMonoNs: startMonoNs(s.child.pid), issuedAt: [...p.trace.issuedAt], latency: [...p.trace.latency] }));
+        delete p.trace;
+        log(`   timeline: ${f}`);
+      }
+      addFaults(s.faults, faults(p), `paced round ${round}`, p.statusCodes);
+      s.paced.push(p);
+      log(`   ${p.achievedRate.toFixed(0)} req/s, p50 ${p.latency.p50.toFixed(2)} ms, p99 ${p.latency.p99.toFixed(2)} ms, CPU ${p.cpuUsPerReq.toFixed(0)} µs/req; ${busyText(p.busy)}`);
     }
   }
   const oursPeak = median(servers[0].peaks.map((p) => p.rps));
-  const halfRate = Math.max(1, Math.floor(oursPeak / 2));
-
-  // Latency at half of our peak: open loop, evenly paced, same absolute rate for all three.
-  for (let round = 1; round <= ROUNDS; round++) {
-    await waitQuiet();
-    for (const s of servers) {
-      log(`latency ${s.name} (round ${round}/${ROUNDS}): ${halfRate} req/s for ${DURATION} s…`);
-      const meter = machineMeter(s.child.pid);
-      const r = await paced({ url: s.url, headers: { authorization: `Bearer ${key}` }, rate: halfRate, duration: DURATION, connections: CONNECTIONS, warmup: PACED_WARMUP, expectBody: s.body, trace: TRACE });
-      r.busy = meter(r.generatorCpuMs);
-      if (r.trace) {
-        mkdirSync(join(BENCH_DIR, 'out'), { recursive: true });
-        const f = join(BENCH_DIR, 'out', `trace-${mode}-${s.id}-${round}.json`);
-        writeFileSync(f, JSON.stringify({ rate: halfRate, monoT0Ns: r.trace.monoT0Ns, serverStartMonoNs: startMonoNs(s.child.pid), issuedAt: [...r.trace.issuedAt], latency: [...r.trace.latency] }));
-        delete r.trace;
-        log(`   timeline: ${f}`);
-      }
-      addFaults(s.faults, faults(r), `paced round ${round}`, r.statusCodes);
-      s.paced.push(r);
-      log(`   ${r.achievedRate.toFixed(0)} req/s, p50 ${r.latency.p50.toFixed(2)} ms, p99 ${r.latency.p99.toFixed(2)} ms; ${busyText(r.busy)}`);
-    }
-  }
+  const halfRate = Math.floor(median(rates));
   const loadAtEnd = loadavg()[0];
 
   // For reference: the same rate through autocannon's overallRate (bursty; see lib/paced.mjs).
@@ -404,7 +408,7 @@ async function runMode(mode) {
   }
   await shutdown(); // this mode's temp dir, database and Redis keys
 
-  return { mode, label, notes, servers, oursPeak, halfRate, startupHwmKb, serverWarnings, loadAtStart, loadAtEnd };
+  return { mode, label, notes, servers, oursPeak, halfRate, rates, startupHwmKb, serverWarnings, loadAtStart, loadAtEnd };
 }
 
 // ---------- report ----------
@@ -421,18 +425,19 @@ function modeTable(m) {
   lines.push('');
   lines.push(
     `Peak: autocannon, ${CONNECTIONS} connections, pipelining 1, ${DURATION} s × ${ROUNDS} round(s), median (min–max). ` +
-      `Latency: open-loop paced load at half of Probador's median peak = **${f0(m.halfRate)} req/s** for every server, ${DURATION} s × ${ROUNDS} round(s), median of the rounds' percentiles.`,
+      `Latency: open-loop paced load, in each round right after each server's peak run, at half of Probador's peak of that round ` +
+      `(**${f0(m.halfRate)} req/s** median${range(m.rates, f0)}, the same rate for every server), ${DURATION} s × ${ROUNDS} round(s), median of the rounds' percentiles.`,
   );
   lines.push('');
-  lines.push('| server | peak req/s | server CPU per request | p50 / p99 at peak (ms) | p50 / p99 at ' + f0(m.halfRate) + ' req/s (ms) | RSS max under load | VmHWM | non-2xx / errors |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| server | peak req/s | server CPU per request | p50 / p99 at peak (ms) | p50 / p99 at ~' + f0(m.halfRate) + ' req/s (ms) | CPU per request there | RSS max under load | VmHWM | non-2xx / errors |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of m.servers) {
     const peaks = s.peaks.map((p) => p.rps);
     const p99s = s.paced.map((p) => p.latency.p99);
     const bad = s.faults.non2xx + s.faults.errors + s.faults.timeouts + s.faults.mismatches;
     lines.push(
       `| ${s.name} | ${f0(median(peaks))}${range(peaks, f0)} | ${f0(median(s.peaks.map((p) => p.cpuUsPerReq)))} µs | ${median(s.peaks.map((p) => p.p50))} / ${median(s.peaks.map((p) => p.p99))} | ` +
-        `${f2(median(s.paced.map((p) => p.latency.p50)))} / ${f2(median(p99s))}${range(p99s, f2)} | ${mb(s.rssMaxKb)} | ${mb(s.hwmKb)} | ${bad === 0 ? '0' : `**${s.faults.non2xx} / ${s.faults.errors + s.faults.timeouts + s.faults.mismatches}**`} |`,
+        `${f2(median(s.paced.map((p) => p.latency.p50)))} / ${f2(median(p99s))}${range(p99s, f2)} | ${f0(median(s.paced.map((p) => p.cpuUsPerReq)))} µs${range(s.paced.map((p) => p.cpuUsPerReq), f0)} | ${mb(s.rssMaxKb)} | ${mb(s.hwmKb)} | ${bad === 0 ? '0' : `**${s.faults.non2xx} / ${s.faults.errors + s.faults.timeouts + s.faults.mismatches}**`} |`,
     );
   }
   const others = m.servers.flatMap((s) => [...s.peaks.map((p) => p.busy.othersPct), ...s.paced.map((p) => p.busy.othersPct)]);
@@ -447,6 +452,9 @@ function modeTable(m) {
   lines.push('');
   lines.push(`Ratios (peak req/s): **Probador / node:http = ${f2(median(ours.peaks.map((p) => p.rps)) / median(node.peaks.map((p) => p.rps)))}×**, ` +
     `**Probador / Express 5 = ${f2(median(ours.peaks.map((p) => p.rps)) / median(express.peaks.map((p) => p.rps)))}×**.`);
+  lines.push('');
+  lines.push(`Probador round by round (peak → paced rate: p99, server CPU per request paced): ` +
+    ours.peaks.map((p, i) => `${f0(p.rps)} → ${f0(m.rates[i])} req/s: ${f2(ours.paced[i]?.latency.p99)} ms, ${f0(ours.paced[i]?.cpuUsPerReq)} µs`).join('; ') + '.');
   if (m.servers[0].cannonRate) {
     lines.push('');
     lines.push(`For reference, autocannon \`overallRate: ${m.halfRate}\` (bursty, not used for the goals; see bench/README.md): ` +

@@ -60,7 +60,7 @@ const num = (v, d) => (v === undefined || v === '' ? d : Number(v));
 const DURATION = num(flags.duration ?? env.BENCH_DURATION, flags.quick ? 3 : 10);
 const QUICK = DURATION < 10;
 const WARMUP = num(flags.warmup ?? env.BENCH_WARMUP, QUICK ? 3 : 10);
-const ROUNDS = num(flags.rounds ?? env.BENCH_ROUNDS, QUICK ? 1 : 3);
+const ROUNDS = num(flags.rounds ?? env.BENCH_ROUNDS, QUICK ? 1 : 5);
 const CONNECTIONS = num(flags.connections ?? env.BENCH_CONNECTIONS, 50);
 const MODES = (flags.modes ?? env.BENCH_MODES ?? 'embedded,postgres').split(',').map((s) => s.trim()).filter(Boolean);
 const WRITE = flags['no-write'] ? false : flags.write || env.BENCH_WRITE === '1' ? true : env.BENCH_WRITE === '0' ? false : !QUICK;

@@ -371,7 +371,6 @@ async function runMode(mode) {
       log(`   ${p.achievedRate.toFixed(0)} req/s, p50 ${p.latency.p50.toFixed(2)} ms, p99 ${p.latency.p99.toFixed(2)} ms, CPU ${p.cpuUsPerReq.toFixed(0)} µs/req; ${busyText(p.busy)}`);
     }
   }
-  const oursPeak = median(servers[0].peaks.map((p) => p.rps));
   const halfRate = Math.floor(median(rates));
   const loadAtEnd = loadavg()[0];
 
@@ -408,7 +407,7 @@ async function runMode(mode) {
   }
   await shutdown(); // this mode's temp dir, database and Redis keys
 
-  return { mode, label, notes, servers, oursPeak, halfRate, rates, startupHwmKb, serverWarnings, loadAtStart, loadAtEnd };
+  return { mode, label, notes, servers, halfRate, rates, startupHwmKb, serverWarnings, loadAtStart, loadAtEnd };
 }
 
 // ---------- report ----------

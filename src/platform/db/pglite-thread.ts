@@ -49,21 +49,22 @@ async function main() {
   /** Transactions the main thread asked to end: settled when PGlite has committed or rolled back. */
   const ended = new Map<number, { resolve: () => void; reject: (e: unknown) => void }>();
   let txSeq = 0;
+  const openTx = (id: number) => {
+    const t = txs.get(id);
+    if (!t) throw new Error('Transaction is closed');
+    return t;
+  };
 
   const handle = async (m: ThreadRequest): Promise<unknown> => {
     switch (m.op) {
       case 'query': {
         const options = m.rowMode || m.raw ? { ...(m.rowMode ? { rowMode: m.rowMode } : {}), ...(m.raw ? { parsers: parsersFor(m.raw) } : {}) } : undefined;
         if (m.tx === undefined) return client.query(m.text, m.params, options);
-        const t = txs.get(m.tx);
-        if (!t) throw new Error('Transaction is closed');
-        return t.tx.query(m.text, m.params, options);
+        return openTx(m.tx).tx.query(m.text, m.params, options);
       }
       case 'exec': {
         if (m.tx === undefined) return client.exec(m.text);
-        const t = txs.get(m.tx);
-        if (!t) throw new Error('Transaction is closed');
-        return t.tx.exec(m.text);
+        return openTx(m.tx).tx.exec(m.text);
       }
       case 'begin': {
         const id = ++txSeq;
@@ -93,8 +94,7 @@ async function main() {
         });
       }
       case 'end': {
-        const t = txs.get(m.tx);
-        if (!t) throw new Error('Transaction is closed');
+        const t = openTx(m.tx);
         const done = new Promise<void>((resolve, reject) => ended.set(m.tx, { resolve, reject }));
         t.end(m.commit);
         await done;

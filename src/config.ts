@@ -16,6 +16,8 @@ const Env = Type.Object({
   PROBADOR_DATA_DIR: Type.String({ default: './data' }),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  /** Embedded database: PostgreSQL's buffer pool (shared_buffers) in MB; resident once touched. */
+  PROBADOR_PGLITE_SHARED_BUFFERS_MB: Type.Integer({ minimum: 1, maximum: 1024, default: 16 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   REDIS_PREFIX: Type.String({ default: 'probador:' }),
   PROBADOR_ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
@@ -100,7 +102,7 @@ export type Config = Readonly<{
   logLevel: EnvShape['LOG_LEVEL'];
   logPretty: boolean;
   dataDir: string;
-  database: { driver: 'pglite'; dataDir: string } | { driver: 'postgres'; url: string; poolMax: number };
+  database: { driver: 'pglite'; dataDir: string; sharedBuffersMb: number } | { driver: 'postgres'; url: string; poolMax: number };
   redis: { url: string; prefix: string } | undefined;
   admin: { email: string; password: string } | undefined;
   bodyLimit: number;
@@ -202,7 +204,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir,
     database: e.DATABASE_URL
       ? { driver: 'postgres' as const, url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX }
-      : { driver: 'pglite' as const, dataDir: resolve(dataDir, 'pg') },
+      : { driver: 'pglite' as const, dataDir: resolve(dataDir, 'pg'), sharedBuffersMb: e.PROBADOR_PGLITE_SHARED_BUFFERS_MB },
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     admin: e.PROBADOR_ADMIN_EMAIL && e.PROBADOR_ADMIN_PASSWORD ? { email: e.PROBADOR_ADMIN_EMAIL, password: e.PROBADOR_ADMIN_PASSWORD } : undefined,
     bodyLimit: e.PROBADOR_BODY_LIMIT,

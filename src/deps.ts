@@ -51,7 +51,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const log = createLogger({ level: config.logLevel, pretty: config.logPretty, stream: opts.logStream });
   const database = await openDatabase(
     config.database.driver === 'pglite'
-      ? { driver: 'pglite', dataDir: opts.loadDataDir ? undefined : config.database.dataDir, loadDataDir: opts.loadDataDir }
+      ? { driver: 'pglite', dataDir: opts.loadDataDir ? undefined : config.database.dataDir, loadDataDir: opts.loadDataDir, sharedBuffersMb: config.database.sharedBuffersMb }
       : config.database,
   );
   const closers: (() => Promise<unknown>)[] = [() => database.close()];

@@ -41,6 +41,7 @@ export type HumanLike = {
   };
   load: () => Promise<void>;
   warmup: () => Promise<unknown>;
+  models: { models: Record<string, { artifacts?: { weightData?: unknown } } | null> };
   detect: (input: Tensor, config?: Record<string, unknown>) => Promise<HumanResult>;
 };
 
@@ -147,5 +148,15 @@ export async function loadHuman(): Promise<HumanLike> {
   routeFused(human.tf, `${paths.models}faceres.json`);
   await human.load();
   await human.warmup();
+  releaseWeightSources(human);
   return human;
+}
+
+/**
+ * tfjs keeps each graph model's source weights (`artifacts.weightData`, 22 MB for these five
+ * models, the age model's 13 MB of them) on the model for a later `save()`; the graph runs from its
+ * own tensors in the WASM memory, so the copy is dropped once the models are loaded and warm.
+ */
+function releaseWeightSources(h: HumanLike) {
+  for (const m of Object.values(h.models.models)) if (m?.artifacts) m.artifacts.weightData = undefined;
 }

@@ -9,7 +9,7 @@ import type { Client as PgClient } from 'pg';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { lockDataDir, type DirLock } from './lock.js';
-import { openPgliteEngine, type PgliteQueryClient } from './pglite-fast.js';
+import { openPgliteEngine, type PgliteOpenOptions, type PgliteQueryClient } from './pglite-fast.js';
 import { projectRoot } from '../paths.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, Record<string, never>>;
@@ -18,7 +18,7 @@ export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export type DatabaseConfig =
   /** `thread: false` runs PGlite on the calling thread instead of its own (pglite-remote.ts). */
-  | { driver: 'pglite'; dataDir?: string | undefined; loadDataDir?: Blob | undefined; thread?: boolean | undefined }
+  | ({ driver: 'pglite'; thread?: boolean | undefined } & PgliteOpenOptions)
   | { driver: 'postgres'; url: string; poolMax: number };
 
 export type Database = {
@@ -43,7 +43,7 @@ export async function openDatabase(cfg: DatabaseConfig): Promise<Database> {
   return cfg.driver === 'pglite' ? openPglite(cfg) : openPostgres(cfg);
 }
 
-async function openPglite(cfg: { dataDir?: string | undefined; loadDataDir?: Blob | undefined; thread?: boolean | undefined }): Promise<Database> {
+async function openPglite(cfg: { thread?: boolean | undefined } & PgliteOpenOptions): Promise<Database> {
   let lock: DirLock | undefined;
   if (cfg.dataDir) lock = lockDataDir(cfg.dataDir);
   try {
@@ -51,7 +51,7 @@ async function openPglite(cfg: { dataDir?: string | undefined; loadDataDir?: Blo
     const engine =
       cfg.thread === false
         ? await openPgliteEngine(cfg) // on this thread: every statement runs on the caller's event loop
-        : await (await import('./pglite-remote.js')).startPgliteThread(cfg);
+        : await (await import('./pglite-remote.js')).startPgliteThread({ ...cfg, migrationsFolder: migrationsFolder() });
     const db = drizzlePglite({ client: engine.client as unknown as PGlite }) as unknown as Db;
     lingering.add(db);
     return {

@@ -170,9 +170,27 @@ export type PgliteEngine = {
   close: () => Promise<void>;
 };
 
-export async function openPgliteEngine(opts: { dataDir?: string | undefined; loadDataDir?: Blob | undefined }): Promise<PgliteEngine> {
+/** PostgreSQL's buffer pool inside PGlite when none is chosen (initdb's default is 128 MB). */
+export const DEFAULT_PGLITE_SHARED_BUFFERS_MB = 16;
+
+export type PgliteOpenOptions = {
+  dataDir?: string | undefined;
+  loadDataDir?: Blob | undefined;
+  /**
+   * PostgreSQL's `shared_buffers`, in MB (default 16). PGlite's WASM memory only grows, so every
+   * buffer page ever touched stays resident: at initdb's 128 MB a busy embedded server held the
+   * whole pool. Pages beyond it are read from the data directory through the OS page cache, which
+   * is not the process's memory.
+   */
+  sharedBuffersMb?: number | undefined;
+};
+
+export async function openPgliteEngine(opts: PgliteOpenOptions): Promise<PgliteEngine> {
   const mod = await import('@electric-sql/pglite');
-  const pg = await mod.PGlite.create({ dataDir: opts.dataDir, loadDataDir: opts.loadDataDir });
+  // Given as a start parameter, not `postgresqlconf` (which rewrites postgresql.conf and drops
+  // initdb's timezone, datestyle and locale lines).
+  const startParams = [...mod.PGlite.defaultStartParams, '-c', `shared_buffers=${opts.sharedBuffersMb ?? DEFAULT_PGLITE_SHARED_BUFFERS_MB}MB`];
+  const pg = await mod.PGlite.create({ dataDir: opts.dataDir, loadDataDir: opts.loadDataDir, startParams });
   return {
     client: fastPgliteClient(pg, mod),
     migrate: async (migrationsFolder) => {

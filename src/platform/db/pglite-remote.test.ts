@@ -4,6 +4,9 @@
  * the server's fields, transactions that commit and roll back, and an event loop that keeps running
  * while a long statement executes.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { openDatabase, type Database } from './client.js';
@@ -135,5 +138,47 @@ describe('PGlite on its own thread', () => {
       await copy.close();
     }
     await expect(rawRows(copy.db, 'select 1', [])).rejects.toThrow(/ended/);
+  });
+});
+
+describe('a new data directory', () => {
+  it('is made and migrated by a thread of its own, then served with the chosen buffer pool and initdb’s settings', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'probador-newdir-'));
+    const dataDir = join(dir, 'pg');
+    try {
+      const first = await openDatabase({ driver: 'pglite', dataDir, sharedBuffersMb: 8 });
+      try {
+        // Migrated before the serving thread opened it: the tables are there and migrate() has nothing left.
+        const tables = await rawRows<{ n: number }>(first.db, `select count(*)::int as n from information_schema.tables where table_schema = 'public' and table_name in ('tenants', 'tryons', 'jobs')`, []);
+        expect(tables[0]!.n).toBe(3);
+        await first.migrate();
+        const settings = await rawRows<{ name: string; setting: string; unit: string | null }>(
+          first.db,
+          `select name, setting, unit from pg_settings where name in ('shared_buffers', 'TimeZone', 'lc_messages') order by name`,
+          [],
+        );
+        // 8 MB in 8 kB pages; initdb's postgresql.conf (time zone, locale) still applies.
+        expect(settings).toEqual([
+          { name: 'TimeZone', setting: 'UTC', unit: null },
+          { name: 'lc_messages', setting: 'C', unit: null },
+          { name: 'shared_buffers', setting: '1024', unit: '8kB' },
+        ]);
+        await rawRows(first.db, `create table kept (v text)`, []);
+        await rawRows(first.db, `insert into kept values ('here')`, []);
+      } finally {
+        await first.close();
+      }
+      expect(readFileSync(join(dataDir, 'postgresql.conf'), 'utf8')).toMatch(/^timezone = /m);
+      // A later open of the same directory: no initdb, the data kept, the default pool (16 MB).
+      const again = await openDatabase({ driver: 'pglite', dataDir });
+      try {
+        expect(await rawRows(again.db, `select v from kept`, [])).toEqual([{ v: 'here' }]);
+        expect(await rawRows(again.db, `select setting from pg_settings where name = 'shared_buffers'`, [])).toEqual([{ setting: '2048' }]);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -10,15 +10,22 @@
  * PostgreSQL sent it), which is what Drizzle gives for dates, timestamps and intervals, and the
  * thread applies exactly that for those type ids.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { QueryOptions, Results, Transaction } from '@electric-sql/pglite';
-import type { PgliteEngine, PgliteQueryClient } from './pglite-fast.js';
+import type { PgliteEngine, PgliteOpenOptions, PgliteQueryClient } from './pglite-fast.js';
 import { workerThread } from '../paths.js';
 
-export type ThreadInit = { dataDir?: string | undefined; loadDataDir?: Uint8Array | undefined };
+export type ThreadInit = {
+  dataDir?: string | undefined;
+  loadDataDir?: Uint8Array | undefined;
+  sharedBuffersMb?: number | undefined;
+  /** Only create the data directory (initdb), apply these migrations, close it and end. */
+  prepareNew?: { migrationsFolder: string } | undefined;
+};
 
 export type ThreadRequest = { id: number } & (
   | { op: 'query'; text: string; params?: unknown[] | undefined; rowMode?: 'array' | 'object' | undefined; raw?: number[] | undefined; tx?: number | undefined }
@@ -48,31 +55,14 @@ function tsxApiUrl(): string {
   return pathToFileURL(join(dirname(pkgFile), pkg.exports['./esm/api']!.import.default)).href;
 }
 
-/**
- * Starts the thread and opens PGlite in it (a data directory, a dump to load, or in memory): the
- * engine's API, each call a message to the thread; `close` also ends the thread.
- */
-export async function startPgliteThread(opts: { dataDir?: string | undefined; loadDataDir?: Blob | undefined }): Promise<PgliteEngine> {
-  const workerData: ThreadInit = {
-    dataDir: opts.dataDir,
-    loadDataDir: opts.loadDataDir ? new Uint8Array(await opts.loadDataDir.arrayBuffer()) : undefined,
-  };
+/** A new thread that opens PGlite as `workerData` says; resolves once it is open (or refused). */
+async function spawnThread(workerData: ThreadInit): Promise<Worker> {
   const entry = workerThread('platform/db/pglite-thread', { bundled: true });
   // From src/ (tests, tsx) the entry is TypeScript: register tsx in the thread, then import it.
   const worker =
     entry.execArgv.length > 0
       ? new Worker(`import(${JSON.stringify(tsxApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(entry.filename).href)}); });`, { eval: true, workerData })
       : new Worker(entry.filename, { workerData });
-
-  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  let seq = 0;
-  let dead: Error | undefined;
-  const failAll = (e: Error) => {
-    dead ??= e;
-    for (const p of pending.values()) p.reject(dead);
-    pending.clear();
-  };
-
   await new Promise<void>((resolve, reject) => {
     const onExit = (code: number) => reject(new Error(`the embedded database thread exited (code ${code}) before it was ready`));
     worker.once('error', reject);
@@ -87,6 +77,45 @@ export async function startPgliteThread(opts: { dataDir?: string | undefined; lo
       }
     });
   });
+  return worker;
+}
+
+/** A data directory PGlite has not initialised yet (initdb has not run there). */
+const isNewDataDir = (dir: string) => !existsSync(join(dir, 'PG_VERSION'));
+
+/**
+ * Starts the thread and opens PGlite in it (a data directory, a dump to load, or in memory): the
+ * engine's API, each call a message to the thread; `close` also ends the thread.
+ *
+ * A new data directory is first made by a thread of its own that ends when initdb is done:
+ * PGlite's initdb runs a second PostgreSQL instance and grows the WASM memory to ~700 MB, and a
+ * WASM memory never shrinks, so a server that made its data directory on the thread it then
+ * served from kept that memory for good (880 MB resident after a first start, 470 MB after a
+ * later one). Ending the thread gives it back. With `migrationsFolder` that thread also applies
+ * the migrations to the new database (the caller's own `migrate` then finds nothing to do).
+ */
+export async function startPgliteThread(opts: PgliteOpenOptions & { migrationsFolder?: string | undefined }): Promise<PgliteEngine> {
+  const workerData: ThreadInit = {
+    dataDir: opts.dataDir,
+    loadDataDir: opts.loadDataDir ? new Uint8Array(await opts.loadDataDir.arrayBuffer()) : undefined,
+    sharedBuffersMb: opts.sharedBuffersMb,
+  };
+  if (opts.dataDir && isNewDataDir(opts.dataDir)) {
+    // Its migrations too: creating every table of an empty database grew the serving thread's
+    // memory by another ~20 MB.
+    await (await spawnThread({ ...workerData, prepareNew: { migrationsFolder: opts.migrationsFolder ?? '' } })).terminate();
+  }
+  const worker = await spawnThread(workerData);
+
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  let seq = 0;
+  let dead: Error | undefined;
+  const failAll = (e: Error) => {
+    dead ??= e;
+    for (const p of pending.values()) p.reject(dead);
+    pending.clear();
+  };
+
   // The thread keeps the process alive only while a call waits on it (as PGlite in-process did not).
   worker.unref();
   worker.on('message', (m: ThreadReply) => {

@@ -30,9 +30,21 @@ function errorData(e: unknown): Record<string, unknown> {
 async function main() {
   let engine: PgliteEngine;
   try {
-    engine = await openPgliteEngine({ dataDir: init.dataDir, loadDataDir: init.loadDataDir ? new Blob([init.loadDataDir]) : undefined });
+    engine = await openPgliteEngine({ dataDir: init.dataDir, loadDataDir: init.loadDataDir ? new Blob([init.loadDataDir]) : undefined, sharedBuffersMb: init.sharedBuffersMb });
   } catch (e) {
     port!.postMessage({ ready: false, error: errorData(e) });
+    return;
+  }
+  if (init.prepareNew) {
+    // A new data directory was made (initdb), is migrated and closed again; the thread then ends,
+    // and its memory with it (see startPgliteThread).
+    try {
+      if (init.prepareNew.migrationsFolder) await engine.migrate(init.prepareNew.migrationsFolder);
+      await engine.close();
+      port!.postMessage({ ready: true });
+    } catch (e) {
+      port!.postMessage({ ready: false, error: errorData(e) });
+    }
     return;
   }
   const { client } = engine;

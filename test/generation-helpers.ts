@@ -37,12 +37,12 @@ export async function createGenerationTestApp(env: TestEnv = {}, opts: { webhook
 const FINAL = ['succeeded', 'failed', 'canceled', 'expired'];
 
 /** Poll a generation (as tenant A, or with `key`) until `until(status)` holds or `ms` pass; returns the last body. */
-export async function waitForGeneration(t: TestApp, id: string, opts: { until?: (s: string) => boolean; ms?: number; key?: string } = {}) {
+export async function waitForGeneration(t: TestApp, id: string, opts: { until?: (s: string) => boolean; ms?: number; key?: string; intervalMs?: number } = {}) {
   const until = opts.until ?? ((s: string) => FINAL.includes(s));
   const end = Date.now() + (opts.ms ?? 20_000);
   for (;;) {
     const body = (await t.app.inject({ method: 'GET', url: `/v1/generations/${id}`, headers: bearer(opts.key ?? t.tenantA.secretKey) })).json();
     if (until(body.status) || Date.now() > end) return body;
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 20));
   }
 }

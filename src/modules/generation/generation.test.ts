@@ -356,3 +356,49 @@ describe('without providers', () => {
     }
   });
 });
+
+describe('breakers', () => {
+  it('are per provider name within each router: fal failing at generations is open there, and still makes try-ons', async () => {
+    const { startFakeFal } = await import('../../../test/fakes/fal.js');
+    const { createFalProvider } = await import('../tryon/providers/fal.js');
+    const { createFalGenerationProvider } = await import('./providers/fal.js');
+    const { ASTRONAUT, waitForTryon } = await import('../../../test/tryon-helpers.js');
+    const fake = await startFakeFal();
+    const app = await createTestApp({
+      env: { PROBADOR_PROVIDER_RETRIES: '4', PROBADOR_LATENCY_BUDGET_MS: '0', PROBADOR_PROVIDER_ORDER: 'fal' },
+      build: {
+        tryon: { providers: [createFalProvider({ apiKey: fake.apiKey, baseUrl: fake.url, pollIntervalMs: 10 })] },
+        generation: { providers: [createFalGenerationProvider({ apiKey: fake.apiKey, baseUrl: fake.url, pollIntervalMs: 10 })] },
+      },
+    });
+    try {
+      // One generation, five failing calls in its job (four retries): five consecutive faults open the breaker.
+      // (The job's own retry is delayed on the test's clock, which stands still: the generation stays unfinished.)
+      for (let i = 0; i < 5; i++) fake.scenario({ kind: 'server_error', status: 503 });
+      const post = (prompt: string) => app.app.inject({ method: 'POST', url: '/v1/generations', headers: bearer(app.tenantA.secretKey), payload: { prompt } });
+      expect((await post('A belt')).statusCode).toBe(202);
+      const end = Date.now() + 20_000;
+      while (app.modules.generation.router.breakerState('fal') !== 'open' && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      expect(app.modules.generation.router.breakerState('fal')).toBe('open');
+      expect(fake.calls('POST', '/fal-ai/nano-banana')).toHaveLength(5);
+      // The next generation skips fal: its circuit is open.
+      const id = (await post('A belt, again')).json().id as string;
+      let skipped = (await app.app.inject({ method: 'GET', url: `/v1/generations/${id}`, headers: bearer(app.tenantA.secretKey) })).json();
+      for (const stop = Date.now() + 10_000; skipped.attempts.length === 0 && Date.now() < stop; ) {
+        await new Promise((r) => setTimeout(r, 50));
+        skipped = (await app.app.inject({ method: 'GET', url: `/v1/generations/${id}`, headers: bearer(app.tenantA.secretKey) })).json();
+      }
+      expect(skipped.attempts[0]).toMatchObject({ provider: 'fal', outcome: 'skipped', error_class: 'circuit_open' });
+      expect(fake.calls('POST', '/fal-ai/nano-banana')).toHaveLength(5);
+      // The try-on router's fal breaker never saw those faults.
+      const tryon = await app.app.inject({ method: 'POST', url: '/v1/tryons', headers: bearer(app.tenantA.secretKey), payload: { person: dataUrl(ASTRONAUT), garments: [{ image: shirt, category: 'tops' }] } });
+      expect(tryon.statusCode, tryon.body).toBe(202);
+      const done = await waitForTryon(app, tryon.json().id);
+      expect(done).toMatchObject({ status: 'succeeded', provider: 'fal' });
+      expect(app.modules.tryon.router.breakerState('fal')).toBe('closed');
+    } finally {
+      await app.close();
+      await fake.close();
+    }
+  });
+});

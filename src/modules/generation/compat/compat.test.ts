@@ -173,3 +173,14 @@ describe('GET /metrics and /metrics/client/:id', () => {
     expect(envelope(await get(`/metrics/client/${t.tenantA.id}`, {}), 401, false).code).toBe('UNAUTHENTICATED');
   });
 });
+
+describe('OpenAPI', () => {
+  it('documents /v1/generations and the older paths; /metrics stays out of it', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths['/v1/generations'] ?? {}).sort()).toEqual(['get', 'post']);
+    expect(doc.paths['/v1/generations/{generation_id}/events']).toBeDefined();
+    expect(doc.paths['/generate']?.post).toBeDefined();
+    expect(doc.paths['/metrics/client/{id}']?.get).toBeDefined();
+    expect(doc.paths['/metrics']).toBeUndefined();
+  });
+});

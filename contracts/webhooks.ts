@@ -6,7 +6,7 @@ import Type, { type Static } from 'typebox';
 import { ListQuery, NullableTimestamp, Timestamp } from './common.js';
 
 /** Events an endpoint can subscribe to. Add new types here (and emit them from their module). */
-export const WEBHOOK_EVENT_TYPES = ['tryon.succeeded', 'tryon.failed', 'tryon.canceled'] as const;
+export const WEBHOOK_EVENT_TYPES = ['tryon.succeeded', 'tryon.failed', 'tryon.canceled', 'generation.succeeded', 'generation.failed', 'generation.canceled'] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** Sent only by `POST /v1/webhook-endpoints/:id/test`, to that endpoint, whatever it subscribes to. */
@@ -20,7 +20,7 @@ export type WebhookDeliveryStatus = (typeof WEBHOOK_DELIVERY_STATUSES)[number];
 export const WEBHOOK_DISABLED_REASONS = ['manual', 'failing', 'gone'] as const;
 export type WebhookDisabledReason = (typeof WEBHOOK_DISABLED_REASONS)[number];
 
-const Subscription = Type.Union([Type.Literal('*'), Type.Literal('tryon.succeeded'), Type.Literal('tryon.failed'), Type.Literal('tryon.canceled')]);
+const Subscription = Type.Union([Type.Literal('*'), ...WEBHOOK_EVENT_TYPES.map((t) => Type.Literal(t))]);
 const DeliveryStatus = Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('retrying')]);
 const EventTypes = Type.Array(Subscription, {
   minItems: 1,

@@ -25,7 +25,8 @@ import { ApiKey, Tenant } from '../contracts/tenants.js';
 import { User } from '../contracts/auth.js';
 import { createTenantsModule } from './modules/tenants/index.js';
 import type { TenantRow } from './modules/tenants/tables.js';
-import { createTryonModule, type TryonModuleOptions, type TryonPorts } from './modules/tryon/index.js';
+import { createTryonModule, RETENTION_MS, type TryonCaller, type TryonModuleOptions, type TryonPorts } from './modules/tryon/index.js';
+import { createGenerationModule, type GenerationModuleOptions } from './modules/generation/index.js';
 import { createPerceptionModule } from './modules/perception/index.js';
 import { createWebhooksModule, type WebhooksOptions, type WebhookEventType } from './modules/webhooks/index.js';
 import { createWebModule } from './modules/web/index.js';
@@ -41,6 +42,7 @@ export type BuildOptions = {
   /** `api` serves HTTP only; `all` (default) also consumes jobs in this process. */
   role?: Role;
   tryon?: TryonModuleOptions;
+  generation?: GenerationModuleOptions;
   webhooks?: WebhooksOptions;
 };
 
@@ -122,6 +124,27 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   const tryon = createTryonModule(deps, ports, opts.tryon);
   await tryon.start();
   const catalog = createCatalogModule(deps, { images: tryon.catalogImages });
+  // Image generation: the try-on module's intake, links and tenant view; quota, usage and webhooks like try-ons.
+  const generation = createGenerationModule(
+    deps,
+    {
+      getTenant: (id) => tryon.service.getTenant(id),
+      tenantName: async (id) => (await tenants.tenants.getTenant(id).catch(() => undefined))?.name,
+      retentionMs: RETENTION_MS,
+      consumeGeneration: async (t) => void (await tenants.usage.consumeGeneration(t.id, 1, t as unknown as Pick<TenantRow, 'tier' | 'limits'>)),
+      refundGeneration: (id) => tenants.usage.refundGeneration(id),
+      recordUsage: (id, type, o) => tenants.usage.record(id, type, o),
+      emitWebhook: async (tenantId, type, data) => void (await webhooks.emit(tenantId, type, data)),
+      callerOf: (req) => tryon.callerOf(req),
+      intakeImages: (c, refs) => tryon.intakeImages(c as TryonCaller, refs),
+      eraseUploads: (tenantId, ids) => tryon.eraseUploads(tenantId, ids),
+      signedUrl: (key, contentType, baseUrl) => tryon.signedUrl(key, contentType, baseUrl),
+      // The analytics module is created below; this runs at request time only.
+      tryonSummary: (tenantId) => analytics.tryonSummary(tenantId),
+    },
+    opts.generation,
+  );
+  await generation.start();
 
   // Origins some tenant allows, for CORS preflights (cached briefly; tenant changes forget it).
   const originCache = new LRUCache<'all', Set<string>>({ max: 1, ttl: 10_000 });
@@ -157,6 +180,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   perception.registerRoutes(app, (req, id) => tryon.readUpload(req, id));
   webhooks.registerRoutes(app);
   catalog.registerRoutes(app);
+  generation.registerRoutes(app);
   // The widget bundle (versioned, SRI) and the demo store at /demo.
   const web = createWebModule(deps, { demoKey: () => findDemoKey(tenants) });
   web.registerRoutes(app);
@@ -176,6 +200,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   app.addHook('onClose', async () => {
     await deps.jobs.close();
     await tryon.close();
+    await generation.close();
     await perception.close();
     await webhooks.close();
     await analytics.close();
@@ -184,7 +209,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   // Load the perception models in the background (unless they load on first use); the log says which features are on.
   perception.start();
   if (role !== 'api') await deps.jobs.startWorker();
-  return { app, modules: { tenants, tryon, perception, webhooks, analytics, web, catalog }, compileSchemas: schemas.compileAll };
+  return { app, modules: { tenants, tryon, perception, webhooks, analytics, web, catalog, generation }, compileSchemas: schemas.compileAll };
 }
 
 const breakerName = (s: string) => (s === 'open' || s === 'closed' ? s : s === 'half_open' ? 'half-open' : 'unknown') as 'open' | 'closed' | 'half-open' | 'unknown';

@@ -75,6 +75,16 @@ const Env = Type.Object({
   GEMINI_BASE_URL: Type.String({ pattern: '^https?://', default: 'https://generativelanguage.googleapis.com' }),
   /** Default provider order, comma-separated (local is always last). */
   PROBADOR_PROVIDER_ORDER: Type.String({ default: 'fal,fashn,replicate,gemini' }),
+  // Image generation (modules/generation): the same GEMINI_API_KEY / FAL_KEY; there is no local engine.
+  /** Provider order for generations, comma-separated, of gemini and fal (those without a key are skipped). */
+  PROBADOR_GENERATION_PROVIDER_ORDER: Type.String({ pattern: '^\\s*(gemini|fal)\\s*(,\\s*(gemini|fal)\\s*)*$', default: 'gemini,fal' }),
+  /** The Gemini model a generation uses when the request names none. */
+  PROBADOR_GENERATION_GEMINI_MODEL: Type.String({ pattern: '^gemini-[a-z0-9.-]{1,60}$', default: 'gemini-2.5-flash-image' }),
+  /** The fal model a generation uses when the request names none (see modules/generation/providers/fal.ts). */
+  PROBADOR_GENERATION_FAL_MODEL: Type.Union(['fal-ai/nano-banana', 'fal-ai/flux/dev'].map((m) => Type.Literal(m)), { default: 'fal-ai/nano-banana' }),
+  PROBADOR_GENERATION_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 4 }),
+  /** How long the older API's POST /generate waits for the image before answering 202 with the id (0 = never waits). */
+  PROBADOR_GENERATION_COMPAT_WAIT_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 60_000 }),
   // Blob storage: the local folder ($PROBADOR_DATA_DIR/blobs) or an S3-compatible bucket (S3, R2, MinIO).
   STORAGE_DRIVER: Type.Union([Type.Literal('fs'), Type.Literal('s3')], { default: 'fs' }),
   S3_BUCKET: Type.Optional(Type.String({ minLength: 3, maxLength: 63 })),
@@ -116,6 +126,7 @@ export type Config = Readonly<{
   images: { maxSide: number; maxPixels: number; maxBytes: number };
   fetch: { timeoutMs: number; allowPrivateHosts: string[] };
   tryon: { providerTimeoutMs: number; retries: number; latencyBudgetMs: number; resultUrlTtlS: number; concurrency: number; providerOrder: string[]; inputCacheBytes: number };
+  generation: { providerOrder: ('gemini' | 'fal')[]; geminiModel: string; falModel: string; concurrency: number; compatWaitMs: number };
   jobs: { lockMs: number };
   perception: { threads: number; timeoutMs: number; load: 'auto' | 'startup' | 'first-use'; idleSeconds: number; precheckDefault: 'off' | 'lenient' | 'standard' | 'strict'; minAge: number; localEngineThreads: number };
   storage:
@@ -228,6 +239,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       concurrency: e.PROBADOR_TRYON_CONCURRENCY,
       inputCacheBytes: e.PROBADOR_TRYON_INPUT_CACHE_MB * 1024 * 1024,
       providerOrder: e.PROBADOR_PROVIDER_ORDER.split(',').map((p) => p.trim()).filter(Boolean),
+    },
+    generation: {
+      providerOrder: [...new Set(e.PROBADOR_GENERATION_PROVIDER_ORDER.split(',').map((p) => p.trim()))] as ('gemini' | 'fal')[],
+      geminiModel: e.PROBADOR_GENERATION_GEMINI_MODEL,
+      falModel: e.PROBADOR_GENERATION_FAL_MODEL,
+      concurrency: e.PROBADOR_GENERATION_CONCURRENCY,
+      compatWaitMs: e.PROBADOR_GENERATION_COMPAT_WAIT_MS,
     },
     storage:
       e.STORAGE_DRIVER === 's3' && e.S3_BUCKET

@@ -64,6 +64,7 @@ export async function start(config: Config, role: Role = 'all', opts: { print?: 
   }
   const stopMaintenance = role === 'api' ? undefined : startMaintenance(deps, {
           purgeTryons: () => modules.tryon.purgeExpired(),
+          purgeGenerations: () => modules.generation.purgeExpired(),
           webhooks: async () => {
             await modules.webhooks.recoverOverdue();
             await modules.webhooks.purgeDeliveries();

@@ -11,6 +11,8 @@ import { vacuumWhereDue } from './platform/db/maintenance.js';
 
 export type MaintenanceHooks = {
   purgeTryons?: () => Promise<{ uploads: number; results: number }>;
+  /** Generations whose result is past the tenant's retention. */
+  purgeGenerations?: () => Promise<{ generations: number }>;
   /** Webhooks: re-enqueue deliveries whose job was lost; drop delivery logs past 30 days. */
   webhooks?: () => Promise<unknown>;
 };
@@ -20,10 +22,11 @@ export async function runMaintenance(deps: Deps, hooks: MaintenanceHooks = {}) {
   const idempotency = await purgeIdempotencyKeys(deps.db, now);
   const refreshTokens = await purgeRefreshTokens(deps.db, now);
   const tryons = hooks.purgeTryons ? await hooks.purgeTryons() : { uploads: 0, results: 0 };
+  const generations = hooks.purgeGenerations ? (await hooks.purgeGenerations()).generations : 0;
   await hooks.webhooks?.();
   // Last, after the purges' deletes: the embedded database's autovacuum (platform/db/maintenance.ts).
   const vacuumed = (await vacuumWhereDue(deps.database)).length;
-  return { idempotency, refreshTokens, uploads: tryons.uploads, results: tryons.results, vacuumed };
+  return { idempotency, refreshTokens, uploads: tryons.uploads, results: tryons.results, generations, vacuumed };
 }
 
 export function startMaintenance(deps: Deps, hooks: MaintenanceHooks = {}, everyMs = 60 * 1000) {

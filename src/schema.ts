@@ -5,3 +5,4 @@ export * from './modules/tryon/tables.js';
 export * from './modules/webhooks/tables.js';
 export * from './modules/analytics/tables.js';
 export * from './modules/catalog/tables.js';
+export * from './modules/generation/tables.js';

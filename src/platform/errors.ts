@@ -29,10 +29,12 @@ export const ERRORS = {
   USER_NOT_FOUND: { status: 404, title: 'User not found' },
   UPLOAD_NOT_FOUND: { status: 404, title: 'Upload not found' },
   TRYON_NOT_FOUND: { status: 404, title: 'Try-on not found' },
+  GENERATION_NOT_FOUND: { status: 404, title: 'Generation not found' },
   PRODUCT_NOT_FOUND: { status: 404, title: 'Product not found' },
   FILE_NOT_FOUND: { status: 404, title: 'The file does not exist or its link has expired' },
   UPLOAD_GONE: { status: 410, title: 'The upload was deleted or has expired' },
   TRYON_NOT_CANCELABLE: { status: 409, title: 'The try-on has already finished' },
+  GENERATION_NOT_CANCELABLE: { status: 409, title: 'The generation has already finished' },
   // 405/409/413/415/422
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   CONFLICT: { status: 409, title: 'The request conflicts with the current state' },
@@ -55,6 +57,9 @@ export const ERRORS = {
   FETCH_TIMEOUT: { status: 422, title: 'The remote server did not answer in time' },
   // catalog products (modules/catalog)
   PRODUCT_INACTIVE: { status: 422, title: 'The product is not active' },
+  // image generation (modules/generation)
+  PROVIDER_NOT_CONFIGURED: { status: 422, title: 'The requested provider is not configured' },
+  GENERATION_PROVIDER_NOT_CONFIGURED: { status: 503, title: 'No image generation provider is configured' },
   // photo pre-check (modules/perception)
   PHOTO_REJECTED: { status: 422, title: 'The photo cannot be used for a try-on' },
   // 429

@@ -12,6 +12,7 @@ export const ID_PREFIXES = {
   session: 'ses',
   request: 'req',
   tryon: 'try',
+  generation: 'gen',
   upload: 'upl',
   webhookEndpoint: 'whe',
   webhookDelivery: 'whd',

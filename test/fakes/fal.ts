@@ -4,6 +4,10 @@
  * a request under the full nested id is answered 404, so an adapter that builds it wrongly fails.
  * Auth `Authorization: Key <key>`. Error shapes: model errors `{detail: [{loc, msg, type, input}]}`,
  * request errors `{detail, error_type}` + `X-Fal-Error-Type`.
+ * Image generation models (fal-ai/nano-banana[/edit], fal-ai/flux/dev[/image-to-image]) check their
+ * documented input at submit (422 with the missing or wrong field, as fal's schema validation
+ * answers) and answer in their output shapes; the `nsfw` provider_error code makes FLUX's safety
+ * checker flag the image (`has_nsfw_concepts: [true]`).
  */
 import type { ServerResponse } from 'node:http';
 import { fakeId, sendJson, startFake, TINY_PNG, type FakeBase, type FakeScenario, type RecordedRequest } from './fake-server.js';
@@ -34,8 +38,32 @@ export async function startFakeFal(opts: { apiKey?: string; outputImage?: Buffer
     return { status: 'COMPLETED' };
   }
 
+  /** The documented input of the generation models: the field a real endpoint would refuse, if any. */
+  function invalidInput(model: string, input: Record<string, unknown>): { loc: string[]; msg: string; type: string } | undefined {
+    const missing = (field: string) => ({ loc: ['body', field], msg: 'Field required', type: 'missing' });
+    const RATIOS = ['21:9', '16:9', '3:2', '4:3', '5:4', '1:1', '4:5', '3:4', '2:3', '9:16', 'auto'];
+    if (!/^fal-ai\/(nano-banana|flux\/dev)/.test(model)) return undefined;
+    if (typeof input.prompt !== 'string' || !input.prompt) return missing('prompt');
+    if (model === 'fal-ai/nano-banana/edit') {
+      if (!Array.isArray(input.image_urls) || input.image_urls.length === 0) return missing('image_urls');
+    } else if (model === 'fal-ai/nano-banana') {
+      if ('image_urls' in input) return { loc: ['body', 'image_urls'], msg: 'Extra inputs are not permitted', type: 'extra_forbidden' };
+    }
+    if (model.startsWith('fal-ai/nano-banana') && input.aspect_ratio !== undefined && !RATIOS.includes(String(input.aspect_ratio))) {
+      return { loc: ['body', 'aspect_ratio'], msg: `Input should be ${RATIOS.join(', ')}`, type: 'enum' };
+    }
+    if (model === 'fal-ai/flux/dev/image-to-image' && typeof input.image_url !== 'string') return missing('image_url');
+    if (model === 'fal-ai/flux/dev' && input.image_size !== undefined) {
+      const size = input.image_size as { width?: unknown; height?: unknown };
+      if (typeof size !== 'object' || !Number.isInteger(size.width) || !Number.isInteger(size.height)) return { loc: ['body', 'image_size'], msg: 'Input should be a valid image size', type: 'value_error' };
+    }
+    return undefined;
+  }
+
   function submit(req: RecordedRequest, res: ServerResponse) {
     const model = req.path.slice(1);
+    const bad = invalidInput(model, (req.body ?? {}) as Record<string, unknown>);
+    if (bad) return sendJson(res, 422, { detail: [{ ...bad, input: null }] });
     const scenario = fake.nextScenario();
     if (scenario.kind === 'rate_limited') return sendJson(res, 429, { detail: 'Too many concurrent requests' }, { 'retry-after': String(scenario.retryAfterSeconds) });
     if (scenario.kind === 'server_error') {
@@ -68,6 +96,11 @@ export async function startFakeFal(opts: { apiKey?: string; outputImage?: Buffer
     if (!suffix && req.method === 'GET') {
       if (statusOf(job).status !== 'COMPLETED') return sendJson(res, 400, { detail: 'Request is still in progress' });
       if (job.canceled) return sendJson(res, 400, { detail: 'Request was cancelled' });
+      if (job.scenario.kind === 'provider_error' && job.scenario.code === 'nsfw' && job.model.startsWith('fal-ai/flux')) {
+        const name = `${job.id}.png`;
+        files.set(name, { bytes: fake.outputImage, type: 'image/png' });
+        return sendJson(res, 200, { images: [{ url: `${fake.url}/files/${name}`, content_type: 'image/png', width: 1, height: 1 }], has_nsfw_concepts: [true], seed: 7, prompt: '' });
+      }
       if (job.scenario.kind === 'provider_error') {
         const input = (job.input ?? {}) as Record<string, unknown>;
         const type = job.scenario.code ?? 'content_policy_violation';
@@ -78,7 +111,10 @@ export async function startFakeFal(opts: { apiKey?: string; outputImage?: Buffer
       const name = `${job.id}.png`;
       files.set(name, { bytes: fake.outputImage, type: 'image/png' });
       const file = { url: `${fake.url}/files/${name}`, content_type: 'image/png', file_name: name, file_size: fake.outputImage.length, width: 1, height: 1 };
-      return sendJson(res, 200, job.model.includes('kling') ? { image: file } : { images: [file], metrics: { inference_time: 1.5 } });
+      if (job.model.includes('kling')) return sendJson(res, 200, { image: file });
+      if (job.model.startsWith('fal-ai/nano-banana')) return sendJson(res, 200, { images: [file], description: 'Here is the image you asked for.' });
+      if (job.model.startsWith('fal-ai/flux')) return sendJson(res, 200, { images: [file], has_nsfw_concepts: [false], seed: 1234, prompt: String((job.input as { prompt?: unknown })?.prompt ?? ''), timings: { inference: 1.2 } });
+      return sendJson(res, 200, { images: [file], metrics: { inference_time: 1.5 } });
     }
     sendJson(res, 405, { detail: 'Method not allowed' });
   }, files);

@@ -5,7 +5,9 @@
  * Google does: 400 INVALID_ARGUMENT with an ErrorInfo reason API_KEY_INVALID. 429 carries
  * RetryInfo.retryDelay. Scenario `provider_error` codes: `blockReason` (prompt blocked), any
  * finishReason (e.g. IMAGE_SAFETY, NO_IMAGE), or `TEXT_ONLY` (a refusal in words).
- * `slow` never answers; `disconnects` counts requests the client dropped.
+ * `slow` never answers; `disconnects` counts requests the client dropped. The image settings are
+ * checked as documented: `imageConfig.aspectRatio` one of the supported ratios, `imageSize` one of
+ * 1K, 2K, 4K (else 400 INVALID_ARGUMENT); the text part and inline images are recorded in `requests`.
  */
 import type { ServerResponse } from 'node:http';
 import { fakeId, sendJson, startFake, TINY_PNG, type FakeBase, type FakeScenario } from './fake-server.js';
@@ -48,6 +50,14 @@ export async function startFakeGemini(opts: { apiKey?: string; outputImage?: Buf
       return sendJson(res, 200, { name: `models/${model}`, displayName: 'Nano Banana', inputTokenLimit: 32768, outputTokenLimit: 32768, supportedGenerationMethods: ['generateContent', 'countTokens'] });
     }
     if (!m[2] || req.method !== 'POST') return sendJson(res, 405, googleError(405, 'METHOD_NOT_ALLOWED', 'Method not allowed'));
+    const config = ((req.body ?? {}) as { generationConfig?: { imageConfig?: { aspectRatio?: unknown; imageSize?: unknown } } }).generationConfig?.imageConfig ?? {};
+    const RATIOS = ['1:1', '2:3', '3:2', '3:4', '4:3', '4:5', '5:4', '9:16', '16:9', '21:9'];
+    if (config.aspectRatio !== undefined && !RATIOS.includes(String(config.aspectRatio))) {
+      return sendJson(res, 400, googleError(400, 'INVALID_ARGUMENT', `Unsupported aspect ratio: ${String(config.aspectRatio)}`));
+    }
+    if (config.imageSize !== undefined && !['1K', '2K', '4K'].includes(String(config.imageSize))) {
+      return sendJson(res, 400, googleError(400, 'INVALID_ARGUMENT', `Unsupported image size: ${String(config.imageSize)}`));
+    }
     const scenario = fake.nextScenario();
     if (scenario.kind === 'rate_limited') {
       return sendJson(res, 429, googleError(429, 'RESOURCE_EXHAUSTED', 'You exceeded your current quota, please check your plan and billing details.', [
@@ -70,6 +80,6 @@ export async function startFakeGemini(opts: { apiKey?: string; outputImage?: Buf
     answer(res, model, scenario);
   }, new Map());
 
-  fake = Object.assign(base, { apiKey: opts.apiKey ?? 'AIza-test-key', outputImage: opts.outputImage ?? TINY_PNG, snakeCase: false, disconnects: 0, models: ['gemini-2.5-flash-image'] });
+  fake = Object.assign(base, { apiKey: opts.apiKey ?? 'AIza-test-key', outputImage: opts.outputImage ?? TINY_PNG, snakeCase: false, disconnects: 0, models: ['gemini-2.5-flash-image', 'gemini-3-pro-image-preview'] });
   return fake;
 }

@@ -11,6 +11,8 @@ import { eventRoutes } from './routes-events.js';
 import { analyticsRoutes, type AnalyticsPorts } from './routes-analytics.js';
 import { dashboardRoutes } from './dashboard-files.js';
 import { runRollup } from './rollup.js';
+import { tryonSeries } from './queries.js';
+import { resolveRange } from './range.js';
 
 export const ROLLUP_JOB = 'analytics.rollup';
 const ROLLUP_EVERY_MS = 60_000;
@@ -22,6 +24,11 @@ export function createAnalyticsModule(deps: Pick<Deps, 'db' | 'clock' | 'jobs' |
   return {
     /** Rewrite the try-on rollups now (the job does this every minute on worker processes). */
     rollup,
+    /** A tenant's try-on figures over the last 30 days (as GET /v1/analytics/tryons?period=30d summarises them). */
+    async tryonSummary(tenantId: string) {
+      const s = await tryonSeries(deps.db, tenantId, resolveRange({ period: '30d' }, deps.clock.now()));
+      return { period: s.range, ...s.summary };
+    },
     registerJobs() {
       deps.jobs.register(defineJob<Record<string, never>>({ name: ROLLUP_JOB, attempts: 2, timeoutMs: 5 * 60_000, concurrency: 1, handler: async () => void (await rollup()) }) as never);
     },

@@ -19,6 +19,8 @@ import { tryonRoutes } from './routes/tryons.js';
 import { fileRoutes } from './routes/files.js';
 import { callerOf } from './routes/caller.js';
 import { createCatalogImages } from './catalog-images.js';
+import { createIntakeImages } from './intake-images.js';
+import type { Caller } from './service.js';
 
 export type TryonModuleOptions = {
   /** Providers to use instead of those built from the config (tests pass adapters pointed at fakes). */
@@ -35,6 +37,14 @@ export function createTryonModule(deps: Deps, ports: TryonPorts, opts: TryonModu
   });
   const service = createTryonService(deps, ports);
   const pipeline = createPipeline(deps, ports, router, service);
+  const catalogImages = createCatalogImages(deps, service);
+  const intake = createIntakeImages(service);
+  /** A caller acting for the tenant itself (a secret key's view, no widget session), for work not tied to a request. */
+  const tenantCaller = (tenantId: string): Caller => ({
+    principal: { kind: 'api_key', tenantId, keyId: 'system', keyKind: 'secret', environment: 'live', tier: '', limits: { perKey: 0, perTenant: 0 } },
+    widgetSession: null,
+    baseUrl: '',
+  });
   deps.jobs.register(
     defineJob<GeneratePayload>({
       name: GENERATE_JOB,
@@ -50,7 +60,15 @@ export function createTryonModule(deps: Deps, ports: TryonPorts, opts: TryonModu
     service,
     router,
     /** Garment images for a store's catalog (modules/catalog): same intake as uploads, kept until released. */
-    catalogImages: createCatalogImages(deps, service),
+    catalogImages,
+    /** The caller of a request as intake and links see it (its key, widget session, link base). */
+    callerOf: (req: FastifyRequest): Caller => callerOf(req, deps.config),
+    /** Images of other modules (generation references) through the upload intake; see intake-images.ts. */
+    intakeImages: (c: Caller, refs: string[]) => intake.store(c, refs),
+    /** Erase uploads of the tenant (blobs gone, rows kept as records), e.g. a process-only tenant's inputs. */
+    eraseUploads: (tenantId: string, uploadIds: string[]) => intake.erase(tenantCaller(tenantId), uploadIds),
+    /** A short-lived signed link to a stored blob, like try-on results' (served by /v1/files). */
+    signedUrl: (key: string, contentType: string, baseUrl: string) => catalogImages.signedUrl(key, contentType, baseUrl),
     async start() {
       await pipeline.start();
     },
@@ -81,6 +99,10 @@ export function createTryonModule(deps: Deps, ports: TryonPorts, opts: TryonModu
 
 export type TryonModule = ReturnType<typeof createTryonModule>;
 export type { TryonPorts, ProductGarment } from './ports.js';
+/** How long each retention setting keeps photos and results (the generation module follows it too). */
+export { RETENTION_MS } from './ports.js';
+export type { Caller as TryonCaller } from './service.js';
+export type { IntakenImage } from './intake-images.js';
 export type { CatalogImages, StoredImage } from './catalog-images.js';
 export type { TryonProvider } from './providers/types.js';
 /** Read-only: the analytics module aggregates these tables into its rollups (it never writes them). */

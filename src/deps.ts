@@ -9,6 +9,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { openDatabase, type Database, type Db } from './platform/db/client.js';
+import { findPgTemplate } from './platform/db/pglite-template.js';
 import { connectRedis, connectRedisHotPath, connectRedisPublisher, type Redis } from './platform/redis.js';
 import { memoryPubSub, redisPubSub, type PubSub } from './platform/cache/pubsub.js';
 import { createRateLimiter, type RateLimiter } from './platform/ratelimit/limiter.js';
@@ -51,7 +52,14 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
   const log = createLogger({ level: config.logLevel, pretty: config.logPretty, stream: opts.logStream });
   const database = await openDatabase(
     config.database.driver === 'pglite'
-      ? { driver: 'pglite', dataDir: opts.loadDataDir ? undefined : config.database.dataDir, loadDataDir: opts.loadDataDir, sharedBuffersMb: config.database.sharedBuffersMb }
+      ? {
+          driver: 'pglite',
+          dataDir: opts.loadDataDir ? undefined : config.database.dataDir,
+          loadDataDir: opts.loadDataDir,
+          sharedBuffersMb: config.database.sharedBuffersMb,
+          // A new data directory is made from the build's template (no initdb) when dist/ has one.
+          newDataDirTemplate: () => findPgTemplate(),
+        }
       : config.database,
   );
   const closers: (() => Promise<unknown>)[] = [() => database.close()];

@@ -183,6 +183,11 @@ export type PgliteOpenOptions = {
    * is not the process's memory.
    */
   sharedBuffersMb?: number | undefined;
+  /**
+   * For a data directory that does not exist yet: a dump to make it from instead of running initdb
+   * (pglite-template.ts), asked for only then. Threaded PGlite only (pglite-remote.ts).
+   */
+  newDataDirTemplate?: (() => Uint8Array | undefined) | undefined;
 };
 
 export async function openPgliteEngine(opts: PgliteOpenOptions): Promise<PgliteEngine> {

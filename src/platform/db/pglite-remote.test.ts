@@ -4,13 +4,14 @@
  * the server's fields, transactions that commit and roll back, and an event loop that keeps running
  * while a long statement executes.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { openDatabase, type Database } from './client.js';
 import { rawRows } from './raw.js';
+import { findPgTemplate, pgliteVersion, TEMPLATE_FILE, TEMPLATE_INFO } from './pglite-template.js';
 
 let threaded: Database;
 let here: Database;
@@ -177,6 +178,59 @@ describe('a new data directory', () => {
       } finally {
         await again.close();
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the build’s template for a new data directory', () => {
+  it('makes a new data directory from the template instead of initdb, and leaves an existing one alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'probador-tpl-'));
+    try {
+      const made = await openDatabase({ driver: 'pglite' });
+      await rawRows(made.db, `create table from_template (v text)`, []);
+      await rawRows(made.db, `insert into from_template values ('template')`, []);
+      const template = new Uint8Array(await (await made.dumpDataDir!()).arrayBuffer());
+      await made.close();
+      let asked = 0;
+      const newDataDirTemplate = () => {
+        asked++;
+        return template;
+      };
+      const dataDir = join(dir, 'pg');
+      const db = await openDatabase({ driver: 'pglite', dataDir, newDataDirTemplate });
+      try {
+        expect(await rawRows(db.db, `select v from from_template`, [])).toEqual([{ v: 'template' }]);
+        // Migrated after the template, in the thread that made it.
+        expect(await rawRows<{ n: number }>(db.db, `select count(*)::int as n from information_schema.tables where table_name = 'tenants'`, [])).toEqual([{ n: 1 }]);
+        await rawRows(db.db, `insert into from_template values ('mine')`, []);
+      } finally {
+        await db.close();
+      }
+      // An existing directory is opened as it is: the template is not even read.
+      const again = await openDatabase({ driver: 'pglite', dataDir, newDataDirTemplate });
+      try {
+        expect(await rawRows(again.db, `select v from from_template order by v`, [])).toEqual([{ v: 'mine' }, { v: 'template' }]);
+      } finally {
+        await again.close();
+      }
+      expect(asked).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('is used only with the PGlite release that made it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'probador-tplinfo-'));
+    try {
+      expect(findPgTemplate(dir)).toBeUndefined();
+      writeFileSync(join(dir, TEMPLATE_FILE), Buffer.from('tarball'));
+      writeFileSync(join(dir, TEMPLATE_INFO), JSON.stringify({ pglite: '0.0.1', migrations: 3 }));
+      expect(findPgTemplate(dir)).toBeUndefined();
+      writeFileSync(join(dir, TEMPLATE_INFO), JSON.stringify({ pglite: pgliteVersion(), migrations: 3 }));
+      expect(Buffer.from(findPgTemplate(dir)!).toString()).toBe('tarball');
+      expect(pgliteVersion()).toMatch(/^\d+\.\d+\.\d+/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -23,7 +23,7 @@ export type ThreadInit = {
   dataDir?: string | undefined;
   loadDataDir?: Uint8Array | undefined;
   sharedBuffersMb?: number | undefined;
-  /** Only create the data directory (initdb), apply these migrations, close it and end. */
+  /** Only make the data directory (initdb, or from `loadDataDir`), apply these migrations, close it and end. */
   prepareNew?: { migrationsFolder: string } | undefined;
 };
 
@@ -92,7 +92,8 @@ const isNewDataDir = (dir: string) => !existsSync(join(dir, 'PG_VERSION'));
  * WASM memory never shrinks, so a server that made its data directory on the thread it then
  * served from kept that memory for good (880 MB resident after a first start, 470 MB after a
  * later one). Ending the thread gives it back. With `migrationsFolder` that thread also applies
- * the migrations to the new database (the caller's own `migrate` then finds nothing to do).
+ * the migrations to the new database (the caller's own `migrate` then finds nothing to do). With
+ * `newDataDirTemplate` the directory is made from the build's template instead of by initdb.
  */
 export async function startPgliteThread(opts: PgliteOpenOptions & { migrationsFolder?: string | undefined }): Promise<PgliteEngine> {
   const workerData: ThreadInit = {
@@ -101,9 +102,10 @@ export async function startPgliteThread(opts: PgliteOpenOptions & { migrationsFo
     sharedBuffersMb: opts.sharedBuffersMb,
   };
   if (opts.dataDir && isNewDataDir(opts.dataDir)) {
-    // Its migrations too: creating every table of an empty database grew the serving thread's
-    // memory by another ~20 MB.
-    await (await spawnThread({ ...workerData, prepareNew: { migrationsFolder: opts.migrationsFolder ?? '' } })).terminate();
+    // From the build's template when there is one (no initdb: pglite-template.ts); then the
+    // migrations, there too.
+    const template = opts.newDataDirTemplate?.();
+    await (await spawnThread({ ...workerData, loadDataDir: template, prepareNew: { migrationsFolder: opts.migrationsFolder ?? '' } })).terminate();
   }
   const worker = await spawnThread(workerData);
 

@@ -98,7 +98,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
 
   const tenants = createTenantsModule(deps);
   await tenants.start();
-  const webhooks = createWebhooksModule(deps, opts.webhooks);
+  // Webhook endpoints may be http on a private address only for the operator's allow-list (host:port).
+  const webhooks = createWebhooksModule(deps, { allowPrivateHosts: config.fetch.allowPrivateHosts, ...opts.webhooks });
   webhooks.registerJobs();
   const role = opts.role ?? 'all';
   const perceptionLoad = config.perception.load;

@@ -34,7 +34,11 @@ const Env = Type.Object({
   PROBADOR_IMAGE_MAX_PIXELS: Type.Integer({ minimum: 1_000_000, default: 50_000_000 }),
   PROBADOR_UPLOAD_MAX_BYTES: Type.Integer({ minimum: 10_000, default: 15 * 1024 * 1024 }),
   PROBADOR_FETCH_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
-  /** Comma-separated host:port exempt from the private-address check (local testing only). */
+  /**
+   * Comma-separated host:port that may be private addresses and plain http, for photo URLs and
+   * webhook endpoints (an operator's internal receiver, or a local test server). Everything else:
+   * https to a public address.
+   */
   PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS: Type.Optional(Type.String()),
   // Try-on pipeline
   PROBADOR_PROVIDER_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 90_000 }),
@@ -136,6 +140,29 @@ export type Config = Readonly<{
   };
 }>;
 
+/**
+ * PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS: comma-separated `host:port` entries (an IPv6 host in
+ * brackets), compared with a URL's host as the URL parser writes it (lower case) and its port
+ * (always written). A malformed entry fails at start instead of silently matching nothing.
+ */
+function parseAllowedHosts(value: string | undefined): string[] {
+  const out: string[] = [];
+  for (const raw of (value ?? '').split(',').map((h) => h.trim()).filter(Boolean)) {
+    let u: URL | undefined;
+    try {
+      u = /^[^\s/?#@]+:\d{1,5}$/.test(raw) ? new URL(`http://${raw}`) : undefined;
+    } catch {
+      u = undefined;
+    }
+    const port = Number(raw.slice(raw.lastIndexOf(':') + 1));
+    if (!u || !(port >= 1 && port <= 65535)) {
+      throw new ConfigError(`PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS: "${raw}" is not host:port (e.g. 127.0.0.1:8080, hooks.internal:443, [::1]:9000)`);
+    }
+    out.push(`${u.hostname}:${port}`);
+  }
+  return out;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -192,6 +219,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if ((e.S3_ACCESS_KEY_ID === undefined) !== (e.S3_SECRET_ACCESS_KEY === undefined)) {
     throw new ConfigError('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS default credential chain');
   }
+  const allowPrivateHosts = parseAllowedHosts(e.PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS);
   const dataDir = resolve(e.PROBADOR_DATA_DIR);
   return Object.freeze({
     port: e.PORT,
@@ -216,7 +244,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     images: { maxSide: e.PROBADOR_IMAGE_MAX_SIDE, maxPixels: e.PROBADOR_IMAGE_MAX_PIXELS, maxBytes: e.PROBADOR_UPLOAD_MAX_BYTES },
     fetch: {
       timeoutMs: e.PROBADOR_FETCH_TIMEOUT_MS,
-      allowPrivateHosts: (e.PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+      allowPrivateHosts,
     },
     tryon: {
       providerTimeoutMs: e.PROBADOR_PROVIDER_TIMEOUT_MS,

@@ -95,7 +95,7 @@ export function photoCheckRoutes(app: App, d: Deps) {
       if (/^upl_[0-9A-Za-z]{1,64}$/.test(image)) bytes = await d.readUpload(req, image);
       else if (image.startsWith('data:')) bytes = parseImageDataUrl(image, { maxBytes: d.config.images.maxBytes }).bytes;
       else if (/^https?:\/\//i.test(image)) {
-        bytes = (await safeFetch(image, { maxBytes: d.config.images.maxBytes, timeoutMs: d.config.fetch.timeoutMs, allowPrivateHosts: d.config.fetch.allowPrivateHosts, accept: 'image/*' })).body;
+        bytes = (await safeFetch(image, { maxBytes: d.config.images.maxBytes, timeoutMs: d.config.fetch.timeoutMs, allowHttp: 'allow-listed', allowPrivateHosts: d.config.fetch.allowPrivateHosts, accept: 'image/*' })).body;
       } else throw new AppError('VALIDATION_FAILED', 'image must be an upload id (upl_…), a data URL or an https URL.');
       const img = await normalizeImage(bytes, { maxSide: d.config.images.maxSide, maxInputPixels: d.config.images.maxPixels, maxBytes: d.config.images.maxBytes });
       let r: PhotoCheckOutcome;

@@ -18,6 +18,7 @@ import { registerIdempotency } from './platform/http/idempotency.js';
 import { registerEmptyBody } from './platform/http/empty-body.js';
 import { registerOpenApi } from './platform/http/openapi.js';
 import { createLazyCompilers } from './platform/http/lazy-compilers.js';
+import { registerBodyTimeout, timeoutServerOptions } from './platform/http/timeouts.js';
 import { healthRoutes } from './platform/http/health.js';
 import type { App } from './platform/http/types.js';
 import { Problem } from '../contracts/common.js';
@@ -50,6 +51,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   const app = Fastify({
     loggerInstance: deps.log,
     bodyLimit: config.bodyLimit,
+    // Slow clients: request and body timeouts, answered 408 problem+json (platform/http/timeouts.ts).
+    ...timeoutServerOptions(config.timeouts),
     trustProxy: config.trustProxy,
     genReqId: () => newId('request'),
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
@@ -71,6 +74,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
 
   registerProblemHandlers(app);
   registerEmptyBody(app);
+  registerBodyTimeout(app, config.timeouts);
   app.addHook('onResponse', (req, reply, done) => {
     metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     done();

@@ -21,6 +21,10 @@ const Env = Type.Object({
   PROBADOR_ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
   PROBADOR_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 10 })),
   PROBADOR_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  /** The whole request (headers and body) must arrive within this, or 408 and the connection is closed. */
+  PROBADOR_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 120_000 }),
+  /** A body may stall (no byte received) for at most this, or 408 and the connection is closed. */
+  PROBADOR_BODY_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 20_000 }),
   PROBADOR_TRUST_PROXY: Type.Boolean({ default: false }),
   PROBADOR_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000 }),
   PROBADOR_ACCESS_TOKEN_TTL_S: Type.Integer({ minimum: 30, default: 900 }),
@@ -108,6 +112,8 @@ export type Config = Readonly<{
   redis: { url: string; prefix: string } | undefined;
   admin: { email: string; password: string } | undefined;
   bodyLimit: number;
+  /** Slow clients (platform/http/timeouts.ts). */
+  timeouts: { requestTimeoutMs: number; bodyTimeoutMs: number };
   trustProxy: boolean;
   maxEventLoopDelayMs: number;
   accessTokenTtlS: number;
@@ -234,6 +240,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     admin: e.PROBADOR_ADMIN_EMAIL && e.PROBADOR_ADMIN_PASSWORD ? { email: e.PROBADOR_ADMIN_EMAIL, password: e.PROBADOR_ADMIN_PASSWORD } : undefined,
     bodyLimit: e.PROBADOR_BODY_LIMIT,
+    timeouts: { requestTimeoutMs: e.PROBADOR_REQUEST_TIMEOUT_MS, bodyTimeoutMs: e.PROBADOR_BODY_TIMEOUT_MS },
     trustProxy: e.PROBADOR_TRUST_PROXY,
     maxEventLoopDelayMs: e.PROBADOR_MAX_EVENT_LOOP_DELAY_MS,
     accessTokenTtlS: e.PROBADOR_ACCESS_TOKEN_TTL_S,

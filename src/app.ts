@@ -19,6 +19,7 @@ import { registerEmptyBody } from './platform/http/empty-body.js';
 import { registerOpenApi } from './platform/http/openapi.js';
 import { createLazyCompilers } from './platform/http/lazy-compilers.js';
 import { registerBodyTimeout, timeoutServerOptions } from './platform/http/timeouts.js';
+import { registerLinkBase } from './platform/http/link-base.js';
 import { healthRoutes } from './platform/http/health.js';
 import type { App } from './platform/http/types.js';
 import { Problem } from '../contracts/common.js';
@@ -74,6 +75,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
 
   registerProblemHandlers(app);
   registerEmptyBody(app);
+  // Links (signed file URLs) start with PUBLIC_URL or the listen address, never the request's Host.
+  registerLinkBase(app, config);
   registerBodyTimeout(app, config.timeouts);
   app.addHook('onResponse', (req, reply, done) => {
     metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);

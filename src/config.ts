@@ -11,6 +11,7 @@ const Env = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ default: '127.0.0.1' }),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  NODE_ENV: Type.Optional(Type.String()),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   LOG_PRETTY: Type.Boolean({ default: false }),
   PROBADOR_DATA_DIR: Type.String({ default: './data' }),
@@ -105,6 +106,8 @@ export type Config = Readonly<{
   port: number;
   host: string;
   publicUrl: string | undefined;
+  /** NODE_ENV=production. */
+  production: boolean;
   logLevel: EnvShape['LOG_LEVEL'];
   logPretty: boolean;
   dataDir: string;
@@ -169,6 +172,19 @@ function parseAllowedHosts(value: string | undefined): string[] {
   return out;
 }
 
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
+
+/**
+ * Links (signed file URLs) start with PUBLIC_URL, or else the listen address (never a request's
+ * Host). In production — NODE_ENV=production, or listening beyond loopback — that address is
+ * rarely what a shopper's browser can reach: the start-up log says so.
+ */
+export function publicUrlWarning(c: Pick<Config, 'publicUrl' | 'production' | 'host' | 'port'>): string | undefined {
+  if (c.publicUrl) return undefined;
+  if (!c.production && LOOPBACK.test(c.host)) return undefined;
+  return `PUBLIC_URL is not set: links to photos and results will start with the listen address (http://${c.host}:${c.port}), which browsers outside this machine may not reach; set PUBLIC_URL to the address clients use (e.g. https://tryon.example.com)`;
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
@@ -231,6 +247,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
+    production: e.NODE_ENV === 'production',
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
     dataDir,

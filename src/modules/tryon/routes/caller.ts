@@ -9,7 +9,8 @@ export function callerOf(req: FastifyRequest, config: Config): Caller {
   return {
     principal,
     widgetSession: widgetSessionOf(principal, Array.isArray(header) ? header[0] : header),
-    baseUrl: config.publicUrl ?? `${req.protocol}://${req.host}`,
+    // PUBLIC_URL or the listen address, never the request's Host (platform/http/link-base.ts).
+    baseUrl: req.server.linkBase(),
   };
 }
 

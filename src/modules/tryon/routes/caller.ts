@@ -3,7 +3,7 @@ import { keyPrincipal } from '../../../platform/http/principal.js';
 import type { Config } from '../../../config.js';
 import { widgetSessionOf, type Caller } from '../service.js';
 
-export function callerOf(req: FastifyRequest, config: Config): Caller {
+export function callerOf(req: FastifyRequest, _config: Config): Caller {
   const principal = keyPrincipal(req.principal);
   const header = req.headers['probador-session'];
   return {

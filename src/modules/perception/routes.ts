@@ -59,7 +59,8 @@ export function presentCheck(r: PhotoCheckOutcome, models: boolean): TPhotoCheck
         }
       : null,
     body: body ? { score: body.score, box: body.box, keypoints: body.keypoints } : null,
-    people: r.issues.find((i) => i.code === 'multiple_people')?.detail?.faces as number | undefined ?? (face ? 1 : body ? 1 : 0),
+    // A weak body found by MoveNet on a photo judged to hold no person (no_person) is not a person.
+    people: r.issues.some((i) => i.code === 'no_person') ? 0 : (r.issues.find((i) => i.code === 'multiple_people')?.detail?.faces as number | undefined ?? (face ? 1 : body ? 1 : 0)),
     took_ms: r.tookMs,
   };
 }

@@ -62,6 +62,20 @@ describe('slow clients', () => {
     expect(String(res.json.detail)).toMatch(/stalled/);
   });
 
+  it('a multipart upload that stalls (the route reads the body itself) gets the same 408', async () => {
+    const boundary = 'probador-slow';
+    const part = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="me.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG`;
+    const head =
+      `POST /v1/uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${t.tenantA.secretKey}\r\n` +
+      `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 50000\r\n\r\n`;
+    const { text, closedByServer } = await exchange(head + part);
+    expect(closedByServer).toBe(true);
+    const res = parse(text);
+    expect(res.status).toBe(408);
+    expect(res.json).toMatchObject({ code: 'REQUEST_TIMEOUT' });
+    expect(String(res.json.detail)).toMatch(/stalled/);
+  });
+
   it('a body trickled a byte at a time (never idle long enough) is cut by the request timeout', async () => {
     let timer: NodeJS.Timeout | undefined;
     const { text, closedByServer } = await exchange(postHead(10_000), (s) => {

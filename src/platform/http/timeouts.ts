@@ -58,13 +58,26 @@ export function timeoutServerOptions(c: TimeoutConfig): Pick<FastifyServerOption
   };
 }
 
-/** The body idle timer (see the header comment). */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * The body idle timer (see the header comment), as a route-level onRequest hook of the routes
+ * whose method may carry a body, so GET routes (the hot path) run no extra hook. Register before
+ * the routes.
+ */
 export function registerBodyTimeout(app: App, c: TimeoutConfig) {
-  app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done) => {
+  if (c.bodyTimeoutMs <= 0) return;
+  app.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (!methods.some((m) => BODY_METHODS.has(m))) return;
+    const own = route.onRequest ? (Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]) : [];
+    route.onRequest = [...own, watchBody as never];
+  });
+  function watchBody(req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) {
     const raw = req.raw;
     const socket = raw.socket;
     const hasBody = raw.headers['transfer-encoding'] !== undefined || Number(raw.headers['content-length'] ?? 0) > 0;
-    if (!hasBody || raw.complete || !socket || c.bodyTimeoutMs <= 0) return done();
+    if (!hasBody || raw.complete || !socket) return done();
     readingRequest.set(socket, req.id);
     // Node's parser reads the socket's handle directly (no 'data' events), so progress is watched
     // through bytesRead, a few times per timeout.
@@ -96,5 +109,5 @@ export function registerBodyTimeout(app: App, c: TimeoutConfig) {
     raw.once('close', stop);
     reply.raw.once('finish', stop);
     done();
-  });
+  }
 }

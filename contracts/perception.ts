@@ -52,7 +52,7 @@ export const PhotoCheck = Type.Object(
         landmarks: Type.Object({ left_eye: Point, right_eye: Point, nose_tip: Point, mouth: Point }),
       }),
       Type.Null(),
-    ]),
+    ], { description: 'The main face; null when none was found' }),
     body: Type.Union([
       Type.Object({
         score: Type.Number(),
@@ -60,7 +60,7 @@ export const PhotoCheck = Type.Object(
         keypoints: Type.Array(Type.Object({ part: Type.String(), x: Type.Number(), y: Type.Number(), score: Type.Number() })),
       }),
       Type.Null(),
-    ]),
+    ], { description: 'null when no person was found (no keypoint found, as on a plain background or a packshot)' }),
     people: Type.Integer({ description: 'Distinct faces found' }),
     took_ms: Type.Number(),
   },

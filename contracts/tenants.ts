@@ -16,6 +16,59 @@ export const TenantLimits = Type.Object(
   { additionalProperties: false, description: 'Overrides of the tier defaults' },
 );
 
+/** A try-on provider's name (fal, replicate, fashn, gemini, local …). */
+const ProviderName = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,31}$' });
+const ProviderList = Type.Array(ProviderName, { minItems: 1, maxItems: 10, description: 'Providers in the order to try them (`local` is always last in line)' });
+
+/** Colours the widget accepts: #rgb, #rrggbb, #rrggbbaa or rgb(r, g, b). */
+export const WIDGET_COLOR = '^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$|^rgb\\(\\s*\\d{1,3}\\s*,\\s*\\d{1,3}\\s*,\\s*\\d{1,3}\\s*\\)$';
+
+export const TryonSettingsSchema = Type.Object(
+  {
+    providers: Type.Optional(ProviderList),
+    providers_by_category: Type.Optional(
+      Type.Object({ tops: Type.Optional(ProviderList), bottoms: Type.Optional(ProviderList), 'one-pieces': Type.Optional(ProviderList) }, { additionalProperties: false }),
+    ),
+    latency_budget_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000, description: 'Past this the router hedges to the next provider' })),
+    cache: Type.Optional(Type.Boolean({ description: 'false: never answer from the result cache' })),
+    min_fidelity: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Below this fidelity score a result is set aside and the next provider is tried' })),
+  },
+  { additionalProperties: false },
+);
+
+export const PrecheckSettings = Type.Object(
+  { strictness: Type.Optional(Type.Union([Type.Literal('off'), Type.Literal('lenient'), Type.Literal('standard'), Type.Literal('strict')])) },
+  { additionalProperties: false },
+);
+
+export const WidgetSettings = Type.Object(
+  {
+    primary_color: Type.Optional(Type.String({ pattern: WIDGET_COLOR, maxLength: 40 })),
+    text_color: Type.Optional(Type.String({ pattern: WIDGET_COLOR, maxLength: 40 })),
+    logo_url: Type.Optional(Type.Union([Type.String({ pattern: '^https://', maxLength: 2000 }), Type.Null()], { description: 'https only' })),
+    position: Type.Optional(Type.Union([Type.Literal('bottom-right'), Type.Literal('bottom-left')])),
+    language: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('en'), Type.Literal('es')])),
+    launcher: Type.Optional(Type.Boolean({ description: 'false: no floating launcher button' })),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * A tenant's `settings`, checked on every write (400 VALIDATION_FAILED naming the field). Every
+ * section is closed: a misspelt key is refused rather than silently ignored at try-on time.
+ */
+export const TenantSettings = Type.Object(
+  {
+    tryon: Type.Optional(TryonSettingsSchema),
+    precheck: Type.Optional(PrecheckSettings),
+    widget: Type.Optional(WidgetSettings),
+    demo: Type.Optional(Type.Boolean({ description: 'Marks the seeded Demo Store' })),
+    demo_publishable_key: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type TTenantSettings = Static<typeof TenantSettings>;
+
 export const Tenant = Type.Object(
   {
     id: Type.String(),
@@ -42,7 +95,7 @@ export const CreateTenantBody = Type.Object(
     tier: Type.Optional(Tier),
     allowed_origins: Type.Optional(Type.Array(Origin, { maxItems: 50 })),
     retention: Type.Optional(Retention),
-    settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    settings: Type.Optional(TenantSettings),
     limits: Type.Optional(TenantLimits),
   },
   { additionalProperties: false },
@@ -57,7 +110,7 @@ export const UpdateTenantBody = Type.Object(
     active: Type.Optional(Type.Boolean()),
     allowed_origins: Type.Optional(Type.Array(Origin, { maxItems: 50 })),
     retention: Type.Optional(Retention),
-    settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    settings: Type.Optional(TenantSettings),
     limits: Type.Optional(TenantLimits),
   },
   { additionalProperties: false, minProperties: 1 },

@@ -18,6 +18,8 @@ import { registerIdempotency } from './platform/http/idempotency.js';
 import { registerEmptyBody } from './platform/http/empty-body.js';
 import { registerOpenApi } from './platform/http/openapi.js';
 import { createLazyCompilers } from './platform/http/lazy-compilers.js';
+import { registerBodyTimeout, timeoutServerOptions } from './platform/http/timeouts.js';
+import { registerLinkBase } from './platform/http/link-base.js';
 import { healthRoutes } from './platform/http/health.js';
 import type { App } from './platform/http/types.js';
 import { Problem } from '../contracts/common.js';
@@ -52,6 +54,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   const app = Fastify({
     loggerInstance: deps.log,
     bodyLimit: config.bodyLimit,
+    // Slow clients: request and body timeouts, answered 408 problem+json (platform/http/timeouts.ts).
+    ...timeoutServerOptions(config.timeouts),
     trustProxy: config.trustProxy,
     genReqId: () => newId('request'),
     logController: new LogController({ requestIdLogLabel: 'request_id' }),
@@ -73,6 +77,9 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
 
   registerProblemHandlers(app);
   registerEmptyBody(app);
+  // Links (signed file URLs) start with PUBLIC_URL or the listen address, never the request's Host.
+  registerLinkBase(app, config);
+  registerBodyTimeout(app, config.timeouts);
   app.addHook('onResponse', (req, reply, done) => {
     metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     done();
@@ -100,7 +107,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
 
   const tenants = createTenantsModule(deps);
   await tenants.start();
-  const webhooks = createWebhooksModule(deps, opts.webhooks);
+  // Webhook endpoints may be http on a private address only for the operator's allow-list (host:port).
+  const webhooks = createWebhooksModule(deps, { allowPrivateHosts: config.fetch.allowPrivateHosts, ...opts.webhooks });
   webhooks.registerJobs();
   const role = opts.role ?? 'all';
   const perceptionLoad = config.perception.load;

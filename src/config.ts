@@ -11,6 +11,7 @@ const Env = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ default: '127.0.0.1' }),
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  NODE_ENV: Type.Optional(Type.String()),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   LOG_PRETTY: Type.Boolean({ default: false }),
   PROBADOR_DATA_DIR: Type.String({ default: './data' }),
@@ -23,6 +24,10 @@ const Env = Type.Object({
   PROBADOR_ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
   PROBADOR_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 10 })),
   PROBADOR_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576 }),
+  /** The whole request (headers and body) must arrive within this, or 408 and the connection is closed. */
+  PROBADOR_REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 120_000 }),
+  /** A body may stall (no byte received) for at most this, or 408 and the connection is closed. */
+  PROBADOR_BODY_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 20_000 }),
   PROBADOR_TRUST_PROXY: Type.Boolean({ default: false }),
   PROBADOR_MAX_EVENT_LOOP_DELAY_MS: Type.Integer({ minimum: 0, default: 1000 }),
   PROBADOR_ACCESS_TOKEN_TTL_S: Type.Integer({ minimum: 30, default: 900 }),
@@ -36,7 +41,11 @@ const Env = Type.Object({
   PROBADOR_IMAGE_MAX_PIXELS: Type.Integer({ minimum: 1_000_000, default: 50_000_000 }),
   PROBADOR_UPLOAD_MAX_BYTES: Type.Integer({ minimum: 10_000, default: 15 * 1024 * 1024 }),
   PROBADOR_FETCH_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10_000 }),
-  /** Comma-separated host:port exempt from the private-address check (local testing only). */
+  /**
+   * Comma-separated host:port that may be private addresses and plain http, for photo URLs and
+   * webhook endpoints (an operator's internal receiver, or a local test server). Everything else:
+   * https to a public address.
+   */
   PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS: Type.Optional(Type.String()),
   // Try-on pipeline
   PROBADOR_PROVIDER_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 90_000 }),
@@ -109,6 +118,8 @@ export type Config = Readonly<{
   port: number;
   host: string;
   publicUrl: string | undefined;
+  /** NODE_ENV=production. */
+  production: boolean;
   logLevel: EnvShape['LOG_LEVEL'];
   logPretty: boolean;
   dataDir: string;
@@ -116,6 +127,8 @@ export type Config = Readonly<{
   redis: { url: string; prefix: string } | undefined;
   admin: { email: string; password: string } | undefined;
   bodyLimit: number;
+  /** Slow clients (platform/http/timeouts.ts). */
+  timeouts: { requestTimeoutMs: number; bodyTimeoutMs: number };
   trustProxy: boolean;
   maxEventLoopDelayMs: number;
   accessTokenTtlS: number;
@@ -148,6 +161,42 @@ export type Config = Readonly<{
     gemini?: { apiKey: string; baseUrl: string };
   };
 }>;
+
+/**
+ * PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS: comma-separated `host:port` entries (an IPv6 host in
+ * brackets), compared with a URL's host as the URL parser writes it (lower case) and its port
+ * (always written). A malformed entry fails at start instead of silently matching nothing.
+ */
+function parseAllowedHosts(value: string | undefined): string[] {
+  const out: string[] = [];
+  for (const raw of (value ?? '').split(',').map((h) => h.trim()).filter(Boolean)) {
+    let u: URL | undefined;
+    try {
+      u = /^[^\s/?#@]+:\d{1,5}$/.test(raw) ? new URL(`http://${raw}`) : undefined;
+    } catch {
+      u = undefined;
+    }
+    const port = Number(raw.slice(raw.lastIndexOf(':') + 1));
+    if (!u || !(port >= 1 && port <= 65535)) {
+      throw new ConfigError(`PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS: "${raw}" is not host:port (e.g. 127.0.0.1:8080, hooks.internal:443, [::1]:9000)`);
+    }
+    out.push(`${u.hostname}:${port}`);
+  }
+  return out;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
+
+/**
+ * Links (signed file URLs) start with PUBLIC_URL, or else the listen address (never a request's
+ * Host). In production — NODE_ENV=production, or listening beyond loopback — that address is
+ * rarely what a shopper's browser can reach: the start-up log says so.
+ */
+export function publicUrlWarning(c: Pick<Config, 'publicUrl' | 'production' | 'host' | 'port'>): string | undefined {
+  if (c.publicUrl) return undefined;
+  if (!c.production && LOOPBACK.test(c.host)) return undefined;
+  return `PUBLIC_URL is not set: links to photos and results will start with the listen address (http://${c.host}:${c.port}), which browsers outside this machine may not reach; set PUBLIC_URL to the address clients use (e.g. https://tryon.example.com)`;
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -205,11 +254,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if ((e.S3_ACCESS_KEY_ID === undefined) !== (e.S3_SECRET_ACCESS_KEY === undefined)) {
     throw new ConfigError('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS default credential chain');
   }
+  const allowPrivateHosts = parseAllowedHosts(e.PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS);
   const dataDir = resolve(e.PROBADOR_DATA_DIR);
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
     publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
+    production: e.NODE_ENV === 'production',
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
     dataDir,
@@ -219,6 +270,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     admin: e.PROBADOR_ADMIN_EMAIL && e.PROBADOR_ADMIN_PASSWORD ? { email: e.PROBADOR_ADMIN_EMAIL, password: e.PROBADOR_ADMIN_PASSWORD } : undefined,
     bodyLimit: e.PROBADOR_BODY_LIMIT,
+    timeouts: { requestTimeoutMs: e.PROBADOR_REQUEST_TIMEOUT_MS, bodyTimeoutMs: e.PROBADOR_BODY_TIMEOUT_MS },
     trustProxy: e.PROBADOR_TRUST_PROXY,
     maxEventLoopDelayMs: e.PROBADOR_MAX_EVENT_LOOP_DELAY_MS,
     accessTokenTtlS: e.PROBADOR_ACCESS_TOKEN_TTL_S,
@@ -229,7 +281,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     images: { maxSide: e.PROBADOR_IMAGE_MAX_SIDE, maxPixels: e.PROBADOR_IMAGE_MAX_PIXELS, maxBytes: e.PROBADOR_UPLOAD_MAX_BYTES },
     fetch: {
       timeoutMs: e.PROBADOR_FETCH_TIMEOUT_MS,
-      allowPrivateHosts: (e.PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS ?? '').split(',').map((h) => h.trim()).filter(Boolean),
+      allowPrivateHosts,
     },
     tryon: {
       providerTimeoutMs: e.PROBADOR_PROVIDER_TIMEOUT_MS,

@@ -3,6 +3,7 @@
  * close gracefully on SIGINT/SIGTERM.
  */
 import type { Config, Role } from './config.js';
+import { publicUrlWarning } from './config.js';
 import { createDeps } from './deps.js';
 import { buildApp } from './app.js';
 import { seedDemo } from './seed.js';
@@ -59,6 +60,8 @@ export async function start(config: Config, role: Role = 'all', opts: { print?: 
     await deps.close();
     throw e;
   }
+  const noPublicUrl = publicUrlWarning(config);
+  if (noPublicUrl && role !== 'worker') deps.log.warn(noPublicUrl);
   if ((await autovacuumOn(deps.database).catch(() => undefined)) === false) {
     deps.log.warn('PostgreSQL runs with autovacuum off: tables keep every dead row version and get no planner statistics unless an operator vacuums them; turn autovacuum on');
   }

@@ -138,6 +138,13 @@ describe('errors', () => {
     expect(failure({ PROBADOR_ADMIN_PASSWORD: 'a-long-password' })).toBe(pair);
   });
 
+  it('the private-host allow-list takes host:port entries only (normalised as URLs write them)', () => {
+    expect(loadConfig({ PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS: '127.0.0.1:8080, Hooks.Internal:443,[::1]:9000' }).fetch.allowPrivateHosts).toEqual(['127.0.0.1:8080', 'hooks.internal:443', '[::1]:9000']);
+    for (const bad of ['localhost', 'http://hooks.internal:443', 'hooks.internal:0', 'hooks.internal:99999', 'a b:80']) {
+      expect(failure({ PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS: bad })).toMatch(/^PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS: ".*" is not host:port/);
+    }
+  });
+
   it('lists every problem at once', () => {
     const msg = failure({ PORT: '70000', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', REDIS_URL: 'x', PROBADOR_BODY_LIMIT: '1', PROBADOR_ACCESS_TOKEN_TTL_S: '1' });
     const lines = msg.split('\n').slice(1).map((l) => l.trim().split(':')[0]);

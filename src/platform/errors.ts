@@ -35,11 +35,12 @@ export const ERRORS = {
   UPLOAD_GONE: { status: 410, title: 'The upload was deleted or has expired' },
   TRYON_NOT_CANCELABLE: { status: 409, title: 'The try-on has already finished' },
   GENERATION_NOT_CANCELABLE: { status: 409, title: 'The generation has already finished' },
-  // 405/409/413/415/422
+  // 405/408/409/413/415/422
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   CONFLICT: { status: 409, title: 'The request conflicts with the current state' },
   EMAIL_TAKEN: { status: 409, title: 'A user with this email already exists' },
   IDEMPOTENCY_KEY_IN_USE: { status: 409, title: 'A request with this Idempotency-Key is still in progress' },
+  REQUEST_TIMEOUT: { status: 408, title: 'The request was not received in time' },
   BODY_TOO_LARGE: { status: 413, title: 'The request body is too large' },
   URI_TOO_LONG: { status: 414, title: 'The URL is too long' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The content type is not supported' },

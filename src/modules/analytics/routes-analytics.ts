@@ -90,7 +90,7 @@ export function analyticsRoutes(app: App, { db, clock, ports }: { db: Db; clock:
       },
     },
     async (req) => {
-      const page = await ports.recentTryons(tenantIdOf(req.principal), { limit: req.query.limit, startingAfter: req.query.starting_after, status: req.query.status }, `${req.protocol}://${req.host}`);
+      const page = await ports.recentTryons(tenantIdOf(req.principal), { limit: req.query.limit, startingAfter: req.query.starting_after, status: req.query.status }, req.server.linkBase());
       return { object: 'list' as const, data: page.data as never[], has_more: page.hasMore };
     },
   );

@@ -14,7 +14,8 @@ const ProductRef = Type.Ref('Product');
 
 export function catalogRoutes(app: App, { svc, config }: { svc: CatalogService; config: Config }) {
   const tenantOf = (req: FastifyRequest) => keyPrincipal(req.principal).tenantId;
-  const baseUrl = (req: FastifyRequest) => config.publicUrl ?? `${req.protocol}://${req.host}`;
+  // PUBLIC_URL or the listen address, never the request's Host (platform/http/link-base.ts).
+  const baseUrl = (req: FastifyRequest) => req.server.linkBase();
 
   app.put(
     '/v1/products/:product_id',

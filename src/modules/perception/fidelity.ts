@@ -41,7 +41,8 @@ export function bodyFidelity(before: Analysis, after: Analysis, minScore = 0.3):
 export function faceLandmarkFidelity(before: Analysis, after: Analysis): number | null {
   const a = before.faces[0];
   const b = after.faces[0];
-  if (!a || !b || a.mesh.length === 0 || a.mesh.length !== b.mesh.length) return null;
+  // A zero-width face box (a degenerate detection) has no scale to compare against.
+  if (!a || !b || a.mesh.length === 0 || a.mesh.length !== b.mesh.length || !(a.box.width > 0)) return null;
   const sx = before.width / after.width;
   const sy = before.height / after.height;
   let sum = 0;

@@ -59,7 +59,8 @@ export function presentCheck(r: PhotoCheckOutcome, models: boolean): TPhotoCheck
         }
       : null,
     body: body ? { score: body.score, box: body.box, keypoints: body.keypoints } : null,
-    people: r.issues.find((i) => i.code === 'multiple_people')?.detail?.faces as number | undefined ?? (face ? 1 : body ? 1 : 0),
+    // A weak body found by MoveNet on a photo judged to hold no person (no_person) is not a person.
+    people: r.issues.some((i) => i.code === 'no_person') ? 0 : (r.issues.find((i) => i.code === 'multiple_people')?.detail?.faces as number | undefined ?? (face ? 1 : body ? 1 : 0)),
     took_ms: r.tookMs,
   };
 }
@@ -95,7 +96,7 @@ export function photoCheckRoutes(app: App, d: Deps) {
       if (/^upl_[0-9A-Za-z]{1,64}$/.test(image)) bytes = await d.readUpload(req, image);
       else if (image.startsWith('data:')) bytes = parseImageDataUrl(image, { maxBytes: d.config.images.maxBytes }).bytes;
       else if (/^https?:\/\//i.test(image)) {
-        bytes = (await safeFetch(image, { maxBytes: d.config.images.maxBytes, timeoutMs: d.config.fetch.timeoutMs, allowPrivateHosts: d.config.fetch.allowPrivateHosts, accept: 'image/*' })).body;
+        bytes = (await safeFetch(image, { maxBytes: d.config.images.maxBytes, timeoutMs: d.config.fetch.timeoutMs, allowHttp: 'allow-listed', allowPrivateHosts: d.config.fetch.allowPrivateHosts, accept: 'image/*' })).body;
       } else throw new AppError('VALIDATION_FAILED', 'image must be an upload id (upl_…), a data URL or an https URL.');
       const img = await normalizeImage(bytes, { maxSide: d.config.images.maxSide, maxInputPixels: d.config.images.maxPixels, maxBytes: d.config.images.maxBytes });
       let r: PhotoCheckOutcome;

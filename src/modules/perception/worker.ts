@@ -93,14 +93,27 @@ function toFace(f: HumanResult['face'][number], s: number): Face {
   };
 }
 
-function toBody(b: HumanResult['body'][number], s: number): Body {
-  return {
-    score: Math.round(b.score * 1000) / 1000,
-    box: { x: r1(b.box[0] * s), y: r1(b.box[1] * s), width: r1(b.box[2] * s), height: r1(b.box[3] * s) },
-    keypoints: b.keypoints
-      .filter((k) => (BODY_PARTS as readonly string[]).includes(k.part))
-      .map((k) => ({ part: k.part as BodyPart, x: r1(k.position[0] * s), y: r1(k.position[1] * s), score: Math.round(k.score * 1000) / 1000 })),
-  };
+const finite = (...v: number[]) => v.every(Number.isFinite);
+
+/**
+ * A detected body, or undefined when there is none to speak of. MoveNet always answers one
+ * "body"; on a photo with no person its keypoints score ~0 and Human's box over the keypoints
+ * it kept is min/max of nothing: ±Infinity (a flat grey, a packshot, a 1-pixel strip …). Such a
+ * body is dropped — the photo then has no person, which the pre-check reports as `no_person` —
+ * and a box that is not finite is rebuilt from the finite keypoints.
+ */
+function toBody(b: HumanResult['body'][number], s: number): Body | undefined {
+  const keypoints = b.keypoints
+    .filter((k) => (BODY_PARTS as readonly string[]).includes(k.part) && finite(k.position[0], k.position[1], k.score))
+    .map((k) => ({ part: k.part as BodyPart, x: r1(k.position[0] * s), y: r1(k.position[1] * s), score: Math.round(k.score * 1000) / 1000 }));
+  if (keypoints.length === 0 || !finite(b.score)) return undefined;
+  let box = { x: r1(b.box[0] * s), y: r1(b.box[1] * s), width: r1(b.box[2] * s), height: r1(b.box[3] * s) };
+  if (!finite(box.x, box.y, box.width, box.height)) {
+    const xs = keypoints.map((k) => k.x);
+    const ys = keypoints.map((k) => k.y);
+    box = { x: Math.min(...xs), y: Math.min(...ys), width: r1(Math.max(...xs) - Math.min(...xs)), height: r1(Math.max(...ys) - Math.min(...ys)) };
+  }
+  return { score: Math.round(b.score * 1000) / 1000, box, keypoints };
 }
 
 /**
@@ -152,8 +165,9 @@ export async function analyzeImage(image: Uint8Array, h: HumanLike | undefined, 
   const t2 = performance.now();
   // The main face: the most confident (to 0.1), then the largest.
   const order = (x: HumanResult['face'][number], y: HumanResult['face'][number]) => Math.round(y.score * 10) - Math.round(x.score * 10) || y.box[2] * y.box[3] - x.box[2] * x.box[3];
-  result.face.sort(order);
-  const main = result.face[0];
+  // A face whose box or score is not finite is no face (see toBody for the bodies).
+  const faces = result.face.filter((f) => finite(f.score, ...f.box)).sort(order);
+  const main = faces[0];
   const faceBox = main ? { x: main.box[0], y: main.box[1], width: main.box[2], height: main.box[3] } : undefined;
   const measures = await measureRgb(data, info.width, info.height, original, faceBox);
   const t3 = performance.now();
@@ -162,8 +176,8 @@ export async function analyzeImage(image: Uint8Array, h: HumanLike | undefined, 
     height: original.height,
     level,
     models: h !== undefined,
-    faces: result.face.map((f) => toFace(f, s)),
-    bodies: result.body.map((b) => toBody(b, s)),
+    faces: faces.map((f) => toFace(f, s)),
+    bodies: result.body.map((b) => toBody(b, s)).filter((b): b is Body => b !== undefined),
     measures,
     timings: { decodeMs: r1(t1 - t0), detectMs: r1(t2 - t1), totalMs: r1(t3 - t0), ...(cpu0 !== undefined ? { cpuMs: (threadCpuMs() ?? cpu0) - cpu0 } : {}) },
   };

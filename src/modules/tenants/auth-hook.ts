@@ -59,7 +59,10 @@ export function presentedKey(req: FastifyRequest): string | undefined {
   return bearer(req) ?? header(req, 'x-api-key') ?? header(req, 'x-client-key');
 }
 
-export function registerAuthHook(app: App, { keys, users, limiter }: { keys: KeyAuthenticator; users: UsersService; limiter: RateLimiter }) {
+export function registerAuthHook(
+  app: App,
+  { keys, users, limiter, assertTenant }: { keys: KeyAuthenticator; users: UsersService; limiter: RateLimiter; /** Throws TENANT_NOT_FOUND for an unknown id. */ assertTenant: (tenantId: string) => Promise<unknown> },
+) {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('keyEntry', undefined);
   const rootLog = app.log;
@@ -88,7 +91,11 @@ export function registerAuthHook(app: App, { keys, users, limiter }: { keys: Key
     if (mode === 'tenant' && principal.role === 'operator') {
       // An operator acts for the tenant named in the probador-tenant header (tenantIdOf refuses without one).
       const named = header(req, 'probador-tenant')?.trim();
-      if (named) principal = { ...principal, tenantId: named };
+      if (named) {
+        // The named tenant must exist: nothing (a webhook endpoint …) is created for a tenant that does not.
+        await assertTenant(named);
+        principal = { ...principal, tenantId: named };
+      }
     }
     req.principal = principal;
     if (req.log !== rootLog) setLogContext(req.log as Logger, { user_id: principal.userId, ...(principal.tenantId ? { tenant_id: principal.tenantId } : {}) });

@@ -33,7 +33,7 @@ export function createTenantsModule(deps: Deps) {
     },
     /** The authentication hook: register before any route of any module. */
     registerAuth(app: App) {
-      registerAuthHook(app, { keys, users, limiter: deps.limiter });
+      registerAuthHook(app, { keys, users, limiter: deps.limiter, assertTenant: (id) => tenants.getTenant(id) });
     },
     registerRoutes(app: App) {
       authRoutes(app, { users, limiter: deps.limiter });

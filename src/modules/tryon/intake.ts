@@ -18,6 +18,8 @@ export async function readSource(src: ImageSource, config: Config, signal?: Abor
   const res = await safeFetch(src.url, {
     maxBytes: config.images.maxBytes,
     timeoutMs: config.fetch.timeoutMs,
+    // https only; plain http only for the operator's allow-listed hosts (PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS).
+    allowHttp: 'allow-listed',
     allowPrivateHosts: config.fetch.allowPrivateHosts,
     accept: 'image/*',
     ...(signal ? { signal } : {}),

@@ -1,4 +1,8 @@
 /** What the try-on module needs from other modules, wired in app.ts (modules stay apart). */
+import Value from 'typebox/value';
+import type { TSchema } from 'typebox';
+import { TryonSettingsSchema } from '../../../contracts/tenants.js';
+
 export type TenantView = {
   id: string;
   retention: 'process-only' | '1h' | '24h' | '7d';
@@ -55,7 +59,18 @@ export const RETENTION_MS: Record<TenantView['retention'], number> = {
   '7d': 7 * 24 * 3600 * 1000,
 };
 
+/** The tenant's try-on settings, only the members that pass the settings schema (a bad stored value means its default). */
 export function tryonSettings(t: TenantView): TryonSettings {
   const s = t.settings.tryon;
-  return s && typeof s === 'object' ? (s as TryonSettings) : {};
+  if (!s || typeof s !== 'object' || Array.isArray(s)) return {};
+  // The tenant view is cached, so its settings object is checked once.
+  let out = checked.get(s);
+  if (!out) {
+    out = {};
+    const props = TryonSettingsSchema.properties as Record<string, TSchema>;
+    for (const [k, v] of Object.entries(s)) if (props[k] && Value.Check(props[k], v)) (out as Record<string, unknown>)[k] = v;
+    checked.set(s, out);
+  }
+  return out;
 }
+const checked = new WeakMap<object, TryonSettings>();

@@ -1,6 +1,7 @@
 /** The retry schedule and Retry-After parsing (pure functions). */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RETRY_SCHEDULE_MS, parseRetryAfter, resolveOptions, retryDelayMs, urlPolicyFor } from './options.js';
+import { checkUrl } from '../../platform/net/url-policy.js';
 
 describe('retry schedule', () => {
   it('spans about a day in 7 retries (8 attempts), like Svix', () => {
@@ -37,9 +38,19 @@ describe('Retry-After', () => {
 
 describe('url policy', () => {
   it('allows http only for allow-listed host:port entries', () => {
-    expect(urlPolicyFor('http://127.0.0.1:8080/x', ['127.0.0.1:8080']).allowHttp).toBe(true);
-    expect(urlPolicyFor('http://127.0.0.1:8081/x', ['127.0.0.1:8080']).allowHttp).toBe(false);
-    expect(urlPolicyFor('http://hooks.example/x', []).allowHttp).toBe(false);
-    expect(urlPolicyFor('::nonsense', []).allowHttp).toBe(false);
+    // The policy is checked per URL (every hop of a redirect too): http passes only for an entry.
+    const passes = (url: string, list: string[]) => {
+      try {
+        checkUrl(url, urlPolicyFor(url, list));
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(passes('http://127.0.0.1:8080/x', ['127.0.0.1:8080'])).toBe(true);
+    expect(passes('http://127.0.0.1:8081/x', ['127.0.0.1:8080'])).toBe(false);
+    expect(passes('http://hooks.example/x', [])).toBe(false);
+    expect(passes('https://hooks.example/x', [])).toBe(true);
+    expect(passes('::nonsense', [])).toBe(false);
   });
 });

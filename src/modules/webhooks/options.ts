@@ -48,17 +48,9 @@ export function resolveOptions(o: WebhooksOptions = {}): ResolvedOptions {
   };
 }
 
-/** https only, except the allow-listed hosts, which may also use http. */
-export function urlPolicyFor(url: string, allowPrivateHosts: readonly string[]): UrlPolicy {
-  let allowHttp = false;
-  try {
-    const u = new URL(url);
-    const port = u.port === '' ? (u.protocol === 'https:' ? 443 : 80) : Number(u.port);
-    allowHttp = allowPrivateHosts.includes(`${u.hostname}:${port}`);
-  } catch {
-    // checkUrl reports the bad URL
-  }
-  return { allowHttp, allowPrivateHosts };
+/** https only, except the allow-listed hosts, which may also use http (checked on every hop). */
+export function urlPolicyFor(_url: string, allowPrivateHosts: readonly string[]): UrlPolicy {
+  return { allowHttp: 'allow-listed', allowPrivateHosts };
 }
 
 /** The delay before retry `step + 1`, with jitter; undefined when the schedule is used up. */

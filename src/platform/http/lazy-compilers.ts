@@ -9,14 +9,21 @@
  * delegates to it. The first request of a route pays the compile (about a millisecond); the
  * answer is the same. `compileAll` forces every pending compile (tests use it to prove every
  * schema still compiles).
+ *
+ * Request bodies are validated, not coerced: a body's validator comes from an Ajv instance with
+ * `coerceTypes: false`, so `{"active": null}`, `{"active": "false"}` or `{"name": 12345}` fail
+ * validation (400 VALIDATION_FAILED) instead of becoming `false` or `"12345"`. Query strings,
+ * path parameters and headers are text by nature and keep the configured coercion ('array').
  */
 import type { FastifyServerOptions } from 'fastify';
 import ValidatorSelector from '@fastify/ajv-compiler';
 import SerializerSelector from '@fastify/fast-json-stringify-compiler';
 
 type Fn = ((data: unknown) => unknown) & { errors?: unknown };
-type Compile = (routeOpts: unknown) => Fn;
-type Factory = (externalSchemas: unknown, options: unknown) => Compile;
+type RouteOpts = { httpPart?: string };
+type Compile = (routeOpts: RouteOpts) => Fn;
+type AjvOptions = { customOptions?: Record<string, unknown> } & Record<string, unknown>;
+type Factory = (externalSchemas: unknown, options: AjvOptions) => Compile;
 
 export type LazyCompilers = {
   compilersFactory: NonNullable<FastifyServerOptions['schemaController']>['compilersFactory'];
@@ -30,11 +37,17 @@ export function createLazyCompilers(): LazyCompilers {
 
   const lazy = (factory: Factory, isValidator: boolean): Factory => (externalSchemas, options) => {
     const compile = factory(externalSchemas, options);
+    // Bodies: the same options without coercion (a separate Ajv instance, made on first use).
+    let strict: Compile | undefined;
+    const compileBody: Compile = (routeOpts) => {
+      strict ??= factory(externalSchemas, { ...options, customOptions: { ...options.customOptions, coerceTypes: false } });
+      return strict(routeOpts);
+    };
     return (routeOpts) => {
       let fn: Fn | undefined;
       const force = () => {
         if (!fn) {
-          fn = compile(routeOpts);
+          fn = isValidator && routeOpts.httpPart === 'body' ? compileBody(routeOpts) : compile(routeOpts);
           pending.delete(force);
         }
         return fn;

@@ -21,8 +21,11 @@ export type Resolver = (hostname: string) => Promise<readonly ResolvedAddress[]>
 export const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
 export type UrlPolicy = {
-  /** Allow plain http: (default true). */
-  allowHttp?: boolean;
+  /**
+   * Allow plain http: `true` (default), `false` (https only), or `'allow-listed'`: https only,
+   * except for the `allowPrivateHosts` entries (checked on every hop, redirects included).
+   */
+  allowHttp?: boolean | 'allow-listed';
   /** `host:port` entries (as in `new URL(u).host` with the port always written) exempt from the private-address check. */
   allowPrivateHosts?: readonly string[];
 };
@@ -40,6 +43,14 @@ export type CheckedUrl = {
 
 const notAllowed = (detail: string) => new AppError('URL_NOT_ALLOWED', detail);
 
+/** The URL's `host:port` (port always written, host as the URL parser normalised it) is on the allow-list. */
+export function isAllowListed(url: URL, allowPrivateHosts: readonly string[] | undefined): boolean {
+  if (!allowPrivateHosts || allowPrivateHosts.length === 0) return false;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  return allowPrivateHosts.includes(`${url.hostname}:${port}`);
+}
+
 /** Synchronous part of the policy: syntax, scheme, credentials, literal IPs. No network. */
 export function checkUrl(input: string | URL, policy: UrlPolicy = {}): CheckedUrl {
   let url: URL;
@@ -48,15 +59,15 @@ export function checkUrl(input: string | URL, policy: UrlPolicy = {}): CheckedUr
   } catch {
     throw notAllowed('The URL is not valid');
   }
-  const allowHttp = policy.allowHttp ?? true;
+  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
+  const privateAllowed = isAllowListed(url, policy.allowPrivateHosts);
+  const allowHttp = policy.allowHttp === 'allow-listed' ? privateAllowed : (policy.allowHttp ?? true);
   if (url.protocol !== 'https:' && !(allowHttp && url.protocol === 'http:')) {
     throw notAllowed(allowHttp ? 'Only http and https URLs are allowed' : 'Only https URLs are allowed');
   }
   if (url.username !== '' || url.password !== '') throw notAllowed('URLs with credentials are not allowed');
   if (url.hostname === '') throw notAllowed('The URL has no host');
 
-  const port = url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port);
-  const privateAllowed = (policy.allowPrivateHosts ?? []).includes(`${url.hostname}:${port}`);
   const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const ip = parseIp(hostname);
   if (ip !== undefined && !privateAllowed && !isPublicIp(ip)) {

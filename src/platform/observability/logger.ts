@@ -1,7 +1,8 @@
 /**
  * The pino logger. Secrets never reach a log: auth headers, cookies, passwords, tokens and keys
  * are redacted wherever they appear, and the request/response serializers log no headers and
- * no bodies (so no image bytes either), and no query string (a key may be put there by mistake).
+ * no bodies (so no image bytes either), and no query string (a key may be put there by mistake);
+ * personal path parameters (a shopper id, which may be an email) are redacted from the url.
  */
 import pino, { type Logger } from 'pino';
 import type { Principal } from '../http/principal.js';
@@ -32,10 +33,32 @@ export const REDACT_PATHS = [
   '*.apiKey',
 ];
 
+/** Path parameters that are personal data (a shopper id may be an email): never logged. */
+const PERSONAL_PARAMS = new Set([':shopper_id']);
+const REDACTED = '[redacted]';
+
+/**
+ * The path of a request as logged: without its query string, and with personal path parameters
+ * replaced by `[redacted]` (taken from the matched route's template, segment by segment). On a
+ * path no route matched, a segment that looks like an email is redacted too.
+ */
+export function loggedPath(url: string, route: string | undefined): string {
+  const path = url.split('?')[0]!;
+  if (route && route.includes(':')) {
+    const tpl = route.split('/');
+    if (tpl.some((s) => PERSONAL_PARAMS.has(s))) {
+      const sent = path.split('/');
+      return tpl.length === sent.length ? tpl.map((s, i) => (PERSONAL_PARAMS.has(s) ? REDACTED : sent[i])).join('/') : route.replace(/:shopper_id\b/g, REDACTED);
+    }
+  }
+  if (path.includes('@') || path.includes('%40')) return path.split('/').map((s) => (s.includes('@') || s.includes('%40') ? REDACTED : s)).join('/');
+  return path;
+}
+
 const serializers = {
   req: (req: { method: string; url: string; routeOptions?: { url?: string }; ip?: string }) => ({
     method: req.method,
-    url: req.url.split('?')[0],
+    url: loggedPath(req.url, req.routeOptions?.url),
     route: req.routeOptions?.url,
     ip: req.ip,
   }),

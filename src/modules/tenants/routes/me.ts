@@ -2,7 +2,8 @@
 import Type from 'typebox';
 import { WidgetTheme, widgetTheme } from '../widget-theme.js';
 import { problemResponses } from '../../../../contracts/common.js';
-import { Me } from '../../../../contracts/tenants.js';
+import { Me, WidgetSettings } from '../../../../contracts/tenants.js';
+import { checkedWidget } from '../settings.js';
 import { keyPrincipal } from '../../../platform/http/principal.js';
 import type { App } from '../../../platform/http/types.js';
 import type { Clock } from '../../../platform/clock.js';
@@ -94,15 +95,16 @@ export function meRoutes(app: App, { usage, clock }: { usage: UsageService; cloc
         tags: ['widget'],
         summary: "The widget's settings for the calling store (publishable keys welcome)",
         response: {
-          200: Type.Object({ object: Type.Literal('widget_config'), tenant: Type.Object({ id: Type.String(), name: Type.String() }), retention: Type.String(), widget: Type.Record(Type.String(), Type.Unknown()), theme: WidgetTheme }),
+          200: Type.Object({ object: Type.Literal('widget_config'), tenant: Type.Object({ id: Type.String(), name: Type.String() }), retention: Type.String(), widget: WidgetSettings, theme: WidgetTheme }),
           ...problemResponses(401, 403),
         },
       },
     },
     async (req) => {
       const { tenant } = keyEntryOf(req);
-      const widget = (tenant.settings.widget ?? {}) as Record<string, unknown>;
-      return { object: 'widget_config' as const, tenant: { id: tenant.id, name: tenant.name }, retention: tenant.retention, widget, theme: widgetTheme(widget) };
+      // Only the values that pass the settings schema reach a shopper's page.
+      const widget = checkedWidget(tenant.settings);
+      return { object: 'widget_config' as const, tenant: { id: tenant.id, name: tenant.name }, retention: tenant.retention, widget, theme: widgetTheme(widget as Record<string, unknown>) };
     },
   );
 }

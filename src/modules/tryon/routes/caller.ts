@@ -3,13 +3,14 @@ import { keyPrincipal } from '../../../platform/http/principal.js';
 import type { Config } from '../../../config.js';
 import { widgetSessionOf, type Caller } from '../service.js';
 
-export function callerOf(req: FastifyRequest, config: Config): Caller {
+export function callerOf(req: FastifyRequest, _config: Config): Caller {
   const principal = keyPrincipal(req.principal);
   const header = req.headers['probador-session'];
   return {
     principal,
     widgetSession: widgetSessionOf(principal, Array.isArray(header) ? header[0] : header),
-    baseUrl: config.publicUrl ?? `${req.protocol}://${req.host}`,
+    // PUBLIC_URL or the listen address, never the request's Host (platform/http/link-base.ts).
+    baseUrl: req.server.linkBase(),
   };
 }
 

@@ -2,6 +2,7 @@
  * Start the platform: load config -> build deps -> build app -> listen; start workers; the
  * control socket for CLI admin commands (embedded database); the start banner, printed last.
  */
+import pino, { type Logger } from 'pino';
 import type { Config, Role } from './config.js';
 import { createDeps, type Deps } from './deps.js';
 import { buildApp, type BuiltApp } from './app.js';
@@ -17,8 +18,8 @@ export type Started = { url: string | undefined; close: () => Promise<void> };
 const MODELS_WAIT_MS = 60_000;
 
 export async function start(config: Config, role: Role = 'all', opts: { print?: (line: string) => void } = {}): Promise<Started> {
-  const print = opts.print ?? ((l: string) => process.stdout.write(`${l}\n`));
   const deps = await createDeps(config);
+  const print = opts.print ?? printThrough(deps.log);
   const { app, modules } = await buildApp(deps, { role });
   let url: string | undefined;
   let control: ControlServer | undefined;
@@ -41,6 +42,13 @@ export async function start(config: Config, role: Role = 'all', opts: { print?: 
     if (deps.database.driver === 'pglite') {
       control = await startControlSocket(config.dataDir, (req) => runAdmin({ config, tenants: modules.tenants, migrate: () => deps.database.migrate(), seed: () => seedDemo(modules, config) }, req), deps.log);
     }
+    // The models' "ready" (or "off") line belongs above the banner, not under it.
+    if (modules.perception.status().models === 'loading') {
+      await Promise.race([modules.perception.warm(), new Promise((r) => setTimeout(r, MODELS_WAIT_MS).unref())]);
+    }
+    const operators = operator ? [] : (await modules.tenants.users.listOperators(3)).map((u) => u.email);
+    for (const line of banner({ config, role, deps, modules, url, operator, operators, demo, control })) print(line);
+    // Housekeeping starts after the banner (its first round, 5 s later, may log what it purged).
     stopMaintenance =
       role === 'api'
         ? undefined
@@ -51,14 +59,6 @@ export async function start(config: Config, role: Role = 'all', opts: { print?: 
               await modules.webhooks.purgeDeliveries();
             },
           });
-    // The models' "ready" (or "off") line belongs above the banner, not under it.
-    if (modules.perception.status().models === 'loading') {
-      await Promise.race([modules.perception.warm(), new Promise((r) => setTimeout(r, MODELS_WAIT_MS).unref())]);
-    }
-    const operators = operator ? [] : (await modules.tenants.users.listOperators(3)).map((u) => u.email);
-    // pino writes to stdout asynchronously: let the lines logged so far land before the banner.
-    await new Promise<void>((resolve) => deps.log.flush(() => resolve()));
-    for (const line of banner({ config, role, deps, modules, url, operator, operators, demo, control })) print(line);
   } catch (e) {
     stopMaintenance?.();
     await control?.close().catch(() => undefined);
@@ -79,6 +79,16 @@ export async function start(config: Config, role: Role = 'all', opts: { print?: 
       return closing;
     },
   };
+}
+
+/**
+ * Lines for stdout written through the logger's own destination: pino writes asynchronously
+ * (sonic-boom; its flush() does not wait for a write in flight), so a line written straight to
+ * process.stdout could come out before log lines logged earlier. One queue keeps them in order.
+ */
+function printThrough(log: Logger): (line: string) => void {
+  const dest = (log as unknown as Record<symbol, { write: (s: string) => unknown } | undefined>)[pino.symbols.streamSym];
+  return dest ? (line) => void dest.write(`${line}\n`) : (line) => void process.stdout.write(`${line}\n`);
 }
 
 type BannerInput = {
@@ -128,7 +138,7 @@ function banner({ config, role, deps, modules, url, operator, operators, demo, c
     out.push(`  Demo tenant "${demo.tenant.name}" (${demo.tenant.id}) created, with ${demo.productsAdded.length} products in its catalog (${demo.productsAdded.join(', ')}).`);
     out.push(`    secret key (shown once):  ${demo.secretKey}`);
     out.push(`    publishable key:          ${demo.publishableKey}`);
-    out.push(`  The README's "Try it" starts with: KEY=${demo.secretKey}`);
+    out.push(`  For the README's "Try it":  KEY=${demo.secretKey}`);
   } else if (demo) {
     out.push(`  ${demo.tenant.name} (${demo.tenant.id}): its keys were shown at first start.${demo.productsAdded.length ? ` Demo products added to its catalog: ${demo.productsAdded.join(', ')}.` : ''}`);
     out.push(`    Another secret key: npx probador key create --tenant ${demo.tenant.id} --env test`);

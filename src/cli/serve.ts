@@ -1,21 +1,31 @@
 /**
  * `probador start`: run the server until SIGINT or SIGTERM, then close gracefully (15 s at most).
  *
- * Under `npm start` the package script `exec`s node, so the signal npm forwards on Ctrl-C or
- * SIGTERM reaches this process. Should npm itself die without forwarding (SIGKILL), this process
- * would be left running with nobody to stop it: under npm it also watches its parent and stops
- * when it changes.
+ * The handlers are in place before start-up begins, so a signal that arrives while the server is
+ * starting (or just after its banner) stops it cleanly once it is up; a second signal during
+ * start-up quits at once. Under `npm start` the package script `exec`s node, so the signal npm
+ * forwards on Ctrl-C or SIGTERM reaches this process. Should npm itself die without forwarding
+ * (SIGKILL), this process would be left running with nobody to stop it: under npm it also watches
+ * its parent and stops when it changes.
  */
 import { ConfigError, type Config, type Role } from '../config.js';
-import { start } from '../main.js';
+import { start, type Started } from '../main.js';
 
 const ROLES: Role[] = ['all', 'api', 'worker'];
 
 export async function serve(config: Config, role: string, opts: { underNpm: boolean }): Promise<void> {
   if (!ROLES.includes(role as Role)) throw new ConfigError(`--role must be one of ${ROLES.join(', ')}`);
-  const server = await start(config, role as Role);
+  const running: { server?: Started } = {};
+  let requested: string | undefined;
   let stopping = false;
   const stop = async (why: string) => {
+    const server = running.server;
+    if (!server) {
+      if (requested) process.exit(130); // a second signal while starting: quit now
+      requested = why;
+      console.log(`  ${why} while starting: stopping once started (again to quit at once)…`);
+      return;
+    }
     if (stopping) return;
     stopping = true;
     console.log(`  ${why}: closing…`);
@@ -32,4 +42,6 @@ export async function serve(config: Config, role: string, opts: { underNpm: bool
       if (process.ppid !== parent) void stop(`npm (pid ${parent}) is gone`);
     }, 1000).unref();
   }
+  running.server = await start(config, role as Role);
+  if (requested) await stop(requested);
 }

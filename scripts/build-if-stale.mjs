@@ -1,45 +1,50 @@
 /**
- * `npm start`'s prestart: build only when the build is stale, so a start on a built tree takes
- * seconds instead of a full build.
+ * `npm start`'s prestart: build only what is stale, so a start on a built tree takes seconds
+ * instead of a full build.
  *
- * `npm run build` ends with `node scripts/build-if-stale.mjs --stamp`, which writes
- * dist/build-stamp.json: a sha256 of every build input (file list and contents). This script
- * hashes the inputs again (~20 ms); when the hash matches and every output is there it prints
- * one line and exits, otherwise it names what changed and runs `npm run build`. Contents, not
- * modification times: a `git checkout` or a copy that touches every file does not force a build,
- * and an edit reverted is not a change. Test files (`*.test.ts`) are not build inputs.
+ * The build has three parts — the server (tsc's dist/src and the bundle dist/bundle), the widget
+ * and the dashboard — each with its inputs and outputs (PARTS). `npm run build` ends with
+ * `node scripts/build-if-stale.mjs --stamp`, which writes dist/build-stamp.json: per part, a
+ * sha256 of every input file's contents. This script hashes the inputs again (~20 ms); a part
+ * whose hash matches and whose outputs are all there is left alone, the others are built with
+ * their own npm scripts and stamped. Contents, not modification times: a `git checkout` or a copy
+ * that touches every file does not force a build, and an edit reverted is not a change. Test files
+ * (`*.test.ts`) are not inputs. A change under src/ rebuilds the server only, never the dashboard
+ * that a running server (or a browser test) may be serving.
  *
- * Two starts at once (tests do that) do not build over each other: the build holds
+ * Two starts at once (tests do that) do not build over each other: a build holds
  * dist/.build-lock (with its pid); the other waits for it and checks again.
  *
- *   node scripts/build-if-stale.mjs [--root DIR]      build when stale
+ *   node scripts/build-if-stale.mjs [--root DIR]          build what is stale
  *   node scripts/build-if-stale.mjs --check [--root DIR]  exit 0 when up to date, 1 when stale (no build)
- *   node scripts/build-if-stale.mjs --stamp [--root DIR]  record the current inputs as built
+ *   node scripts/build-if-stale.mjs --stamp [--root DIR]  record the current inputs of every part as built
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** What the build reads: folders are walked; a missing entry counts as empty. */
-export const INPUTS = [
-  'src',
-  'contracts',
-  'web/widget/src',
-  'web/widget/build.mjs',
-  'web/dashboard/src',
-  'web/dashboard/index.html',
-  'web/dashboard/vite.config.mjs',
-  'scripts/build-server.mjs',
-  'package.json',
-  'package-lock.json',
-  'tsconfig.json',
-  'tsconfig.build.json',
-];
+const COMMON = ['package-lock.json']; // dependencies (package.json's scripts are not what is built)
 
-/** What `npm start` needs from the build (the server bundle, tsc's output for worker threads, the widget, the dashboard). */
-export const OUTPUTS = ['dist/bundle/cli.js', 'dist/bundle/pglite-thread.js', 'dist/src/cli.js', 'web/widget/dist/widget.js', 'web/dashboard/dist/index.html'];
+/** The parts of `npm run build`: what each reads (folders are walked), what it makes, the npm scripts that make it. */
+export const PARTS = {
+  server: {
+    inputs: ['src', 'contracts', 'scripts/build-server.mjs', 'tsconfig.json', 'tsconfig.build.json', ...COMMON],
+    outputs: ['dist/bundle/cli.js', 'dist/bundle/pglite-thread.js', 'dist/src/cli.js'],
+    scripts: ['build:tsc', 'build:server'],
+  },
+  widget: {
+    inputs: ['web/widget/src', 'web/widget/build.mjs', 'web/widget/tsconfig.json', 'contracts', ...COMMON],
+    outputs: ['web/widget/dist/widget.js'],
+    scripts: ['build:widget'],
+  },
+  dashboard: {
+    inputs: ['web/dashboard/src', 'web/dashboard/index.html', 'web/dashboard/vite.config.mjs', 'web/dashboard/tsconfig.json', ...COMMON],
+    outputs: ['web/dashboard/dist/index.html'],
+    scripts: ['build:dashboard'],
+  },
+};
 
 export const STAMP = 'dist/build-stamp.json';
 const LOCK = 'dist/.build-lock';
@@ -47,10 +52,9 @@ const LOCK = 'dist/.build-lock';
 const isTest = (f) => /\.test\.[cm]?[jt]sx?$/.test(f);
 
 function walk(root, rel, out) {
-  const abs = join(root, rel);
   let entries;
   try {
-    entries = readdirSync(abs, { withFileTypes: true });
+    entries = readdirSync(join(root, rel), { withFileTypes: true });
   } catch (e) {
     if (e.code === 'ENOTDIR') return void out.push(rel);
     if (e.code === 'ENOENT') return;
@@ -64,14 +68,13 @@ function walk(root, rel, out) {
   }
 }
 
-/** Every input file (relative, `/`-separated, sorted) with the sha256 of its contents. */
-export function hashInputs(root) {
+/** A part's input files (relative, `/`-separated, sorted) with the sha256 of their contents, and one hash of them all. */
+export function hashInputs(root, part) {
   const files = [];
-  for (const entry of INPUTS) walk(root, entry, files);
-  files.sort();
+  for (const entry of PARTS[part].inputs) walk(root, entry, files);
   const each = {};
   const all = createHash('sha256');
-  for (const f of files) {
+  for (const f of [...new Set(files)].sort()) {
     const h = createHash('sha256').update(readFileSync(join(root, f))).digest('hex');
     each[f] = h;
     all.update(`${f}\0${h}\n`);
@@ -79,29 +82,48 @@ export function hashInputs(root) {
   return { hash: all.digest('hex'), files: each };
 }
 
-/** Why the tree needs a build (a list of short reasons), or [] when the build is up to date. */
-export function staleReasons(root) {
-  const missing = OUTPUTS.filter((o) => !existsSync(join(root, o)));
-  if (missing.length) return missing.map((o) => `${o} is missing`);
-  let stamp;
+function readStamp(root) {
   try {
-    stamp = JSON.parse(readFileSync(join(root, STAMP), 'utf8'));
+    return JSON.parse(readFileSync(join(root, STAMP), 'utf8'));
   } catch {
-    return [`no ${STAMP} (built before stamps, or never built)`];
+    return undefined;
   }
-  const now = hashInputs(root);
-  if (stamp.hash === now.hash) return [];
-  const changed = Object.keys(now.files).filter((f) => stamp.files?.[f] !== now.files[f]);
-  const removed = Object.keys(stamp.files ?? {}).filter((f) => !(f in now.files));
-  const reasons = [...changed.map((f) => `${f} changed`), ...removed.map((f) => `${f} removed`)];
-  return reasons.length ? reasons : ['the inputs changed'];
 }
 
-export function writeStamp(root) {
-  const { hash, files } = hashInputs(root);
+/** Why each stale part needs a build: `{ server: ['src/a.ts changed'], … }`; `{}` when everything is up to date. */
+export function staleParts(root) {
+  const stamp = readStamp(root);
+  const stale = {};
+  for (const part of Object.keys(PARTS)) {
+    const missing = PARTS[part].outputs.filter((o) => !existsSync(join(root, o)));
+    if (missing.length) {
+      stale[part] = missing.map((o) => `${o} is missing`);
+      continue;
+    }
+    const was = stamp?.parts?.[part];
+    if (!was) {
+      stale[part] = [`${part} not recorded in ${STAMP}`];
+      continue;
+    }
+    const now = hashInputs(root, part);
+    if (was.hash === now.hash) continue;
+    const changed = Object.keys(now.files).filter((f) => was.files?.[f] !== now.files[f]).map((f) => `${f} changed`);
+    const removed = Object.keys(was.files ?? {}).filter((f) => !(f in now.files)).map((f) => `${f} removed`);
+    stale[part] = changed.length + removed.length ? [...changed, ...removed] : ['its inputs changed'];
+  }
+  return stale;
+}
+
+/** Every reason, flat (for messages). */
+export const staleReasons = (root) => Object.values(staleParts(root)).flat();
+
+/** Record these parts (default: all) as built from the inputs hashed now, or from `hashes` taken before the build. */
+export function writeStamp(root, parts = Object.keys(PARTS), hashes = {}) {
+  const stamp = readStamp(root) ?? {};
+  stamp.parts ??= {};
+  for (const part of parts) stamp.parts[part] = { ...(hashes[part] ?? hashInputs(root, part)), built_at: new Date().toISOString() };
   mkdirSync(join(root, 'dist'), { recursive: true });
-  writeFileSync(join(root, STAMP), `${JSON.stringify({ hash, built_at: new Date().toISOString(), files }, null, 1)}\n`);
-  return hash;
+  writeFileSync(join(root, STAMP), `${JSON.stringify(stamp, null, 1)}\n`);
 }
 
 const alive = (pid) => {
@@ -114,7 +136,7 @@ const alive = (pid) => {
 };
 
 /** Take dist/.build-lock, waiting while a live process holds it. */
-async function lock(root) {
+async function lock(root, log) {
   const path = join(root, LOCK);
   mkdirSync(dirname(path), { recursive: true });
   let said = false;
@@ -126,36 +148,61 @@ async function lock(root) {
       return () => rmSync(path, { force: true });
     } catch (e) {
       if (e.code !== 'EEXIST') throw e;
-      const pid = Number(readFileSync(path, 'utf8').trim() || 0);
+      let pid = 0;
+      try {
+        pid = Number(readFileSync(path, 'utf8').trim() || 0);
+      } catch {
+        /* removed meanwhile */
+      }
       if (!pid || !alive(pid)) {
-        rmSync(path, { force: true }); // left by a build that died
+        rmSync(path, { force: true }); // left by a build that died (or being written: the retry sees it)
         continue;
       }
-      if (!said) console.log(`build-if-stale: another build is running (pid ${pid}); waiting for it`);
+      if (!said) log(`build-if-stale: another build is running (pid ${pid}); waiting for it`);
       said = true;
       await new Promise((r) => setTimeout(r, 500));
     }
   }
 }
 
-/** Build `root` when it is stale; returns whether it built. `build` runs the build (default: `npm run build`). */
-export async function buildIfStale(root, { build = () => spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' }).status ?? 1, log = console.log } = {}) {
-  if (staleReasons(root).length === 0) {
-    log(`build-if-stale: the build is up to date (${STAMP}); not rebuilding`);
-    return false;
-  }
-  const release = await lock(root);
+/** Run `fn` holding the build lock (for other builders of these outputs, e.g. a test that builds the dashboard). */
+export async function withBuildLock(root, fn, log = console.log) {
+  const release = await lock(root, log);
   try {
-    const reasons = staleReasons(root); // again: a build we waited for may have made it current
-    if (reasons.length === 0) {
+    return await fn();
+  } finally {
+    release();
+  }
+}
+
+const npmRun = (root) => (script) => spawnSync('npm', ['run', script], { cwd: root, stdio: 'inherit' }).status ?? 1;
+
+/** Build the stale parts of `root`; returns the parts built. `run(script)` runs an npm script (default: `npm run`). */
+export async function buildIfStale(root, { run = npmRun(root), log = console.log } = {}) {
+  if (Object.keys(staleParts(root)).length === 0) {
+    log(`build-if-stale: the build is up to date (${STAMP}); not rebuilding`);
+    return [];
+  }
+  const release = await lock(root, log);
+  try {
+    const stale = staleParts(root); // again: a build we waited for may have made it current
+    const parts = Object.keys(stale);
+    if (parts.length === 0) {
       log('build-if-stale: built by another process meanwhile; not rebuilding');
-      return false;
+      return [];
     }
-    const shown = reasons.slice(0, 5).join(', ') + (reasons.length > 5 ? ` and ${reasons.length - 5} more` : '');
-    log(`build-if-stale: building (${shown})`);
-    const code = build();
-    if (code !== 0) throw Object.assign(new Error(`the build failed (exit ${code})`), { exitCode: code });
-    return true;
+    for (const part of parts) {
+      const reasons = stale[part];
+      const shown = reasons.slice(0, 5).join(', ') + (reasons.length > 5 ? ` and ${reasons.length - 5} more` : '');
+      log(`build-if-stale: building the ${part} (${shown})`);
+      const before = hashInputs(root, part); // the inputs this build reads: an edit during it leaves the part stale
+      for (const script of PARTS[part].scripts) {
+        const code = run(script);
+        if (code !== 0) throw Object.assign(new Error(`npm run ${script} failed (exit ${code})`), { exitCode: code });
+      }
+      writeStamp(root, [part], { [part]: before });
+    }
+    return parts;
   } finally {
     release();
   }
@@ -167,7 +214,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const root = resolve(at >= 0 ? args[at + 1] : join(dirname(fileURLToPath(import.meta.url)), '..'));
   if (args.includes('--stamp')) {
     writeStamp(root);
-    console.log(`build stamp: ${relative(process.cwd(), join(root, STAMP)).split(sep).join('/') || STAMP}`);
+    console.log(`build stamp: ${STAMP}`);
   } else if (args.includes('--check')) {
     const reasons = staleReasons(root);
     console.log(reasons.length ? `stale: ${reasons.slice(0, 5).join(', ')}` : 'up to date');

@@ -104,6 +104,11 @@ describe('npm start', () => {
     const products = (await (await fetch(`${base}/v1/products?limit=100`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: { product_id: string }[] };
     expect(products.data.map((p) => p.product_id).sort()).toEqual(['demo-denim-trousers', 'demo-linen-shirt', 'demo-striped-tee', 'demo-summer-dress', 'demo-wool-jacket']);
 
+    // A store user's role is documented in the API reference.
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, { post?: { requestBody: { content: Record<string, { schema: { properties: Record<string, { description?: string }> } }> } } }> };
+    const role = doc.paths['/admin/v1/tenants/{tenant_id}/users']!.post!.requestBody.content['application/json']!.schema.properties.role!;
+    expect(role.description).toMatch(/`owner` reads and changes it .*`member` reads only/);
+
     await stopWith(s, 'SIGTERM');
   }, SLOW);
 

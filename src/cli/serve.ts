@@ -16,14 +16,16 @@ const ROLES: Role[] = ['all', 'api', 'worker'];
 export async function serve(config: Config, role: string, opts: { underNpm: boolean }): Promise<void> {
   if (!ROLES.includes(role as Role)) throw new ConfigError(`--role must be one of ${ROLES.join(', ')}`);
   const running: { server?: Started } = {};
-  let requested: string | undefined;
+  let requested: { why: string; at: number } | undefined;
   let stopping = false;
   const stop = async (why: string) => {
     const server = running.server;
     if (!server) {
-      if (requested) process.exit(130); // a second signal while starting: quit now
-      requested = why;
-      console.log(`  ${why} while starting: stopping once started (again to quit at once)…`);
+      // Another signal while starting quits now; but not the copy of the same Ctrl-C that npm
+      // forwards (a terminal signals npm and node both), which comes within a moment.
+      if (requested && Date.now() - requested.at > 1000) process.exit(130);
+      if (!requested) console.log(`  ${why} while starting: stopping once started (again to quit at once)…`);
+      requested ??= { why, at: Date.now() };
       return;
     }
     if (stopping) return;
@@ -43,5 +45,5 @@ export async function serve(config: Config, role: string, opts: { underNpm: bool
     }, 1000).unref();
   }
   running.server = await start(config, role as Role);
-  if (requested) await stop(requested);
+  if (requested) await stop(requested.why);
 }

@@ -396,7 +396,16 @@ async function runMode(mode) {
   const serverWarnings = ours.child
     .output()
     .split('\n')
-    .filter((l) => l.trim() && !/Probador is running|^\s+(API|API docs|OpenAPI|Health):|SIGTERM received|PROBE (STARTED|WRITTEN)/.test(l))
+    // Log lines (JSON: stdout is a pipe) at warn or above, and any other line that speaks of an
+    // error or a warning; the start banner and the probe's own lines are not warnings.
+    .filter((l) => {
+      if (!l.trim() || /PROBE (STARTED|WRITTEN)/.test(l)) return false;
+      try {
+        return JSON.parse(l).level >= 40;
+      } catch {
+        return /error|warn/i.test(l);
+      }
+    })
     .join('\n');
   if (servers[0].profiled) {
     const { cpu, heap, requests } = servers[0].profiled;

@@ -39,7 +39,10 @@ export const CreateUserBody = Type.Object(
   {
     email: Type.String({ format: 'email', maxLength: 254 }),
     password: Type.String({ minLength: 1, maxLength: 256 }),
-    role: Type.Union([Type.Literal('owner'), Type.Literal('member')]),
+    role: Type.Union([Type.Literal('owner'), Type.Literal('member')], {
+      description:
+        "What the person may do in their store: `owner` reads and changes it (settings, API keys, users, webhook endpoints); `member` reads only (dashboard figures, try-ons, webhook delivery logs). Operators are not created here (`probador operator create`).",
+    }),
     name: Type.Optional(Type.String({ maxLength: 200 })),
   },
   { additionalProperties: false },

@@ -13,8 +13,12 @@ const Env = Type.Object({
   PUBLIC_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   NODE_ENV: Type.Optional(Type.String()),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
-  LOG_PRETTY: Type.Boolean({ default: false }),
+  /** `auto`: human-readable lines when stdout is a terminal, JSON otherwise; `true`/`false` force it. */
+  LOG_PRETTY: Type.Union([Type.Literal('auto'), Type.Boolean()], { default: 'auto' }),
   PROBADOR_DATA_DIR: Type.String({ default: './data' }),
+  /** Read by the CLI's client commands (`probador tryon`), not by the server: the API key and the server's URL. */
+  PROBADOR_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  PROBADOR_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   /** Embedded database: PostgreSQL's buffer pool (shared_buffers) in MB; resident once touched. */
@@ -121,7 +125,7 @@ export type Config = Readonly<{
   /** NODE_ENV=production. */
   production: boolean;
   logLevel: EnvShape['LOG_LEVEL'];
-  logPretty: boolean;
+  logPretty: boolean | 'auto';
   dataDir: string;
   database: { driver: 'pglite'; dataDir: string; sharedBuffersMb: number } | { driver: 'postgres'; url: string; poolMax: number };
   redis: { url: string; prefix: string } | undefined;
@@ -222,9 +226,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const value = env[key];
     if (value === undefined || value === '') continue;
     const schema = (Env.properties as Record<string, { type?: string }>)[key];
-    if (schema?.type === 'boolean') {
+    if (key === 'LOG_PRETTY' && value.toLowerCase() === 'auto') {
+      raw[key] = 'auto';
+    } else if (schema?.type === 'boolean' || key === 'LOG_PRETTY') {
       const b = BOOLEAN_WORDS[value.toLowerCase()];
-      if (b === undefined) throw new ConfigError(`${key} must be true or false, got "${value}"`);
+      if (b === undefined) throw new ConfigError(`${key} must be ${key === 'LOG_PRETTY' ? 'auto, true' : 'true'} or false, got "${value}"`);
       raw[key] = b;
     } else if (schema?.type === 'integer') {
       if (!/^-?\d+$/.test(value)) throw new ConfigError(`${key} must be a whole number, got "${value}"`);

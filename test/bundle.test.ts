@@ -70,7 +70,8 @@ afterAll(async () => {
 describe('the server bundle (dist/bundle/cli.js)', () => {
   it('runs with the same environment and Node.js flags as npm start, and this node accepts them', async () => {
     const start = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-    const m = /^((?:[A-Z_]+=\S+\s+)*)node\s+((?:--\S+\s+)*)dist\/bundle\/cli\.js start$/.exec(start);
+    // `exec`: the shell npm runs the script in becomes node, so a signal npm forwards reaches the server.
+    const m = /^((?:[A-Z_]+=\S+\s+)*)exec node\s+((?:--\S+\s+)*)dist\/bundle\/cli\.js start$/.exec(start);
     expect(m, start).not.toBeNull();
     const shebang = readFileSync(entry, 'utf8').split('\n', 1)[0]!;
     expect(shebang).toBe(`#!/usr/bin/env -S ${m![1]}node ${m![2]!.trim()}`);

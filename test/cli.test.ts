@@ -1,11 +1,11 @@
 /**
  * The CLI, run for real as a child process on a fresh embedded data directory per test.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliEnv, runCli, type CliResult } from './cli-run.js';
+import { cliEnv, ROOT, runCli, type CliResult } from './cli-run.js';
 
 const made: string[] = [];
 afterAll(() => {
@@ -41,6 +41,8 @@ describe('happy', () => {
       const r = ok(await runCli(args, cliEnv({ PROBADOR_DATA_DIR: dir })));
       expect(r.stdout).toMatch(/^Usage: probador <command>/);
       expect(r.stdout).toContain('key revoke --tenant');
+      expect(r.stdout).toContain('operator reset-password --email');
+      expect(r.stdout).toContain('tryon --person FILE --garment FILE');
     }
     expect(existsSync(dir)).toBe(false);
   }, SLOW);
@@ -107,6 +109,28 @@ describe('happy', () => {
     const second = ok(await runCli(['seed'], env));
     expect(second.stdout.trim()).toBe(`Demo Store (${first.tenant.id}) already exists.`);
     expect(second.stdout).not.toMatch(/sk_test_/);
+  }, SLOW);
+
+  it('seed puts the demo store\'s products in its catalog (web/demo/products.json), once', async () => {
+    const env = cliEnv({ PROBADOR_DATA_DIR: freshDataDir() });
+    const first = json<{ products_added: string[] }>(await runCli(['seed', '--json'], env));
+    const demo = JSON.parse(readFileSync(join(ROOT, 'web', 'demo', 'products.json'), 'utf8')) as { id: string }[];
+    expect(first.products_added).toEqual(demo.map((p) => p.id));
+    expect(demo.map((p) => p.id)).toContain('demo-striped-tee');
+    expect(json<{ products_added: string[] }>(await runCli(['seed', '--json'], env)).products_added).toEqual([]);
+  }, SLOW);
+
+  it('operator create and reset-password, with no server running', async () => {
+    const env = cliEnv({ PROBADOR_DATA_DIR: freshDataDir() });
+    const made = ok(await runCli(['operator', 'create', '--email', 'ops@cli.test', '--name', 'Ops'], env));
+    expect(made.stdout).toMatch(/^Created operator ops@cli\.test \(usr_\w+\)\. They sign in at \/dashboard\.\n {2}password \(shown once\): [\w-]{20}\n$/);
+    const chosen = json<Record<string, unknown>>(await runCli(['operator', 'create', '--email', 'two@cli.test', '--password', 'chosen-password-1', '--json'], env));
+    expect(chosen).toMatchObject({ object: 'user', email: 'two@cli.test', role: 'operator' });
+    expect(chosen).not.toHaveProperty('password'); // a chosen password is not printed back
+    const reset = json<{ email: string; password: string }>(await runCli(['operator', 'reset-password', '--email', 'OPS@cli.test', '--json'], env));
+    expect(reset).toMatchObject({ email: 'ops@cli.test', password: expect.stringMatching(/^[\w-]{20}$/) });
+    refused(await runCli(['operator', 'create', '--email', 'ops@cli.test'], env), 1, /^probador: EMAIL_TAKEN: /);
+    refused(await runCli(['operator', 'reset-password', '--email', 'ghost@cli.test'], env), 1, /^probador: USER_NOT_FOUND: /);
   }, SLOW);
 });
 

@@ -178,3 +178,23 @@ export function problem(res: LightMyRequestResponse, status: number, code: strin
   if (body.request_id !== res.headers['request-id']) throw new Error('problem request_id does not match the request-id header');
   return body;
 }
+
+/**
+ * The database settings for a server run as a child process (`npm start`, the CLI): on a run with
+ * DATABASE_URL a fresh PostgreSQL database of its own (dropped by `cleanup`), with REDIS_URL a
+ * private Redis prefix; on the embedded run nothing (the child uses its PROBADOR_DATA_DIR).
+ */
+export async function childDatabaseEnv(): Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }> {
+  const env: Record<string, string> = {};
+  let cleanup = async () => undefined;
+  if (usingPostgres()) {
+    const clone = await clonePostgres();
+    env.DATABASE_URL = clone.url;
+    cleanup = async () => void (await clone.drop());
+  }
+  if (usingRedis()) {
+    env.REDIS_URL = process.env.REDIS_URL!;
+    env.REDIS_PREFIX = `probador-test:${randomBytes(4).toString('hex')}:`;
+  }
+  return { env, cleanup };
+}

@@ -79,7 +79,7 @@ export async function stopChild(child, graceMs = 15_000) {
  */
 function parseStart(root) {
   const start = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')).scripts.start;
-  const m = /^((?:[A-Z_]+=\S+\s+)*)node\s+((?:--\S+\s+)*)dist\/bundle\/cli\.js\b/.exec(start);
+  const m = /^((?:[A-Z_]+=\S+\s+)*)(?:exec\s+)?node\s+((?:--\S+\s+)*)dist\/bundle\/cli\.js\b/.exec(start);
   if (!m) throw new Error(`cannot read the environment and node flags of "npm start": ${start}`);
   const words = (s) => s.trim().split(/\s+/).filter(Boolean);
   return { env: Object.fromEntries(words(m[1]).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)])), flags: words(m[2]) };

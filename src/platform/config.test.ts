@@ -25,7 +25,7 @@ describe('happy', () => {
       host: '127.0.0.1',
       publicUrl: undefined,
       logLevel: 'info',
-      logPretty: false,
+      logPretty: 'auto',
       dataDir: resolve('./data'),
       database: { driver: 'pglite', dataDir: resolve('./data', 'pg') },
       redis: undefined,
@@ -91,6 +91,13 @@ describe('happy', () => {
     expect(loadConfig({ DATABASE_URL: '', REDIS_URL: '' })).toMatchObject({ database: { driver: 'pglite' }, redis: undefined });
   });
 
+  it('LOG_PRETTY is auto (a terminal decides), or forced either way', () => {
+    expect(loadConfig({ LOG_PRETTY: 'auto' }).logPretty).toBe('auto');
+    expect(loadConfig({ LOG_PRETTY: 'AUTO' }).logPretty).toBe('auto');
+    expect(loadConfig({ LOG_PRETTY: 'false' }).logPretty).toBe(false);
+    expect(loadConfig({ LOG_PRETTY: '1' }).logPretty).toBe(true);
+  });
+
   it('ignores variables that are not its own', () => {
     expect(loadConfig({ PATH: '/usr/bin', HOME: '/root', NODE_ENV: 'production', PROBADORX: '1' }).port).toBe(3000);
   });
@@ -116,7 +123,8 @@ describe('errors', () => {
 
   it('a bad boolean fails, naming the setting and the value', () => {
     expect(failure({ PROBADOR_TRUST_PROXY: 'maybe' })).toBe('PROBADOR_TRUST_PROXY must be true or false, got "maybe"');
-    expect(failure({ LOG_PRETTY: 'on' })).toBe('LOG_PRETTY must be true or false, got "on"');
+    expect(failure({ LOG_PRETTY: 'on' })).toBe('LOG_PRETTY must be auto, true or false, got "on"');
+    expect(failure({ PROBADOR_URL: 'localhost:3000' })).toMatch(/PROBADOR_URL: /);
   });
 
   it('a DATABASE_URL or REDIS_URL of another kind fails', () => {

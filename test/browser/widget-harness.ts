@@ -23,7 +23,7 @@ export async function startWidgetEnv(): Promise<WidgetEnv> {
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   // The demo tenant, seeded for this address exactly as `npm start` seeds it for its own.
-  const demo = await seedDemo(t.modules.tenants, { ...t.config, publicUrl: base });
+  const demo = await seedDemo(t.modules, { ...t.config, publicUrl: base });
   if (!demo.created) throw new Error('demo tenant already existed');
   const browser = await launchChromium();
   return {

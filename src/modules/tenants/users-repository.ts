@@ -28,6 +28,11 @@ export async function countOperators(db: Db): Promise<number> {
   return r?.n ?? 0;
 }
 
+/** Operators (active or not), oldest first. */
+export async function listOperators(db: Db, limit: number): Promise<UserRow[]> {
+  return db.select().from(users).where(eq(users.role, 'operator')).orderBy(asc(users.createdAt)).limit(limit);
+}
+
 export async function updateUser(db: Db, userId: string, patch: Partial<NewUser>): Promise<UserRow | undefined> {
   const [u] = await db
     .update(users)

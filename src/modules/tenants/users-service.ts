@@ -213,6 +213,22 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS }: { db:
       if (!active) await repo.revokeUserTokens(db, userId, new Date(clock.now()));
       return updated!;
     },
+    /** Operators, oldest first (the start banner names them on later starts). */
+    listOperators: (limit = 5) => repo.listOperators(db, limit),
+    /**
+     * An operator's password set by someone at the server (`probador operator reset-password`: no
+     * current password asked). Every session of theirs ends. Store users change theirs in the
+     * dashboard, or an owner disables and re-adds them.
+     */
+    async resetOperatorPassword(email: string, password: string): Promise<UserRow> {
+      checkPasswordStrength(password);
+      const user = await repo.findUserByEmail(db, email.trim());
+      if (!user || user.role !== 'operator') throw new AppError('USER_NOT_FOUND', `No operator with email ${email.trim().toLowerCase()}.`);
+      const now = new Date(clock.now());
+      const updated = await repo.updateUser(db, user.id, { passwordHash: await argonHash(password), passwordChangedAt: now });
+      await repo.revokeUserTokens(db, user.id, now);
+      return updated!;
+    },
     /**
      * The first operator: from PROBADOR_ADMIN_EMAIL/PASSWORD when set, otherwise generated.
      * Returns the generated password (to print once) or undefined when nothing was created.

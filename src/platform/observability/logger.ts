@@ -4,7 +4,9 @@
  * no bodies (so no image bytes either), and no query string (a key may be put there by mistake);
  * personal path parameters (a shopper id, which may be an email) are redacted from the url.
  */
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
+import type PinoPretty from 'pino-pretty';
 import type { Principal } from '../http/principal.js';
 
 export const REDACT_PATHS = [
@@ -109,9 +111,28 @@ const mixin = (_obj: object, _level: number, logger: unknown) => {
   return ctx || caller ? { ...ctx, ...caller } : {};
 };
 
-export function createLogger(opts: { level: string; pretty?: boolean; stream?: NodeJS.WritableStream | undefined }): Logger {
+/**
+ * Human-readable lines or JSON: `auto` (LOG_PRETTY's default) picks human-readable lines when
+ * stdout is a terminal (someone is reading) and JSON otherwise (a file, a pipe, a log collector).
+ */
+export function choosePretty(setting: boolean | 'auto' | undefined, stdoutIsTTY: boolean): boolean {
+  return setting === 'auto' ? stdoutIsTTY : setting === true;
+}
+
+/**
+ * pino-pretty's formatter run on this thread: each line is formatted and written to stdout when
+ * it is logged (synchronously, in order with the start banner). Not pino's `transport`, which
+ * starts a worker thread (~20–30 MB) for it. Loaded only when used.
+ */
+function prettyStdout(): pino.DestinationStream {
+  const { prettyFactory } = createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+  const format = prettyFactory({ translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' });
+  return { write: (line: string) => void process.stdout.write(format(line)) };
+}
+
+export function createLogger(opts: { level: string; pretty?: boolean | 'auto'; stream?: NodeJS.WritableStream | undefined }): Logger {
   const base = { level: opts.level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, serializers, mixin };
   if (opts.stream) return pino(base, opts.stream as pino.DestinationStream);
-  if (opts.pretty) return pino({ ...base, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } });
+  if (choosePretty(opts.pretty, Boolean(process.stdout.isTTY))) return pino(base, prettyStdout());
   return pino(base);
 }

@@ -23,6 +23,10 @@ const write = (rel: string, text: string) => {
 };
 /** The build scripts run so far, in order. */
 const runs = () => readFileSync(join(root, 'builds.log'), 'utf8').split('\n').filter(Boolean);
+/** The build scripts run since `mark` (a count of runs()). */
+const since = (mark: number) => runs().slice(mark);
+const SERVER = PARTS.server.scripts;
+const ALL = [...SERVER, ...PARTS.widget.scripts, ...PARTS.dashboard.scripts];
 
 function run(...args: string[]) {
   const r = spawnSync(process.execPath, [SCRIPT, ...args, '--root', root], { cwd: root, encoding: 'utf8', env: { ...process.env, FAIL: '' } });
@@ -40,7 +44,13 @@ const runAsync = (env: Record<string, string> = {}) =>
 beforeAll(() => {
   root = mkdtempSync(join(tmpdir(), 'probador-stale-'));
   // Each build script: slow enough for two runs to overlap; logs itself; fails when FAIL names it; writes its outputs.
-  const outputsOf: Record<string, string[]> = { 'build:tsc': ['dist/src/cli.js'], 'build:server': PARTS.server.outputs.filter((o) => o.startsWith('dist/bundle')), 'build:widget': PARTS.widget.outputs, 'build:dashboard': PARTS.dashboard.outputs };
+  const outputsOf: Record<string, string[]> = {
+    'build:tsc': ['dist/src/cli.js'],
+    'build:server': PARTS.server.outputs.filter((o) => o.startsWith('dist/bundle')),
+    'build:pgdata': PARTS.server.outputs.filter((o) => o.startsWith('dist/pgdata')),
+    'build:widget': PARTS.widget.outputs,
+    'build:dashboard': PARTS.dashboard.outputs,
+  };
   write(
     'fake-build.mjs',
     `import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -67,14 +77,15 @@ describe('build-if-stale', () => {
     const first = run();
     expect(first.code, first.out).toBe(0);
     expect(first.out).toMatch(/build-if-stale: building the server \(dist\/bundle\/cli\.js is missing/);
-    expect(runs()).toEqual(['build:tsc', 'build:server', 'build:widget', 'build:dashboard']);
+    expect(runs()).toEqual(ALL);
+    expect(SERVER).toEqual(['build:tsc', 'build:server', 'build:pgdata']);
     const stamp = readFileSync(join(root, STAMP), 'utf8');
     expect(JSON.parse(stamp).parts.server.files).toHaveProperty(['src/a.ts']);
 
     const again = run();
     expect(again.code).toBe(0);
     expect(again.out).toContain('the build is up to date');
-    expect(runs()).toHaveLength(4);
+    expect(runs()).toHaveLength(ALL.length);
     expect(readFileSync(join(root, STAMP), 'utf8')).toBe(stamp);
     expect(run('--check').code).toBe(0);
   });
@@ -82,7 +93,7 @@ describe('build-if-stale', () => {
   it('npm run build stamps every part', () => {
     const r = spawnSync('npm', ['run', 'build'], { cwd: root, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
-    expect(runs()).toHaveLength(8);
+    expect(runs()).toHaveLength(2 * ALL.length);
     expect(run().out).toContain('the build is up to date');
   });
 
@@ -91,37 +102,42 @@ describe('build-if-stale', () => {
     utimesSync(join(root, 'src/a.ts'), later, later);
     write('src/a.test.ts', 'test');
     expect(run().out).toContain('the build is up to date');
-    expect(runs()).toHaveLength(8);
+    expect(runs()).toHaveLength(2 * ALL.length);
 
+    let mark = runs().length;
     write('src/a.ts', 'export const a = 2;\n');
     const check = run('--check');
     expect(check.code).toBe(1);
     expect(check.out).toContain('stale: src/a.ts changed');
     expect(run().out).toContain('build-if-stale: building the server (src/a.ts changed)');
-    expect(runs().slice(8)).toEqual(['build:tsc', 'build:server']); // not the widget, not the dashboard
+    expect(since(mark)).toEqual(SERVER); // not the widget, not the dashboard
     expect(run().out).toContain('the build is up to date');
 
     // contracts/ feeds the server and the widget.
+    mark = runs().length;
     write('contracts/c.ts', 'export const c = 2;\n');
     run();
-    expect(runs().slice(10)).toEqual(['build:tsc', 'build:server', 'build:widget']);
+    expect(since(mark)).toEqual([...SERVER, 'build:widget']);
 
+    mark = runs().length;
     rmSync(join(root, 'web/dashboard/src/main.tsx'));
     expect(run().out).toContain('building the dashboard (web/dashboard/src/main.tsx removed)');
-    expect(runs().slice(13)).toEqual(['build:dashboard']);
+    expect(since(mark)).toEqual(['build:dashboard']);
   });
 
   it('a missing output is a reason to build its part', () => {
+    const mark = runs().length;
     rmSync(join(root, 'web/widget/dist/widget.js'));
     expect(run().out).toContain('building the widget (web/widget/dist/widget.js is missing)');
-    expect(runs().slice(14)).toEqual(['build:widget']);
+    expect(since(mark)).toEqual(['build:widget']);
   });
 
   it('two at once: one builds, the other waits for it and does not build again', async () => {
+    const mark = runs().length;
     write('src/a.ts', 'export const a = 3;\n');
     const [a, b] = await Promise.all([runAsync(), runAsync()]);
     expect([a.code, b.code]).toEqual([0, 0]);
-    expect(runs().slice(15)).toEqual(['build:tsc', 'build:server']);
+    expect(since(mark)).toEqual(SERVER);
     expect(`${a.out}\n${b.out}`).toMatch(/built by another process meanwhile|the build is up to date/);
   });
 

@@ -21,7 +21,7 @@ import { ProviderError, type GenerateOptions, type TryonInput, type TryonOutput,
 import { abortError } from './http.js';
 import type { ComposeRequest, ComposeResult } from './local-compose.js';
 import { BAD_INPUT } from './local-errors.js';
-import type { Pose } from './local-placement.js';
+import type { Pose } from './local-body.js';
 
 export { LOCAL_REGIONS, placeGarment } from './local-placement.js';
 

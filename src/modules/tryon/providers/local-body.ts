@@ -4,7 +4,7 @@
  * keypoints, the tilt of the shoulder line), the extent of the clothing the person wears on each
  * row of the torso (so the new garment covers it), and the areas to keep: the face and the hands.
  */
-import { labToRgb, toLab } from './local-lab.js';
+import { labInto, labToRgb, toLab } from './local-lab.js';
 
 export type P = { x: number; y: number };
 export type PoseKeypoint = { part: string; x: number; y: number; score: number };
@@ -144,24 +144,41 @@ export function segDist(px: number, py: number, a: P, b: P) {
   return Math.hypot(px - (a.x + t * vx), py - (a.y + t * vy));
 }
 
-/** The arms' segments (shoulder → elbow → wrist) that are known, with a radius for "on the arm". */
-export function armCapsules(frame: Frame): { a: P; b: P; r: number }[] {
-  const r = frame.shoulderWidth * 0.16;
+/**
+ * The arms whose elbow is known, as capsules along shoulder → elbow → wrist (from 15 % below the
+ * shoulder joint), as wide as the arm's clothing (armHalfWidth; 0.16 shoulder widths without a
+ * clothing model). Memoised per frame and clothing.
+ */
+const capsuleMemo = new WeakMap<Frame, Map<Clothing | undefined, { a: P; b: P; r: number }[]>>();
+export function armCapsules(frame: Frame, clothing?: Clothing): { a: P; b: P; r: number }[] {
+  const byClothing = capsuleMemo.get(frame) ?? new Map<Clothing | undefined, { a: P; b: P; r: number }[]>();
+  capsuleMemo.set(frame, byClothing);
+  const hit = byClothing.get(clothing);
+  if (hit) return hit;
   const out: { a: P; b: P; r: number }[] = [];
   for (const arm of frame.arms) {
-    if (arm.elbow) out.push({ a: arm.shoulder, b: arm.elbow, r });
-    if (arm.elbow && arm.wrist) out.push({ a: arm.elbow, b: arm.wrist, r: r * 0.85 });
+    const e = arm.elbow;
+    if (!e) continue;
+    const ux = e.x - arm.shoulder.x;
+    const uy = e.y - arm.shoulder.y;
+    const len = Math.hypot(ux, uy);
+    if (len < 4) continue;
+    const d = { x: ux / len, y: uy / len };
+    let n = { x: -d.y, y: d.x };
+    if ((arm.shoulder.x - frame.mid.x) * n.x + (arm.shoulder.y - frame.mid.y) * n.y < 0) n = { x: -n.x, y: -n.y };
+    const r = clothing ? armHalfWidth(clothing, frame, arm.shoulder, d, len, n) : frame.shoulderWidth * 0.16;
+    out.push({ a: { x: arm.shoulder.x + ux * 0.15, y: arm.shoulder.y + uy * 0.15 }, b: e, r });
+    if (arm.wrist) out.push({ a: e, b: arm.wrist, r: r * 0.85 });
   }
+  byClothing.set(clothing, out);
   return out;
 }
 
 /** The colours of the clothing the person wears (a few CIELAB clusters sampled in the middle of the torso). */
 export type Clothing = {
   clusters: { lab: [number, number, number]; share: number }[];
-  /** Lab of a photo pixel (memoised). */
-  labOf: (x: number, y: number) => [number, number, number] | undefined;
-  /** Close to one of the clothing's colours (ΔE < 16). */
-  like: (l: [number, number, number]) => boolean;
+  /** Whether the photo's pixel nearest (x, y) is close to one of the clothing's colours (ΔE < 16); undefined outside the photo. Memoised. */
+  likeAt: (x: number, y: number) => boolean | undefined;
   /** The main colour (the largest cluster) in sRGB. */
   mainRgb: [number, number, number];
 };
@@ -169,21 +186,7 @@ export type Clothing = {
 export function clothingModel(person: Rgb, frame: Frame): Clothing | undefined {
   const { width: W, height: H, data } = person;
   const sw = frame.shoulderWidth;
-  // Lab per pixel, computed on first use (the scans touch a fraction of the photo).
-  const cache = new Float32Array(W * H * 3).fill(NaN);
-  const labOf = (x: number, y: number): [number, number, number] | undefined => {
-    const X = Math.round(x);
-    const Y = Math.round(y);
-    if (X < 0 || Y < 0 || X >= W || Y >= H) return undefined;
-    const P = Y * W + X;
-    if (Number.isNaN(cache[P * 3]!)) {
-      const l = toLab(data[P * 3]!, data[P * 3 + 1]!, data[P * 3 + 2]!);
-      cache[P * 3] = l[0];
-      cache[P * 3 + 1] = l[1];
-      cache[P * 3 + 2] = l[2];
-    }
-    return [cache[P * 3]!, cache[P * 3 + 1]!, cache[P * 3 + 2]!];
-  };
+  const labAt = (P: number) => toLab(data[P * 3]!, data[P * 3 + 1]!, data[P * 3 + 2]!);
   const samples: [number, number, number][] = [];
   const step = Math.max(2, sw / 40);
   const y0 = frame.mid.y + 0.15 * frame.torso;
@@ -192,18 +195,31 @@ export function clothingModel(person: Rgb, frame: Frame): Clothing | undefined {
     const c = frame.centreAt(uy);
     for (let ux = c - 0.3 * sw; ux <= c + 0.3 * sw; ux += step) {
       const p = frame.toImage({ x: ux, y: uy });
-      const l = labOf(p.x, p.y);
-      if (l) samples.push(l);
+      const X = Math.round(p.x);
+      const Y = Math.round(p.y);
+      if (X >= 0 && Y >= 0 && X < W && Y < H) samples.push(labAt(Y * W + X));
     }
   }
   if (samples.length < 12) return undefined;
   const clusters = kMeans(samples, 3).filter((c) => c.share >= 0.15);
-  return {
-    clusters,
-    labOf,
-    like: (l) => clusters.some((c) => Math.hypot(l[0] - c.lab[0], l[1] - c.lab[1], l[2] - c.lab[2]) < 16),
-    mainRgb: labToRgb(...clusters.reduce((a, b) => (b.share > a.share ? b : a)).lab),
+  const cl = clusters.map((c) => c.lab);
+  // 0: not computed yet, 1: no, 2: yes (the scans and the shadow touch a fraction of the photo).
+  const memo = new Uint8Array(W * H);
+  const l = new Float64Array(3);
+  const likeAt = (x: number, y: number): boolean | undefined => {
+    const X = Math.round(x);
+    const Y = Math.round(y);
+    if (X < 0 || Y < 0 || X >= W || Y >= H) return undefined;
+    const P = Y * W + X;
+    if (!memo[P]) {
+      labInto(data[P * 3]!, data[P * 3 + 1]!, data[P * 3 + 2]!, l);
+      let near = false;
+      for (const c of cl) if ((l[0]! - c[0]) ** 2 + (l[1]! - c[1]) ** 2 + (l[2]! - c[2]) ** 2 < 256) near = true;
+      memo[P] = near ? 2 : 1;
+    }
+    return memo[P] === 2;
   };
+  return { clusters, likeAt, mainRgb: labToRgb(...clusters.reduce((a, b) => (b.share > a.share ? b : a)).lab) };
 }
 
 /**
@@ -214,12 +230,12 @@ export function clothingModel(person: Rgb, frame: Frame): Clothing | undefined {
  */
 export function clothingReach(clothing: Clothing, frame: Frame, nominal: (uy: number) => [number, number], from: number, to: number): (uy: number) => [number, number] {
   const sw = frame.shoulderWidth;
-  const labAt = (u: P) => {
+  const likeAt = (u: P) => {
     const p = frame.toImage(u);
-    return clothing.labOf(p.x, p.y);
+    return clothing.likeAt(p.x, p.y);
   };
   if (to <= from) return () => [0, 0];
-  const arms = armCapsules(frame);
+  const arms = armCapsules(frame, clothing);
   const onArm = (u: P) => {
     const p = frame.toImage(u);
     return arms.some((s) => segDist(p.x, p.y, s.a, s.b) < s.r);
@@ -238,9 +254,9 @@ export function clothingReach(clothing: Clothing, frame: Frame, nominal: (uy: nu
       let miss = 0;
       for (let k = 0; k <= maxWiden + gapMax; k++) {
         const u = { x: edges[side] + dir * k, y: uy };
-        const l = labAt(u);
-        if (!l || onArm(u)) break;
-        if (clothing.like(l)) {
+        const like = likeAt(u);
+        if (like === undefined || onArm(u)) break;
+        if (like) {
           last = k;
           miss = 0;
         } else if (++miss > gapMax) break;
@@ -279,14 +295,13 @@ export function armHalfWidth(clothing: Clothing | undefined, frame: Frame, a: P,
   for (const f of [0.3, 0.5, 0.7]) {
     const cx = a.x + dir.x * length * f;
     const cy = a.y + dir.y * length * f;
-    const at = clothing.labOf(cx, cy);
-    if (!at || !clothing.like(at)) continue;
+    if (!clothing.likeAt(cx, cy)) continue;
     let last = 0;
     let miss = 0;
     for (let k = 1; k <= hi + 4; k++) {
-      const l = clothing.labOf(cx + out.x * k, cy + out.y * k);
-      if (!l) break;
-      if (clothing.like(l)) {
+      const like = clothing.likeAt(cx + out.x * k, cy + out.y * k);
+      if (like === undefined) break;
+      if (like) {
         last = k;
         miss = 0;
       } else if (++miss > 3) break;
@@ -337,34 +352,52 @@ function kMeans(pts: [number, number, number][], k: number): { lab: [number, num
   return centres.map((lab, i) => ({ lab, share: counts[i]! / pts.length }));
 }
 
-/**
- * What of the person stays in front of any garment, as a soft mask over the photo (0–1): the face
- * (an ellipse around the mesh's box, and nothing of a garment above the chin under it) and each
- * hand (a disc just beyond the wrist, along the forearm).
- */
-export function keepMask(frame: Frame, W: number, H: number): { mask: Float32Array; hands: number } {
-  const mask = new Float32Array(W * H);
-  const soft = Math.max(1.5, frame.shoulderWidth * 0.015);
-  const paint = (cx: number, cy: number, rx: number, ry: number) => {
-    const x0 = Math.max(0, Math.floor(cx - rx - soft));
-    const x1 = Math.min(W - 1, Math.ceil(cx + rx + soft));
-    const y0 = Math.max(0, Math.floor(cy - ry - soft));
-    const y1 = Math.min(H - 1, Math.ceil(cy + ry + soft));
-    for (let y = y0; y <= y1; y++) {
-      for (let x = x0; x <= x1; x++) {
-        const dx = (x + 0.5 - cx) / rx;
-        const dy = (y + 0.5 - cy) / ry;
-        const d = (Math.sqrt(dx * dx + dy * dy) - 1) * Math.min(rx, ry); // ≈ px outside the ellipse
-        const v = d <= 0 ? 1 : 1 - d / soft;
-        if (v > mask[y * W + x]!) mask[y * W + x] = v;
+/** A soft mask (0–1) over a box of the photo. */
+export type Mask = { left: number; top: number; width: number; height: number; data: Float32Array };
+
+/** Paint ellipses and capsules (soft-edged by `soft` px) into one mask over their bounding box; undefined when there is none. */
+function paintMask(shapes: ({ kind: 'ellipse'; cx: number; cy: number; rx: number; ry: number } | { kind: 'capsule'; a: P; b: P; r: number })[], soft: number, W: number, H: number): Mask | undefined {
+  if (!shapes.length) return undefined;
+  const boxes = shapes.map((s) =>
+    s.kind === 'ellipse'
+      ? [s.cx - s.rx - soft, s.cy - s.ry - soft, s.cx + s.rx + soft, s.cy + s.ry + soft]
+      : [Math.min(s.a.x, s.b.x) - s.r - soft, Math.min(s.a.y, s.b.y) - s.r - soft, Math.max(s.a.x, s.b.x) + s.r + soft, Math.max(s.a.y, s.b.y) + s.r + soft],
+  );
+  const left = clamp(Math.floor(Math.min(...boxes.map((b) => b[0]!))), 0, W - 1);
+  const top = clamp(Math.floor(Math.min(...boxes.map((b) => b[1]!))), 0, H - 1);
+  const right = clamp(Math.ceil(Math.max(...boxes.map((b) => b[2]!))), 0, W - 1);
+  const bottom = clamp(Math.ceil(Math.max(...boxes.map((b) => b[3]!))), 0, H - 1);
+  const m: Mask = { left, top, width: right - left + 1, height: bottom - top + 1, data: new Float32Array((right - left + 1) * (bottom - top + 1)) };
+  shapes.forEach((s, i) => {
+    const b = boxes[i]!;
+    for (let y = Math.max(top, Math.floor(b[1]!)); y <= Math.min(bottom, Math.ceil(b[3]!)); y++) {
+      for (let x = Math.max(left, Math.floor(b[0]!)); x <= Math.min(right, Math.ceil(b[2]!)); x++) {
+        let out: number; // px outside the shape
+        if (s.kind === 'capsule') out = segDist(x + 0.5, y + 0.5, s.a, s.b) - s.r;
+        else {
+          const dx = (x + 0.5 - s.cx) / s.rx;
+          const dy = (y + 0.5 - s.cy) / s.ry;
+          out = (Math.sqrt(dx * dx + dy * dy) - 1) * Math.min(s.rx, s.ry);
+        }
+        const v = out <= 0 ? 1 : 1 - out / soft;
+        const k = (y - top) * m.width + (x - left);
+        if (v > m.data[k]!) m.data[k] = v;
       }
     }
-  };
+  });
+  return m;
+}
+
+/**
+ * What of the person stays in front of any garment: the face (an ellipse around the mesh's box)
+ * and each hand (a disc just beyond the wrist, along the forearm).
+ */
+export function keepMask(frame: Frame, W: number, H: number): Mask | undefined {
+  const shapes: Parameters<typeof paintMask>[0] = [];
   if (frame.face) {
     const f = frame.face;
-    paint(f.x + f.width / 2, f.y + f.height / 2, f.width * 0.52, f.height * 0.55);
+    shapes.push({ kind: 'ellipse', cx: f.x + f.width / 2, cy: f.y + f.height / 2, rx: f.width * 0.52, ry: f.height * 0.55 });
   }
-  let hands = 0;
   for (const arm of frame.arms) {
     if (!arm.elbow || !arm.wrist) continue;
     const fx = arm.wrist.x - arm.elbow.x;
@@ -372,50 +405,17 @@ export function keepMask(frame: Frame, W: number, H: number): { mask: Float32Arr
     const fore = Math.hypot(fx, fy);
     if (fore < 2) continue;
     const r = clamp(fore * 0.38, frame.shoulderWidth * 0.12, frame.shoulderWidth * 0.3);
-    paint(arm.wrist.x + (fx / fore) * r * 0.7, arm.wrist.y + (fy / fore) * r * 0.7, r, r);
-    hands++;
+    shapes.push({ kind: 'ellipse', cx: arm.wrist.x + (fx / fore) * r * 0.7, cy: arm.wrist.y + (fy / fore) * r * 0.7, rx: r, ry: r });
   }
-  return { mask, hands };
+  return paintMask(shapes, Math.max(1.5, frame.shoulderWidth * 0.015), W, H);
 }
 
 /**
- * The arms, as a soft mask (0–1): a tube along shoulder → elbow → wrist for each arm whose elbow is
- * known, as wide as its clothing (armHalfWidth), from a little below the shoulder joint. An arm by
- * the side or across the body is in front of a garment's torso; the sleeves are drawn over it again.
+ * The arms, as a soft mask: a tube along shoulder → elbow → wrist for each arm whose elbow is known,
+ * as wide as its clothing (armCapsules), from a little below the shoulder joint. An arm by the side
+ * or across the body is in front of a garment's torso; the sleeves are drawn over it again.
  */
-export function armsMask(frame: Frame, clothing: Clothing | undefined, W: number, H: number): Float32Array | undefined {
-  let mask: Float32Array | undefined;
-  const soft = Math.max(1.5, frame.shoulderWidth * 0.012);
-  for (const arm of frame.arms) {
-    const e = arm.elbow;
-    if (!e) continue;
-    const ux = e.x - arm.shoulder.x;
-    const uy = e.y - arm.shoulder.y;
-    const len = Math.hypot(ux, uy);
-    if (len < 4) continue;
-    const d = { x: ux / len, y: uy / len };
-    let out = { x: -d.y, y: d.x };
-    if ((arm.shoulder.x - frame.mid.x) * out.x + (arm.shoulder.y - frame.mid.y) * out.y < 0) out = { x: -out.x, y: -out.y };
-    const r = armHalfWidth(clothing, frame, arm.shoulder, d, len, out);
-    const a = { x: arm.shoulder.x + ux * 0.15, y: arm.shoulder.y + uy * 0.15 };
-    const segs: { a: P; b: P; r: number }[] = [{ a, b: e, r }];
-    if (arm.wrist) segs.push({ a: e, b: arm.wrist, r: r * 0.85 });
-    mask ??= new Float32Array(W * H);
-    for (const s of segs) {
-      const m = s.r + soft;
-      const x0 = Math.max(0, Math.floor(Math.min(s.a.x, s.b.x) - m));
-      const x1 = Math.min(W - 1, Math.ceil(Math.max(s.a.x, s.b.x) + m));
-      const y0 = Math.max(0, Math.floor(Math.min(s.a.y, s.b.y) - m));
-      const y1 = Math.min(H - 1, Math.ceil(Math.max(s.a.y, s.b.y) + m));
-      for (let y = y0; y <= y1; y++) {
-        for (let x = x0; x <= x1; x++) {
-          const dist = segDist(x + 0.5, y + 0.5, s.a, s.b);
-          if (dist > m) continue;
-          const v = dist <= s.r ? 1 : 1 - (dist - s.r) / soft;
-          if (v > mask[y * W + x]!) mask[y * W + x] = v;
-        }
-      }
-    }
-  }
-  return mask;
+export function armsMask(frame: Frame, clothing: Clothing | undefined, W: number, H: number): Mask | undefined {
+  const shapes = armCapsules(frame, clothing).map((c) => ({ kind: 'capsule' as const, ...c }));
+  return paintMask(shapes, Math.max(1.5, frame.shoulderWidth * 0.012), W, H);
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { GarmentCategory } from './types.js';
 import { cutOutGarment, type Cutout } from './local-cutout.js';
 import { garmentShape, type GarmentShape } from './local-shape.js';
-import { armsMask, bodyFrame, clothingModel, keepMask, type Clothing, type Frame, type Pose, type Rgb } from './local-body.js';
+import { armsMask, bodyFrame, clothingModel, keepMask, type Clothing, type Frame, type Mask, type Pose, type Rgb } from './local-body.js';
 import { bottomPlacement, regionPlacement, topPlacement, type Mapped, type Placement } from './local-placement.js';
 import { BAD_INPUT } from './local-errors.js';
 
@@ -32,7 +32,7 @@ async function prepareGarment(bytes: Buffer, category: Exclude<GarmentCategory, 
 const LAYER: Record<Exclude<GarmentCategory, 'auto'>, number> = { 'one-pieces': 0, bottoms: 1, tops: 2 };
 /** How strongly the scene's broad light (0 = flat, 1 = full) and its folds modulate the garment. */
 const SHADING = 0.65;
-const FOLDS = 0.45;
+const FOLDS = 0.35;
 
 export type ComposeRequest = { person: Uint8Array; garments: { bytes: Uint8Array; category: GarmentCategory }[]; pose: Pose | undefined; quality: number };
 export type ComposeResult = { image: Uint8Array; placements: Record<string, unknown>[]; armsKept: number };
@@ -123,7 +123,7 @@ export async function composeTryon(req: ComposeRequest, signal?: AbortSignal): P
   const coverage = new Float32Array(W * H);
   const px = new Float64Array(4);
   const m: Mapped = { gx: 0, gy: 0, across: 0, fade: 1 };
-  let arms: Float32Array | null | undefined;
+  let arms: Mask | null | undefined;
   let armsKept = 0;
   const allowed = new Uint8Array(4);
   for (const g of order) {
@@ -211,10 +211,10 @@ export async function composeTryon(req: ComposeRequest, signal?: AbortSignal): P
 
   // What stays in front of any garment: the hands and the face.
   if (frame) {
-    const { mask } = keepMask(frame, W, H);
-    restore(out, person.data, coverage, mask, { left: 0, top: 0, right: W - 1, bottom: H - 1 }, W);
+    const keep = keepMask(frame, W, H);
+    if (keep) restore(out, person.data, coverage, keep, { left: 0, top: 0, right: W - 1, bottom: H - 1 }, W);
   }
-  await contactShadow(out, coverage, W, H);
+  if (frame && clothing) await contactShadow(out, coverage, W, H, (x, y) => inMask(arms, x, y) || onClothing(clothing, x, y));
   if (signal?.aborted) throw signal.reason;
   const image = await sharp(out, { raw: { width: W, height: H, channels: 3 } }).jpeg({ quality, chromaSubsampling: '4:2:0', mozjpeg: false }).toBuffer();
   return { image, placements, armsKept };
@@ -226,13 +226,17 @@ function placeOn(category: Exclude<GarmentCategory, 'auto'>, g: Garment, frame: 
   return topPlacement(category, g.shape, frame, W, H, clothing);
 }
 
-/** Put the person's own pixels back where `mask` says (soft) and a garment covered them, inside a box; returns the pixels touched. */
-function restore(out: Buffer, person: Buffer, coverage: Float32Array, mask: Float32Array, box: { left: number; top: number; right: number; bottom: number }, W: number): number {
+/** Put the person's own pixels back where the mask says (soft) and a garment covered them, inside a box; returns the pixels touched. */
+function restore(out: Buffer, person: Buffer, coverage: Float32Array, mask: Mask, box: { left: number; top: number; right: number; bottom: number }, W: number): number {
   let n = 0;
-  for (let y = box.top; y <= box.bottom; y++) {
-    for (let x = box.left; x <= box.right; x++) {
+  const y0 = Math.max(box.top, mask.top);
+  const y1 = Math.min(box.bottom, mask.top + mask.height - 1);
+  const x0 = Math.max(box.left, mask.left);
+  const x1 = Math.min(box.right, mask.left + mask.width - 1);
+  for (let y = y0; y <= y1; y++) {
+    for (let x = x0; x <= x1; x++) {
       const P = y * W + x;
-      const k = mask[P]!;
+      const k = mask.data[(y - mask.top) * mask.width + (x - mask.left)]!;
       if (!k || !coverage[P]) continue;
       for (let c = 0; c < 3; c++) out[P * 3 + c] = Math.round(out[P * 3 + c]! * (1 - k) + person[P * 3 + c]! * k);
       coverage[P] = coverage[P]! * (1 - k);
@@ -242,8 +246,21 @@ function restore(out: Buffer, person: Buffer, coverage: Float32Array, mask: Floa
   return n;
 }
 
-/** A light shadow the garments cast just below and beside their edges onto what is under them. */
-async function contactShadow(out: Buffer, coverage: Float32Array, W: number, H: number) {
+function inMask(m: Mask | null | undefined, x: number, y: number): boolean {
+  if (!m || x < m.left || y < m.top || x >= m.left + m.width || y >= m.top + m.height) return false;
+  return m.data[(y - m.top) * m.width + (x - m.left)]! > 0.5;
+}
+
+/** Whether a photo pixel shows the person's clothing (its colours). */
+function onClothing(clothing: Clothing, x: number, y: number): boolean {
+  return clothing.likeAt(x, y) === true;
+}
+
+/**
+ * A light shadow the garments cast just below and beside their edges, onto the person only (their
+ * clothing and arms; `onBody`): the backdrop stays as it was.
+ */
+async function contactShadow(out: Buffer, coverage: Float32Array, W: number, H: number, onBody: (x: number, y: number) => boolean) {
   let any = false;
   const cov8 = Buffer.alloc(W * H);
   for (let P = 0; P < W * H; P++) {
@@ -258,7 +275,7 @@ async function contactShadow(out: Buffer, coverage: Float32Array, W: number, H: 
     for (let x = 0; x < W; x++) {
       const P = y * W + x;
       const s = (blurred[P - dy * W]! / 255) * (1 - coverage[P]!);
-      if (s < 0.01) continue;
+      if (s < 0.01 || !onBody(x, y)) continue;
       const k = 1 - 0.3 * s;
       for (let c = 0; c < 3; c++) out[P * 3 + c] = Math.round(out[P * 3 + c]! * k);
     }

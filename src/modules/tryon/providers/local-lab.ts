@@ -14,13 +14,22 @@ const LIN = Array.from({ length: 256 }, (_, c) => {
 const labF = (t: number) => (t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t + 16) / 116);
 
 export function toLab(r: number, g: number, b: number): [number, number, number] {
+  const out = new Float64Array(3);
+  labInto(r, g, b, out);
+  return [out[0]!, out[1]!, out[2]!];
+}
+
+/** toLab into a scratch array (no allocation). */
+export function labInto(r: number, g: number, b: number, out: Float64Array) {
   const R = LIN[r]!;
   const G = LIN[g]!;
   const B = LIN[b]!;
   const fx = labF((0.4124564 * R + 0.3575761 * G + 0.1804375 * B) / 0.95047);
   const fy = labF(0.2126729 * R + 0.7151522 * G + 0.072175 * B);
   const fz = labF((0.0193339 * R + 0.119192 * G + 0.9503041 * B) / 1.08883);
-  return [116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)];
+  out[0] = 116 * fy - 16;
+  out[1] = 500 * (fx - fy);
+  out[2] = 200 * (fy - fz);
 }
 
 const fInv = (t: number) => (t ** 3 > 216 / 24389 ? t ** 3 : (116 * t - 16) / (24389 / 27));

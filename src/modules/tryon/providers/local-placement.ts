@@ -4,17 +4,18 @@
  * roundness of the shading) over its bounding box, sampling only the garment parts it owns.
  * - tops and one-pieces, from the body frame (local-body.ts): the TORSO between the shoulders and
  *   the hips — its band 1.2 (tops) or 1.05 (one-pieces) shoulder widths wide, the shoulder points on
- *   top of the shoulders, the front neckline kept between the chin and the shoulders, the hem
- *   brought near the hips, the centre line following shoulders → hips, each row widened to cover
- *   the clothing the person wears (clothingReach); each SLEEVE along its arm: its axis turned onto
+ *   top of the shoulders, the front neckline never above 30 % of the way from the chin down to the
+ *   shoulders, the hem brought near the hips, the centre line following shoulders → hips, each row
+ *   widened to cover the clothing the person wears (clothingReach), nothing beyond the outer side
+ *   of an upper arm; each SLEEVE along its arm: its axis turned onto
  *   shoulder → elbow and, past the elbow, elbow → wrist (a long sleeve bends with the arm), scaled
- *   like the torso, drawn over it.
+ *   like the torso and as wide as the arm's clothing, drawn over it.
  * - bottoms: waistband → 1.6 × hip width, 0.1 torso above the hips, aspect kept, following hips → knees.
  * - no pose: the fixed regions of the old compositor, one piece.
  */
 import type { GarmentCategory } from './types.js';
 import { LEFT_SLEEVE, RIGHT_SLEEVE, TORSO, type GarmentShape, type Sleeve } from './local-shape.js';
-import { armHalfWidth, clothingReach, type Clothing, type Frame, type P } from './local-body.js';
+import { armCapsules, armHalfWidth, clothingReach, type Clothing, type Frame, type P } from './local-body.js';
 
 /**
  * Where an output pixel samples the garment, where across its piece it lies (-1…1, for the
@@ -156,7 +157,23 @@ export function topPlacement(category: 'tops' | 'one-pieces', shape: GarmentShap
   const sin = Math.sin(frame.angle);
   const kl = gc - gl;
   const kr = gr - gc;
+  // Beyond the outer side of an upper arm (and its line further down) there is no torso: an arm
+  // hangs at the body's side.
+  const beyond = armCapsules(frame, clothing)
+    .filter((c, i, all) => i === 0 || all[i - 1]!.b !== c.a) // the upper arms only
+    .map((c) => {
+      const len = Math.hypot(c.b.x - c.a.x, c.b.y - c.a.y) || 1;
+      const d = { x: (c.b.x - c.a.x) / len, y: (c.b.y - c.a.y) / len };
+      let n = { x: -d.y, y: d.x };
+      if ((c.a.x - frame.mid.x) * n.x + (c.a.y - frame.mid.y) * n.y < 0) n = { x: -n.x, y: -n.y };
+      return { a: c.a, d, n, r: c.r + 2 };
+    });
   const torsoMap = (x: number, y: number, o: Mapped): boolean => {
+    for (const b of beyond) {
+      const vx = x - b.a.x;
+      const vy = y - b.a.y;
+      if (vx * b.n.x + vy * b.n.y > b.r && vx * b.d.x + vy * b.d.y > 0) return false;
+    }
     const dx = x - mx;
     const dy = y - my;
     const ux = mx + dx * cos + dy * sin;
@@ -207,12 +224,12 @@ export function topPlacement(category: 'tops' | 'one-pieces', shape: GarmentShap
 }
 
 /**
- * A sleeve along its arm, as a tube: its centre line starts at the top of the shoulder and follows
- * the upper arm (shoulder → elbow; without an elbow, the other arm mirrored, else hanging 15° out
- * from the body), then the forearm past the elbow, so a long sleeve bends with the arm. Along it,
- * the garment sleeve's axis at the torso's scale; across it, the sleeve's outline (its profile at
- * that point) spread over the arm's clothing width plus ease, flaring a little where the garment's
- * sleeve does. The sleeve's seam side stays on the outside of the arm (a rotation, never a mirror).
+ * A sleeve along its arm, as a tube: its centre line starts at the shoulder joint (a rounded cap
+ * above it) and follows the upper arm (shoulder → elbow; without an elbow, the other arm mirrored,
+ * else hanging 15° out from the body), then the forearm past the elbow, so a long sleeve bends with
+ * the arm. Along it, the garment sleeve's axis at the torso's scale; across it, the sleeve's
+ * outline (its profile at that point, smoothed) spread over the arm's clothing width. The
+ * sleeve's seam side stays on the outside of the arm (a rotation, never a mirror).
  */
 function sleevePiece(sl: Sleeve, arm: Frame['arms'][number], frame: Frame, sx: number, W: number, H: number, clothing: Clothing | undefined) {
   const sw = frame.shoulderWidth;
@@ -253,26 +270,34 @@ function sleevePiece(sl: Sleeve, arm: Frame['arms'][number], frame: Frame, sx: n
   if ((start.x - frame.mid.x) * out.x + (start.y - frame.mid.y) * out.y < 0) out = { x: -out.x, y: -out.y };
   const armHalf = armHalfWidth(clothing, frame, arm.shoulder, d0, Math.min(upLen, reach), out);
   // Per px along the garment sleeve: its outline's centre and half-width across the axis; on the
-  // arm, the outer half is the arm's clothing + 12 % ease (flaring up to 20 % more where the garment's
-  // sleeve does), the inner half (against the body) 90 % of the arm, fading into the torso.
-  const steps = sl.profile.length / 2;
+  // arm, the outer half reaches the outer edge of the arm's clothing (flaring up to 8 % more where
+  // the garment's sleeve does), the inner half (against the body) 90 % of the arm.
+  const steps = Math.max(2, sl.profile.length / 2);
   const cuffI = Math.min(steps - 1, Math.round(sl.length * 0.8));
   const cuffHalf = Math.max(1, (sl.profile[cuffI * 2 + 1]! - sl.profile[cuffI * 2]!) / 2);
   const mid = new Float32Array(steps);
   const gHalf = new Float32Array(steps);
   const pOut = new Float32Array(steps);
   for (let i = 0; i < steps; i++) {
-    const a = sl.profile[i * 2]!;
-    const b = sl.profile[i * 2 + 1]!;
-    mid[i] = (a + b) / 2;
-    gHalf[i] = Math.max(0.5, (b - a) / 2);
-    pOut[i] = armHalf * 1.12 * clamp(gHalf[i]! / cuffHalf, 1, 1.2);
+    // Smoothed over ±3 rows: the outline of an oblique sleeve steps from pixel to pixel.
+    let a = 0;
+    let b = 0;
+    let n = 0;
+    for (let j = Math.max(0, i - 3); j <= Math.min(steps - 1, i + 3); j++) {
+      a += sl.profile[j * 2]!;
+      b += sl.profile[j * 2 + 1]!;
+      n++;
+    }
+    mid[i] = (a + b) / 2 / n;
+    // Sample a pixel inside the outline: the edge's softness comes from the arm's side, not the packshot's stair-steps.
+    gHalf[i] = Math.max(0.5, (b - a) / 2 / n - 1);
+    pOut[i] = (armHalf + 2) * clamp(gHalf[i]! / cuffHalf, 1, 1.08);
   }
   const pIn = armHalf * 0.9;
   // Which sign of the across distance points away from the body.
   const outSign = (start.x - frame.mid.x) * -d0.y + (start.y - frame.mid.y) * d0.x >= 0 ? 1 : -1;
   // The cap: the top of the sleeve rounds over the shoulder joint (half an ellipse, to the shoulder's top).
-  const back = Math.min(0.7 * armHalf, 0.14 * sw);
+  const back = Math.min(0.5 * armHalf, 0.1 * sw);
   const { x: sx0, y: sy0 } = start;
   const map = (x: number, y: number, o: Mapped): boolean => {
     const vx = x - sx0;
@@ -291,27 +316,30 @@ function sleevePiece(sl: Sleeve, arm: Frame['arms'][number], frame: Frame, sx: n
       }
     }
     if (t < -back || t > reach + 2) return false;
+    // The sleeve's outline at this point, interpolated between the profile's rows.
     const tg = t / sx;
-    const i = Math.max(0, Math.min(steps - 1, Math.round(tg)));
+    const f = Math.max(0, Math.min(steps - 1.001, tg));
+    const i = Math.floor(f);
+    const k = f - i;
     const outward = s * outSign >= 0;
-    let half = (outward ? pOut[i]! : pIn) * thin;
+    let half = (outward ? pOut[i]! + (pOut[i + 1]! - pOut[i]!) * k : pIn) * thin;
     if (t < 0) half *= Math.sqrt(Math.max(0, 1 - (t / back) ** 2));
-    if (Math.abs(s) > half + 1.5 || half < 0.5) return false;
-    const u = s / half; // -1…1 across the arm
-    const sg = mid[i]! + u * gHalf[i]!;
+    if (Math.abs(s) > half + 1 || half < 0.5) return false;
+    const u = Math.max(-1, Math.min(1, s / half)); // -1…1 across the arm
+    const sg = mid[i]! + (mid[i + 1]! - mid[i]!) * k + u * (gHalf[i]! + (gHalf[i + 1]! - gHalf[i]!) * k);
     o.gx = sl.root.x + tg * sl.axis.x - sg * sl.axis.y;
     o.gy = sl.root.y + tg * sl.axis.y + sg * sl.axis.x;
-    o.across = outward ? u : 0;
-    o.fade = outward ? 1 : clamp((1 - Math.abs(u)) / 0.4, 0, 1);
+    o.across = u; // a tube: darker towards both sides
+    o.fade = Math.min(1, half + 1 - Math.abs(s)); // a one-pixel soft edge along the arm
     return true;
   };
-  const hw = armHalf * 1.12 * 1.2 + 4;
+  const hw = (armHalf + 2) * 1.08 + 4;
   const stepBack = Math.max(back, 1);
   const pts: P[] = [start, { x: start.x - d0.x * stepBack, y: start.y - d0.y * stepBack }];
   if (reach <= seg0) pts.push({ x: start.x + d0.x * reach, y: start.y + d0.y * reach });
   else pts.push(elbow, { x: elbow.x + d1.x * (reach - seg0), y: elbow.y + d1.y * (reach - seg0) });
   const piece: Piece = { name: sl.side < 0 ? 'left-sleeve' : 'right-sleeve', ...boxOf(pts, hw, W, H), labels: [sl.side < 0 ? LEFT_SLEEVE : RIGHT_SLEEVE, TORSO], map };
-  return { piece, along, halfWidth: armHalf * 1.12 };
+  return { piece, along, halfWidth: armHalf + 2 };
 }
 
 /** Bottoms on a body frame: waistband → 1.6 × hip width, 0.1 torso above the hips, aspect kept, along hips → knees. */

@@ -230,16 +230,11 @@ export function clothingModel(person: Rgb, frame: Frame): Clothing | undefined {
  */
 export function clothingReach(clothing: Clothing, frame: Frame, nominal: (uy: number) => [number, number], from: number, to: number): (uy: number) => [number, number] {
   const sw = frame.shoulderWidth;
-  const likeAt = (u: P) => {
-    const p = frame.toImage(u);
-    return clothing.likeAt(p.x, p.y);
-  };
   if (to <= from) return () => [0, 0];
   const arms = armCapsules(frame, clothing);
-  const onArm = (u: P) => {
-    const p = frame.toImage(u);
-    return arms.some((s) => segDist(p.x, p.y, s.a, s.b) < s.r);
-  };
+  const { x: mx, y: my } = frame.mid;
+  const cos = Math.cos(frame.angle);
+  const sin = Math.sin(frame.angle);
   const maxWiden = 0.3 * sw;
   const gapMax = Math.max(3, 0.05 * sw);
   const rows = Math.max(1, Math.ceil(to - from));
@@ -253,9 +248,16 @@ export function clothingReach(clothing: Clothing, frame: Frame, nominal: (uy: nu
       let last = 0;
       let miss = 0;
       for (let k = 0; k <= maxWiden + gapMax; k++) {
-        const u = { x: edges[side] + dir * k, y: uy };
-        const like = likeAt(u);
-        if (like === undefined || onArm(u)) break;
+        // Upright (edge ± k, uy) → photo.
+        const dx = edges[side] + dir * k - mx;
+        const dy = uy - my;
+        const x = mx + dx * cos - dy * sin;
+        const y = my + dx * sin + dy * cos;
+        const like = clothing.likeAt(x, y);
+        if (like === undefined) break;
+        let onArm = false;
+        for (const c of arms) if (segDist(x, y, c.a, c.b) < c.r) onArm = true;
+        if (onArm) break;
         if (like) {
           last = k;
           miss = 0;
@@ -404,8 +406,9 @@ export function keepMask(frame: Frame, W: number, H: number): Mask | undefined {
     const fy = arm.wrist.y - arm.elbow.y;
     const fore = Math.hypot(fx, fy);
     if (fore < 2) continue;
-    const r = clamp(fore * 0.38, frame.shoulderWidth * 0.12, frame.shoulderWidth * 0.3);
-    shapes.push({ kind: 'ellipse', cx: arm.wrist.x + (fx / fore) * r * 0.7, cy: arm.wrist.y + (fy / fore) * r * 0.7, rx: r, ry: r });
+    // A hand: about a quarter of the forearm across, its middle a little past the wrist.
+    const r = clamp(fore * 0.26, frame.shoulderWidth * 0.08, frame.shoulderWidth * 0.22);
+    shapes.push({ kind: 'ellipse', cx: arm.wrist.x + (fx / fore) * r * 0.6, cy: arm.wrist.y + (fy / fore) * r * 0.6, rx: r, ry: r });
   }
   return paintMask(shapes, Math.max(1.5, frame.shoulderWidth * 0.015), W, H);
 }

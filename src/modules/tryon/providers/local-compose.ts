@@ -135,6 +135,8 @@ export async function composeTryon(req: ComposeRequest, signal?: AbortSignal): P
       throw new Error(`${BAD_INPUT}a garment image could not be decoded`, { cause: e });
     }
     const { cut, shape } = garment;
+    const gw1 = cut.width + 1;
+    const gh1 = cut.height + 1;
     const place = placeOn(g.category, garment, frame, clothing, W, H) ?? regionPlacement(g.category, W, H, cut.width, cut.height);
     // The scene's mean broad light under the garment: the reference its shading is relative to.
     let lumSum = 0;
@@ -144,7 +146,7 @@ export async function composeTryon(req: ComposeRequest, signal?: AbortSignal): P
       for (const l of piece.labels) allowed[l] = 1;
       for (let y = piece.top; y <= piece.bottom; y += 3) {
         for (let x = piece.left; x <= piece.right; x += 3) {
-          if (!piece.map(x + 0.5, y + 0.5, m)) continue;
+          if (!piece.map(x + 0.5, y + 0.5, m) || m.gx < -1 || m.gy < -1 || m.gx > gw1 || m.gy > gh1) continue;
           sample(cut, shape.label, allowed, m.gx, m.gy, px);
           if (px[3]! > 0.5) {
             lumSum += shade.broad[y * W + x]!;
@@ -164,7 +166,7 @@ export async function composeTryon(req: ComposeRequest, signal?: AbortSignal): P
       for (const l of piece.labels) allowed[l] = 1;
       for (let y = piece.top; y <= piece.bottom; y++) {
         for (let x = piece.left; x <= piece.right; x++) {
-          if (!piece.map(x + 0.5, y + 0.5, m)) continue;
+          if (!piece.map(x + 0.5, y + 0.5, m) || m.gx < -1 || m.gy < -1 || m.gx > gw1 || m.gy > gh1) continue;
           sample(cut, shape.label, allowed, m.gx, m.gy, px);
           const a = Math.min(1, px[3]!) * m.fade;
           if (a <= 0.004) continue;

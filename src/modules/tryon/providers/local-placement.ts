@@ -197,12 +197,14 @@ export function topPlacement(category: 'tops' | 'one-pieces', shape: GarmentShap
     o.fade = 1;
     return true;
   };
+  // The box: the torso's own columns mapped on rows a few px apart (the widening varies by row).
   const corners: P[] = [];
-  for (const gy of [0, shape.armpitY, shape.height]) {
-    const uy = uyOf(gy);
+  const [tx0, tx1] = shape.torsoX;
+  for (let uy = uyOf(0); ; uy = Math.min(uy + 4, hemU)) {
     const [l, r] = edges(uy);
     const c = frame.centreAt(uy);
-    corners.push(frame.toImage({ x: c - (gc + 1) * ((c - l) / Math.max(1, gc - gl)), y: uy }), frame.toImage({ x: c + (shape.width - gc + 1) * ((r - c) / Math.max(1, gr - gc)), y: uy }));
+    corners.push(frame.toImage({ x: c - (gc - tx0 + 1) * ((c - l) / Math.max(1, gc - gl)), y: uy }), frame.toImage({ x: c + (tx1 - gc + 1) * ((r - c) / Math.max(1, gr - gc)), y: uy }));
+    if (uy >= hemU) break;
   }
   const torso: Piece = { name: 'torso', ...boxOf(corners, 2, W, H), labels: [TORSO], map: torsoMap };
 
@@ -297,7 +299,7 @@ function sleevePiece(sl: Sleeve, arm: Frame['arms'][number], frame: Frame, sx: n
   // Which sign of the across distance points away from the body.
   const outSign = (start.x - frame.mid.x) * -d0.y + (start.y - frame.mid.y) * d0.x >= 0 ? 1 : -1;
   // The cap: the top of the sleeve rounds over the shoulder joint (half an ellipse, to the shoulder's top).
-  const back = Math.min(0.5 * armHalf, 0.1 * sw);
+  const back = Math.min(0.4 * armHalf, 0.07 * sw);
   const { x: sx0, y: sy0 } = start;
   const map = (x: number, y: number, o: Mapped): boolean => {
     const vx = x - sx0;

@@ -41,6 +41,8 @@ export type GarmentShape = {
   sleeves: Sleeve[];
   /** Per pixel: 0 transparent, TORSO, LEFT_SLEEVE, RIGHT_SLEEVE. */
   label: Uint8Array;
+  /** Columns the torso's pixels span (the sleeves left out). */
+  torsoX: [number, number];
 };
 
 const OPAQUE = 128;
@@ -234,7 +236,15 @@ export function garmentShape(rgba: Buffer, w: number, h: number, bodyRows: [numb
   const armpitY = sleeves.length ? Math.max(...sleeves.map((s) => s.armpitY)) : shoulderY;
   let top = 0;
   while (top < h - 1 && !rowOpaque(rgba, w, top)) top++;
-  return { width: w, height: h, band: [gl, gr], centre, shoulderY: sleeves.length ? shoulderY : top, neckY, hemY, armpitY, sleeves, label };
+  let tx0 = w - 1;
+  let tx1 = 0;
+  for (let p = 0; p < w * h; p++) {
+    if (label[p] !== TORSO) continue;
+    const x = p % w;
+    if (x < tx0) tx0 = x;
+    if (x > tx1) tx1 = x;
+  }
+  return { width: w, height: h, band: [gl, gr], centre, shoulderY: sleeves.length ? shoulderY : top, neckY, hemY, armpitY, sleeves, label, torsoX: [Math.min(tx0, tx1), tx1] };
 }
 
 function unit(x: number, y: number): P {

@@ -255,13 +255,16 @@ export function clothingReach(clothing: Clothing, frame: Frame, nominal: (uy: nu
         const y = my + dx * sin + dy * cos;
         const like = clothing.likeAt(x, y);
         if (like === undefined) break;
+        if (!like) {
+          if (++miss > gapMax) break;
+          continue;
+        }
+        // An arm (clothed like the body) ends the torso's side.
         let onArm = false;
         for (const c of arms) if (segDist(x, y, c.a, c.b) < c.r) onArm = true;
         if (onArm) break;
-        if (like) {
-          last = k;
-          miss = 0;
-        } else if (++miss > gapMax) break;
+        last = k;
+        miss = 0;
       }
       row[side] = last > 0 ? Math.min(maxWiden, last + 2) : 0;
     }

@@ -88,17 +88,31 @@ async function shadingMaps(person: Rgb, clothing: Clothing | undefined): Promise
       const y = grey[P]!;
       const cb = b - y;
       const cr = r - y;
-      const c = Math.sqrt(cb * cb + cr * cr);
+      const c2 = cb * cb + cr * cr;
       // Near-neutral clothing: any neutral pixel is a fold; coloured: same hue (cos ≥ 0.9) and some of
       // its saturation (a black or grey part of coloured clothing is not a fold of it); and not far
-      // darker or lighter than it (a deep shadow or a highlight of something else).
+      // darker or lighter than it (a deep shadow or a highlight of something else). Squared, no roots.
       const lit = y > 0.45 * y0 && y < 1.6 * y0 + 20;
-      const same = lit && (c0 < 12 ? c < 18 : c > Math.max(10, 0.25 * c0 * (y / Math.max(8, y0))) && (cb * cb0 + cr * cr0) / (c * c0 + 1e-6) > 0.9);
+      let same = lit;
+      if (same && c0 < 12) same = c2 < 324;
+      else if (same) {
+        const min = Math.max(10, 0.25 * c0 * (y / Math.max(8, y0)));
+        const dot = cb * cb0 + cr * cr0;
+        same = c2 > min * min && dot > 0 && dot * dot > 0.81 * c2 * c0 * c0;
+      }
       if (!same) grey[P] = fill;
     }
   }
   const img = sharp(grey, { raw: { width: W, height: H, channels: 1 } });
-  const [broad, fine] = await Promise.all([Math.max(2, side / 50), Math.max(0.8, side / 330)].map((sigma) => img.clone().blur(sigma).extractChannel(0).raw().toBuffer()));
+  // The broad light is smooth: blurred at a quarter of the size and scaled back (a wide kernel at full size costs ~20× more).
+  const q = side >= 256 ? 4 : 1;
+  const broadSmall = q > 1 ? await img.clone().resize(Math.max(1, Math.round(W / q)), Math.max(1, Math.round(H / q)), { fit: 'fill' }).blur(Math.max(0.8, side / 50 / q)).extractChannel(0).raw().toBuffer({ resolveWithObject: true }) : undefined;
+  const [broad, fine] = await Promise.all([
+    broadSmall
+      ? sharp(broadSmall.data, { raw: { width: broadSmall.info.width, height: broadSmall.info.height, channels: 1 } }).resize(W, H, { fit: 'fill', kernel: 'linear' }).extractChannel(0).raw().toBuffer()
+      : img.clone().blur(Math.max(2, side / 50)).extractChannel(0).raw().toBuffer(),
+    img.clone().blur(Math.max(0.8, side / 330)).extractChannel(0).raw().toBuffer(),
+  ]);
   return { broad: new Uint8Array(broad!.buffer, broad!.byteOffset, broad!.length), fine: new Uint8Array(fine!.buffer, fine!.byteOffset, fine!.length) };
 }
 

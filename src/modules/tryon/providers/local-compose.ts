@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 import type { GarmentCategory } from './types.js';
 import { cutOutGarment, type Cutout } from './local-cutout.js';
 import { garmentShape, type GarmentShape } from './local-shape.js';
-import { armsMask, bodyFrame, clothingModel, keepMask, type Clothing, type Frame, type Mask, type Pose, type Rgb } from './local-body.js';
+import { bodyFrame, type Frame, type Pose, type Rgb } from './local-body.js';
+import { clothingModel, type Clothing } from './local-clothing.js';
+import { armsMask, keepMask, type Mask } from './local-masks.js';
 import { bottomPlacement, regionPlacement, topPlacement, type Mapped, type Placement } from './local-placement.js';
 import { BAD_INPUT } from './local-errors.js';
 

@@ -15,7 +15,8 @@
  * Pure pixel code over sharp's raw RGBA; deterministic.
  */
 import sharp from 'sharp';
-import { fitBackground, labImage, ringIndices, sobel, type BackgroundModel } from './local-lab.js';
+import { fill, fitBackground, kMeans, labImage, maxFilter, ringIndices, sobel } from './local-lab.js';
+import { decontaminate, feather, matte } from './local-matte.js';
 
 export type CutoutMethod = 'alpha' | 'plain' | 'clusters' | 'none';
 export type Cutout = { data: Buffer; width: number; height: number; backgroundRemoved: boolean; method: CutoutMethod };
@@ -110,152 +111,6 @@ function usesAlpha(data: Buffer, w: number, h: number): boolean {
   return clear / (w * h) > 0.01;
 }
 
-/** Border-connected flood fill (4-neighbours) through pixels `pass(q, from)` accepts (from = -1 for a seed). */
-function fill(seeds: number[], w: number, h: number, pass: (q: number, from: number) => boolean): Uint8Array {
-  const reached = new Uint8Array(w * h);
-  const stack = new Int32Array(w * h);
-  let n = 0;
-  for (const p of seeds) {
-    if (reached[p] || !pass(p, -1)) continue;
-    reached[p] = 1;
-    stack[n++] = p;
-  }
-  const visit = (q: number, p: number) => {
-    if (reached[q] || !pass(q, p)) return;
-    reached[q] = 1;
-    stack[n++] = q;
-  };
-  while (n > 0) {
-    const p = stack[--n]!;
-    const x = p % w;
-    if (x > 0) visit(p - 1, p);
-    if (x < w - 1) visit(p + 1, p);
-    if (p >= w) visit(p - w, p);
-    if (p < w * (h - 1)) visit(p + w, p);
-  }
-  return reached;
-}
-
-/** Separable max filter over a (2r+1)² window. */
-function maxFilter(src: Float32Array, w: number, h: number, r: number): Float32Array {
-  const tmp = new Float32Array(w * h);
-  const out = new Float32Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let m = 0;
-      for (let i = Math.max(0, x - r); i <= Math.min(w - 1, x + r); i++) m = Math.max(m, src[y * w + i]!);
-      tmp[y * w + x] = m;
-    }
-  }
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let m = 0;
-      for (let j = Math.max(0, y - r); j <= Math.min(h - 1, y + r); j++) m = Math.max(m, tmp[j * w + x]!);
-      out[y * w + x] = m;
-    }
-  }
-  return out;
-}
-
-/**
- * Alpha from the fill: 0 where the background was reached, 1 inside the garment; within three pixels
- * of the background, the pixel is unmixed along the line from the background colour to the most
- * garment-like colour nearby (its 5×5 neighbourhood). When that colour is itself close to the
- * background (a light garment on a light backdrop), the ramp is relative to their distance, so the
- * light area stays opaque and only the backdrop-coloured fringe goes.
- */
-function matte(reached: Uint8Array, lab: ReturnType<typeof labImage>, model: BackgroundModel, w: number, h: number, tBg: number): Float32Array {
-  const alpha = new Float32Array(w * h);
-  const near = new Uint8Array(w * h); // within 3 px of the background
-  for (let p = 0; p < w * h; p++) {
-    if (reached[p]) continue;
-    alpha[p] = 1;
-    const x = p % w;
-    const y = (p - x) / w;
-    outer: for (let dy = -3; dy <= 3; dy++) {
-      for (let dx = -3; dx <= 3; dx++) {
-        const X = x + dx;
-        const Y = y + dy;
-        if (X < 0 || Y < 0 || X >= w || Y >= h || !reached[Y * w + X]) continue;
-        near[p] = 1;
-        break outer;
-      }
-    }
-  }
-  for (let p = 0; p < w * h; p++) {
-    if (!near[p]) continue;
-    const x = p % w;
-    const y = (p - x) / w;
-    let best = -1;
-    let bestD = -1;
-    for (let dy = -2; dy <= 2; dy++) {
-      for (let dx = -2; dx <= 2; dx++) {
-        const X = x + dx;
-        const Y = y + dy;
-        if (X < 0 || Y < 0 || X >= w || Y >= h) continue;
-        const q = Y * w + X;
-        if (reached[q]) continue;
-        const d = model.distance(q);
-        if (d > bestD) {
-          bestD = d;
-          best = q;
-        }
-      }
-    }
-    if (best < 0) continue;
-    const bg = model.at(p);
-    const fx = lab.L[best]! - bg[0];
-    const fy = lab.A[best]! - bg[1];
-    const fz = lab.B[best]! - bg[2];
-    const d2 = fx * fx + fy * fy + fz * fz;
-    const D = Math.sqrt(d2);
-    if (D >= 2 * tBg) {
-      const proj = ((lab.L[p]! - bg[0]) * fx + (lab.A[p]! - bg[1]) * fy + (lab.B[p]! - bg[2]) * fz) / d2;
-      alpha[p] = clamp(proj, 0, 1);
-    } else {
-      alpha[p] = clamp(model.distance(p) / Math.max(D, 1), 0, 1);
-    }
-  }
-  feather(alpha, w, h);
-  return alpha;
-}
-
-/** Never more opaque than the 3×3 mean: softens the cut by one pixel, adds no halo. */
-function feather(alpha: Float32Array, w: number, h: number) {
-  const src = Float32Array.from(alpha);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const p = y * w + x;
-      if (!src[p]) continue;
-      let s = 0;
-      let n = 0;
-      for (let dy = -1; dy <= 1; dy++) {
-        const Y = y + dy;
-        if (Y < 0 || Y >= h) continue;
-        for (let dx = -1; dx <= 1; dx++) {
-          const X = x + dx;
-          if (X < 0 || X >= w) continue;
-          s += src[Y * w + X]!;
-          n++;
-        }
-      }
-      alpha[p] = Math.min(src[p]!, s / n);
-    }
-  }
-}
-
-/** Remove the background's share from semi-transparent edge pixels (no light fringe on a dark photo). */
-function decontaminate(data: Buffer, alpha: Float32Array, model: BackgroundModel, w: number, h: number): Buffer {
-  const out = Buffer.from(data);
-  for (let p = 0; p < w * h; p++) {
-    const a = alpha[p]!;
-    if (a <= 0.05 || a >= 0.98) continue;
-    const bg = model.rgbAt(p);
-    for (let c = 0; c < 3; c++) out[p * 4 + c] = Math.round(clamp((data[p * 4 + c]! - (1 - a) * bg[c]!) / a, 0, 255));
-  }
-  return out;
-}
-
 /** Apply the alpha, drop specks apart from the garment, crop to what is left. */
 function finish(data: Buffer, alpha: Float32Array, w: number, h: number, method: CutoutMethod): Cutout {
   const keep = mainComponents(alpha, w, h);
@@ -343,46 +198,12 @@ function mainComponents(alpha: Float32Array, w: number, h: number): Uint8Array {
   return keep;
 }
 
-/** Up to k colour clusters (CIELAB) of the border ring: deterministic k-means, farthest-point start. */
+/** Up to k colour clusters of the border ring; a cluster holding a sliver of it is the garment touching the border, not background. */
 function ringClusters(lab: ReturnType<typeof labImage>, ring: number[], k: number): [number, number, number][] {
   const pts = ring.map((p) => [lab.L[p]!, lab.A[p]!, lab.B[p]!] as [number, number, number]);
-  const centres: [number, number, number][] = [pts[0]!];
-  while (centres.length < k) {
-    let far = pts[0]!;
-    let farD = -1;
-    for (const q of pts) {
-      const d = Math.min(...centres.map((c) => Math.hypot(q[0] - c[0], q[1] - c[1], q[2] - c[2])));
-      if (d > farD) {
-        farD = d;
-        far = q;
-      }
-    }
-    if (farD < 6) break;
-    centres.push([...far]);
-  }
-  const counts = new Array<number>(centres.length).fill(0);
-  for (let it = 0; it < 6; it++) {
-    const sums = centres.map(() => [0, 0, 0]);
-    counts.fill(0);
-    for (const q of pts) {
-      let best = 0;
-      let bestD = Infinity;
-      centres.forEach((c, i) => {
-        const d = Math.hypot(q[0] - c[0], q[1] - c[1], q[2] - c[2]);
-        if (d < bestD) {
-          bestD = d;
-          best = i;
-        }
-      });
-      counts[best]!++;
-      for (let c = 0; c < 3; c++) sums[best]![c]! += q[c]!;
-    }
-    centres.forEach((c, i) => {
-      if (counts[i]) for (let j = 0; j < 3; j++) c[j] = sums[i]![j]! / counts[i]!;
-    });
-  }
-  // A cluster holding a sliver of the border is the garment touching it, not background.
-  return centres.filter((_, i) => counts[i]! >= pts.length * 0.08);
+  return kMeans(pts, k, 6)
+    .filter((c) => c.share >= 0.08)
+    .map((c) => c.lab);
 }
 
 /** The photo kept whole, its edges faded over 4 % of its size (no hard rectangle). */

@@ -204,3 +204,93 @@ function medianOf(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s[s.length >> 1] ?? 0;
 }
+
+/**
+ * Up to k colour clusters of Lab points: deterministic k-means (6 rounds) from a farthest-point start
+ * (the middle point first; no new centre closer than `minGap` ΔE to the others), with their shares.
+ */
+export function kMeans(pts: [number, number, number][], k: number, minGap = 8): { lab: [number, number, number]; share: number }[] {
+  const centres: [number, number, number][] = [[...pts[pts.length >> 1]!]];
+  while (centres.length < k) {
+    let far = pts[0]!;
+    let farD = -1;
+    for (const q of pts) {
+      const d = Math.min(...centres.map((c) => Math.hypot(q[0] - c[0], q[1] - c[1], q[2] - c[2])));
+      if (d > farD) {
+        farD = d;
+        far = q;
+      }
+    }
+    if (farD < minGap) break;
+    centres.push([...far]);
+  }
+  const counts = new Array<number>(centres.length).fill(0);
+  for (let it = 0; it < 6; it++) {
+    const sums = centres.map(() => [0, 0, 0]);
+    counts.fill(0);
+    for (const q of pts) {
+      let best = 0;
+      let bestD = Infinity;
+      centres.forEach((c, i) => {
+        const d = Math.hypot(q[0] - c[0], q[1] - c[1], q[2] - c[2]);
+        if (d < bestD) {
+          bestD = d;
+          best = i;
+        }
+      });
+      counts[best]!++;
+      for (let c = 0; c < 3; c++) sums[best]![c]! += q[c]!;
+    }
+    centres.forEach((c, i) => {
+      if (counts[i]) for (let j = 0; j < 3; j++) c[j] = sums[i]![j]! / counts[i]!;
+    });
+  }
+  return centres.map((lab, i) => ({ lab, share: counts[i]! / pts.length }));
+}
+
+/** Border-connected flood fill (4-neighbours) through pixels `pass(q, from)` accepts (from = -1 for a seed). */
+export function fill(seeds: number[], w: number, h: number, pass: (q: number, from: number) => boolean): Uint8Array {
+  const reached = new Uint8Array(w * h);
+  const stack = new Int32Array(w * h);
+  let n = 0;
+  for (const p of seeds) {
+    if (reached[p] || !pass(p, -1)) continue;
+    reached[p] = 1;
+    stack[n++] = p;
+  }
+  const visit = (q: number, p: number) => {
+    if (reached[q] || !pass(q, p)) return;
+    reached[q] = 1;
+    stack[n++] = q;
+  };
+  while (n > 0) {
+    const p = stack[--n]!;
+    const x = p % w;
+    if (x > 0) visit(p - 1, p);
+    if (x < w - 1) visit(p + 1, p);
+    if (p >= w) visit(p - w, p);
+    if (p < w * (h - 1)) visit(p + w, p);
+  }
+  return reached;
+}
+
+/** Separable max filter over a (2r+1)² window. */
+export function maxFilter(src: Float32Array, w: number, h: number, r: number): Float32Array {
+  const tmp = new Float32Array(w * h);
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let m = 0;
+      for (let i = Math.max(0, x - r); i <= Math.min(w - 1, x + r); i++) m = Math.max(m, src[y * w + i]!);
+      tmp[y * w + x] = m;
+    }
+  }
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let m = 0;
+      for (let j = Math.max(0, y - r); j <= Math.min(h - 1, y + r); j++) m = Math.max(m, tmp[j * w + x]!);
+      out[y * w + x] = m;
+    }
+  }
+  return out;
+}

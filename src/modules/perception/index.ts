@@ -16,7 +16,7 @@ import { createPerceptionPool, type PerceptionPool } from './pool.js';
 import { checkAnalysis, distinctFaces, type Category, type CheckResult, type Strictness } from './precheck.js';
 import type { Fidelity } from './fidelity.js';
 import { photoCheckRoutes, type UploadReader } from './routes.js';
-import { LEVEL_RANK, type Analysis, type AnalysisLevel, type Body, type PerceptionStatus } from './types.js';
+import { LEVEL_RANK, type Analysis, type AnalysisLevel, type Body, type Box, type PerceptionStatus, type Point } from './types.js';
 
 export type PerceptionPorts = {
   getTenant: (tenantId: string) => Promise<{ settings: Record<string, unknown> }>;
@@ -146,11 +146,20 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts, opts:
     }
   }
 
-  /** Body keypoints of the main person, for the local try-on engine (undefined when unknown). */
-  async function bodyPose(bytes: Buffer, signal?: AbortSignal): Promise<Body | undefined> {
+  /**
+   * Body keypoints of the main person and the box and chin (mesh point 152) of the largest face, for
+   * the local try-on engine (undefined when unknown). The `faces` level: the engine keeps the face
+   * clear of the garment and sets the neckline below the chin; a pre-check at `full` level is reused.
+   */
+  async function bodyPose(bytes: Buffer, signal?: AbortSignal): Promise<(Body & { face?: { box: Box; chin?: Point | undefined } }) | undefined> {
     const s = await warm();
     if (s.models !== 'ready') return undefined;
-    return (await analyze(bytes, signal, 'body')).bodies[0];
+    const a = await analyze(bytes, signal, 'faces');
+    const body = a.bodies[0];
+    if (!body) return undefined;
+    const face = a.faces.reduce<Analysis['faces'][number] | undefined>((best, f) => (!best || f.box.width * f.box.height > best.box.width * best.box.height ? f : best), undefined);
+    const chin = face?.mesh[152];
+    return face ? { ...body, face: { box: face.box, chin: chin ? { x: chin[0], y: chin[1] } : undefined } } : body;
   }
 
   /** How well a result kept the input person; null score when perception is off or no person was found. */

@@ -36,8 +36,11 @@ export type TryonPorts = {
     loadBytes: () => Promise<Buffer>,
     categories: ('tops' | 'bottoms' | 'one-pieces' | 'auto')[],
   ) => Promise<{ ok: boolean; strictness: string; issues: { code: string; severity: string; message: { en: string; es: string }; tip: { en: string; es: string } }[] } | undefined>;
-  /** Body keypoints of a person photo, for the local engine's placement (undefined when unknown). */
-  bodyPose?: (bytes: Buffer, signal?: AbortSignal) => Promise<{ score: number; keypoints: { part: string; x: number; y: number; score: number }[] } | undefined>;
+  /** Body keypoints of a person photo (and the main face's box and chin), for the local engine's placement (undefined when unknown). */
+  bodyPose?: (
+    bytes: Buffer,
+    signal?: AbortSignal,
+  ) => Promise<{ score: number; keypoints: { part: string; x: number; y: number; score: number }[]; face?: { box: { x: number; y: number; width: number; height: number }; chin?: { x: number; y: number } | undefined } } | undefined>;
   /** How well a result kept the person (0–1), undefined when perception is off. */
   resultFidelity?: (before: Buffer, after: Buffer, signal?: AbortSignal) => Promise<{ score: number | null; body: number | null; face: number | null } | undefined>;
 };

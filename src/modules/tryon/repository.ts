@@ -479,9 +479,15 @@ export async function insertCachedTryon(
       await tx.delete(tryonCache).where(and(eq(tryonCache.tenantId, tenantId), eq(tryonCache.cacheKey, cacheKey)));
       return undefined;
     }
+    // The result's meta (a preview's `preview: true`, the engine, its placement…) as the first try-on
+    // gave it: the entry's try-on outlives it (releaseResults drops the entries of a try-on first).
+    const [src] = await tx
+      .select({ meta: tryons.resultMeta })
+      .from(tryons)
+      .where(and(eq(tryons.tenantId, tenantId), eq(tryons.id, c.tryonId)));
     const [t] = await tx
       .insert(tryons)
-      .values({ ...row, tenantId, resultBlobKey: c.resultBlobKey, resultContentType: c.contentType, resultWidth: c.width, resultHeight: c.height, resultBytes: c.bytes, provider: c.provider, model: c.model })
+      .values({ ...row, tenantId, resultBlobKey: c.resultBlobKey, resultContentType: c.contentType, resultWidth: c.width, resultHeight: c.height, resultBytes: c.bytes, resultMeta: src?.meta ?? null, provider: c.provider, model: c.model })
       .returning();
     return t;
   });

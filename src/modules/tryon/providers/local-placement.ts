@@ -1,26 +1,31 @@
 /**
- * Where a garment goes on the person, for the local engine. From body keypoints when they are
- * known (shoulders and hips → scale, position, tilt and a centre line that follows the torso), else
- * the fixed regions of the old compositor. A placement is an inverse map: for an output pixel it
- * gives the garment pixel to sample, so the warp is one pass over the garment's bounding box.
+ * Where a garment goes on the person, for the local engine, as pieces drawn in order; each piece
+ * is an inverse map (output pixel → garment pixel, and where across the piece it lies, for the
+ * roundness of the shading) over its bounding box, sampling only the garment parts it owns.
+ * - tops and one-pieces, from the body frame (local-body.ts): the TORSO between the shoulders and
+ *   the hips — its band 1.2 (tops) or 1.05 (one-pieces) shoulder widths wide, the shoulder points on
+ *   top of the shoulders, the front neckline never above 30 % of the way from the chin down to the
+ *   shoulders, the hem brought near the hips, the centre line following shoulders → hips, each row
+ *   widened to cover the clothing the person wears (clothingReach), nothing beyond the outer side
+ *   of an upper arm; each SLEEVE along its arm: its axis turned onto
+ *   shoulder → elbow and, past the elbow, elbow → wrist (a long sleeve bends with the arm), scaled
+ *   like the torso and as wide as the arm's clothing, drawn over it.
+ * - bottoms: waistband → 1.6 × hip width, 0.1 torso above the hips, aspect kept, following hips → knees.
+ * - no pose: the fixed regions of the old compositor, one piece.
  */
 import type { GarmentCategory } from './types.js';
+import { LEFT_SLEEVE, RIGHT_SLEEVE, TORSO, type GarmentShape } from './local-shape.js';
+import { boxOf, type Mapped, type Piece } from './local-piece.js';
+import type { Frame, P } from './local-body.js';
+import { armCapsules, clothingReach, type Clothing } from './local-clothing.js';
+import { sleevePiece } from './local-sleeve.js';
 
-export type PoseKeypoint = { part: string; x: number; y: number; score: number };
-export type Pose = { score: number; keypoints: PoseKeypoint[] };
-type P = { x: number; y: number };
+export type { Mapped, Piece } from './local-piece.js';
 
 export type Placement = {
   kind: 'pose' | 'regions';
-  /** Bounding box of the placed garment on the person photo. */
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-  /** Output pixel → garment pixel (may fall outside the garment: then it is transparent). */
-  toGarment: (x: number, y: number) => P;
-  /** Columns of the garment's torso part on row y (for keeping forearms in front), when known. */
-  torsoSpan?: ((y: number) => [number, number]) | undefined;
+  pieces: Piece[];
+  info: Record<string, unknown>;
 };
 
 export type Region = { top: number; bottom: number; width: number };
@@ -30,9 +35,9 @@ export const LOCAL_REGIONS: Record<Exclude<GarmentCategory, 'auto'>, Region> = {
   'one-pieces': { top: 0.22, bottom: 0.9, width: 0.48 },
 };
 
-const MIN_SCORE = 0.2;
 const lerp = (a: number, b: number, t: number) => a + (b - a) * t;
 const clamp = (v: number, lo: number, hi: number) => Math.max(lo, Math.min(hi, v));
+const ALL = [TORSO, LEFT_SLEEVE, RIGHT_SLEEVE];
 
 /** Where a garment of size gw×gh lands on a W×H photo without a pose: fitted into its region, centred, top-aligned. */
 export function placeGarment(category: GarmentCategory, W: number, H: number, gw: number, gh: number) {
@@ -49,7 +54,177 @@ export function regionPlacement(category: GarmentCategory, W: number, H: number,
   const p = placeGarment(category, W, H, gw, gh);
   const sx = p.width / gw;
   const sy = p.height / gh;
-  return { kind: 'regions', ...p, toGarment: (x, y) => ({ x: (x - p.left) / sx, y: (y - p.top) / sy }) };
+  const piece: Piece = {
+    name: 'garment',
+    left: p.left,
+    top: p.top,
+    right: p.left + p.width - 1,
+    bottom: p.top + p.height - 1,
+    labels: ALL,
+    map: (x, y, o) => {
+      o.gx = (x - p.left) / sx;
+      o.gy = (y - p.top) / sy;
+      o.across = clamp(((x - p.left) / p.width) * 2 - 1, -1, 1);
+      o.fade = 1;
+      return true;
+    },
+  };
+  return { kind: 'regions', pieces: [piece], info: {} };
+}
+
+/** Tops and one-pieces on a body frame; `clothing` (what the person wears) widens the torso and sizes the sleeves. */
+export function topPlacement(category: 'tops' | 'one-pieces', shape: GarmentShape, frame: Frame, W: number, H: number, clothing: Clothing | undefined): Placement {
+  const [gl, gr] = shape.band;
+  const gc = shape.centre;
+  const sw = frame.shoulderWidth;
+  const sx = (sw * (category === 'tops' ? 1.2 : 1.05)) / Math.max(1, gr - gl);
+  // The shoulder points on top of the shoulders (≈ 0.12 shoulder widths above the joints)…
+  let y0 = frame.mid.y - 0.12 * sw - shape.shoulderY * sx;
+  // …and the front neckline at the neck, never above it: at least 30 % of the way from the chin
+  // down to the shoulder line (a high collar or a short-necked person pushes the garment down).
+  const neck = y0 + shape.neckY * sx;
+  const lo = frame.chinY + 0.3 * (frame.mid.y - frame.chinY);
+  if (neck < lo) y0 += lo - neck;
+  const armU = y0 + shape.armpitY * sx;
+  // Below the armpits a top stretches or shrinks so its hem lands near the hips (a long top stays long).
+  let sy = sx;
+  if (category === 'tops' && shape.hemY > shape.armpitY) {
+    const natural = armU + (shape.hemY - shape.armpitY) * sx;
+    const want = clamp(natural, frame.hips.y - 0.15 * frame.torso, frame.hips.y + 0.35 * frame.torso);
+    sy = clamp((want - armU) / (shape.hemY - shape.armpitY), sx * 0.55, sx * 1.35);
+  }
+  const uyOf = (gy: number) => (gy <= shape.armpitY ? y0 + gy * sx : armU + (gy - shape.armpitY) * sy);
+  const hemU = uyOf(shape.height);
+  const nominal = (uy: number): [number, number] => {
+    const c = frame.centreAt(uy);
+    return [c - (gc - gl) * sx, c + (gr - gc) * sx];
+  };
+  // Widening to the person's clothing: nothing at the shoulders, all of it from the armpits down.
+  const shoulderU = y0 + shape.shoulderY * sx;
+  const reach = clothing ? clothingReach(clothing, frame, nominal, shoulderU, hemU) : undefined;
+  const edges = (uy: number): [number, number] => {
+    const n = nominal(uy);
+    if (!reach) return n;
+    const r = reach(uy);
+    const ramp = clamp((uy - shoulderU) / Math.max(1, armU - shoulderU), 0, 1);
+    return [n[0] - r[0] * ramp, n[1] + r[1] * ramp];
+  };
+  let widened: [number, number] = [0, 0];
+  if (reach) {
+    for (let uy = armU; uy <= hemU; uy += 2) {
+      const r = reach(uy);
+      widened = [Math.max(widened[0], r[0]), Math.max(widened[1], r[1])];
+    }
+  }
+
+  // The row edges, tabulated per upright row (interpolated between rows).
+  const base = Math.floor(y0) - 2;
+  const n = Math.max(2, Math.ceil(hemU) + 3 - base);
+  const C = new Float32Array(n);
+  const HL = new Float32Array(n);
+  const HR = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = frame.centreAt(base + i);
+    const [l, r] = edges(base + i);
+    C[i] = c;
+    HL[i] = Math.max(1, c - l);
+    HR[i] = Math.max(1, r - c);
+  }
+  const { x: mx, y: my } = frame.mid;
+  const cos = Math.cos(frame.angle);
+  const sin = Math.sin(frame.angle);
+  const kl = gc - gl;
+  const kr = gr - gc;
+  // Beyond the outer side of an upper arm (and its line further down) there is no torso: an arm
+  // hangs at the body's side.
+  const beyond = armCapsules(frame, clothing)
+    .filter((c, i, all) => i === 0 || all[i - 1]!.b !== c.a) // the upper arms only
+    .map((c) => {
+      const len = Math.hypot(c.b.x - c.a.x, c.b.y - c.a.y) || 1;
+      const d = { x: (c.b.x - c.a.x) / len, y: (c.b.y - c.a.y) / len };
+      let n = { x: -d.y, y: d.x };
+      if ((c.a.x - frame.mid.x) * n.x + (c.a.y - frame.mid.y) * n.y < 0) n = { x: -n.x, y: -n.y };
+      return { a: c.a, d, n, r: c.r + 2 };
+    });
+  const torsoMap = (x: number, y: number, o: Mapped): boolean => {
+    for (const b of beyond) {
+      const vx = x - b.a.x;
+      const vy = y - b.a.y;
+      if (vx * b.n.x + vy * b.n.y > b.r && vx * b.d.x + vy * b.d.y > 0) return false;
+    }
+    const dx = x - mx;
+    const dy = y - my;
+    const ux = mx + dx * cos + dy * sin;
+    const uy = my - dx * sin + dy * cos;
+    const gy = uy <= armU ? (uy - y0) / sx : shape.armpitY + (uy - armU) / sy;
+    if (gy < -1 || gy > shape.height + 1) return false;
+    const f = Math.max(0, Math.min(n - 1.001, uy - base));
+    const i = Math.floor(f);
+    const t = f - i;
+    const c = C[i]! + (C[i + 1]! - C[i]!) * t;
+    if (ux < c) {
+      const half = HL[i]! + (HL[i + 1]! - HL[i]!) * t;
+      o.gx = gc - ((c - ux) * kl) / half;
+      o.across = (ux - c) / half;
+    } else {
+      const half = HR[i]! + (HR[i + 1]! - HR[i]!) * t;
+      o.gx = gc + ((ux - c) * kr) / half;
+      o.across = (ux - c) / half;
+    }
+    o.gy = gy;
+    o.fade = 1;
+    return true;
+  };
+  // The box: the torso's own columns mapped on rows a few px apart (the widening varies by row).
+  const corners: P[] = [];
+  const [tx0, tx1] = shape.torsoX;
+  for (let uy = uyOf(0); ; uy = Math.min(uy + 4, hemU)) {
+    const [l, r] = edges(uy);
+    const c = frame.centreAt(uy);
+    corners.push(frame.toImage({ x: c - (gc - tx0 + 1) * ((c - l) / Math.max(1, gc - gl)), y: uy }), frame.toImage({ x: c + (tx1 - gc + 1) * ((r - c) / Math.max(1, gr - gc)), y: uy }));
+    if (uy >= hemU) break;
+  }
+  const torso: Piece = { name: 'torso', ...boxOf(corners, 2, W, H), labels: [TORSO], map: torsoMap };
+
+  // Sleeves go over the torso: an arm by the side is in front of the garment's side seams.
+  const sleeves: Piece[] = [];
+  const sleeveInfo: Record<string, unknown>[] = [];
+  for (const sl of shape.sleeves) {
+    const arm = frame.arms.find((a) => a.side === sl.side);
+    if (!arm) continue;
+    const piece = sleevePiece(sl, arm, frame, sx, W, H, clothing);
+    sleeves.push(piece.piece);
+    sleeveInfo.push({ side: sl.side < 0 ? 'left' : 'right', along: piece.along, half_width_px: Math.round(piece.halfWidth) });
+  }
+  return {
+    kind: 'pose',
+    pieces: [torso, ...sleeves],
+    info: { sleeves: sleeveInfo, neckline_y: Math.round(frame.toImage({ x: frame.centreAt(y0 + shape.neckY * sx), y: y0 + shape.neckY * sx }).y), widened_px: widened.map(Math.round) },
+  };
+}
+
+/** Bottoms on a body frame: waistband → 1.6 × hip width, 0.1 torso above the hips, aspect kept, along hips → knees. */
+export function bottomPlacement(rgba: Buffer, gw: number, gh: number, frame: Frame, W: number, H: number): Placement | undefined {
+  if (!frame.hipsSeen || frame.hipWidth < 2) return undefined;
+  const waist = rowSpan(rgba, gw, gh, gh * 0.04) ?? [0, gw - 1];
+  const sx = (frame.hipWidth * 1.6) / Math.max(1, waist[1] - waist[0] + 1);
+  const top = frame.hips.y - 0.1 * frame.torso;
+  const gc = (waist[0] + waist[1]) / 2;
+  // Bottoms follow the hips → knees line, not the shoulders.
+  const line: P[] = [{ x: frame.hips.x, y: top }, ...(frame.knees ? [frame.knees] : [])];
+  const centreAt = (uy: number) => (line.length < 2 || uy <= line[0]!.y ? line[0]!.x : lerp(line[0]!.x, line[1]!.x, clamp((uy - line[0]!.y) / Math.max(1, line[1]!.y - line[0]!.y), 0, 1)));
+  const map = (x: number, y: number, o: Mapped): boolean => {
+    const u = frame.toUpright({ x, y });
+    o.gx = gc + (u.x - centreAt(u.y)) / sx;
+    o.gy = (u.y - top) / sx;
+    o.across = clamp(((o.gx / gw) * 2 - 1) * 1.1, -1, 1);
+    o.fade = 1;
+    return true;
+  };
+  const pts: P[] = [];
+  for (const gy of [0, gh]) for (const gx of [0, gw]) pts.push(frame.toImage({ x: centreAt(top + gy * sx) + (gx - gc) * sx, y: top + gy * sx }));
+  const bend = line.length > 1 ? Math.abs(line[1]!.x - line[0]!.x) : 0;
+  return { kind: 'pose', pieces: [{ name: 'garment', ...boxOf(pts, bend + 2, W, H), labels: ALL, map }], info: {} };
 }
 
 /** Left and right alpha edges of a garment row (RGBA cut-out), or undefined when the row is empty. */
@@ -64,121 +239,4 @@ export function rowSpan(rgba: Buffer, w: number, h: number, row: number): [numbe
     }
   }
   return l < 0 ? undefined : [l, r];
-}
-
-function widestSpan(rgba: Buffer, w: number, h: number, from: number, to: number): [number, number] | undefined {
-  // The narrowest full row in [from, to] of the garment's height: the torso, not the sleeves.
-  let best: [number, number] | undefined;
-  for (let f = from; f <= to + 1e-9; f += 0.05) {
-    const s = rowSpan(rgba, w, h, f * (h - 1));
-    if (s && (!best || s[1] - s[0] < best[1] - best[0])) best = s;
-  }
-  return best;
-}
-
-/**
- * A pose-driven placement, or undefined when the keypoints it needs are missing.
- * - tops: the garment's torso width → 1.1 × shoulder width; collar 0.18 torso above the
- *   shoulders, hem 0.12 torso below the hips; follows the shoulder tilt and the torso's centre line.
- * - bottoms: waistband width → 1.6 × hip width, 0.1 torso above the hips, aspect kept.
- * - one-pieces: like tops at the top, aspect kept below.
- */
-export function posePlacement(category: GarmentCategory, pose: Pose | undefined, W: number, H: number, rgba: Buffer, gw: number, gh: number): Placement | undefined {
-  if (!pose) return undefined;
-  const kp = (part: string) => {
-    const k = pose.keypoints.find((q) => q.part === part && q.score >= MIN_SCORE);
-    return k ? { x: k.x, y: k.y } : undefined;
-  };
-  const mid = (a: P | undefined, b: P | undefined) => (a && b ? { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 } : undefined);
-  const ls = kp('leftShoulder');
-  const rs = kp('rightShoulder');
-  const lh = kp('leftHip');
-  const rh = kp('rightHip');
-  const shoulders = mid(ls, rs);
-  const hips = mid(lh, rh);
-  const knees = mid(kp('leftKnee'), kp('rightKnee'));
-  const cat = category === 'auto' ? 'tops' : category;
-  if (!hips || !lh || !rh) return undefined;
-  if (cat !== 'bottoms' && (!shoulders || !ls || !rs)) return undefined;
-  const torso = shoulders ? Math.hypot(shoulders.x - hips.x, shoulders.y - hips.y) : Math.abs(lh.x - rh.x) * 1.6;
-  if (!(torso > 4)) return undefined;
-
-  let sx: number;
-  let sy: number;
-  let top: number;
-  let anchor: P; // the point on the body the garment's top centre goes to
-  let angle = 0; // tilt of the shoulder (or hip) line, radians
-  let gTorso: [number, number] | undefined;
-  if (cat === 'bottoms') {
-    const waist = rowSpan(rgba, gw, gh, gh * 0.04) ?? [0, gw - 1];
-    sx = (Math.hypot(lh.x - rh.x, lh.y - rh.y) * 1.6) / Math.max(1, waist[1] - waist[0] + 1);
-    sy = sx;
-    top = hips.y - 0.1 * torso;
-    anchor = { x: hips.x, y: top };
-    angle = Math.atan2(lh.y - rh.y, lh.x - rh.x);
-    gTorso = waist;
-  } else {
-    gTorso = widestSpan(rgba, gw, gh, cat === 'tops' ? 0.55 : 0.25, cat === 'tops' ? 0.9 : 0.4) ?? [0, gw - 1];
-    const shoulderW = Math.hypot(ls!.x - rs!.x, ls!.y - rs!.y);
-    sx = (shoulderW * 1.1) / Math.max(1, gTorso[1] - gTorso[0] + 1);
-    top = shoulders!.y - 0.18 * torso;
-    const bottom = hips.y + 0.12 * torso;
-    sy = cat === 'tops' ? clamp((bottom - top) / gh, sx * 0.75, sx * 1.5) : sx;
-    anchor = { x: shoulders!.x, y: top };
-    angle = Math.atan2(ls!.y - rs!.y, ls!.x - rs!.x);
-  }
-  // The image's left/right: MoveNet's "left" is the person's left (image right) in a frontal photo.
-  if (Math.abs(angle) > Math.PI / 2) angle = angle > 0 ? angle - Math.PI : angle + Math.PI;
-  angle = clamp(angle, -0.5, 0.5);
-  const cos = Math.cos(angle);
-  const sin = Math.sin(angle);
-  const gCentre = gTorso ? (gTorso[0] + gTorso[1]) / 2 : gw / 2;
-  // The centre line: from the anchor down through the hips (and knees), in the body's frame.
-  const line: P[] = [anchor, ...(cat !== 'bottoms' ? [hips] : []), ...(knees && cat !== 'tops' ? [knees] : [])];
-  const centreAt = (yy: number): number => {
-    if (line.length === 1 || yy <= line[0]!.y) return line[0]!.x;
-    for (let i = 1; i < line.length; i++) {
-      const a = line[i - 1]!;
-      const b = line[i]!;
-      if (yy <= b.y || i === line.length - 1) return lerp(a.x, b.x, clamp((yy - a.y) / Math.max(1, b.y - a.y), 0, 1));
-    }
-    return line[line.length - 1]!.x;
-  };
-  // Rotate output coordinates about the anchor into the body's upright frame.
-  const upright = (x: number, y: number): P => {
-    const dx = x - anchor.x;
-    const dy = y - anchor.y;
-    return { x: anchor.x + dx * cos + dy * sin, y: anchor.y - dx * sin + dy * cos };
-  };
-  const toGarment = (x: number, y: number): P => {
-    const u = upright(x, y);
-    return { x: gCentre + (u.x - centreAt(u.y)) / sx, y: (u.y - top) / sy };
-  };
-  // Bounding box: the four corners of the garment mapped forward (generous margin for the centre line's bend).
-  const halfW = Math.max(gCentre, gw - gCentre) * sx;
-  const bend = Math.abs(line[line.length - 1]!.x - line[0]!.x);
-  const corners: P[] = [];
-  for (const gx of [-halfW - bend, halfW + bend]) {
-    for (const gy of [0, gh * sy]) {
-      corners.push({ x: anchor.x + gx * cos - gy * sin, y: anchor.y + gx * sin + gy * cos });
-    }
-  }
-  const left = clamp(Math.floor(Math.min(...corners.map((c) => c.x))), 0, W - 1);
-  const right = clamp(Math.ceil(Math.max(...corners.map((c) => c.x))), 0, W - 1);
-  const y0 = clamp(Math.floor(Math.min(...corners.map((c) => c.y))), 0, H - 1);
-  const y1 = clamp(Math.ceil(Math.max(...corners.map((c) => c.y))), 0, H - 1);
-  const span = gTorso;
-  return {
-    kind: 'pose',
-    left,
-    top: y0,
-    width: right - left + 1,
-    height: y1 - y0 + 1,
-    toGarment,
-    torsoSpan: (y: number): [number, number] => {
-      const u = upright(centreAt(y), y);
-      const c = centreAt(u.y);
-      return [c + (span[0] - gCentre) * sx, c + (span[1] - gCentre) * sx];
-    },
-  };
 }

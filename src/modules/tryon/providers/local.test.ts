@@ -157,3 +157,131 @@ describe('local engine with body keypoints: forearms kept in front of the garmen
     expect(r).toBeGreaterThan(g + 60); // red garment over where the forearm was
   });
 });
+
+describe('cut-out: the background is modelled, not the garment', () => {
+  const tee = (fill: string, extra = '') =>
+    `<polygon points="120,60 280,60 360,140 320,180 300,160 300,360 100,360 100,160 80,180 40,140" fill="${fill}" ${extra}/>`;
+  const alphaAt = (c: { data: Buffer; width: number }, x: number, y: number) => c.data[(y * c.width + x) * 4 + 3]!;
+
+  it('keeps light stripes that run into the outline of a garment on a near-white backdrop', async () => {
+    const png = await svgToPng(`<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400"><rect width="100%" height="100%" fill="#f7f7f5"/>
+      ${tee('#1f2a44', 'stroke="#0003" stroke-width="3"')}
+      ${[0, 1, 2, 3].map((i) => `<rect x="100" y="${200 + i * 40}" width="200" height="20" fill="#f4f1ea"/>`).join('')}</svg>`);
+    const cut = await cutOutGarment(png);
+    expect(cut).toMatchObject({ backgroundRemoved: true, method: 'plain' });
+    // The crop starts at the garment's outline: find the stripe row and look at its ends.
+    let row = -1;
+    for (let y = 0; y < cut.height && row < 0; y++) {
+      const p = (y * cut.width + Math.round(cut.width / 2)) * 4;
+      if (cut.data[p]! > 200 && alphaAt(cut, Math.round(cut.width / 2), y) === 255) row = y + 5;
+    }
+    expect(row).toBeGreaterThan(0);
+    let light = 0;
+    for (let x = 0; x < cut.width; x++) if (alphaAt(cut, x, row) > 200 && cut.data[(row * cut.width + x) * 4]! > 200) light++;
+    expect(light).toBeGreaterThanOrEqual(196); // the whole 200 px stripe, less its outline
+    expect(alphaAt(cut, 0, 0)).toBe(0);
+  });
+
+  it('uses the alpha channel of a transparent packshot (a white garment stays whole)', async () => {
+    const png = await svgToPng(`<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400">${tee('#ffffff')}</svg>`);
+    const cut = await cutOutGarment(png);
+    expect(cut).toMatchObject({ backgroundRemoved: true, method: 'alpha' });
+    expect([cut.width, cut.height]).toEqual([320, 300]);
+    expect(alphaAt(cut, 160, 150)).toBe(255);
+    expect(alphaAt(cut, 2, 120)).toBe(0); // beside the sleeve
+  });
+
+  it('cuts a garment out of a plain dark backdrop (JPEG) without a dark fringe', async () => {
+    const jpg = await sharp(Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400"><rect width="100%" height="100%" fill="#202020"/>${tee('#e0c060')}</svg>`))
+      .jpeg({ quality: 85 })
+      .toBuffer();
+    const cut = await cutOutGarment(jpg);
+    expect(cut).toMatchObject({ backgroundRemoved: true, method: 'plain' });
+    expect(Math.abs(cut.width - 320)).toBeLessThanOrEqual(3);
+    // The pixels kept at more than half opacity are the garment's yellow, not the backdrop (a fringe
+    // would be hundreds along the ~1,300 px outline; a corner pixel or two may stay dark).
+    let dark = 0;
+    for (let p = 0; p < cut.width * cut.height; p++) if (cut.data[p * 4 + 3]! > 128 && cut.data[p * 4]! < 120) dark++;
+    expect(dark).toBeLessThan(5);
+  });
+
+  it('follows a backdrop with a gradient (a studio sweep)', async () => {
+    const png = await svgToPng(`<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400"><defs><linearGradient id="g" x2="0" y2="1">
+      <stop offset="0" stop-color="#fbfbfb"/><stop offset="1" stop-color="#b8b8b8"/></linearGradient></defs>
+      <rect width="100%" height="100%" fill="url(#g)"/>${tee('#f0f0f0', 'stroke="#999" stroke-width="2"')}</svg>`);
+    const cut = await cutOutGarment(png);
+    expect(cut).toMatchObject({ backgroundRemoved: true, method: 'plain' });
+    expect(Math.abs(cut.width - 322)).toBeLessThanOrEqual(4);
+    expect(alphaAt(cut, Math.round(cut.width / 2), cut.height - 10)).toBe(255); // the pale garment, low on the darker sweep
+  });
+
+  it('keeps a photo with a busy background whole, its edges faded (no hard rectangle)', async () => {
+    const photo = readFileSync(fileURLToPath(new URL('../../../../test/fixtures/astronaut.png', import.meta.url)));
+    const cut = await cutOutGarment(photo);
+    expect(cut).toMatchObject({ backgroundRemoved: false, method: 'none', width: 512, height: 512 });
+    expect(alphaAt(cut, 0, 256)).toBeLessThan(40);
+    expect(alphaAt(cut, 256, 256)).toBe(255);
+  });
+});
+
+describe('local engine with body keypoints: sleeves follow the arms', () => {
+  // A person with both arms raised up and out, and the keypoints perception would give.
+  const W = 300;
+  const H = 400;
+  const kp = (part: string, x: number, y: number) => ({ part, x, y, score: 0.9 });
+  const S = { r: { x: 110, y: 130 }, l: { x: 190, y: 130 } };
+  const E = { r: { x: 60, y: 80 }, l: { x: 240, y: 80 } };
+  const Wr = { r: { x: 25, y: 30 }, l: { x: 275, y: 30 } };
+  const keypoints = [
+    kp('rightShoulder', S.r.x, S.r.y), kp('leftShoulder', S.l.x, S.l.y), kp('rightElbow', E.r.x, E.r.y), kp('leftElbow', E.l.x, E.l.y),
+    kp('rightWrist', Wr.r.x, Wr.r.y), kp('leftWrist', Wr.l.x, Wr.l.y), kp('rightHip', 120, 260), kp('leftHip', 180, 260),
+  ];
+  const green = ([r, g, b]: number[]) => g! > r! + 60 && g! > b! + 40;
+
+  it('puts each long sleeve along shoulder → elbow → wrist, whatever the angle in the packshot', async () => {
+    const photo = await svgToPng(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}"><rect width="100%" height="100%" fill="rgb(200,215,235)"/>
+      <rect x="100" y="120" width="100" height="150" rx="10" fill="rgb(120,120,120)"/>
+      <polyline points="${S.r.x},${S.r.y} ${E.r.x},${E.r.y} ${Wr.r.x},${Wr.r.y}" fill="none" stroke="rgb(120,120,120)" stroke-width="22" stroke-linecap="round"/>
+      <polyline points="${S.l.x},${S.l.y} ${E.l.x},${E.l.y} ${Wr.l.x},${Wr.l.y}" fill="none" stroke="rgb(120,120,120)" stroke-width="22" stroke-linecap="round"/>
+      <circle cx="150" cy="85" r="26" fill="rgb(224,172,140)"/></svg>`);
+    // Long green sleeves hanging down beside a blue body in the packshot.
+    const shirt = await svgToPng(`<svg xmlns="http://www.w3.org/2000/svg" width="400" height="460"><rect width="100%" height="100%" fill="#fff"/>
+      <path d="M130 40 L175 25 Q200 45 225 25 L270 40 L270 440 L130 440 Z" fill="rgb(30,60,200)"/>
+      <path d="M130 40 L80 60 L70 400 L120 400 L130 150 Z" fill="rgb(20,180,60)"/>
+      <path d="M270 40 L320 60 L330 400 L280 400 L270 150 Z" fill="rgb(20,180,60)"/></svg>`);
+    const engine = createLocalProvider({ perceive: async () => ({ score: 0.9, keypoints }) });
+    const person = await asInput(photo);
+    const out = await engine.generate({ ...input, person, garments: [{ ...(await asInput(shirt)), category: 'tops' }] }, opts());
+    expect(out.meta).toMatchObject({ placement: 'pose' });
+    const { data } = await sharp(out.image).raw().toBuffer({ resolveWithObject: true });
+    const dist = (p: { x: number; y: number }, a: { x: number; y: number }, b: { x: number; y: number }) => {
+      const vx = b.x - a.x;
+      const vy = b.y - a.y;
+      const t = Math.max(0, Math.min(1, ((p.x - a.x) * vx + (p.y - a.y) * vy) / (vx * vx + vy * vy)));
+      return Math.hypot(p.x - a.x - t * vx, p.y - a.y - t * vy);
+    };
+    let all = 0;
+    let onArms = 0;
+    let belowShoulders = 0;
+    const nearWrist = { r: 0, l: 0 };
+    for (let y = 0; y < H; y++) {
+      for (let x = 0; x < W; x++) {
+        const i = (y * W + x) * 3;
+        if (!green([data[i]!, data[i + 1]!, data[i + 2]!])) continue;
+        all++;
+        const p = { x: x + 0.5, y: y + 0.5 };
+        const d = Math.min(dist(p, S.r, E.r), dist(p, E.r, Wr.r), dist(p, S.l, E.l), dist(p, E.l, Wr.l));
+        if (d < 25) onArms++;
+        if (y > S.r.y + 20) belowShoulders++;
+        if (Math.hypot(p.x - Wr.r.x, p.y - Wr.r.y) < 35) nearWrist.r++;
+        if (Math.hypot(p.x - Wr.l.x, p.y - Wr.l.y) < 35) nearWrist.l++;
+      }
+    }
+    expect(all).toBeGreaterThan(1500);
+    expect(onArms / all).toBeGreaterThan(0.9); // along the raised arms…
+    expect(belowShoulders / all).toBeLessThan(0.05); // …not hanging down as in the packshot
+    expect(nearWrist.r).toBeGreaterThan(100); // long sleeves reach the wrists on both sides
+    expect(nearWrist.l).toBeGreaterThan(100);
+    expect(out.meta?.placements).toMatchObject([{ pieces: ['torso', 'left-sleeve', 'right-sleeve'] }]);
+  });
+});

@@ -1,17 +1,17 @@
 /**
  * The `local` provider: an offline, deterministic try-on preview (sharp + pixel code) — the
  * default when no provider key is set and the last resort otherwise. Not a generative model:
- * 1. the garment is cut out of its background (local-cutout.ts: border-connected background in
- *    Lab, feathered alpha);
- * 2. it is placed from the person's body keypoints when a `perceive` function is given and finds
- *    shoulders and hips (local-placement.ts: scale from the shoulder/hip width, collar and hem
- *    from the torso, tilt from the shoulder line, a centre line that follows the torso); otherwise
- *    in fixed regions of the photo (tops y 22–55 %, bottoms 50–90 %, one-pieces 22–90 %);
- * 3. it is warped (inverse map, bilinear) and lit like the scene: the person's blurred luminance
- *    under the garment, relative to its mean there, modulates the garment's colour (folds, light
- *    falling off) — so a flat packshot takes the photo's shading;
- * 4. forearms (elbow → wrist keypoints) in front of the torso are drawn back over the garment;
- * 5. layers: one-pieces, then bottoms, then tops (a top over trousers).
+ * 1. the garment is cut out of its packshot by modelling the packshot's background (local-cutout.ts:
+ *    a surface fitted to the border, a fill stopped by edges, a soft matte; or the alpha channel);
+ * 2. its parts are found from the silhouette (local-shape.ts: torso band, neckline, sleeves);
+ * 3. it is placed from the person's body keypoints and face when a `perceive` function is given and
+ *    finds the shoulders (local-body.ts, local-placement.ts: the torso between shoulders and hips,
+ *    widened over the clothing the person wears; each sleeve along shoulder → elbow → wrist);
+ *    otherwise in fixed regions of the photo (tops y 22–55 %, bottoms 50–90 %, one-pieces 22–90 %);
+ * 4. it is warped (inverse maps, bilinear) and lit like the scene: the person's luminance at two
+ *    scales (prints on their clothing left out) modulates the garment's colour, rounder at the sides;
+ * 5. the arms, hands and face are kept in front; a light contact shadow falls on the person;
+ * 6. layers: one-pieces, then bottoms, then tops (a top over trousers).
  * Output: JPEG at the person's size, `meta.preview: true`, `meta.engine`. Same inputs → same bytes.
  */
 import { workerThread } from '../../../platform/paths.js';
@@ -21,7 +21,7 @@ import { ProviderError, type GenerateOptions, type TryonInput, type TryonOutput,
 import { abortError } from './http.js';
 import type { ComposeRequest, ComposeResult } from './local-compose.js';
 import { BAD_INPUT } from './local-errors.js';
-import type { Pose } from './local-placement.js';
+import type { Pose } from './local-body.js';
 
 export { LOCAL_REGIONS, placeGarment } from './local-placement.js';
 
@@ -33,7 +33,7 @@ export type LocalOptions = {
   threads?: number | undefined;
 };
 
-const MODEL = 'local-tryon-v2';
+const MODEL = 'local-tryon-v3';
 export const LOCAL_ENGINE = 'probador-local';
 
 export function createLocalProvider(opts: LocalOptions = {}): TryonProvider {

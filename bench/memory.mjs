@@ -249,7 +249,7 @@ async function main() {
   const rows = [
     ['embedded, RSS after a first start (new data directory)', 'embedded', (x) => x.firstKb, 350],
     ['embedded, RSS after a later start', 'embedded', (x) => x.laterKb, 350],
-    ['embedded, peak RSS during the first start (initdb)', 'embedded', (x) => x.firstHwmKb, undefined],
+    ['embedded, peak RSS during the first start (new data directory)', 'embedded', (x) => x.firstHwmKb, undefined],
     [`embedded, peak RSS during ${TRYONS} local try-ons (${IN_FLIGHT} in flight)`, 'embedded', (x) => x.peakKb, 600],
     ['embedded, RSS after the try-ons', 'embedded', (x) => x.afterLoadKb, undefined],
     ['API-only on PostgreSQL + Redis, VmHWM under GET /v1/me load', 'api', (x) => x.hwmKb, 100],

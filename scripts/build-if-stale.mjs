@@ -31,7 +31,7 @@ const COMMON = ['package-lock.json']; // dependencies (package.json's scripts ar
 export const PARTS = {
   server: {
     inputs: ['src', 'contracts', 'migrations', 'scripts/build-server.mjs', 'scripts/build-pg-template.mjs', 'tsconfig.json', 'tsconfig.build.json', ...COMMON],
-    outputs: ['dist/bundle/cli.js', 'dist/bundle/pglite-thread.js', 'dist/src/cli.js', 'dist/pgdata-template.tar.gz'],
+    outputs: ['dist/bundle/cli.js', 'dist/bundle/pglite-thread.js', 'dist/src/cli.js', 'dist/pgdata-template.json'],
     scripts: ['build:tsc', 'build:server', 'build:pgdata'],
   },
   widget: {

@@ -8,6 +8,9 @@ import sharp from 'sharp';
 import { descriptionModel, loadHuman, wasmFlags, type HumanLike, type HumanResult } from './human.js';
 import { measureRgb } from './measures.js';
 import { BODY_PARTS, type Analysis, type AnalysisLevel, type Body, type BodyPart, type Face, type Point } from './types.js';
+import { configureSharp } from '../../platform/images/sharp.js';
+
+configureSharp(sharp);
 
 export const DETECT_SIDE = 1024;
 

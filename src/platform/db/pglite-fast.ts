@@ -184,10 +184,10 @@ export type PgliteOpenOptions = {
    */
   sharedBuffersMb?: number | undefined;
   /**
-   * For a data directory that does not exist yet: a dump to make it from instead of running initdb
-   * (pglite-template.ts), asked for only then. Threaded PGlite only (pglite-remote.ts).
+   * For a data directory that does not exist yet: a data directory to copy instead of running
+   * initdb (pglite-template.ts), asked for only then. Threaded PGlite only (pglite-remote.ts).
    */
-  newDataDirTemplate?: (() => Uint8Array | undefined) | undefined;
+  newDataDirTemplate?: (() => string | undefined) | undefined;
 };
 
 export async function openPgliteEngine(opts: PgliteOpenOptions): Promise<PgliteEngine> {

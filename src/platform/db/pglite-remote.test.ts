@@ -4,14 +4,14 @@
  * the server's fields, transactions that commit and roll back, and an event loop that keeps running
  * while a long statement executes.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { openDatabase, type Database } from './client.js';
 import { rawRows } from './raw.js';
-import { findPgTemplate, pgliteVersion, TEMPLATE_FILE, TEMPLATE_INFO } from './pglite-template.js';
+import { findPgTemplate, pgliteVersion, TEMPLATE_DIR, TEMPLATE_INFO } from './pglite-template.js';
 
 let threaded: Database;
 let here: Database;
@@ -185,14 +185,16 @@ describe('a new data directory', () => {
 });
 
 describe('the build’s template for a new data directory', () => {
-  it('makes a new data directory from the template instead of initdb, and leaves an existing one alone', async () => {
+  it('makes a new data directory as a copy of the template instead of initdb, and leaves an existing one alone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'probador-tpl-'));
     try {
-      const made = await openDatabase({ driver: 'pglite' });
+      // A template as the build makes it: a data directory of its own, closed cleanly.
+      const template = join(dir, 'template');
+      const made = await openDatabase({ driver: 'pglite', dataDir: template });
       await rawRows(made.db, `create table from_template (v text)`, []);
       await rawRows(made.db, `insert into from_template values ('template')`, []);
-      const template = new Uint8Array(await (await made.dumpDataDir!()).arrayBuffer());
       await made.close();
+      rmSync(join(template, 'probador.lock'), { force: true });
       let asked = 0;
       const newDataDirTemplate = () => {
         asked++;
@@ -202,13 +204,21 @@ describe('the build’s template for a new data directory', () => {
       const db = await openDatabase({ driver: 'pglite', dataDir, newDataDirTemplate });
       try {
         expect(await rawRows(db.db, `select v from from_template`, [])).toEqual([{ v: 'template' }]);
-        // Migrated after the template, in the thread that made it.
+        // Migrations newer than the template run as on any start.
+        await db.migrate();
         expect(await rawRows<{ n: number }>(db.db, `select count(*)::int as n from information_schema.tables where table_name = 'tenants'`, [])).toEqual([{ n: 1 }]);
         await rawRows(db.db, `insert into from_template values ('mine')`, []);
       } finally {
         await db.close();
       }
-      // An existing directory is opened as it is: the template is not even read.
+      // The template itself is untouched by what the new directory does.
+      const tpl = await openDatabase({ driver: 'pglite', dataDir: template });
+      try {
+        expect(await rawRows(tpl.db, `select v from from_template order by v`, [])).toEqual([{ v: 'template' }]);
+      } finally {
+        await tpl.close();
+      }
+      // An existing directory is opened as it is: the template is not even asked for.
       const again = await openDatabase({ driver: 'pglite', dataDir, newDataDirTemplate });
       try {
         expect(await rawRows(again.db, `select v from from_template order by v`, [])).toEqual([{ v: 'mine' }, { v: 'template' }]);
@@ -225,11 +235,13 @@ describe('the build’s template for a new data directory', () => {
     const dir = mkdtempSync(join(tmpdir(), 'probador-tplinfo-'));
     try {
       expect(findPgTemplate(dir)).toBeUndefined();
-      writeFileSync(join(dir, TEMPLATE_FILE), Buffer.from('tarball'));
+      mkdirSync(join(dir, TEMPLATE_DIR));
+      writeFileSync(join(dir, TEMPLATE_DIR, 'PG_VERSION'), '17\n');
+      expect(findPgTemplate(dir)).toBeUndefined(); // no info file: a build stopped half-way
       writeFileSync(join(dir, TEMPLATE_INFO), JSON.stringify({ pglite: '0.0.1', migrations: 3 }));
       expect(findPgTemplate(dir)).toBeUndefined();
       writeFileSync(join(dir, TEMPLATE_INFO), JSON.stringify({ pglite: pgliteVersion(), migrations: 3 }));
-      expect(Buffer.from(findPgTemplate(dir)!).toString()).toBe('tarball');
+      expect(findPgTemplate(dir)).toBe(join(dir, TEMPLATE_DIR));
       expect(pgliteVersion()).toMatch(/^\d+\.\d+\.\d+/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

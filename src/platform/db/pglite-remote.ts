@@ -10,7 +10,7 @@
  * PostgreSQL sent it), which is what Drizzle gives for dates, timestamps and intervals, and the
  * thread applies exactly that for those type ids.
  */
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -93,7 +93,8 @@ const isNewDataDir = (dir: string) => !existsSync(join(dir, 'PG_VERSION'));
  * served from kept that memory for good (880 MB resident after a first start, 470 MB after a
  * later one). Ending the thread gives it back. With `migrationsFolder` that thread also applies
  * the migrations to the new database (the caller's own `migrate` then finds nothing to do). With
- * `newDataDirTemplate` the directory is made from the build's template instead of by initdb.
+ * `newDataDirTemplate` the directory is a copy of the build's template instead, and no such thread
+ * runs.
  */
 export async function startPgliteThread(opts: PgliteOpenOptions & { migrationsFolder?: string | undefined }): Promise<PgliteEngine> {
   const workerData: ThreadInit = {
@@ -102,10 +103,12 @@ export async function startPgliteThread(opts: PgliteOpenOptions & { migrationsFo
     sharedBuffersMb: opts.sharedBuffersMb,
   };
   if (opts.dataDir && isNewDataDir(opts.dataDir)) {
-    // From the build's template when there is one (no initdb: pglite-template.ts); then the
-    // migrations, there too.
+    // A copy of the build's template when there is one (pglite-template.ts): no PostgreSQL instance
+    // at all; newer migrations run on the serving thread as on any start. Else initdb and the
+    // migrations, on a thread of their own.
     const template = opts.newDataDirTemplate?.();
-    await (await spawnThread({ ...workerData, loadDataDir: template, prepareNew: { migrationsFolder: opts.migrationsFolder ?? '' } })).terminate();
+    if (template) cpSync(template, opts.dataDir, { recursive: true });
+    else await (await spawnThread({ ...workerData, prepareNew: { migrationsFolder: opts.migrationsFolder ?? '' } })).terminate();
   }
   const worker = await spawnThread(workerData);
 

@@ -70,7 +70,8 @@ function eyesOpen(mesh: Pt[]): boolean {
   return open(LIDS.left) >= 0.12 && open(LIDS.right) >= 0.12;
 }
 
-export function analyseLocal(input: AnalyserInput): AnalyserOutput {
+/** `whiteBalance: false` measures the colours as the photo has them (no correction): for the tests and the bench's comparison. */
+export function analyseLocal(input: AnalyserInput, opts: { whiteBalance?: boolean } = {}): AnalyserOutput {
   const { perception, kinds } = input;
   const img: Img = { rgb: input.rgb, width: input.width, height: input.height };
   const faces = distinctFaces(perception.faces);
@@ -85,7 +86,8 @@ export function analyseLocal(input: AnalyserInput): AnalyserOutput {
   const wantColor = kinds.includes('color');
 
   // White balance (the colour answer only needs it; the sclera's L* also serves the exposure gate).
-  const wb: WhiteBalance = whiteBalance(img, { mesh, box, iris });
+  const measuredWb = whiteBalance(img, { mesh, box, iris });
+  const wb: WhiteBalance = opts.whiteBalance === false ? { ...measuredWb, method: 'none', gains: { r: 1, g: 1, b: 1 } } : measuredWb;
   const gains = wb.gains;
 
   const ovalPx = pixelsIn(img, FACE_OVAL.map((i) => mesh[i]!), { max: 6000 });

@@ -101,13 +101,13 @@ export function assess(m: PhotoMeasures): Issue[] {
 }
 
 /**
- * A photo without a face: `no_face`, and the reason when the picture shows one (so blurred, dark or
- * blown that the face model could not find the face).
+ * A photo without a face: `no_face`, and the likely reason when the picture shows one (so dark or
+ * so blown that the face model could not find the face). Blur is not guessed here: a plain wall
+ * has as little detail as a blurred photo.
  */
-export function noFace(measures: { sharpness: number; brightness: number; clippedBright: number }): Issue[] {
+export function noFace(measures: { brightness: number; clippedBright: number }): Issue[] {
   const all: TAnalysisKind[] = ['face', 'color'];
   const out = [issue('no_face', 'error', all)];
-  if (measures.sharpness < 15) out.push(issue('blurry', 'error', all, { image_sharpness: round(measures.sharpness, 1) }));
   if (measures.brightness < LIMITS.sceneDark) out.push(issue('too_dark', 'error', all, { brightness: round(measures.brightness, 1) }));
   if (measures.clippedBright > 0.5) out.push(issue('overexposed', 'error', all, { blown: round(measures.clippedBright, 3) }));
   return out;

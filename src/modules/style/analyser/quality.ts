@@ -119,7 +119,7 @@ export function scoreOf(m: PhotoMeasures): number {
   const yaw = Math.max(Math.abs(m.yaw), Math.abs(m.meshYaw));
   const sharp = 0.4 + 0.6 * norm(Math.log(Math.max(1, m.sharpness)), Math.log(L.sharpnessError), Math.log(L.sharpnessWarning * 2));
   const pose = 1 - clamp((yaw - 5) / 40, 0, 0.6) - clamp((Math.abs(m.pitch) - 10) / 50, 0, 0.3);
-  const size = 0.6 + 0.4 * norm(m.faceShare, L.faceShareError, L.faceShareWarning + 0.07);
+  const size = 0.6 + 0.4 * Math.min(norm(m.faceShare, L.faceShareError, L.faceShareWarning + 0.07), norm(m.facePixels, L.facePixelsError, L.facePixelsWarning + 60));
   const exposure = 1 - clamp(3 * m.faceClipBright + 3 * m.faceClipDark, 0, 0.6) - (m.sceneBrightness < L.sceneDark ? 0.3 : 0) - (m.scleraL !== null && m.scleraL < L.scleraDark + 10 ? 0.15 : 0);
   const even = 1 - clamp(((m.cheekDeltaL ?? 0) - 5) / 30, 0, 0.5);
   const light = 1 - clamp((m.castStrength - 6) / 30, 0, 0.4);

@@ -184,6 +184,12 @@ export const CreateAnalysisBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const ListAnalysesQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  starting_after: Type.Optional(Type.String({ maxLength: 64, description: 'Cursor: the id of the last analysis of the previous page' })),
+  shopper_id: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});
+
 export const QuizQuestion = Type.Object({
   id: Type.String(),
   text: Text,
@@ -238,6 +244,7 @@ export const ColorMatch = Type.Object({
 export const ColorMatches = Type.Object({ object: Type.Literal('list'), season: Season12, data: Type.Array(ColorMatch) });
 
 export type TStyleAnalysis = Static<typeof StyleAnalysis>;
+export type TCreateAnalysisBody = Static<typeof CreateAnalysisBody>;
 export type TColorAnswer = Static<typeof ColorAnswer>;
 export type TFaceAnswer = Static<typeof FaceAnswer>;
 export type TQuality = Static<typeof Quality>;

@@ -27,7 +27,7 @@ import { ApiKey, Tenant } from '../contracts/tenants.js';
 import { User } from '../contracts/auth.js';
 import { createTenantsModule } from './modules/tenants/index.js';
 import type { TenantRow } from './modules/tenants/tables.js';
-import { createTryonModule, RETENTION_MS, type TryonCaller, type TryonModuleOptions, type TryonPorts } from './modules/tryon/index.js';
+import { createTryonModule, MULTIPART_REF, RETENTION_MS, type TryonCaller, type TryonModuleOptions, type TryonPorts } from './modules/tryon/index.js';
 import { createGenerationModule, type GenerationModuleOptions } from './modules/generation/index.js';
 import { createPerceptionModule } from './modules/perception/index.js';
 import { createWebhooksModule, type WebhooksOptions, type WebhookEventType } from './modules/webhooks/index.js';
@@ -36,6 +36,7 @@ import { findDemoKey } from './seed.js';
 import { Tryon, Upload } from '../contracts/tryons.js';
 import { createAnalyticsModule } from './modules/analytics/index.js';
 import { createCatalogModule } from './modules/catalog/index.js';
+import { createStyleModule, type StyleModuleOptions } from './modules/style/index.js';
 import type { Role } from './config.js';
 import { version } from './version.js';
 import './platform/http/principal.js';
@@ -45,6 +46,7 @@ export type BuildOptions = {
   role?: Role;
   tryon?: TryonModuleOptions;
   generation?: GenerationModuleOptions;
+  style?: StyleModuleOptions;
   webhooks?: WebhooksOptions;
 };
 
@@ -153,6 +155,26 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     opts.generation,
   );
   await generation.start();
+  // Style analyses: selfies through the try-on intake (as `person` uploads), faces from perception's mesh level.
+  const style = createStyleModule(
+    deps,
+    {
+      getTenant: (id) => tryon.service.getTenant(id),
+      retentionMs: RETENTION_MS,
+      callerOf: (req) => tryon.callerOf(req),
+      multipartRef: (field, n = 0) => `${MULTIPART_REF}${field}:${n}`,
+      intakeImages: (c, refs, o) => tryon.intakeImages({ ...(c as TryonCaller), files: o.files }, refs, { kind: 'person', shopperId: o.shopperId }),
+      eraseUploads: (tenantId, ids) => tryon.eraseUploads(tenantId, ids),
+      signedUrl: (key, contentType, baseUrl) => tryon.signedUrl(key, contentType, baseUrl),
+      perceive: (bytes, signal) => perception.analyze(bytes, signal, 'mesh'),
+      perceptionReady: async () => {
+        const s = await perception.warm();
+        return { ready: s.models === 'ready', reason: s.reason };
+      },
+      recordUsage: (id, type, o) => tenants.usage.record(id, type, o),
+    },
+    opts.style,
+  );
 
   // Origins some tenant allows, for CORS preflights (cached briefly; tenant changes forget it).
   const originCache = new LRUCache<'all', Set<string>>({ max: 1, ttl: 10_000 });
@@ -189,6 +211,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   webhooks.registerRoutes(app);
   catalog.registerRoutes(app);
   generation.registerRoutes(app);
+  await style.registerRoutes(app);
   // The widget bundle (versioned, SRI) and the demo store at /demo.
   const web = createWebModule(deps, { demoKey: () => findDemoKey(tenants) });
   web.registerRoutes(app);
@@ -217,7 +240,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   // Load the perception models in the background (unless they load on first use); the log says which features are on.
   perception.start();
   if (role !== 'api') await deps.jobs.startWorker();
-  return { app, modules: { tenants, tryon, perception, webhooks, analytics, web, catalog, generation }, compileSchemas: schemas.compileAll };
+  return { app, modules: { tenants, tryon, perception, webhooks, analytics, web, catalog, generation, style }, compileSchemas: schemas.compileAll };
 }
 
 const breakerName = (s: string) => (s === 'open' || s === 'closed' ? s : s === 'half_open' ? 'half-open' : 'unknown') as 'open' | 'closed' | 'half-open' | 'unknown';

@@ -58,6 +58,7 @@ export async function start(config: Config, role: Role = 'all', opts: { print?: 
         : startMaintenance(deps, {
             purgeTryons: () => modules.tryon.purgeExpired(),
             purgeGenerations: () => modules.generation.purgeExpired(),
+            purgeStyle: () => modules.style.purgeExpired(),
             webhooks: async () => {
               await modules.webhooks.recoverOverdue();
               await modules.webhooks.purgeDeliveries();

@@ -30,6 +30,7 @@ export const ERRORS = {
   UPLOAD_NOT_FOUND: { status: 404, title: 'Upload not found' },
   TRYON_NOT_FOUND: { status: 404, title: 'Try-on not found' },
   GENERATION_NOT_FOUND: { status: 404, title: 'Generation not found' },
+  STYLE_ANALYSIS_NOT_FOUND: { status: 404, title: 'Style analysis not found' },
   PRODUCT_NOT_FOUND: { status: 404, title: 'Product not found' },
   FILE_NOT_FOUND: { status: 404, title: 'The file does not exist or its link has expired' },
   UPLOAD_GONE: { status: 410, title: 'The upload was deleted or has expired' },
@@ -61,6 +62,8 @@ export const ERRORS = {
   // image generation (modules/generation)
   PROVIDER_NOT_CONFIGURED: { status: 422, title: 'The requested provider is not configured' },
   GENERATION_PROVIDER_NOT_CONFIGURED: { status: 503, title: 'No image generation provider is configured' },
+  // style analysis (modules/style)
+  STYLE_ANALYSER_UNAVAILABLE: { status: 503, title: 'The offline style analyser is not available' },
   // photo pre-check (modules/perception)
   PHOTO_REJECTED: { status: 422, title: 'The photo cannot be used for a try-on' },
   // 429

@@ -16,7 +16,7 @@ import { createPerceptionPool, type PerceptionPool } from './pool.js';
 import { checkAnalysis, distinctFaces, type Category, type CheckResult, type Strictness } from './precheck.js';
 import type { Fidelity } from './fidelity.js';
 import { photoCheckRoutes, type UploadReader } from './routes.js';
-import { LEVEL_RANK, type Analysis, type AnalysisLevel, type Body, type Box, type PerceptionStatus, type Point } from './types.js';
+import { COVERED_BY, type Analysis, type AnalysisLevel, type Body, type Box, type PerceptionStatus, type Point } from './types.js';
 
 export type PerceptionPorts = {
   getTenant: (tenantId: string) => Promise<{ settings: Record<string, unknown> }>;
@@ -92,7 +92,7 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts, opts:
   async function analyze(bytes: Buffer, signal?: AbortSignal, level: AnalysisLevel = 'full'): Promise<Analysis> {
     const key = createHash('sha256').update(bytes).digest('base64url');
     const hit = recent.get(key);
-    if (hit && LEVEL_RANK[hit.level] >= LEVEL_RANK[level]) return hit;
+    if (hit && COVERED_BY[level].includes(hit.level)) return hit;
     inFlight++;
     cancelIdleRelease();
     try {
@@ -203,3 +203,5 @@ export type PerceptionModule = ReturnType<typeof createPerceptionModule>;
 export type { Analysis, Body, Face, Keypoint, PerceptionStatus } from './types.js';
 export type { Category, CheckResult, Issue, Strictness } from './precheck.js';
 export type { Fidelity } from './fidelity.js';
+/** Faces that are separate people (not a second detection of the main face), for other modules' own checks. */
+export { distinctFaces } from './precheck.js';

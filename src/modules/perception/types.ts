@@ -58,9 +58,18 @@ export type ImageMeasures = {
   face: { brightness: number; clippedDark: number; clippedBright: number } | null;
 };
 
-/** What to run: `full` (faces with mesh, iris and age + body), `faces` (no age), `body` (no faces). */
-export type AnalysisLevel = 'full' | 'faces' | 'body';
-export const LEVEL_RANK: Record<AnalysisLevel, number> = { body: 0, faces: 1, full: 2 };
+/**
+ * What to run: `full` (faces with mesh, iris and age + body), `faces` (no age), `mesh` (faces with
+ * mesh and iris only: no body, no age — the style analyser's level), `body` (no faces).
+ */
+export type AnalysisLevel = 'full' | 'faces' | 'mesh' | 'body';
+/** The levels whose analysis answers a request at each level (an analysis made at a richer level serves a cheaper one). */
+export const COVERED_BY: Record<AnalysisLevel, readonly AnalysisLevel[]> = {
+  full: ['full'],
+  faces: ['faces', 'full'],
+  mesh: ['mesh', 'faces', 'full'],
+  body: ['body', 'faces', 'full'],
+};
 
 export type Analysis = {
   level: AnalysisLevel;

@@ -160,7 +160,7 @@ export async function analyzeImage(image: Uint8Array, h: HumanLike | undefined, 
     const tensor = h.tf.tensor3d(pixelsAsFloats(data), [info.height, info.width, 3], 'float32');
     try {
       // Both switches every call: Human keeps per-call settings for the next call.
-      result = await h.detect(tensor, { face: { enabled: level !== 'body', description: { enabled: level === 'full' } } });
+      result = await h.detect(tensor, { face: { enabled: level !== 'body', description: { enabled: level === 'full' } }, body: { enabled: level !== 'mesh' } });
     } finally {
       tensor.dispose();
     }

@@ -63,8 +63,8 @@ export function createTryonModule(deps: Deps, ports: TryonPorts, opts: TryonModu
     catalogImages,
     /** The caller of a request as intake and links see it (its key, widget session, link base). */
     callerOf: (req: FastifyRequest): Caller => callerOf(req, deps.config),
-    /** Images of other modules (generation references) through the upload intake; see intake-images.ts. */
-    intakeImages: (c: Caller, refs: string[]) => intake.store(c, refs),
+    /** Images of other modules (generation references, style selfies) through the upload intake; see intake-images.ts. */
+    intakeImages: (c: Caller, refs: string[], opts?: { kind?: 'person' | 'garment'; shopperId?: string | null }) => intake.store(c, refs, opts),
     /** Erase uploads of the tenant (blobs gone, rows kept as records), e.g. a process-only tenant's inputs. */
     eraseUploads: (tenantId: string, uploadIds: string[]) => intake.erase(tenantCaller(tenantId), uploadIds),
     /** A short-lived signed link to a stored blob, like try-on results' (served by /v1/files). */
@@ -102,6 +102,8 @@ export type { TryonPorts, ProductGarment } from './ports.js';
 /** How long each retention setting keeps photos and results (the generation module follows it too). */
 export { RETENTION_MS } from './ports.js';
 export type { Caller as TryonCaller } from './service.js';
+/** How a multipart body's file parts are referred to (`multipart-part:<field>:<n>`), for intakeImages. */
+export { MULTIPART_REF } from './service.js';
 export type { IntakenImage } from './intake-images.js';
 export type { CatalogImages, StoredImage } from './catalog-images.js';
 export type { TryonProvider } from './providers/types.js';

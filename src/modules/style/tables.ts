@@ -1,0 +1,63 @@
+import { boolean, doublePrecision, index, integer, jsonb, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import type { TColorAnswer, TFaceAnswer, TQuality } from '../../../contracts/style.js';
+
+export const STYLE_ANALYSIS_STATUSES = ['queued', 'processing', 'succeeded', 'failed'] as const;
+export type StyleAnalysisStatus = (typeof STYLE_ANALYSIS_STATUSES)[number];
+
+/**
+ * A selfie analysis (face shape, colour, quality). The offline analyser writes it finished in
+ * the request; a provider that takes longer (Gemini) will insert it `queued` and finish it from a
+ * job. The selfie is an upload of the try-on module's intake, kept while the tenant's retention
+ * allows (`selfie_*`, cleared by the purge, never set for process-only tenants); the derived
+ * answers stay until the analysis is deleted.
+ *
+ * Cache: a new request with the same image (sha256 of the stored selfie), kinds and analyser
+ * name + version is answered from the latest finished row of the tenant (`style_analyses_cache_idx`).
+ */
+export const styleAnalyses = pgTable(
+  'style_analyses',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    keyId: text('key_id'),
+    environment: text('environment').$type<'live' | 'test'>().notNull(),
+    /** sha256 of the widget's session header for publishable keys (they see only their own); null for secret keys. */
+    widgetSession: text('widget_session'),
+    shopperId: text('shopper_id'),
+    status: text('status').$type<StyleAnalysisStatus>().notNull(),
+    /** The kinds asked for, sorted and comma-joined (`color`, `face`, `color,face`): part of the cache key. */
+    kinds: text('kinds').notNull(),
+    source: text('source').$type<'photo' | 'quiz' | 'fused'>().notNull().default('photo'),
+    analyserName: text('analyser_name').$type<'local' | 'gemini'>().notNull(),
+    analyserVersion: text('analyser_version').notNull(),
+    model: text('model'),
+    imageSha256: text('image_sha256').notNull(),
+    selfieUploadId: text('selfie_upload_id'),
+    /** The upload was made for this analysis (a data URL, URL or file), not an upload id the caller named: only such is erased with it. */
+    selfieCreated: boolean('selfie_created').notNull().default(false),
+    selfieBlobKey: text('selfie_blob_key'),
+    selfieContentType: text('selfie_content_type'),
+    selfieExpiresAt: timestamp('selfie_expires_at', { withTimezone: true }),
+    face: jsonb('face').$type<TFaceAnswer>(),
+    color: jsonb('color').$type<TColorAnswer>(),
+    quality: jsonb('quality').$type<TQuality>(),
+    cached: boolean('cached').notNull().default(false),
+    /** The analysis a cached answer was copied from. */
+    cachedFrom: text('cached_from'),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    costUsd: doublePrecision('cost_usd').notNull().default(0),
+    tookMs: integer('took_ms'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    index('style_analyses_tenant_idx').on(t.tenantId, t.id),
+    index('style_analyses_cache_idx').on(t.tenantId, t.imageSha256, t.kinds, t.analyserName, t.analyserVersion),
+    index('style_analyses_selfie_expiry_idx').on(t.selfieExpiresAt),
+  ],
+);
+
+export type StyleAnalysisRow = typeof styleAnalyses.$inferSelect;
+export type NewStyleAnalysis = typeof styleAnalyses.$inferInsert;

@@ -61,6 +61,10 @@ export const ERRORS = {
   // image generation (modules/generation)
   PROVIDER_NOT_CONFIGURED: { status: 422, title: 'The requested provider is not configured' },
   GENERATION_PROVIDER_NOT_CONFIGURED: { status: 503, title: 'No image generation provider is configured' },
+  // style: quiz, colour matching (modules/style)
+  QUIZ_ANSWER_INVALID: { status: 400, title: 'A quiz answer names no such question or option' },
+  QUIZ_RESULT_NOT_FOUND: { status: 404, title: 'Quiz result not found' },
+  STYLE_ANALYSIS_NOT_FOUND: { status: 404, title: 'Style analysis not found' },
   // photo pre-check (modules/perception)
   PHOTO_REJECTED: { status: 422, title: 'The photo cannot be used for a try-on' },
   // 429

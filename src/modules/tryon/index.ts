@@ -109,3 +109,8 @@ export type { TryonProvider } from './providers/types.js';
 export { tryons as tryonsTable, tryonAttempts as tryonAttemptsTable } from './tables.js';
 /** The offline engine, for tools and tests that run it directly (docs picture, perception tests). */
 export { createLocalProvider } from './providers/local.js';
+/**
+ * The local engine's garment cut-out (the packshot's background modelled from its border and
+ * removed): RGBA, alpha = garment, cropped. The style module reads a product's colour from it.
+ */
+export { cutOutGarment as garmentCutout, type Cutout as GarmentCutout } from './providers/local-cutout.js';

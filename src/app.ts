@@ -36,6 +36,7 @@ import { findDemoKey } from './seed.js';
 import { Tryon, Upload } from '../contracts/tryons.js';
 import { createAnalyticsModule } from './modules/analytics/index.js';
 import { createCatalogModule } from './modules/catalog/index.js';
+import { createStyleModule } from './modules/style/index.js';
 import type { Role } from './config.js';
 import { version } from './version.js';
 import './platform/http/principal.js';
@@ -131,7 +132,17 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   };
   const tryon = createTryonModule(deps, ports, opts.tryon);
   await tryon.start();
-  const catalog = createCatalogModule(deps, { images: tryon.catalogImages });
+  // Palettes, quiz, colour matching; a product's garment colour is read by it when the catalog saves one.
+  const style = createStyleModule(deps, {
+    // No photo analyses in this branch yet: only quiz results (qzr_…) resolve, in the module itself.
+    getColorAnswer: async () => null,
+    productColors: (tenantId, ids) => catalog.productColors(tenantId, ids),
+    rankByColorFit: (tenantId, q) => catalog.rankByColorFit(tenantId, q),
+    widgetSession: (req) => tryon.callerOf(req).widgetSession,
+  });
+  const catalog = createCatalogModule(deps, { images: tryon.catalogImages, colors: style.garmentColors });
+  catalog.registerJobs();
+  if (role !== 'api') await catalog.start();
   // Image generation: the try-on module's intake, links and tenant view; quota, usage and webhooks like try-ons.
   const generation = createGenerationModule(
     deps,
@@ -188,6 +199,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   perception.registerRoutes(app, (req, id) => tryon.readUpload(req, id));
   webhooks.registerRoutes(app);
   catalog.registerRoutes(app);
+  style.registerRoutes(app);
   generation.registerRoutes(app);
   // The widget bundle (versioned, SRI) and the demo store at /demo.
   const web = createWebModule(deps, { demoKey: () => findDemoKey(tenants) });
@@ -217,7 +229,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   // Load the perception models in the background (unless they load on first use); the log says which features are on.
   perception.start();
   if (role !== 'api') await deps.jobs.startWorker();
-  return { app, modules: { tenants, tryon, perception, webhooks, analytics, web, catalog, generation }, compileSchemas: schemas.compileAll };
+  return { app, modules: { tenants, tryon, perception, webhooks, analytics, web, catalog, generation, style }, compileSchemas: schemas.compileAll };
 }
 
 const breakerName = (s: string) => (s === 'open' || s === 'closed' ? s : s === 'half_open' ? 'half-open' : 'unknown') as 'open' | 'closed' | 'half-open' | 'unknown';

@@ -20,6 +20,7 @@ export const ID_PREFIXES = {
   order: 'ord',
   job: 'job',
   attempt: 'att',
+  quizResult: 'qzr',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

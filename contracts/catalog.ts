@@ -58,6 +58,18 @@ export const Product = Type.Object(
     }),
     metadata: Type.Record(Type.String(), Type.Unknown()),
     active: Type.Boolean(),
+    /**
+     * The garment's dominant colour, read from its image (not the packshot's background) when the
+     * product is saved; null until it is read or when none was found. `POST /v1/style/color-matches`
+     * scores it against a season's palette.
+     */
+    dominant_color: Type.Union([
+      Type.Object({
+        hex: Type.String({ description: 'sRGB, lower-case #rrggbb' }),
+        lab: Type.Object({ l: Type.Number(), a: Type.Number(), b: Type.Number() }, { description: 'CIELAB, D65' }),
+      }),
+      Type.Null(),
+    ]),
     created_at: Timestamp,
     updated_at: Timestamp,
   },

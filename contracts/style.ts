@@ -226,6 +226,16 @@ export const ColorMatchBody = Type.Object(
     analysis_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     colors: Type.Optional(Type.Array(Type.String({ pattern: '^#?[0-9a-fA-F]{6}$' }), { maxItems: 200 })),
     product_ids: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 1000 })),
+    /** Rank the whole catalog (its active products with a colour) instead: the `limit` best scores, optionally of one verdict. */
+    catalog: Type.Optional(
+      Type.Object(
+        {
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+          verdict: Type.Optional(Type.Enum(['flatters', 'neutral', 'avoid'])),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -241,7 +251,15 @@ export const ColorMatch = Type.Object({
   nearest: NamedColor,
 });
 
-export const ColorMatches = Type.Object({ object: Type.Literal('list'), season: Season12, data: Type.Array(ColorMatch) });
+export const ColorMatches = Type.Object({
+  object: Type.Literal('list'),
+  season: Season12,
+  data: Type.Array(ColorMatch),
+  /** Requested products that could not be scored: unknown to the catalog, no colour found in their image, or not read yet (retry shortly). */
+  skipped: Type.Array(Type.Object({ product_id: Type.String(), reason: Type.Enum(['not_found', 'no_color', 'color_pending']) })),
+  /** With `catalog`: more products than `limit` matched. */
+  has_more: Type.Boolean(),
+});
 
 export type TStyleAnalysis = Static<typeof StyleAnalysis>;
 export type TCreateAnalysisBody = Static<typeof CreateAnalysisBody>;

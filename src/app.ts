@@ -133,7 +133,34 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   };
   const tryon = createTryonModule(deps, ports, opts.tryon);
   await tryon.start();
-  const catalog = createCatalogModule(deps, { images: tryon.catalogImages });
+  // Style analyses: selfies through the try-on intake (as `person` uploads), faces from perception's mesh level.
+  const style = createStyleModule(
+    deps,
+    {
+      getTenant: (id) => tryon.service.getTenant(id),
+      retentionMs: RETENTION_MS,
+      callerOf: (req) => tryon.callerOf(req),
+      multipartRef: (field, n = 0) => `${MULTIPART_REF}${field}:${n}`,
+      intakeImages: (c, refs, o) => tryon.intakeImages({ ...(c as TryonCaller), files: o.files }, refs, { kind: 'person', shopperId: o.shopperId }),
+      eraseUploads: (tenantId, ids) => tryon.eraseUploads(tenantId, ids),
+      signedUrl: (key, contentType, baseUrl) => tryon.signedUrl(key, contentType, baseUrl),
+      perceive: (bytes, signal) => perception.analyze(bytes, signal, 'mesh'),
+      perceptionReady: async () => {
+        const s = await perception.warm();
+        return { ready: s.models === 'ready', reason: s.reason };
+      },
+      recordUsage: (id, type, o) => tenants.usage.record(id, type, o),
+      // Palettes, quiz, colour matching: a product's garment colour is read when the catalog saves
+      // one (the catalog is created below; these run at request time only).
+      productColors: (tenantId, ids) => catalog.productColors(tenantId, ids),
+      rankByColorFit: (tenantId, q) => catalog.rankByColorFit(tenantId, q),
+      widgetSession: (req) => tryon.callerOf(req).widgetSession,
+    },
+    opts.style,
+  );
+  const catalog = createCatalogModule(deps, { images: tryon.catalogImages, colors: style.garmentColors });
+  catalog.registerJobs();
+  if (role !== 'api') await catalog.start();
   // Image generation: the try-on module's intake, links and tenant view; quota, usage and webhooks like try-ons.
   const generation = createGenerationModule(
     deps,
@@ -155,26 +182,6 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     opts.generation,
   );
   await generation.start();
-  // Style analyses: selfies through the try-on intake (as `person` uploads), faces from perception's mesh level.
-  const style = createStyleModule(
-    deps,
-    {
-      getTenant: (id) => tryon.service.getTenant(id),
-      retentionMs: RETENTION_MS,
-      callerOf: (req) => tryon.callerOf(req),
-      multipartRef: (field, n = 0) => `${MULTIPART_REF}${field}:${n}`,
-      intakeImages: (c, refs, o) => tryon.intakeImages({ ...(c as TryonCaller), files: o.files }, refs, { kind: 'person', shopperId: o.shopperId }),
-      eraseUploads: (tenantId, ids) => tryon.eraseUploads(tenantId, ids),
-      signedUrl: (key, contentType, baseUrl) => tryon.signedUrl(key, contentType, baseUrl),
-      perceive: (bytes, signal) => perception.analyze(bytes, signal, 'mesh'),
-      perceptionReady: async () => {
-        const s = await perception.warm();
-        return { ready: s.models === 'ready', reason: s.reason };
-      },
-      recordUsage: (id, type, o) => tenants.usage.record(id, type, o),
-    },
-    opts.style,
-  );
 
   // Origins some tenant allows, for CORS preflights (cached briefly; tenant changes forget it).
   const originCache = new LRUCache<'all', Set<string>>({ max: 1, ttl: 10_000 });

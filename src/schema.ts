@@ -7,3 +7,4 @@ export * from './modules/analytics/tables.js';
 export * from './modules/catalog/tables.js';
 export * from './modules/generation/tables.js';
 export * from './modules/style/tables.js';
+export * from './modules/style/tables-match.js';

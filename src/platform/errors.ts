@@ -64,6 +64,9 @@ export const ERRORS = {
   GENERATION_PROVIDER_NOT_CONFIGURED: { status: 503, title: 'No image generation provider is configured' },
   // style analysis (modules/style)
   STYLE_ANALYSER_UNAVAILABLE: { status: 503, title: 'The offline style analyser is not available' },
+  // style: quiz, colour matching (modules/style)
+  QUIZ_ANSWER_INVALID: { status: 400, title: 'A quiz answer names no such question or option' },
+  QUIZ_RESULT_NOT_FOUND: { status: 404, title: 'Quiz result not found' },
   // photo pre-check (modules/perception)
   PHOTO_REJECTED: { status: 422, title: 'The photo cannot be used for a try-on' },
   // 429

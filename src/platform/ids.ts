@@ -21,6 +21,7 @@ export const ID_PREFIXES = {
   job: 'job',
   attempt: 'att',
   styleAnalysis: 'sta',
+  quizResult: 'qzr',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

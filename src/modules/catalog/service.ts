@@ -1,19 +1,58 @@
 /**
  * Catalog use-cases: create or replace a product (its garment image stored through the try-on
- * module's intake), read, list, delete, and the products a try-on names by id.
+ * module's intake, its garment colour read once), read, list, delete, the products a try-on names
+ * by id, and the garment colours colour matching scores.
  */
 import { AppError } from '../../platform/errors.js';
 import type { Deps } from '../../deps.js';
 import type { TListProductsQuery, TProduct, TPutProductBody } from '../../../contracts/catalog.js';
 import type { CatalogImages, ProductGarment } from '../tryon/index.js';
 import * as repo from './repository.js';
-import type { ProductRow } from './tables.js';
+import type { ProductImage, ProductRow } from './tables.js';
 
 /** Metadata is returned as given; keep it small (it is not a place for images or descriptions). */
 const MAX_METADATA_BYTES = 8 * 1024;
+/** Products without a colour yet that one colour-matching request reads itself; the rest wait for the backfill job. */
+export const LAZY_COLOR_READS = 8;
 
-export function createCatalogService(deps: Pick<Deps, 'db' | 'clock'>, images: CatalogImages) {
+type Lab = { l: number; a: number; b: number };
+/**
+ * What reads a garment's colour and scores it (the style module's, wired in app.ts): `read` finds
+ * the dominant colour in the image, `fit` scores a colour against the palettes (opaque numbers
+ * here), `fitVersion` names that scoring.
+ */
+export type ColorReader = {
+  read: (bytes: Buffer) => Promise<{ hex: string; lab: Lab } | null>;
+  fit: (lab: Lab) => number[];
+  fitVersion: string;
+};
+export type ProductColor = { product_id: string; active: boolean; color: { hex: string; lab: Lab } | null; read: boolean; fit: number[] | null };
+
+export function createCatalogService(deps: Pick<Deps, 'db' | 'clock' | 'log'>, images: CatalogImages, colors?: ColorReader) {
   const { db, clock } = deps;
+
+  /** The garment colour of a stored image, scored; null when none was found or the read failed (logged, without the image). */
+  async function colorOf(tenantId: string, image: ProductImage): Promise<repo.StoredColor | null> {
+    if (!colors) return null;
+    try {
+      const bytes = await images.read(image.key);
+      const c = bytes ? await colors.read(bytes) : null;
+      return c ? { ...c, fit: colors.fit(c.lab), fitVersion: colors.fitVersion } : null;
+    } catch (err) {
+      deps.log.warn({ err: { message: (err as Error).message }, tenant_id: tenantId, upload_id: image.upload_id }, 'garment colour not read');
+      return null;
+    }
+  }
+
+  /** Read and store the colour of a product saved without one (older rows); returns it. */
+  async function readAndStore(tenantId: string, row: Pick<ProductRow, 'productId' | 'image'>) {
+    const color = await colorOf(tenantId, row.image);
+    await repo.setProductColor(db, tenantId, row.productId, row.image.upload_id, color, new Date(clock.now()));
+    return color;
+  }
+
+  const colorOfRow = (r: repo.ProductColorRow) =>
+    r.colorHex !== null && r.colorL !== null && r.colorA !== null && r.colorB !== null ? { hex: r.colorHex, lab: { l: r.colorL, a: r.colorA, b: r.colorB } } : null;
 
   async function present(p: ProductRow, baseUrl: string): Promise<TProduct> {
     const link = await images.signedUrl(p.image.key, p.image.content_type, baseUrl);
@@ -35,6 +74,7 @@ export function createCatalogService(deps: Pick<Deps, 'db' | 'clock'>, images: C
       },
       metadata: p.metadata,
       active: p.active,
+      dominant_color: p.colorHex !== null && p.colorL !== null && p.colorA !== null && p.colorB !== null ? { hex: p.colorHex, lab: { l: p.colorL, a: p.colorA, b: p.colorB } } : null,
       created_at: p.createdAt.toISOString(),
       updated_at: p.updatedAt.toISOString(),
     };
@@ -57,6 +97,8 @@ export function createCatalogService(deps: Pick<Deps, 'db' | 'clock'>, images: C
         throw new AppError('VALIDATION_FAILED', `metadata is larger than ${MAX_METADATA_BYTES} bytes as JSON.`);
       }
       const image = await images.store(tenantId, body.image);
+      // Read once, here, from the garment (not the packshot's background); colour matching then only queries it.
+      const color = await colorOf(tenantId, image);
       const now = new Date(clock.now());
       let result: Awaited<ReturnType<typeof repo.putProduct>>;
       try {
@@ -71,6 +113,8 @@ export function createCatalogService(deps: Pick<Deps, 'db' | 'clock'>, images: C
           active: body.active ?? true,
           createdAt: now,
           updatedAt: now,
+          ...repo.colorValues(color),
+          colorReadAt: colors ? now : null,
         });
       } catch (e) {
         await images.release(tenantId, image.upload_id);
@@ -93,6 +137,51 @@ export function createCatalogService(deps: Pick<Deps, 'db' | 'clock'>, images: C
     async productGarments(tenantId: string, productIds: string[]): Promise<ProductGarment[]> {
       const rows = await repo.findProducts(db, tenantId, productIds);
       return rows.map((p) => ({ product_id: p.productId, active: p.active, category: p.category, image_upload_id: p.image.upload_id }));
+    },
+
+    /**
+     * The garment colours of some of the tenant's products, for colour matching (missing ids are
+     * left out), with their stored fit when it is of the current version. Up to LAZY_COLOR_READS
+     * products never read (saved before colours were read) are read now; the others come back
+     * with `read: false` for the backfill job.
+     */
+    async productColors(tenantId: string, productIds: string[]): Promise<ProductColor[]> {
+      const rows = await repo.findProductColors(db, tenantId, productIds);
+      let budget = colors ? LAZY_COLOR_READS : 0;
+      const out: ProductColor[] = [];
+      for (const r of rows) {
+        if (r.colorReadAt === null && budget > 0) {
+          budget--;
+          const c = await readAndStore(tenantId, r);
+          out.push({ product_id: r.productId, active: r.active, color: c && { hex: c.hex, lab: c.lab }, read: true, fit: c?.fit ?? null });
+          continue;
+        }
+        const fit = r.colorFit && colors && r.colorFitVersion === colors.fitVersion ? r.colorFit : null;
+        out.push({ product_id: r.productId, active: r.active, color: colorOfRow(r), read: r.colorReadAt !== null, fit });
+      }
+      return out;
+    },
+
+    /** The tenant's active products ranked by one number of their stored colour fit (see repository.rankByColorFit). */
+    rankByColorFit(tenantId: string, q: Omit<Parameters<typeof repo.rankByColorFit>[2], 'version'>) {
+      if (!colors) return Promise.resolve({ data: [], hasMore: false });
+      return repo.rankByColorFit(db, tenantId, { ...q, version: colors.fitVersion });
+    },
+
+    /** Products never read, or scored with another version: read (or re-score) up to `limit`; returns how many were found. */
+    async backfillColors(limit: number): Promise<number> {
+      if (!colors) return 0;
+      const todo = await repo.staleColors(db, colors.fitVersion, limit);
+      for (const t of todo) {
+        const row = await repo.findProduct(db, t.tenantId, t.productId);
+        if (!row) continue;
+        if (row.colorReadAt === null) await readAndStore(t.tenantId, row);
+        else if (row.colorL !== null && row.colorA !== null && row.colorB !== null) {
+          // Only the scoring changed: from the stored Lab, no image work.
+          await repo.setProductColorFit(db, t.tenantId, t.productId, colors.fit({ l: row.colorL, a: row.colorA, b: row.colorB }), colors.fitVersion);
+        }
+      }
+      return todo.length;
     },
   };
 }

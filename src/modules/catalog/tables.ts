@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, jsonb, pgTable, primaryKey, real, text, timestamp } from 'drizzle-orm/pg-core';
 
 export type ProductCategory = 'tops' | 'bottoms' | 'one-pieces' | 'auto';
 
@@ -27,8 +27,31 @@ export const products = pgTable(
     active: boolean('active').notNull().default(true),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+    /**
+     * The garment's dominant colour (read from the image once, when it is saved; the background is
+     * not the garment's): sRGB hex and CIELAB (D65). Null when none was found or not read yet.
+     */
+    colorHex: text('color_hex'),
+    colorL: real('color_l'),
+    colorA: real('color_a'),
+    colorB: real('color_b'),
+    /** When the colour was read (null: not yet, e.g. a product saved before colours were read; the backfill job reads it). */
+    colorReadAt: timestamp('color_read_at', { withTimezone: true }),
+    /**
+     * The colour scored against each of the style palettes when it was stored (the style module's
+     * layout, opaque here: a few numbers per palette, the first its score), and the scoring's
+     * version: a catalog is ranked for a palette by one query that orders by the stored score.
+     */
+    colorFit: real('color_fit').array(),
+    colorFitVersion: text('color_fit_version'),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.productId] })],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.productId] }),
+    // Ranking a catalog's active, coloured products by a palette's stored score.
+    index('products_color_idx').on(t.tenantId, t.colorFitVersion).where(sql`${t.colorL} is not null and ${t.active}`),
+    // The backfill finds products whose colour was never read.
+    index('products_color_unread_idx').on(t.tenantId, t.productId).where(sql`${t.colorReadAt} is null`),
+  ],
 );
 
 export type ProductRow = typeof products.$inferSelect;

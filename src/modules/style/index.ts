@@ -1,9 +1,11 @@
 /**
  * Style: selfie analysis — face shape, seasonal colour (undertone, depth, chroma, contrast, 4 and
  * 12 seasons, palette) and the photo's quality with retake advice — by the offline analyser on
- * perception's face mesh (analyser/), behind the StyleAnalyser seam other analysers plug into.
- * Other modules use only what this file exports.
+ * perception's face mesh (analyser/), behind the StyleAnalyser seam other analysers plug into;
+ * palettes, the colour quiz (and its fusion with a photo analysis), tie-break questions, colour
+ * matching and a garment's dominant colour. Other modules use only what this file exports.
  */
+import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
 import type { App } from '../../platform/http/types.js';
 import { StyleAnalysis } from '../../../contracts/style.js';
@@ -12,23 +14,44 @@ import { styleRoutes } from './routes.js';
 import { createLocalAnalyser } from './analyser/local.js';
 import type { StyleAnalyser } from './analyser/types.js';
 import type { StylePorts } from './ports.js';
+import { createStyleMatchService, type StyleMatchPorts } from './service-match.js';
+import { styleMatchRoutes } from './routes-match.js';
+import { dominantGarmentColor } from './garment-color.js';
+import { FIT_VERSION, colorFit } from './color-match.js';
 
 export type StyleModuleOptions = {
   /** Analysers besides (or instead of) the offline one; the first named `local` serves requests that name none. */
   analysers?: StyleAnalyser[];
 };
 
-export function createStyleModule(deps: Deps, ports: StylePorts, opts: StyleModuleOptions = {}) {
+/** What the module needs from others: the analysis side's ports, and the catalog's for colour matching. */
+export type StyleModulePorts = StylePorts & Omit<StyleMatchPorts, 'getColorAnswer'> & { widgetSession: (req: FastifyRequest) => string | null };
+
+export function createStyleModule(deps: Deps, ports: StyleModulePorts, opts: StyleModuleOptions = {}) {
   const analysers = opts.analysers ?? [createLocalAnalyser()];
   const service = createStyleService(deps, ports, analysers);
+  /** An analysis of the tenant (any widget session), as the API shows it but without the selfie's link. */
+  const getAnalysis = async (tenantId: string, id: string) => service.present(await service.getRow(tenantId, id), null);
+  const match = createStyleMatchService(deps, {
+    ...ports,
+    // Photo analyses (sta_…) for quiz fusion and colour matching; unknown ids are null (404 there).
+    getColorAnswer: async (tenantId, id) => {
+      if (!id.startsWith('sta_')) return null;
+      const a = await getAnalysis(tenantId, id).catch(() => undefined);
+      return a?.color ?? null;
+    },
+  });
   return {
     service,
+    match,
+    /** For the catalog: a garment's dominant colour from its image, and its fit to the 12 palettes. */
+    garmentColors: { read: dominantGarmentColor, fit: colorFit, fitVersion: FIT_VERSION },
     async registerRoutes(app: App) {
       app.addSchema(StyleAnalysis);
       await styleRoutes(app, { svc: service, ports, config: deps.config, pubsub: deps.pubsub });
+      styleMatchRoutes(app, { svc: match, widgetSession: ports.widgetSession });
     },
-    /** An analysis of the tenant (any widget session), as the API shows it but without the selfie's link: for colour matching and quiz fusion. */
-    getAnalysis: async (tenantId: string, id: string) => service.present(await service.getRow(tenantId, id), null),
+    getAnalysis,
     /** Analyse a selfie for a caller (the widget, bots): the same use-case as POST /v1/style/analyses. */
     analyse: async (c: StyleCaller, body: Parameters<typeof service.create>[1]) => service.present(await service.create(c, body), c.intake.baseUrl),
     /** Retention purge of selfies, run by the worker's maintenance loop. */
@@ -39,6 +62,8 @@ export function createStyleModule(deps: Deps, ports: StylePorts, opts: StyleModu
 }
 
 export type StyleModule = ReturnType<typeof createStyleModule>;
-export type { StylePorts, StyleCaller };
+export type { StylePorts, StyleCaller, StyleMatchPorts };
 export type { StyleAnalyser, AnalyserInput, AnalyserOutput } from './analyser/types.js';
-export { paletteFor } from './palettes.js';
+export { paletteFor, PALETTES } from './palettes.js';
+export { tieBreakers } from './tie-breakers.js';
+export { fuseColorAnswers } from './fusion.js';

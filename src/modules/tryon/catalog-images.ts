@@ -78,6 +78,9 @@ export function createCatalogImages(deps: Pick<Deps, 'db' | 'blobs' | 'clock' | 
         .where(and(eq(uploads.tenantId, tenantId), eq(uploads.id, uploadId), isNull(uploads.deletedAt), isNull(uploads.expiresAt)));
     },
 
+    /** A stored image's bytes (undefined when the blob is gone), e.g. to read a product's colour. */
+    read: (key: string): Promise<Buffer | undefined> => blobs.get(key),
+
     /** A short-lived link to a stored image, like the links of try-on results. */
     async signedUrl(key: string, contentType: string, baseUrl: string): Promise<{ url: string; expiresAt: Date }> {
       const expiresInS = config.tryon.resultUrlTtlS;

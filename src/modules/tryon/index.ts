@@ -21,6 +21,7 @@ import { callerOf } from './routes/caller.js';
 import { createCatalogImages } from './catalog-images.js';
 import { createIntakeImages } from './intake-images.js';
 import type { Caller } from './service.js';
+import type { Cutout as GarmentCutout } from './providers/local-cutout.js';
 
 export type TryonModuleOptions = {
   /** Providers to use instead of those built from the config (tests pass adapters pointed at fakes). */
@@ -111,3 +112,12 @@ export type { TryonProvider } from './providers/types.js';
 export { tryons as tryonsTable, tryonAttempts as tryonAttemptsTable } from './tables.js';
 /** The offline engine, for tools and tests that run it directly (docs picture, perception tests). */
 export { createLocalProvider } from './providers/local.js';
+/**
+ * The local engine's garment cut-out (the packshot's background modelled from its border and
+ * removed): RGBA, alpha = garment, cropped, at most `maxSide` px. The style module reads a
+ * product's colour from it. Loaded on first use, like the engine (sharp stays unloaded at start).
+ */
+export async function garmentCutout(bytes: Buffer, maxSide?: number): Promise<GarmentCutout> {
+  return (await import('./providers/local-cutout.js')).cutOutGarment(bytes, maxSide);
+}
+export type { Cutout as GarmentCutout } from './providers/local-cutout.js';

@@ -23,12 +23,12 @@ export type Cutout = { data: Buffer; width: number; height: number; backgroundRe
 
 const MAX_SIDE = 640;
 
-/** Decode, shrink to ≤ 640 px, and remove the background. */
-export async function cutOutGarment(bytes: Buffer): Promise<Cutout> {
+/** Decode, shrink to ≤ 640 px (or `maxSide`), and remove the background. */
+export async function cutOutGarment(bytes: Buffer, maxSide = MAX_SIDE): Promise<Cutout> {
   const img = sharp(bytes);
   const meta = await img.metadata();
   const { data, info } = await img
-    .resize({ width: MAX_SIDE, height: MAX_SIDE, fit: 'inside', withoutEnlargement: true })
+    .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
     .toColourspace('srgb')
     .ensureAlpha()
     .raw()

@@ -1,0 +1,29 @@
+/**
+ * The style module's quiz results (`qzr_…`): the answers as given and the colour answer they
+ * made (alone, or fused with a photo analysis). No images, no measured colours of the quiz's own.
+ */
+import { index, jsonb, pgTable, real, text, timestamp } from 'drizzle-orm/pg-core';
+import type { TColorAnswer } from '../../../contracts/style.js';
+
+export const quizResults = pgTable(
+  'style_quiz_results',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    shopperId: text('shopper_id'),
+    /** SHA-256 of the widget session that made it with a publishable key: only that session reads it back. */
+    widgetSession: text('widget_session'),
+    source: text('source').$type<'quiz' | 'fused'>().notNull(),
+    quizVersion: text('quiz_version').notNull(),
+    answers: jsonb('answers').$type<{ question: string; option: string }[]>().notNull(),
+    /** The certainty the answer was classified with (what a later fusion weighs it by). */
+    certainty: real('certainty').notNull(),
+    color: jsonb('color').$type<TColorAnswer>().notNull(),
+    /** The photo analysis (or earlier quiz result) it was fused with. */
+    analysisId: text('analysis_id'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('style_quiz_results_tenant_idx').on(t.tenantId, t.id), index('style_quiz_results_shopper_idx').on(t.tenantId, t.shopperId)],
+);
+
+export type QuizResultRow = typeof quizResults.$inferSelect;

@@ -6,3 +6,4 @@ export * from './modules/webhooks/tables.js';
 export * from './modules/analytics/tables.js';
 export * from './modules/catalog/tables.js';
 export * from './modules/generation/tables.js';
+export * from './modules/style/tables-gemini.js';

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, problem, type TestApp } from '../../../test/harness.js';
 import type { Cache } from '../cache/cache.js';
+import { PORTRAIT } from '../../../test/style-helpers.js';
 
 let h: TestApp;
 let cache: Cache<string>;
@@ -73,5 +74,19 @@ describe('/admin/v1/cache', () => {
     await cache.set('kept', 'x');
     await invalidate('test.admin', {}, ownerAuth);
     expect(await cache.get('kept')).toBe('x');
+  });
+
+  it('the perception module’s recent analyses are a namespace: a photo checked twice is analysed once', async () => {
+    const before = (await h.deps.caches.get('perception.analyses')!.figures()) as { hits: number; misses: number };
+    const image = `data:image/png;base64,${PORTRAIT.toString('base64')}`;
+    for (let i = 0; i < 2; i++) {
+      const res = await h.app.inject({ method: 'POST', url: '/v1/photo-checks', headers: bearer(h.tenantA.secretKey), payload: { image } });
+      expect(res.statusCode).toBe(200);
+    }
+    const res = await h.app.inject({ method: 'GET', url: '/admin/v1/cache', headers: h.operatorAuth });
+    const f = res.json().data.find((d: { namespace: string }) => d.namespace === 'perception.analyses');
+    expect([f.misses - before.misses, f.hits - before.hits]).toEqual([1, 1]);
+    // Redis: entries are counted by SCAN at most every 30 s (the read above is that recent).
+    if (f.driver === 'memory') expect(f.entries).toBeGreaterThanOrEqual(1);
   });
 });

@@ -12,6 +12,8 @@ import { createGeminiStyleAnalyser } from './gemini.js';
 import { createStyleRouter, type StyleRouterOptions } from './router.js';
 import { attemptRow, insertStyleAttempts, listStyleAttempts } from './attempts.js';
 import type { AnalyserInput } from './types.js';
+import { createStyleRouterFromConfig } from './index.js';
+import { loadConfig } from '../../../config.js';
 
 let h: TestApp;
 let fake: FakeGemini;
@@ -127,5 +129,17 @@ describe('style router', () => {
 
   it('refuses to be built without the offline analyser', () => {
     expect(() => createStyleRouter({ analysers: [createGeminiStyleAnalyser({ apiKey: 'k' })] })).toThrow(/local analyser is required/);
+  });
+
+  it('from configuration: Gemini with GEMINI_API_KEY and the PROBADOR_STYLE_GEMINI_MODEL model, else the offline analyser alone', async () => {
+    const config = loadConfig({ GEMINI_API_KEY: fake.apiKey, GEMINI_BASE_URL: fake.url, PROBADOR_STYLE_GEMINI_MODEL: 'gemini-2.5-flash-lite' });
+    const r = createStyleRouterFromConfig(config, standInLocalAnalyser());
+    expect(r.order('gemini')).toEqual(['gemini', 'local']);
+    expect(r.analyser('gemini')!.version).toBe('1:gemini-2.5-flash-lite');
+    const { result } = await analyse(r);
+    expect(result.analyser.model).toBe('gemini-2.5-flash-lite');
+    expect(fake.calls('POST', '/v1beta/models/gemini-2.5-flash-lite:generateContent')).toHaveLength(1);
+    expect(createStyleRouterFromConfig(loadConfig({}), standInLocalAnalyser()).order('gemini')).toEqual(['local']);
+    expect(() => loadConfig({ PROBADOR_STYLE_GEMINI_MODEL: 'gpt-4o' })).toThrow(/PROBADOR_STYLE_GEMINI_MODEL/);
   });
 });

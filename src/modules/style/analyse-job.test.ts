@@ -26,6 +26,7 @@ const rows = new Map<string, Row>();
 const events: (StyleAnalysisEvent & { tenantId: string })[] = [];
 const sha = createHash('sha256').update(PORTRAIT).digest('hex');
 let seq = 0;
+let inputsLoaded = 0;
 
 /** The port style-core's service implements at merge, here over a Map. */
 const ports: AnalyseJobPorts = {
@@ -37,7 +38,16 @@ const ports: AnalyseJobPorts = {
     return { kinds: r.kinds, analyser: r.analyser, imageSha256: sha };
   },
   async loadInput(_tenantId, id, kinds) {
+    inputsLoaded++;
     return rows.get(id)!.selfie ? selfieInput({ kinds }) : null;
+  },
+  async answerFrom(tenantId, id, earlierId) {
+    const earlier = rows.get(earlierId);
+    if (!earlier || earlier.tenantId !== tenantId || earlier.status !== 'succeeded') return null;
+    const r = rows.get(id)!;
+    Object.assign(r, { status: 'succeeded', answer: earlier.answer, analyserUsed: earlier.analyserUsed });
+    r.statuses.push('succeeded');
+    return earlier.analyserUsed as never;
   },
   async succeed(_tenantId, id, result) {
     const r = rows.get(id)!;
@@ -86,9 +96,10 @@ afterAll(async () => {
   await fake?.close();
   await h?.close();
 });
-beforeEach(() => {
+beforeEach(async () => {
   fake.jsonAnswer = structuredClone(SAMPLE_STYLE_ANSWER);
   events.splice(0);
+  await styleCache(h.deps).invalidate(); // each test starts with nothing cached
 });
 
 describe('style.analyse job', () => {
@@ -182,5 +193,35 @@ describe('style.analyse job', () => {
     // An operator drops one tenant's entries by prefix.
     expect(await c.invalidate({ prefix: `${h.tenantA.id}:` })).toBeGreaterThanOrEqual(1);
     expect(await c.get(styleCacheKey(base))).toBeUndefined();
+  });
+
+  it('a repeat of the same selfie, kinds and analyser is answered from the cache: no selfie read, no perception, no analyser run', async () => {
+    const first = queue();
+    await h.deps.jobs.enqueue(ANALYSE_JOB, { tenantId: h.tenantA.id, analysisId: first });
+    await settled(first);
+    const [calls, runs, loads] = [fake.requests.length, local.runs, inputsLoaded];
+    const repeat = queue({ kinds: ['color', 'face'] });
+    await h.deps.jobs.enqueue(ANALYSE_JOB, { tenantId: h.tenantA.id, analysisId: repeat });
+    const row = await settled(repeat);
+    expect(row.status).toBe('succeeded');
+    expect(row.answer).toEqual(rows.get(first)!.answer);
+    expect(events.at(-1)).toMatchObject({ type: 'style.analysis.succeeded', analysis_id: repeat, cached: true, cost_usd: 0, analyser: { name: 'gemini' } });
+    expect([fake.requests.length, local.runs, inputsLoaded]).toEqual([calls, runs, loads]);
+    expect(await listStyleAttempts(h.deps.db, h.tenantA.id, repeat)).toEqual([]);
+
+    // Another tenant's identical selfie is not a hit.
+    const other = queue({ tenantId: h.tenantB.id });
+    await h.deps.jobs.enqueue(ANALYSE_JOB, { tenantId: h.tenantB.id, analysisId: other });
+    await settled(other);
+    expect(fake.requests.length).toBe(calls + 1);
+
+    // The earlier analysis deleted: the entry is dropped and the analysis runs.
+    rows.delete(first);
+    rows.delete(repeat);
+    const again = queue();
+    await h.deps.jobs.enqueue(ANALYSE_JOB, { tenantId: h.tenantA.id, analysisId: again });
+    expect((await settled(again)).status).toBe('succeeded');
+    expect(fake.requests.length).toBe(calls + 2);
+    expect(events.at(-1)).toMatchObject({ analysis_id: again, cached: false });
   });
 });

@@ -23,7 +23,7 @@ export type AnalysePayload = { tenantId: string; analysisId: string };
 
 export type StyleAnalysisEvent =
   | { type: 'style.analysis.processing'; analysis_id: string; status: 'processing'; at: string }
-  | { type: 'style.analysis.succeeded'; analysis_id: string; status: 'succeeded'; analyser: StyleRouteResult['analyser']; fell_back: boolean; cost_usd: number; at: string }
+  | { type: 'style.analysis.succeeded'; analysis_id: string; status: 'succeeded'; analyser: StyleRouteResult['analyser']; fell_back: boolean; cost_usd: number; cached: boolean; at: string }
   | { type: 'style.analysis.failed'; analysis_id: string; status: 'failed'; error: { code: string; message: string }; at: string };
 
 export type AnalyseJobPorts = {
@@ -45,6 +45,12 @@ export type AnalyseJobPorts = {
   fail: (tenantId: string, analysisId: string, error: { code: string; message: string }) => Promise<boolean>;
   /** Publish on the bus (SSE) and send the webhook. */
   emit: (tenantId: string, event: StyleAnalysisEvent) => Promise<void>;
+  /**
+   * Answer this analysis with the answer stored on an earlier one (a cache hit: the same selfie,
+   * kinds and analyser version); false when that one is gone (deleted, purged). Without this port
+   * the job does not read the cache (the service does, before it queues).
+   */
+  answerFrom?: (tenantId: string, analysisId: string, earlierId: string) => Promise<StyleRouteResult['analyser'] | null>;
 };
 
 /** Every analyser failed and attempts remain: the queue runs the job again later. */
@@ -65,6 +71,20 @@ export function createAnalyseJob(deps: Pick<Deps, 'db' | 'clock' | 'log'>, route
     const job = await ports.begin(p.tenantId, p.analysisId);
     if (!job) return; // gone or already final
     await ports.emit(p.tenantId, { type: 'style.analysis.processing', analysis_id: p.analysisId, status: 'processing', at: at() });
+    // A repeat (two requests with the same selfie queued together, or a retry): no perception run, no analyser call.
+    const first = router.analyser(router.order(job.analyser)[0] as 'local' | 'gemini');
+    if (cache && job.imageSha256 && first && ports.answerFrom) {
+      const key = styleCacheKey({ tenantId: p.tenantId, imageSha256: job.imageSha256, kinds: job.kinds, analyser: first });
+      const hit = await cache.get(key);
+      if (hit && hit.analysis_id !== p.analysisId) {
+        const analyser = await ports.answerFrom(p.tenantId, p.analysisId, hit.analysis_id);
+        if (analyser) {
+          await ports.emit(p.tenantId, { type: 'style.analysis.succeeded', analysis_id: p.analysisId, status: 'succeeded', analyser, fell_back: false, cost_usd: 0, cached: true, at: at() });
+          return;
+        }
+        await cache.invalidate({ key }); // the earlier analysis is gone
+      }
+    }
     const started = clock.now();
     const input = await ports.loadInput(p.tenantId, p.analysisId, job.kinds, ctx.signal);
     if (!input) return fail(p, 'INPUT_GONE', 'The selfie of this analysis was deleted or has expired.');
@@ -85,6 +105,7 @@ export function createAnalyseJob(deps: Pick<Deps, 'db' | 'clock' | 'log'>, route
         analyser: result.analyser,
         fell_back: result.fellBack,
         cost_usd: result.costUsd,
+        cached: false,
         at: at(),
       });
     } catch (e) {

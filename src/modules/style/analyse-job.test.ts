@@ -73,10 +73,12 @@ function queue(over: Partial<Row> = {}) {
   rows.set(id, { tenantId: h.tenantA.id, status: 'queued', kinds: ['face', 'color'], analyser: 'gemini', selfie: true, statuses: ['queued'], ...over });
   return id;
 }
+/** The analysis is final and its final event was emitted (the job emits after storing). */
 async function settled(id: string) {
   for (let i = 0; i < 500; i++) {
     const s = rows.get(id)!.status;
-    if (s === 'succeeded' || s === 'failed') return rows.get(id)!;
+    const emitted = events.some((e) => e.analysis_id === id && e.status === s);
+    if ((s === 'succeeded' || s === 'failed') && emitted) return rows.get(id)!;
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`analysis ${id} did not finish`);

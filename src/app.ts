@@ -21,6 +21,7 @@ import { createLazyCompilers } from './platform/http/lazy-compilers.js';
 import { registerBodyTimeout, timeoutServerOptions } from './platform/http/timeouts.js';
 import { registerLinkBase } from './platform/http/link-base.js';
 import { healthRoutes } from './platform/http/health.js';
+import { cacheRoutes } from './platform/http/cache-routes.js';
 import type { App } from './platform/http/types.js';
 import { Problem } from '../contracts/common.js';
 import { ApiKey, Tenant } from '../contracts/tenants.js';
@@ -208,8 +209,10 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     { name: 'database', check: () => deps.database.ping() },
     { name: 'storage', check: () => deps.blobs.ping() },
     ...(deps.redis ? [{ name: 'redis', check: async () => void (await deps.redis!.ping()) }] : []),
+    { name: 'cache', check: () => deps.caches.ping() },
   ];
   healthRoutes(app, { checks, metrics, version });
+  cacheRoutes(app, { caches: deps.caches });
 
   // Modules: the explicit list.
   tenants.registerRoutes(app);

@@ -98,6 +98,9 @@ const Env = Type.Object({
   PROBADOR_GENERATION_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 256, default: 4 }),
   /** How long the older API's POST /generate waits for the image before answering 202 with the id (0 = never waits). */
   PROBADOR_GENERATION_COMPAT_WAIT_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 60_000 }),
+  // Style (modules/style): the Gemini analyser uses GEMINI_API_KEY / GEMINI_BASE_URL.
+  /** The Gemini model a style analysis asks (structured output; see modules/style/providers/gemini.ts for prices). */
+  PROBADOR_STYLE_GEMINI_MODEL: Type.String({ pattern: '^gemini-[a-z0-9.-]{1,60}$', default: 'gemini-2.5-flash' }),
   // Blob storage: the local folder ($PROBADOR_DATA_DIR/blobs) or an S3-compatible bucket (S3, R2, MinIO).
   STORAGE_DRIVER: Type.Union([Type.Literal('fs'), Type.Literal('s3')], { default: 'fs' }),
   S3_BUCKET: Type.Optional(Type.String({ minLength: 3, maxLength: 63 })),
@@ -144,6 +147,7 @@ export type Config = Readonly<{
   fetch: { timeoutMs: number; allowPrivateHosts: string[] };
   tryon: { providerTimeoutMs: number; retries: number; latencyBudgetMs: number; resultUrlTtlS: number; concurrency: number; providerOrder: string[]; inputCacheBytes: number };
   generation: { providerOrder: ('gemini' | 'fal')[]; geminiModel: string; falModel: string; concurrency: number; compatWaitMs: number };
+  style: { geminiModel: string };
   jobs: { lockMs: number };
   perception: { threads: number; timeoutMs: number; load: 'auto' | 'startup' | 'first-use'; idleSeconds: number; precheckDefault: 'off' | 'lenient' | 'standard' | 'strict'; minAge: number; localEngineThreads: number };
   storage:
@@ -305,6 +309,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       concurrency: e.PROBADOR_GENERATION_CONCURRENCY,
       compatWaitMs: e.PROBADOR_GENERATION_COMPAT_WAIT_MS,
     },
+    style: { geminiModel: e.PROBADOR_STYLE_GEMINI_MODEL },
     storage:
       e.STORAGE_DRIVER === 's3' && e.S3_BUCKET
         ? {

@@ -12,6 +12,7 @@ import { openDatabase, type Database, type Db } from './platform/db/client.js';
 import { findPgTemplate } from './platform/db/pglite-template.js';
 import { connectRedis, connectRedisHotPath, connectRedisPublisher, type Redis } from './platform/redis.js';
 import { memoryPubSub, redisPubSub, type PubSub } from './platform/cache/pubsub.js';
+import { createCaches, type Caches } from './platform/cache/cache.js';
 import { createRateLimiter, type RateLimiter } from './platform/ratelimit/limiter.js';
 import { fsBlobStore, type BlobStore } from './platform/storage/blob-store.js';
 import { createMetrics, type Metrics } from './platform/observability/metrics.js';
@@ -27,6 +28,8 @@ export type Deps = {
   db: Db;
   redis: Redis | undefined;
   pubsub: PubSub;
+  /** Namespaced caches with figures: memory, or Redis when REDIS_URL is set (platform/cache/cache.ts). */
+  caches: Caches;
   limiter: RateLimiter;
   blobs: BlobStore;
   jobs: JobQueue;
@@ -93,6 +96,9 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     closers.unshift(() => blobs.close());
     const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics ?? true, gcMetrics: config.metricsGc, poolStats: database.poolStats });
     const clock = opts.clock ?? systemClock;
+    // The caches' Redis commands go on the request hot-path connection (they fail fast instead of waiting for a reconnect).
+    const caches = await createCaches({ redis: limiterRedis, prefix: config.redis?.prefix ?? '', pubsub, registry: metrics.registry, clock, log });
+    closers.unshift(() => caches.close());
     const jobs: JobQueue = redis
       ? bullJobQueue({ redis, prefix: config.redis!.prefix, log, lockDurationMs: config.jobs.lockMs, stalledIntervalMs: Math.min(5_000, Math.max(500, Math.floor(config.jobs.lockMs / 3))) })
       : dbJobQueue({ db: database.db, clock, log, singleProcess: database.driver === 'pglite' });
@@ -104,6 +110,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       db: database.db,
       redis,
       pubsub,
+      caches,
       limiter,
       blobs,
       jobs,

@@ -8,3 +8,4 @@ export * from './modules/catalog/tables.js';
 export * from './modules/generation/tables.js';
 export * from './modules/style/tables.js';
 export * from './modules/style/tables-match.js';
+export * from './modules/style/tables-gemini.js';

@@ -33,6 +33,7 @@ export const ERRORS = {
   STYLE_ANALYSIS_NOT_FOUND: { status: 404, title: 'Style analysis not found' },
   PRODUCT_NOT_FOUND: { status: 404, title: 'Product not found' },
   FILE_NOT_FOUND: { status: 404, title: 'The file does not exist or its link has expired' },
+  CACHE_NAMESPACE_NOT_FOUND: { status: 404, title: 'No such cache namespace' },
   UPLOAD_GONE: { status: 410, title: 'The upload was deleted or has expired' },
   TRYON_NOT_CANCELABLE: { status: 409, title: 'The try-on has already finished' },
   GENERATION_NOT_CANCELABLE: { status: 409, title: 'The generation has already finished' },

@@ -9,7 +9,6 @@
  * results get no fidelity score; the start-up log says so.
  */
 import { createHash } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import type { Deps } from '../../deps.js';
 import type { App } from '../../platform/http/types.js';
 import { createPerceptionPool, type PerceptionPool } from './pool.js';
@@ -63,7 +62,10 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts, opts:
     await p.close().catch(() => undefined);
   }
   // Recent analyses by image hash: the widget's check and the try-on intake see the same photo.
-  const recent = new LRUCache<string, Analysis>({ max: 32, ttl: 10 * 60_000 });
+  // On the platform cache (`perception.analyses`: figures for operators; with Redis shared by the
+  // nodes, so the intake on one node reuses the check made on another). An analysis made with
+  // the models off is not reused once they are on.
+  const recent = deps.caches.create<Analysis>({ namespace: 'perception.analyses', ttlMs: 10 * 60_000, maxEntries: 32 });
 
   function warm(): Promise<PerceptionStatus> {
     if (threads === 0) {
@@ -91,8 +93,8 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts, opts:
 
   async function analyze(bytes: Buffer, signal?: AbortSignal, level: AnalysisLevel = 'full'): Promise<Analysis> {
     const key = createHash('sha256').update(bytes).digest('base64url');
-    const hit = recent.get(key);
-    if (hit && COVERED_BY[level].includes(hit.level)) return hit;
+    const hit = await recent.get(key);
+    if (hit && COVERED_BY[level].includes(hit.level) && (hit.models || state.models !== 'ready')) return hit;
     inFlight++;
     cancelIdleRelease();
     try {
@@ -100,7 +102,7 @@ export function createPerceptionModule(deps: Deps, ports: PerceptionPorts, opts:
       const timeout = AbortSignal.timeout(config.perception.timeoutMs);
       const sig = signal ? AbortSignal.any([signal, timeout]) : timeout;
       const a = s.models === 'ready' && pool ? await pool.analyze(bytes, sig, level) : await (await import('./worker.js')).analyzeImage(bytes, undefined, level); // image measures only, on this thread
-      recent.set(key, a);
+      await recent.set(key, a);
       return a;
     } finally {
       inFlight--;

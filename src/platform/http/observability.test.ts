@@ -187,7 +187,7 @@ describe('happy', () => {
     expect(ready.statusCode, ready.body).toBe(200);
     const body = ready.json() as { status: string; checks: Record<string, { status: string; latency_ms: number }> };
     expect(body.status).toBe('ready');
-    const expected = usingRedis() ? ['database', 'redis', 'storage'] : ['database', 'storage'];
+    const expected = usingRedis() ? ['cache', 'database', 'redis', 'storage'] : ['cache', 'database', 'storage'];
     expect(Object.keys(body.checks).sort()).toEqual(expected);
     for (const name of expected) {
       expect(body.checks[name]!.status, name).toBe('ok');

@@ -10,7 +10,8 @@
  * text-only reply mean a refusal → content_policy. Errors `{error: {code, message, status,
  * details}}`: a wrong key is 400 INVALID_ARGUMENT with reason API_KEY_INVALID (→ auth);
  * 429 RESOURCE_EXHAUSTED carries RetryInfo.retryDelay. No cancel endpoint: an abort drops the
- * request. Used by the try-on adapter and the generation adapter, which build their own prompts.
+ * request. Used by the try-on adapter and the generation adapter, which build their own prompts
+ * (`generateImage`), and by the style adapter's structured output (`generateText`).
  */
 import type { ImageContentType, ProgressEvent, ProviderErrorClass } from './types.js';
 import { body, call, httpError, isRecord, jobError, sniffContentType, str, timed, type HttpContext } from './http.js';
@@ -69,6 +70,40 @@ export type GeminiImage = {
 
 const modelPath = (api: GeminiApi, m: string) => `${api.base}/v1beta/models/${encodeURIComponent(m)}`;
 
+type Answer = { b: Record<string, unknown>; finishReason: string | undefined; parts: Record<string, unknown>[]; text: string };
+
+/** POST generateContent; HTTP errors and a blocked prompt become ProviderErrors; the first candidate's parts are returned. */
+async function postGenerateContent(api: GeminiApi, model: string, payload: unknown, signal: AbortSignal): Promise<Answer> {
+  const { ctx } = api;
+  const res = await call(ctx, `${modelPath(api, model)}:generateContent`, {
+    method: 'POST',
+    headers: { 'x-goog-api-key': api.apiKey, 'Content-Type': 'application/json' },
+    body: JSON.stringify(payload),
+    signal,
+  });
+  const b = await body(ctx, res, signal);
+  if (!res.ok) throw geminiHttpError(ctx, res, b);
+  if (!isRecord(b)) throw jobError(ctx, 'server_error', 'the answer is not JSON');
+  const feedback = isRecord(b.promptFeedback) ? b.promptFeedback : undefined;
+  const blockReason = feedback ? str(feedback.blockReason) : undefined;
+  if (blockReason) throw jobError(ctx, 'content_policy', `the request was blocked (${blockReason})`, { providerCode: blockReason });
+  const candidate = Array.isArray(b.candidates) && isRecord(b.candidates[0]) ? b.candidates[0] : undefined;
+  const finishReason = candidate ? str(candidate.finishReason) : undefined;
+  const parts = candidate && isRecord(candidate.content) && Array.isArray(candidate.content.parts) ? candidate.content.parts.filter(isRecord) : [];
+  // Thought summaries (`thought: true`) are not the answer.
+  const text = parts
+    .filter((p) => p.thought !== true)
+    .map((p) => str(p.text))
+    .filter(Boolean)
+    .join('');
+  return { b, finishReason, parts, text };
+}
+
+const usageOf = (b: Record<string, unknown>) => {
+  const usage = isRecord(b.usageMetadata) ? b.usageMetadata : undefined;
+  return usage ? { promptTokens: usage.promptTokenCount, outputTokens: usage.candidatesTokenCount, thoughtsTokens: usage.thoughtsTokenCount } : undefined;
+};
+
 /** One `generateContent` call that must answer with an image; refusals and text-only answers are content_policy errors. */
 export async function generateImage(
   api: GeminiApi,
@@ -82,22 +117,7 @@ export async function generateImage(
   const payload = { contents: [{ role: 'user', parts }], generationConfig: { responseModalities: ['TEXT', 'IMAGE'], ...generationConfig } };
   onProgress?.({ stage: 'submitted' });
   onProgress?.({ stage: 'processing' });
-  const res = await call(ctx, `${modelPath(api, model)}:generateContent`, {
-    method: 'POST',
-    headers: { 'x-goog-api-key': api.apiKey, 'Content-Type': 'application/json' },
-    body: JSON.stringify(payload),
-    signal,
-  });
-  const b = await body(ctx, res, signal);
-  if (!res.ok) throw geminiHttpError(ctx, res, b);
-  if (!isRecord(b)) throw jobError(ctx, 'server_error', 'the answer is not JSON');
-
-  const feedback = isRecord(b.promptFeedback) ? b.promptFeedback : undefined;
-  const blockReason = feedback ? str(feedback.blockReason) : undefined;
-  if (blockReason) throw jobError(ctx, 'content_policy', `the request was blocked (${blockReason})`, { providerCode: blockReason });
-  const candidate = Array.isArray(b.candidates) && isRecord(b.candidates[0]) ? b.candidates[0] : undefined;
-  const finishReason = candidate ? str(candidate.finishReason) : undefined;
-  const outParts = candidate && isRecord(candidate.content) && Array.isArray(candidate.content.parts) ? candidate.content.parts.filter(isRecord) : [];
+  const { b, finishReason, parts: outParts } = await postGenerateContent(api, model, payload, signal);
   const image = outParts.map((p) => (isRecord(p.inlineData) ? p.inlineData : isRecord(p.inline_data) ? p.inline_data : undefined)).find((d) => d && str(d.data));
   const text = outParts.map((p) => str(p.text)).filter(Boolean).join(' ');
   if (!image) {
@@ -108,7 +128,7 @@ export async function generateImage(
   const bytes = Buffer.from(str(image.data)!, 'base64');
   const contentType = sniffContentType(bytes);
   if (!contentType) throw jobError(ctx, 'server_error', `the model returned ${str(image.mimeType) ?? str(image.mime_type) ?? 'an unknown type'}, not a JPEG, PNG or WebP image`);
-  const usage = isRecord(b.usageMetadata) ? b.usageMetadata : undefined;
+  const usage = usageOf(b);
   return {
     bytes,
     contentType,
@@ -116,7 +136,41 @@ export async function generateImage(
     responseId: str(b.responseId),
     finishReason,
     text,
-    usage: usage ? { promptTokens: usage.promptTokenCount, outputTokens: usage.candidatesTokenCount } : undefined,
+    usage: usage ? { promptTokens: usage.promptTokens, outputTokens: usage.outputTokens } : undefined,
+  };
+}
+
+export type GeminiText = {
+  text: string;
+  model: string;
+  responseId: string | undefined;
+  finishReason: string | undefined;
+  /** Token counts from usageMetadata (thinking tokens are billed as output). */
+  usage: { promptTokens: number; outputTokens: number; thoughtsTokens: number } | undefined;
+};
+
+const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
+
+/**
+ * One `generateContent` call that must answer with text, e.g. structured output
+ * (`responseMimeType: 'application/json'` + `responseSchema` in `generationConfig`): a blocked
+ * prompt or a safety finishReason → content_policy; an answer cut short (MAX_TOKENS…) or with no
+ * text → server_error, not retried (the same request would end the same way). The text is
+ * returned as is: the caller parses and validates it.
+ */
+export async function generateText(api: GeminiApi, model: string, parts: GeminiPart[], generationConfig: Record<string, unknown>, signal: AbortSignal): Promise<GeminiText> {
+  const { ctx } = api;
+  const { b, finishReason, text } = await postGenerateContent(api, model, { contents: [{ role: 'user', parts }], generationConfig }, signal);
+  if (finishReason && REFUSALS.has(finishReason)) throw jobError(ctx, 'content_policy', `the model refused (${finishReason})`, { providerCode: finishReason });
+  if (finishReason && finishReason !== 'STOP') throw jobError(ctx, 'server_error', `the answer is incomplete (${finishReason})`, { providerCode: finishReason, retryable: false });
+  if (!text) throw jobError(ctx, 'server_error', 'the model gave no answer', { providerCode: 'EMPTY', retryable: false });
+  const usage = usageOf(b);
+  return {
+    text,
+    model: str(b.modelVersion) ?? model,
+    responseId: str(b.responseId),
+    finishReason,
+    usage: usage ? { promptTokens: count(usage.promptTokens), outputTokens: count(usage.outputTokens), thoughtsTokens: count(usage.thoughtsTokens) } : undefined,
   };
 }
 

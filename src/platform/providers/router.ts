@@ -94,6 +94,12 @@ export type RouterOptions<I, O, P extends RoutableProvider<I, O>> = {
   plan?: (provider: P, input: I, call: StepCall<I, O>) => Promise<O>;
   /** The NO_PROVIDER message (no provider in the order accepts the input). */
   noProviderMessage?: string;
+  /**
+   * Whether an input error (bad_input, content_policy) stops the walk (default true: another
+   * provider would refuse the same photo). The style router falls back instead: a model's safety
+   * filter refusing a selfie says nothing about what the offline analyser can do with it.
+   */
+  inputErrorsStop?: boolean;
 };
 
 const isRetryable = (e: unknown) => e instanceof ProviderError && e.retryable;
@@ -228,7 +234,7 @@ export function createProviderRouter<I extends RoutableInput, O extends Routable
               if (settled) return;
               const err = toProviderError(p.name, e);
               last = err;
-              if (err.isInputError) return finish(() => reject(new RoutingError(err.message, 'INPUT_REFUSED', err)));
+              if (err.isInputError && (opts.inputErrorsStop ?? true)) return finish(() => reject(new RoutingError(err.message, 'INPUT_REFUSED', err)));
               if (running.size === 0 && !start(false)) finish(() => reject(new RoutingError(`every provider failed; last: ${p.name}: ${err.message}`, 'ALL_PROVIDERS_FAILED', err)));
             },
           );

@@ -86,6 +86,7 @@ async function optInRun(lang: Lang, product: string, screenshot: string) {
   expect(kept.uploadId).toBe((create!.body as { image: string }).image);
   const analysis = (await env.t.app.inject({ method: 'GET', url: `/v1/style/analyses/${kept.analysisId}`, headers: bearer(secret) })).json();
   expect(await status.textContent()).toBe(`${w.season}${sentence(analysis.color.palette.name[lang])}`);
+  await shot(page, `${screenshot}-opted-in`);
 
   await dialog.getByRole('button', { name: w.go, exact: true }).click();
   await dialog.getByRole('heading', { name: w.result, exact: true }).waitFor({ state: 'visible', timeout: 30_000 });

@@ -105,6 +105,7 @@ async function optInRun(lang: Lang, product: string, screenshot: string) {
   const swatch = await onElement<string>(badge.locator('.sw').first(), 'return getComputedStyle(el).backgroundColor');
   const [r, g, b] = [1, 3, 5].map((i) => parseInt(match.color.slice(i, i + 2), 16));
   expect(swatch).toBe(`rgb(${r}, ${g}, ${b})`);
+  expect(await badge.locator('.sw').nth(1).getAttribute('title')).toBe(`${lang === 'en' ? 'Nearest in your palette' : 'El más cercano de tu paleta'}: ${match.nearest.name[lang]}`);
   await shot(page, screenshot);
   expect(errors.filter((e) => !e.startsWith('console: Failed to load resource'))).toEqual([]);
   return { page, ctx, dialog, api, kept, match };

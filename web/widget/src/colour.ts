@@ -111,8 +111,8 @@ export function createColour(api: Api, t: T, lang: Lang) {
     },
   };
 
-  function swatch(hex: string) {
-    const s = h('span', { class: 'sw', 'aria-hidden': 'true' });
+  function swatch(hex: string, title: string) {
+    const s = h('span', { class: 'sw', 'aria-hidden': 'true', title });
     if (HEX.test(hex)) s.style.setProperty('--c', hex);
     return s;
   }
@@ -123,7 +123,7 @@ export function createColour(api: Api, t: T, lang: Lang) {
     return h(
       'div',
       { class: `fit ${verdict}`, 'data-verdict': verdict },
-      h('span', { class: 'sws' }, swatch(m.color), swatch(m.nearest.hex)),
+      h('span', { class: 'sws' }, swatch(m.color, t('swGarment')), swatch(m.nearest.hex, `${t('swPalette')}: ${nearest}`)),
       h(
         'div',
         null,

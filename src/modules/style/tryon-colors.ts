@@ -44,6 +44,8 @@ export function createTryonColors(deps: Pick<Deps, 'caches'>, ports: TryonColors
   const cache = (): Cache<CachedColor> =>
     (deps.caches.get(GARMENT_COLORS_NAMESPACE) as Cache<CachedColor> | undefined) ??
     deps.caches.create<CachedColor>({ namespace: GARMENT_COLORS_NAMESPACE, ttlMs: GARMENT_COLORS_TTL_MS, maxEntries: 20_000 });
+  // Created with the module, so operators see (and can invalidate) it before its first use.
+  cache();
 
   /** A garment image's dominant colour, read once per tenant and image (null when the image has none). */
   async function imageColor(tenantId: string, sha256: string, load: () => Promise<Buffer>): Promise<{ hex: string; lab: TLab } | null> {

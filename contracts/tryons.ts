@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { NullableTimestamp, Timestamp } from './common.js';
+import { Hex, NamedColor, Season12 } from './style.js';
 
 export const GarmentCategory = Type.Union([Type.Literal('auto'), Type.Literal('tops'), Type.Literal('bottoms'), Type.Literal('one-pieces')]);
 export const TryonMode = Type.Union([Type.Literal('fast'), Type.Literal('balanced'), Type.Literal('quality')]);
@@ -54,10 +55,37 @@ export const GarmentInput = Type.Object(
   { additionalProperties: false },
 );
 
+/** Whose colours to judge the garments by ("does this colour suit me"): one of the two. */
+export const TryonStyle = Type.Object(
+  {
+    season: Type.Optional(Season12),
+    analysis_id: Type.Optional(
+      Type.String({ pattern: '^(sta|qzr)_[0-9A-Za-z]{1,64}$', description: 'A style analysis (`sta_…`, with a colour answer) or quiz result (`qzr_…`) of yours; a publishable key may name only its own widget session’s' }),
+    ),
+  },
+  { additionalProperties: false, description: 'Judge each garment’s colour against this season’s palette: `{ "season": "deep_winter" }` or `{ "analysis_id": "sta_…" }`. Each garment then carries `color_match`.' },
+);
+
+/** A garment's colour judged against a season's palette (the ColorMatch of /v1/style/color-matches, with the season). */
+export const GarmentColorMatch = Type.Object({
+  /** The garment's dominant colour: the catalog product's stored one, or read from the image at intake. */
+  color: Hex,
+  verdict: Type.Union([Type.Literal('flatters'), Type.Literal('neutral'), Type.Literal('avoid')]),
+  score: Type.Number({ minimum: 0, maximum: 1 }),
+  /** ΔE2000 to the nearest of the palette's best colours and neutrals, and to the nearest of its colours to avoid. */
+  delta_e: Type.Object({ best: Type.Number(), avoid: Type.Union([Type.Number(), Type.Null()]) }),
+  /** The palette's best colour or neutral nearest to the garment's. */
+  nearest: NamedColor,
+  season: Season12,
+  season_name: Type.Object({ en: Type.String(), es: Type.String() }),
+});
+export type TGarmentColorMatch = Static<typeof GarmentColorMatch>;
+
 export const CreateTryonBody = Type.Object(
   {
     person: ImageRef,
     garments: Type.Array(GarmentInput, { minItems: 1, maxItems: 3 }),
+    style: Type.Optional(TryonStyle),
     mode: Type.Optional(TryonMode),
     provider: Type.Optional(Type.String({ pattern: '^[a-z0-9-]{1,32}$' })),
     shopper_id: Type.Optional(ShopperId),
@@ -89,7 +117,15 @@ export const Tryon = Type.Object(
     stage: Type.Union([Type.String(), Type.Null()]),
     mode: TryonMode,
     person: Type.Object({ upload_id: Type.String() }),
-    garments: Type.Array(Type.Object({ upload_id: Type.String(), product_id: Type.Union([Type.String(), Type.Null()]), category: GarmentCategory })),
+    garments: Type.Array(
+      Type.Object({
+        upload_id: Type.String(),
+        product_id: Type.Union([Type.String(), Type.Null()]),
+        category: GarmentCategory,
+        /** Only on a try-on created with `style`: the garment's colour judged for that season; null when no colour could be read from it. */
+        color_match: Type.Optional(Type.Union([GarmentColorMatch, Type.Null()])),
+      }),
+    ),
     provider: Type.Union([Type.String(), Type.Null()]),
     model: Type.Union([Type.String(), Type.Null()]),
     cached: Type.Boolean(),

@@ -127,6 +127,11 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     getTenant: async (id) => tenants.tenants.getTenant(id),
     // Garments given by product_id: the catalog (created below, called only at request time).
     getProducts: (tenantId, productIds) => catalog.productGarments(tenantId, productIds),
+    // "Does this colour suit me" on a try-on's garments: the style module (created below, called only at request time).
+    style: {
+      seasonOf: (tenantId, session, spec) => style.tryonColors.seasonOf(tenantId, session, spec),
+      judge: (tenantId, season, garments) => style.tryonColors.judge(tenantId, season, garments),
+    },
     consumeGeneration: async (t) => void (await tenants.usage.consumeGeneration(t.id, 1, t as unknown as Pick<TenantRow, 'tier' | 'limits'>)),
     refundGeneration: (id) => tenants.usage.refundGeneration(id),
     recordUsage: (id, type, o) => tenants.usage.record(id, type, o),

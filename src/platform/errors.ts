@@ -65,6 +65,7 @@ export const ERRORS = {
   GENERATION_PROVIDER_NOT_CONFIGURED: { status: 503, title: 'No image generation provider is configured' },
   // style analysis (modules/style)
   STYLE_ANALYSER_UNAVAILABLE: { status: 503, title: 'The offline style analyser is not available' },
+  STYLE_ANALYSIS_NO_COLOR: { status: 422, title: 'The style analysis has no colour answer' },
   // style: quiz, colour matching (modules/style)
   QUIZ_ANSWER_INVALID: { status: 400, title: 'A quiz answer names no such question or option' },
   QUIZ_RESULT_NOT_FOUND: { status: 404, title: 'Quiz result not found' },

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { buildWidget } from '../../web/widget/build.mjs';
-import { createTestApp, type TestApp } from '../harness.js';
+import { createTestApp, type TestApp, type TestEnv } from '../harness.js';
 import { seedDemo } from '../../src/seed.js';
 import { launchChromium, screenshot } from './chromium.js';
 
@@ -17,9 +17,10 @@ export const ASTRONAUT = readFileSync(ASTRONAUT_PATH);
 
 export type WidgetEnv = { t: TestApp; base: string; browser: Browser; demoKey: string; close: () => Promise<void> };
 
-export async function startWidgetEnv(): Promise<WidgetEnv> {
+/** `env`: the test app's settings (e.g. the perception models on for colour analyses). */
+export async function startWidgetEnv(opts: { env?: TestEnv } = {}): Promise<WidgetEnv> {
   await buildWidget();
-  const t = await createTestApp();
+  const t = await createTestApp(opts.env ? { env: opts.env } : {});
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
   // The demo tenant, seeded for this address exactly as `npm start` seeds it for its own.

@@ -18,6 +18,7 @@ import { createStyleMatchService, type StyleMatchPorts } from './service-match.j
 import { styleMatchRoutes } from './routes-match.js';
 import { dominantGarmentColor } from './garment-color.js';
 import { FIT_VERSION, colorFit } from './color-match.js';
+import { createTryonColors } from './tryon-colors.js';
 
 export type StyleModuleOptions = {
   /** Analysers besides (or instead of) the offline one; the first named `local` serves requests that name none. */
@@ -41,9 +42,20 @@ export function createStyleModule(deps: Deps, ports: StyleModulePorts, opts: Sty
       return a?.color ?? null;
     },
   });
+  // "Does this colour suit me" on a try-on: its `style` resolved for the caller, its garments' colours judged.
+  const tryonColors = createTryonColors(deps, {
+    analysisColor: async (tenantId, id, widgetSession) => {
+      const row = await service.getRow(tenantId, id, widgetSession);
+      return { status: row.status, color: row.color ?? null };
+    },
+    quizColor: async (tenantId, id, widgetSession) => (await match.getQuizResult({ tenantId, widgetSession: () => widgetSession }, id)).color,
+    productColors: ports.productColors,
+  });
   return {
     service,
     match,
+    /** For the try-on module (wired in app.ts): the season a try-on's `style` names, and its garments' colour matches. */
+    tryonColors: { seasonOf: tryonColors.seasonOf, judge: tryonColors.judge },
     /** For the catalog: a garment's dominant colour from its image, and its fit to the 12 palettes. */
     garmentColors: { read: dominantGarmentColor, fit: colorFit, fitVersion: FIT_VERSION },
     async registerRoutes(app: App) {

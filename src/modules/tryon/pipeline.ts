@@ -25,6 +25,7 @@ import { RoutingError, type AttemptRecord, type TryonRouter } from './router.js'
 import type { ImageContentType, InputImage } from './providers/types.js';
 import type { TryonService } from './service.js';
 import type { BlobRef, TryonRow } from './tables.js';
+import { colorMatchesOf } from './present.js';
 
 export type GeneratePayload = { tenantId: string; tryonId: string };
 
@@ -223,7 +224,7 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
       }
       await ports.recordUsage(tenantId, 'tryon.generation', { costUsd: result.costUsd, refId: tryonId, meta: { provider: result.provider, model: out.model } });
       await publishEvent(pubsub, { id: tryonId, status: 'succeeded', provider: result.provider, at: finishedAt.toISOString() });
-      await ports.emitWebhook(tenantId, 'tryon.succeeded', { id: tryonId, cached: false, provider: result.provider, model: out.model, metadata: row.metadata });
+      await ports.emitWebhook(tenantId, 'tryon.succeeded', { id: tryonId, cached: false, provider: result.provider, model: out.model, metadata: row.metadata, ...colorMatchesOf(row) });
     } catch (e) {
       if (!row) throw e;
       await Promise.all(recorded);

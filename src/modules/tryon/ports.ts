@@ -2,6 +2,7 @@
 import Value from 'typebox/value';
 import type { TSchema } from 'typebox';
 import { TryonSettingsSchema } from '../../../contracts/tenants.js';
+import type { TCreateTryonBody, TGarmentColorMatch } from '../../../contracts/tryons.js';
 
 export type TenantView = {
   id: string;
@@ -20,7 +21,20 @@ export type ProductGarment = {
   image_upload_id: string;
 };
 
+/** A garment as the style port sees it: its product (when tried on by id from the catalog), its image's hash, and its bytes on demand. */
+export type StyleGarment = { productId: string | null; fromCatalog: boolean; sha256: string; load: () => Promise<Buffer> };
+
+/** "Does this colour suit me" (the style module). */
+export type StylePort = {
+  /** The season a try-on's `style` names (404 for another tenant's or another widget session's analysis), before anything is queued. */
+  seasonOf: (tenantId: string, widgetSession: string | null, style: NonNullable<TCreateTryonBody['style']>) => Promise<TGarmentColorMatch['season']>;
+  /** Each garment's colour judged for the season, in order (null where no colour could be read). */
+  judge: (tenantId: string, season: TGarmentColorMatch['season'], garments: StyleGarment[]) => Promise<(TGarmentColorMatch | null)[]>;
+};
+
 export type TryonPorts = {
+  /** Colour matching for try-ons given `style`; undefined = not offered by this server. */
+  style?: StylePort;
   getTenant: (tenantId: string) => Promise<TenantView>;
   /** The tenant's products with these ids (the catalog module); missing ids are left out. Undefined = no catalog. */
   getProducts?: (tenantId: string, productIds: string[]) => Promise<ProductGarment[]>;

@@ -16,8 +16,9 @@ import type { TCreateTryonBody, TTryon } from '../../../contracts/tryons.js';
 import * as repo from './repository.js';
 import { classifyImageRef, extensionOf, normalizeFor, readSource, type ImageSource } from './intake.js';
 import { publishEvent, CANCEL_CHANNEL, INPUTS_ERASED_CHANNEL } from './events.js';
-import { RETENTION_MS, tryonSettings, type ProductGarment, type TryonPorts } from './ports.js';
+import { RETENTION_MS, tryonSettings, type ProductGarment, type StylePort, type TryonPorts } from './ports.js';
 import { tenantCache } from './tenant-cache.js';
+import { colorMatchesOf } from './present.js';
 import type { BlobRef, GarmentRef, TryonRow, UploadRow } from './tables.js';
 
 export const GENERATE_JOB = 'tryon.generate';
@@ -127,6 +128,31 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
     return u;
   }
 
+  /** The season a try-on's `style` names (the style module, through its port). */
+  async function styleSeason(c: Caller, style: NonNullable<TCreateTryonBody['style']>) {
+    if (!ports.style) throw new AppError('VALIDATION_FAILED', 'style: colour matching is not available on this server.');
+    return ports.style.seasonOf(c.principal.tenantId, c.widgetSession, style);
+  }
+
+  /** Each garment's colour judged for the season, kept on the garment (shown by GET, the SSE final event and the webhook). */
+  async function judgeColors(tenantId: string, season: Parameters<StylePort['judge']>[1], garments: GarmentRef[], fromCatalog: boolean[]) {
+    const matches = await ports.style!.judge(
+      tenantId,
+      season,
+      garments.map((g, i) => ({
+        productId: g.product_id ?? null,
+        fromCatalog: fromCatalog[i] ?? false,
+        sha256: g.sha256,
+        load: async () => {
+          const bytes = g.blob ? await blobs.get(g.blob.key) : undefined;
+          if (!bytes) throw new AppError('UPLOAD_GONE', `Upload ${g.upload_id} was deleted or has expired.`);
+          return bytes;
+        },
+      })),
+    );
+    garments.forEach((g, i) => (g.color_match = matches[i] ?? null));
+  }
+
   async function present(row: TryonRow, c: Pick<Caller, 'baseUrl'>, withAttempts: boolean): Promise<TTryon> {
     let result: TTryon['result'] = null;
     if (row.status === 'succeeded' && row.resultBlobKey && row.resultContentType) {
@@ -149,7 +175,7 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
       stage: row.stage,
       mode: row.mode,
       person: { upload_id: row.personUploadId },
-      garments: row.garments.map((g) => ({ upload_id: g.upload_id, product_id: g.product_id ?? null, category: g.category })),
+      garments: row.garments.map((g) => ({ upload_id: g.upload_id, product_id: g.product_id ?? null, category: g.category, ...(g.color_match !== undefined ? { color_match: g.color_match } : {}) })),
       provider: row.provider,
       model: row.model,
       cached: row.cached,
@@ -272,6 +298,8 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
       const tenant = await getTenant(tenantId);
       const settings = tryonSettings(tenant);
       const shopperId = body.shopper_id ?? null;
+      // "Does this colour suit me": whose season, checked first (an unknown analysis is a 404 before anything is stored).
+      const season = body.style ? await styleSeason(c, body.style) : undefined;
       // A garment given as a product_id alone is the catalog product's stored image (an image given with it wins).
       const products = body.garments.some((g) => !g.image) ? await productsOf(tenantId, body.garments) : NO_PRODUCTS;
       // Every upload id of the request in one read.
@@ -281,6 +309,7 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
       const prefetched = uploadIds.length > 0 ? new Map((await findUploads({ tenantId, ids: [...new Set(uploadIds)] })).map((u) => [u.id, u])) : undefined;
       const person = await resolveImage(c, body.person, 'person', shopperId, prefetched);
       const garments: GarmentRef[] = [];
+      const fromCatalog: boolean[] = [];
       for (const g of body.garments) {
         const product = g.image ? undefined : products.get(g.product_id ?? '');
         if (!g.image && !product) throw new AppError('VALIDATION_FAILED', 'Each garment needs an image (an upload id, a data URL or an https URL) or the product_id of a product in the catalog.');
@@ -288,7 +317,9 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
         // A product's category unless the request names another (auto names none).
         const category = product && (g.category ?? 'auto') === 'auto' ? product.category : (g.category ?? 'auto');
         garments.push({ upload_id: up.id, ...(g.product_id ? { product_id: g.product_id } : {}), category, sha256: up.sha256, blob: blobRefOf(up) });
+        fromCatalog.push(Boolean(product));
       }
+      if (season) await judgeColors(tenantId, season, garments, fromCatalog);
       const mode = body.mode ?? 'balanced';
       const cacheKey = createHash('sha256')
         .update([CACHE_VERSION, tenantId, person.sha256, ...garments.map((g) => `${g.sha256}:${g.category}`), mode, body.provider ?? ''].join('|'))
@@ -325,7 +356,7 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
         );
         if (row) {
           await ports.recordUsage(tenantId, 'tryon.cache_hit', { refId: id });
-          await ports.emitWebhook(tenantId, 'tryon.succeeded', { id, cached: true, provider: row.provider });
+          await ports.emitWebhook(tenantId, 'tryon.succeeded', { id, cached: true, provider: row.provider, ...colorMatchesOf(row) });
           return row;
         }
       }

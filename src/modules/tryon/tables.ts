@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { boolean, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
+import type { TGarmentColorMatch } from '../../../contracts/tryons.js';
 
 export const TRYON_STATUSES = ['queued', 'processing', 'succeeded', 'failed', 'canceled', 'expired'] as const;
 export type TryonStatus = (typeof TRYON_STATUSES)[number];
@@ -38,6 +39,8 @@ export type GarmentRef = {
   sha256: string;
   /** Absent on rows created before it existed: the job then reads the upload. */
   blob?: BlobRef | undefined;
+  /** Only on try-ons created with `style`: the garment's colour judged for that season (null: no colour read). */
+  color_match?: TGarmentColorMatch | null | undefined;
 };
 
 export const tryons = pgTable(

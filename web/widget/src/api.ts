@@ -16,10 +16,15 @@ export type WidgetConfig = {
 };
 export type Theme = { primary_color: string; text_color: string; logo_url: string | null; position: 'bottom-right' | 'bottom-left'; language: 'auto' | 'en' | 'es' };
 export type Upload = { id: string; width: number; height: number; expires_at: string | null };
+/** A garment's colour judged for the shopper's season (POST /v1/tryons with `style`). */
+export type ColorMatch = { color: string; verdict: 'flatters' | 'neutral' | 'avoid'; delta_e: { best: number }; nearest: { name: Record<string, string>; hex: string }; season_name: Record<string, string> };
+/** POST /v1/style/analyses (kinds: color): `color` is null when the photo asked for a retake. */
+export type StyleAnalysis = { id: string; status: string; color: object | null; quality: { retake: boolean; issues: PhotoCheck['issues'] } };
 export type Tryon = {
   id: string;
   status: string;
   stage: string | null;
+  garments?: Array<{ color_match?: ColorMatch | null }>;
   result: { url: string; width: number; height: number; content_type: string } | null;
   error: { code: string; message: string } | null;
 };
@@ -122,6 +127,10 @@ export function createApi(base: string, key: string, session: string) {
     getTryon: (id: string) => call<Tryon>('GET', `/v1/tryons/${encodeURIComponent(id)}`),
     cancelTryon: (id: string) => call<Tryon>('POST', `/v1/tryons/${encodeURIComponent(id)}/cancel`, {}),
     stream,
+    /** A colour analysis of the visit's photo (the shopper opted in), and its erasure. */
+    analyse: (uploadId: string) => call<StyleAnalysis>('POST', '/v1/style/analyses', { image: uploadId, kinds: ['color'] }),
+    getAnalysis: (id: string) => call<StyleAnalysis>('GET', `/v1/style/analyses/${encodeURIComponent(id)}`),
+    deleteAnalysis: (id: string) => call<void>('DELETE', `/v1/style/analyses/${encodeURIComponent(id)}`),
     /** Funnel events, batched (at most 50 per request) and sent with keepalive so a leaving page still delivers them. */
     events: createEventQueue((events) =>
       fetch(base + '/v1/events', { method: 'POST', keepalive: true, mode: 'cors', credentials: 'omit', headers: headers({ 'content-type': 'application/json' }), body: JSON.stringify({ events }) }),

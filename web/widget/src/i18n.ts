@@ -75,6 +75,21 @@ const en = {
   ret_24h: 'after 24 hours',
   ret_7d: 'after 7 days',
   poweredBy: 'Virtual try-on',
+  styleOpt: 'Show whether this colour suits me',
+  styleOptText: 'Optional: we read your colouring (skin, eyes, hair) in the same photo to find your colour season. Nothing is analysed unless you tick this.',
+  styleReading: 'Reading your colours…',
+  styleSeason: 'Your colour season: {season}',
+  styleRetake: 'We could not read your colours in this photo. {why} Your try-on works as usual, without colour advice.',
+  styleOff: 'Colour advice is not available right now. Your try-on works as usual.',
+  fitLabel: 'Colour advice',
+  swGarment: 'This garment',
+  swPalette: 'Nearest in your palette',
+  fit_flatters: 'Suits you',
+  fit_neutral: 'Neutral for you',
+  fit_avoid: 'Not your best colour',
+  why_flatters: 'Its colour is close to {name}, one of the best colours of your palette.',
+  why_neutral: 'Its colour is neither close to your best colours nor to those to avoid; nearest in your palette: {name}.',
+  why_avoid: 'Its colour is closer to the colours your palette avoids; nearest of yours: {name}.',
 };
 export type Key = keyof typeof en;
 
@@ -152,6 +167,21 @@ const es: Record<Key, string> = {
   ret_24h: 'al cabo de 24 horas',
   ret_7d: 'al cabo de 7 días',
   poweredBy: 'Probador virtual',
+  styleOpt: 'Mostrar si este color me favorece',
+  styleOptText: 'Opcional: leemos tus colores (piel, ojos, pelo) en la misma foto para saber tu estación de color. No se analiza nada si no lo marcas.',
+  styleReading: 'Leyendo tus colores…',
+  styleSeason: 'Tu estación de color: {season}',
+  styleRetake: 'No hemos podido leer tus colores en esta foto. {why} Tu prueba funciona igual, sin consejo de color.',
+  styleOff: 'El consejo de color no está disponible ahora. Tu prueba funciona igual.',
+  fitLabel: 'Consejo de color',
+  swGarment: 'Esta prenda',
+  swPalette: 'El más cercano de tu paleta',
+  fit_flatters: 'Te favorece',
+  fit_neutral: 'Neutro para ti',
+  fit_avoid: 'No es tu mejor color',
+  why_flatters: 'Su color se parece a {name}, uno de los mejores colores de tu paleta.',
+  why_neutral: 'Su color no se parece ni a tus mejores colores ni a los que conviene evitar; el más cercano de tu paleta: {name}.',
+  why_avoid: 'Su color se acerca más a los que tu paleta aconseja evitar; el más cercano de los tuyos: {name}.',
 };
 
 const tables: Record<Lang, Record<Key, string>> = { en, es };

@@ -7,6 +7,7 @@ import { h, trapFocus, type Child } from './dom.js';
 import { retentionKey, type Key, type Lang, type T } from './i18n.js';
 import { PhotoError, preparePhoto } from './image.js';
 import { garmentRef, type Product } from './products.js';
+import { createColour } from './colour.js';
 import { store } from './store.js';
 
 export type PanelDeps = { root: ShadowRoot; api: Api; cfg: WidgetConfig; t: T; lang: Lang; products: Product[]; left: boolean };
@@ -14,6 +15,7 @@ type Fail = { message: Key; tip: Key; retry?: () => void };
 
 export function createPanel(d: PanelDeps) {
   const { root, api, cfg, t, lang } = d;
+  const colour = createColour(api, t, lang);
   let backdrop: HTMLElement | undefined;
   let body: HTMLElement;
   let live: HTMLElement;
@@ -163,6 +165,8 @@ export function createPanel(d: PanelDeps) {
       const old = store.photo();
       const up = await api.upload(prepared.upload, 'person', 'photo.jpg');
       if (replacing && old) void api.deleteUpload(old.uploadId).catch(() => undefined);
+      // A colour analysis belongs to the photo it was made of.
+      void colour.forget();
       store.setPhoto({ uploadId: up.id, preview: prepared.preview });
       track('uploaded', { properties: { width: up.width, height: up.height } });
     } catch (e) {
@@ -201,6 +205,7 @@ export function createPanel(d: PanelDeps) {
   }
 
   function pickStep() {
+    const photo = store.photo();
     const others = d.products.filter((p) => p !== product && p.image !== product.image);
     const tile = (p: Product, fixed: boolean) => {
       const b = h('button', { type: 'button', class: `garment${fixed ? ' fixed' : ''}`, 'aria-pressed': String(fixed || second === p), 'aria-label': p.name, disabled: fixed }, h('img', { src: p.image, alt: '' }), h('span', null, p.name));
@@ -219,6 +224,7 @@ export function createPanel(d: PanelDeps) {
       h('div', { class: 'garments' }, tile(product, true)),
       others.length ? h('p', { class: 'muted', id: 'pb-second' }, t('addSecond')) : null,
       others.length ? h('div', { class: 'garments extra', role: 'group', 'aria-labelledby': 'pb-second' }, ...others.map((p) => tile(p, false))) : null,
+      photo ? colour.optIn(photo) : null,
       button(t('start'), () => void generate(), 'primary', { 'data-autofocus': true }),
       button(t('back'), photoStep, 'link'),
     );
@@ -246,7 +252,8 @@ export function createPanel(d: PanelDeps) {
     let current: string | undefined;
     try {
       const garments = await Promise.all([product, ...(second ? [second] : [])].map((g) => garmentRef(api, g)));
-      let tryon = await api.createTryon({ person: photo.uploadId, garments });
+      const style = await colour.styleFor(photo);
+      let tryon = await api.createTryon({ person: photo.uploadId, garments, ...(style ? { style } : {}) });
       current = tryon.id;
       if (!['succeeded', 'failed', 'canceled', 'expired'].includes(tryon.status)) tryon = await follow(tryon.id, ctl.signal, label, pos);
       if (ctl.signal.aborted) return;
@@ -255,12 +262,18 @@ export function createPanel(d: PanelDeps) {
       result(tryon, photo.preview);
     } catch (e) {
       if (ctl.signal.aborted) return;
+      if (e instanceof ApiError && (e.problem.code === 'STYLE_ANALYSIS_NOT_FOUND' || e.problem.code === 'STYLE_ANALYSIS_NO_COLOR')) {
+        // The colour analysis is gone (retention, another tab): try on without the badge.
+        void colour.forget();
+        return generate(retried);
+      }
       if (e instanceof ApiError && e.problem.code === 'PHOTO_REJECTED' && e.problem.issues?.length) {
         // The store's pre-check refused the photo at try-on time: its tips, and another photo.
         track('precheck_failed', { properties: { reason: e.problem.issues.map((i) => i.code).join(','), where: 'tryon' } });
         const preview = photo.preview;
         void api.deleteUpload(photo.uploadId).catch(() => undefined);
         store.setPhoto(null);
+        void colour.forget();
         return checkFailed({ ok: false, issues: e.problem.issues }, preview);
       }
       if (e instanceof ApiError && (e.problem.code === 'UPLOAD_NOT_FOUND' || e.problem.code === 'UPLOAD_GONE')) {
@@ -269,6 +282,7 @@ export function createPanel(d: PanelDeps) {
         const photoAlive = await api.getUpload(photo.uploadId).then(() => true, () => false);
         if (photoAlive && !retried) return generate(true);
         store.setPhoto(null);
+        void colour.forget();
         return fail({ message: 'err_expired', tip: 'tip_expired', retry: photoStep });
       }
       fail({ ...problemFail(e), retry: () => void generate() });
@@ -324,6 +338,7 @@ export function createPanel(d: PanelDeps) {
       t('resultTitle'),
       compare,
       slider,
+      colour.badges(tryon, [product.name, second?.name ?? '']),
       cart,
       h('div', { class: 'row' }, button(t('download'), () => void download(res.url, tryon.id, status), 'secondary'), button(t('share'), () => void share(res.url, tryon.id, status), 'secondary')),
       status,
@@ -370,6 +385,7 @@ export function createPanel(d: PanelDeps) {
       if (!(e instanceof ApiError && e.problem.status === 404)) throw e;
     }).catch(() => undefined);
     store.setPhoto(null);
+    await colour.forget();
     note = t('photoDeleted');
     live.textContent = note;
     photoInput(false);

@@ -1,4 +1,4 @@
-/** What the widget remembers: onboarding seen (localStorage), this visit's photo and garment uploads (sessionStorage). */
+/** What the widget remembers: onboarding seen (localStorage), this visit's photo, its colour analysis and garment uploads (sessionStorage). */
 type Where = 'local' | 'session';
 const area = (w: Where): Storage | undefined => {
   try {
@@ -10,6 +10,8 @@ const area = (w: Where): Storage | undefined => {
 const memory = new Map<string, string>();
 
 export type Photo = { uploadId: string; preview: string };
+/** The shopper's colour analysis of this visit's photo (only when they opted in): its season's name, or why it has none (a retake). */
+export type StyleRec = { uploadId: string; analysisId: string; season: Record<string, string> | null; why: Record<string, string> | null };
 
 export const store = {
   get(key: string, w: Where = 'session'): string | null {
@@ -39,5 +41,16 @@ export const store = {
   },
   setPhoto(p: Photo | null) {
     store.set('photo', p ? JSON.stringify(p) : null);
+  },
+  style(): StyleRec | null {
+    try {
+      const r = JSON.parse(store.get('style') ?? 'null') as StyleRec | null;
+      return r && typeof r.analysisId === 'string' && r.analysisId.startsWith('sta_') ? r : null;
+    } catch {
+      return null;
+    }
+  },
+  setStyle(r: StyleRec | null) {
+    store.set('style', r ? JSON.stringify(r) : null);
   },
 };

@@ -54,5 +54,17 @@ label.check input{width:20px;height:20px;margin:2px 0 0;accent-color:var(--pb);f
 input[type=range]{width:100%;accent-color:var(--pb)}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 footer{padding:10px 16px;border-top:1px solid var(--line);font-size:12px;color:var(--muted)}
+.note.warn{background:#fffaeb;color:#93370d}
+.opt{background:var(--bg)}
+.fits{display:grid;gap:8px}
+.fit{display:flex;gap:12px;align-items:center;border:1px solid var(--line);border-radius:12px;padding:10px 12px;background:#f9fafb}
+.fit.flatters{border-color:#abefc6;background:#ecfdf3}
+.fit.avoid{border-color:#fedf89;background:#fffaeb}
+.fit.flatters strong{color:var(--ok)}
+.fit.avoid strong{color:#93370d}
+.fit .why{color:var(--muted);font-size:13px;margin-top:2px}
+.sws{display:flex;flex:none}
+.sw{width:30px;height:30px;border-radius:50%;background:var(--c,#d1d5db);border:2px solid #fff;box-shadow:0 0 0 1px rgba(0,0,0,.25)}
+.sw+.sw{margin-left:-9px}
 @media (prefers-reduced-motion:reduce){*,*::before,*::after{animation:none!important;transition:none!important}.bar>i{width:100%;opacity:.6}}
 `;

@@ -18,7 +18,7 @@ const TERMINAL = new Set(['succeeded', 'failed', 'canceled', 'expired']);
  * A multipart try-on: `person` file, `garment` files (the n-th `product_id` field names the n-th
  * file's product), `garment_image` URL fields, then garments of a catalog product alone: the
  * `product_id` fields past the garment files. `category` fields follow the garments' order; other
- * fields are text.
+ * fields are text; `style_season` or `style_analysis_id` is the JSON body's `style`.
  */
 function multipartBody(fields: Record<string, string[]>, files: Map<string, Buffer>): TCreateTryonBody {
   const garments: TCreateTryonBody['garments'] = [];
@@ -36,6 +36,9 @@ function multipartBody(fields: Record<string, string[]>, files: Map<string, Buff
     ...(fields.mode?.[0] ? { mode: fields.mode[0] as 'fast' } : {}),
     ...(fields.provider?.[0] ? { provider: fields.provider[0] } : {}),
     ...(fields.shopper_id?.[0] ? { shopper_id: fields.shopper_id[0] } : {}),
+    ...(fields.style_season?.[0] || fields.style_analysis_id?.[0]
+      ? { style: { ...(fields.style_season?.[0] ? { season: fields.style_season[0] } : {}), ...(fields.style_analysis_id?.[0] ? { analysis_id: fields.style_analysis_id[0] } : {}) } }
+      : {}),
   } as TCreateTryonBody;
 }
 
@@ -48,6 +51,8 @@ export function tryonRoutes(app: App, { svc, config, pubsub }: { svc: TryonServi
       schema: {
         tags,
         summary: 'Start a try-on: a person and 1 to 3 garments. Answered at once when the same inputs were rendered before.',
+        description:
+          'With `style` (`{ "season": "deep_winter" }`, or `{ "analysis_id": "sta_…" }` — a style analysis or quiz result of yours), each garment also carries `color_match`: its colour (the catalog product’s stored colour, or read from the image) judged against that season’s palette — verdict flatters / neutral / avoid, score, ΔE2000, the nearest palette colour. An unknown analysis is a 404 and one without a colour answer a 422, before anything is queued.',
         body: CreateTryonBody,
         response: { 202: Type.Ref('Tryon'), ...problemResponses(400, 401, 403, 404, 408, 410, 413, 415, 422, 429) },
       },

@@ -39,6 +39,8 @@ const PG_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ADMIN = { email: 'bench@example.com', password: 'bench-password-123' };
 const log = (m) => console.error(`[memory] ${m}`);
+/** A subsection of this bench's RESULTS.md section that new runs keep (hand-written findings). */
+const KEPT = '### Where the memory went (kept across runs)';
 const mb = (kb) => (kb === undefined ? '–' : `${Math.round(kb / 1024)} MB`);
 
 /** The baseline build's root: BENCH_BASE_DIST's parent, or BASE_REV checked out and built once. */
@@ -277,7 +279,7 @@ async function main() {
     ...lines,
   ].join('\n');
   console.log(`\n${section}\n`);
-  if (!QUICK && process.env.BENCH_NO_WRITE !== '1') writeResultsSection(join(BENCH_DIR, 'RESULTS.md'), '## Memory of a node', section);
+  if (!QUICK && process.env.BENCH_NO_WRITE !== '1') writeResultsSection(join(BENCH_DIR, 'RESULTS.md'), '## Memory of a node', section, { keep: KEPT });
 }
 
 main().then(

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import type { Analysis } from '../src/modules/perception/index.js';
-import type { AnalyserInput, AnalyserOutput } from '../src/modules/style/providers/types.js';
+import type { AnalyserInput, AnalyserOutput } from '../src/modules/style/analyser/types.js';
 import { toAnswer } from '../src/modules/style/providers/gemini-answer.js';
 import type { TAnalysisKind } from '../contracts/style.js';
 
@@ -44,7 +44,7 @@ export async function selfieInput(opts: { side?: number; kinds?: TAnalysisKind[]
     measures: { width: side, height: side, sharpness: 120, brightness: 130, clippedDark: 0.01, clippedBright: 0.01, cast: { a: 4, b: 9, magnitude: 9.8 }, face: { brightness: 150, clippedDark: 0, clippedBright: 0 } },
     timings: { decodeMs: 0, detectMs: 0, totalMs: 0 },
   };
-  return { image: { bytes, rgb: data, width: info.width, height: info.height }, perception, kinds: opts.kinds ?? ['face', 'color'] };
+  return { bytes, rgb: data, width: info.width, height: info.height, perception, kinds: opts.kinds ?? ['face', 'color'] };
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Deps } from '../../deps.js';
 import { defineJob, type JobContext, type JobDefinition } from '../../platform/jobs/types.js';
 import { RoutingError, type AttemptRecord } from '../../platform/providers/router.js';
 import type { TAnalysisKind } from '../../../contracts/style.js';
-import type { AnalyserInput } from './providers/types.js';
+import type { AnalyserInput } from './analyser/types.js';
 import type { StyleRouter, StyleRouteResult } from './providers/router.js';
 import { attemptRow, insertStyleAttempts } from './providers/attempts.js';
 import { styleCacheKey, type StyleCache } from './cache.js';

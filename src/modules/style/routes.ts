@@ -105,10 +105,10 @@ export async function styleRoutes(app: App, { svc, ports, config, pubsub }: { sv
 
   app.get(
     '/v1/style/analyses/:analysis_id',
-    { config: { auth: 'key' }, schema: { tags, summary: 'Get a style analysis', params: AnalysisParams, response: { 200: Type.Ref('StyleAnalysis'), ...problemResponses(401, 403, 404) } } },
+    { config: { auth: 'key' }, schema: { tags, summary: 'Get a style analysis, with the analyser calls its job made (`attempts`)', params: AnalysisParams, response: { 200: Type.Ref('StyleAnalysis'), ...problemResponses(401, 403, 404) } } },
     async (req) => {
       const c = callerOf(req, ports);
-      return svc.present(await svc.getRow(c.tenantId, req.params.analysis_id, c.intake.widgetSession), c.intake.baseUrl);
+      return svc.present(await svc.getRow(c.tenantId, req.params.analysis_id, c.intake.widgetSession), c.intake.baseUrl, { attempts: true });
     },
   );
 

@@ -24,15 +24,15 @@ export function createAnalyseJobPorts(deps: Pick<Deps, 'db' | 'clock' | 'blobs'>
   async function finish(row: StyleAnalysisRow, patch: Partial<NewStyleAnalysis>): Promise<StyleAnalysisRow | undefined> {
     const tenant = await ports.getTenant(row.tenantId);
     const processOnly = tenant.retention === 'process-only';
+    // Erased first: whoever sees the analysis final sees the selfie gone.
+    if (processOnly && row.selfieUploadId && row.selfieCreated) await ports.eraseUploads(row.tenantId, [row.selfieUploadId]);
     const at = new Date(clock.now());
-    const done = await repo.updateAnalysisIf(db, row.tenantId, row.id, patch.status === 'failed' ? ['queued', 'processing'] : ['processing'], {
+    return repo.updateAnalysisIf(db, row.tenantId, row.id, patch.status === 'failed' ? ['queued', 'processing'] : ['processing'], {
       ...patch,
       ...(processOnly ? NO_SELFIE : {}),
       completedAt: at,
       updatedAt: at,
     });
-    if (done && processOnly && row.selfieUploadId && row.selfieCreated) await ports.eraseUploads(row.tenantId, [row.selfieUploadId]);
-    return done;
   }
 
   /** The colour as stored: fused with the quiz result the request named (while it still exists), else with its tie-breakers. */

@@ -24,6 +24,7 @@ import { createStyleRouter, type StyleRouterOptions } from './providers/router.j
 import { ANALYSE_JOB, type AnalysePayload, type StyleAnalysisEvent } from './analyse-job.js';
 import { STYLE_CACHE_TTL_MS, rowCacheKey, styleCache, styleCacheKey } from './cache.js';
 import { fuseColorAnswers } from './fusion.js';
+import { listStyleAttempts } from './providers/attempts.js';
 import { tieBreakers } from './tie-breakers.js';
 import type { IntakeCaller, StylePorts } from './ports.js';
 import type { NewStyleAnalysis, StyleAnalysisRow } from './tables.js';
@@ -105,7 +106,8 @@ export function createStyleService(deps: Pick<Deps, 'db' | 'clock' | 'pubsub' | 
     return { upload_id: row.selfieUploadId, url: s.url, expires_at: expiresAt.toISOString() };
   }
 
-  async function present(row: StyleAnalysisRow, baseUrl: string | null): Promise<TStyleAnalysis> {
+  async function present(row: StyleAnalysisRow, baseUrl: string | null, o: { attempts?: boolean } = {}): Promise<TStyleAnalysis> {
+    const attempts = o.attempts ? await listStyleAttempts(db, row.tenantId, row.id) : undefined;
     return {
       id: row.id,
       object: 'style_analysis',
@@ -120,6 +122,20 @@ export function createStyleService(deps: Pick<Deps, 'db' | 'clock' | 'pubsub' | 
       cached: row.cached,
       error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? '' } : null,
       shopper_id: row.shopperId,
+      cost_usd: row.costUsd,
+      ...(attempts
+        ? {
+            attempts: attempts.map((a) => ({
+              analyser: a.analyser,
+              model: a.model,
+              outcome: a.outcome,
+              error_class: a.errorClass,
+              latency_ms: a.latencyMs,
+              cost_usd: a.costUsd,
+              started_at: a.startedAt.toISOString(),
+            })),
+          }
+        : {}),
       created_at: row.createdAt.toISOString(),
       completed_at: iso(row.completedAt),
       took_ms: row.tookMs,

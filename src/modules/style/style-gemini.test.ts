@@ -20,6 +20,7 @@ import { startReceiver, type Receiver } from '../../../test/fakes/webhook-receiv
 import { garmentPng } from '../../../test/fakes/images.js';
 import { dataUrl } from '../../../test/tryon-helpers.js';
 import { selfie1024 } from '../../../test/style-images.js';
+import { tieBreakers } from './index.js';
 
 let t: TestApp;
 let fake: FakeGemini;
@@ -131,6 +132,9 @@ describe('a job that cannot finish', () => {
 describe('POST /v1/style/analyses with analyser: gemini', () => {
   it('202 queued, then the events stream processing → succeeded; Gemini’s answer with its cost and attempt; a signed webhook; tenant B sees nothing', async () => {
     await worker();
+    // Axes between soft and true autumn: close enough for tie-break questions.
+    const close = { ...SAMPLE_STYLE_ANSWER.color, season12: 'soft_autumn', top3: ['soft_autumn', 'true_autumn', 'deep_autumn'], axes: { temperature: 0.6, value: 0.42, chroma: 0.25 } };
+    fake.jsonAnswer = { ...structuredClone(SAMPLE_STYLE_ANSWER), color: close };
     let release!: () => void;
     fake.hold = new Promise<void>((r) => (release = r));
     const calls = geminiCalls();
@@ -155,10 +159,12 @@ describe('POST /v1/style/analyses with analyser: gemini', () => {
 
     const a = (await get(queued.id)).json();
     expect(a).toMatchObject({ status: 'succeeded', source: 'photo', analyser: { name: 'gemini', model: 'gemini-2.5-flash' }, cached: false, error: null, shopper_id: 'gem-1' });
-    // The fake's answer, through our classifier and texts.
-    expect(a.color.season12.season).toBe(SAMPLE_STYLE_ANSWER.color.season12);
+    fake.jsonAnswer = structuredClone(SAMPLE_STYLE_ANSWER);
+    // The fake's answer, through our classifier and texts, with the quiz questions that would separate its two close seasons.
+    expect(a.color.season12.season).toBe('soft_autumn');
     expect(a.color.measured.skin.hex).toBe(SAMPLE_STYLE_ANSWER.color.measured.skin.toLowerCase());
-    expect(Array.isArray(a.color.tie_breakers)).toBe(true);
+    expect(a.color.tie_breakers.length).toBeGreaterThan(0);
+    expect(a.color.tie_breakers).toEqual(tieBreakers({ axes: close.axes }));
     expect(a.face.shape).toBe('oval');
     expect(a.cost_usd).toBeGreaterThan(0);
     expect(a.attempts).toEqual([expect.objectContaining({ analyser: 'gemini', model: 'gemini-2.5-flash', outcome: 'succeeded', error_class: null, cost_usd: a.cost_usd })]);

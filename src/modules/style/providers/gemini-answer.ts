@@ -18,9 +18,7 @@
 import { FACE_SHAPES, type TAnalysisKind, type TColorAnswer, type TFaceAnswer, type TQuality } from '../../../../contracts/style.js';
 import { classify } from '../seasons.js';
 import { paletteFor } from '../palettes.js';
-import { FACE_ADVICE } from '../analyser/advice.js';
-import { RETAKE_TEXT } from '../analyser/retake-text.js';
-import { chromaOf, hexToLab, hueAngle, itaCategory, itaOf, monkLevel, round } from '../analyser/colour.js';
+import { FACE_ADVICE, RETAKE_TEXT, chromaOf, hexToLab, hueAngle, itaCategory, itaOf, monkLevel, round } from '../analyser/index.js';
 import type { TGeminiAnswer, TGeminiColor, TGeminiFace } from './gemini-schema.js';
 
 export class IncompleteAnswer extends Error {

@@ -18,7 +18,7 @@ import { loadSharp } from '../../../platform/images/sharp.js';
 import type { TAnalysisKind } from '../../../../contracts/style.js';
 import { geminiAnswerSchema, toGeminiSchema, type TGeminiAnswer } from './gemini-schema.js';
 import { IncompleteAnswer, toAnswer } from './gemini-answer.js';
-import type { AnalyserInput, AnalyserOutput, StyleAnalyser } from '../analyser/types.js';
+import type { AnalyserInput, AnalyserOutput, StyleAnalyser } from '../analyser/index.js';
 
 /**
  * USD per million tokens (ai.google.dev/gemini-api/docs/pricing, paid tier, prompts ≤ 200k

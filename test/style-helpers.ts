@@ -1,8 +1,8 @@
 /**
  * Inputs for the style analysers built from the fixture portrait (astronaut.png, public domain):
  * the selfie scaled to a side, decoded to RGB, with a perception analysis that places the face
- * where it is in the picture (box measured by hand on the 512 px original). Used by tests of the
- * Gemini adapter, the style router and the analysis job, which do not run the face models.
+ * where it is in the picture (box measured by hand on the 512 px original). Used by the unit tests
+ * of the Gemini adapter, the style router and the job's handler, which do not run the face models.
  */
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
@@ -48,9 +48,10 @@ export async function selfieInput(opts: { side?: number; kinds?: TAnalysisKind[]
 }
 
 /**
- * A stand-in for the offline analyser (style-core's code, not on this branch) implementing the
- * StyleAnalyser interface: it answers a fixed, valid face and colour answer and counts its runs;
- * `failNext(n)` makes the next n runs throw. The router's job is the fallback to it, not its answer.
+ * A stand-in for the offline analyser implementing the StyleAnalyser interface, for the router's
+ * and the job handler's own tests (which are about the fallback, not its answer, and run without
+ * the face models): a fixed, valid face and colour answer, its runs counted; `failNext(n)` makes
+ * the next n runs throw. The real analyser behind the API is tested in style-gemini.test.ts.
  */
 export function standInLocalAnalyser() {
   let failures = 0;

@@ -15,7 +15,7 @@
 import { AppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Deps } from '../../deps.js';
-import type { TAnalysisKind, TColorAnswer, TCreateAnalysisBody, TQuality, TStyleAnalysis } from '../../../contracts/style.js';
+import type { TAnalysisKind, TColorAnswer, TCreateAnalysisBody, TQuality } from '../../../contracts/style.js';
 import * as repo from './repository.js';
 import { publishEvent } from './events.js';
 import { decodeSelfie } from './analyser/decode.js';
@@ -24,7 +24,9 @@ import { createStyleRouter, type StyleRouterOptions } from './providers/router.j
 import { ANALYSE_JOB, type AnalysePayload, type StyleAnalysisEvent } from './analyse-job.js';
 import { STYLE_CACHE_TTL_MS, rowCacheKey, styleCache, styleCacheKey } from './cache.js';
 import { fuseColorAnswers } from './fusion.js';
-import { listStyleAttempts } from './providers/attempts.js';
+import { createPresenter, normaliseKinds } from './present.js';
+
+export { normaliseKinds };
 import { tieBreakers } from './tie-breakers.js';
 import type { IntakeCaller, StylePorts } from './ports.js';
 import type { NewStyleAnalysis, StyleAnalysisRow } from './tables.js';
@@ -43,14 +45,6 @@ export type StyleServiceOptions = {
   quizForFusion: (c: { tenantId: string; widgetSession: string | null }, id: string) => Promise<QuizForFusion>;
 };
 
-const KIND_ORDER: TAnalysisKind[] = ['face', 'color'];
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-/** Kinds in the contract's order, without repeats; both when none are given. */
-export function normaliseKinds(kinds: TAnalysisKind[] | undefined): TAnalysisKind[] {
-  const set = new Set(kinds && kinds.length > 0 ? kinds : KIND_ORDER);
-  return KIND_ORDER.filter((k) => set.has(k));
-}
 const kindsKey = (kinds: TAnalysisKind[]) => [...kinds].sort().join(',');
 
 /** Every kind asked for is withheld by an `error` issue: a retake, whoever would analyse it. */
@@ -98,49 +92,7 @@ export function createStyleService(deps: Pick<Deps, 'db' | 'clock' | 'pubsub' | 
   /** Drop the cache entry under this analysis's key (DELETE, erasure, the purge of its selfie). */
   const forget = (row: StyleAnalysisRow | Parameters<typeof rowCacheKey>[0]) => cache.invalidate({ key: rowCacheKey(row) });
 
-  async function signedSelfie(row: StyleAnalysisRow, baseUrl: string): Promise<TStyleAnalysis['selfie']> {
-    if (!row.selfieUploadId || !row.selfieBlobKey || !row.selfieContentType || !row.selfieExpiresAt || row.selfieExpiresAt.getTime() <= clock.now()) return null;
-    const s = await ports.signedUrl(row.selfieBlobKey, row.selfieContentType, baseUrl);
-    // The link lives no longer than the selfie itself.
-    const expiresAt = s.expiresAt.getTime() < row.selfieExpiresAt.getTime() ? s.expiresAt : row.selfieExpiresAt;
-    return { upload_id: row.selfieUploadId, url: s.url, expires_at: expiresAt.toISOString() };
-  }
-
-  async function present(row: StyleAnalysisRow, baseUrl: string | null, o: { attempts?: boolean } = {}): Promise<TStyleAnalysis> {
-    const attempts = o.attempts ? await listStyleAttempts(db, row.tenantId, row.id) : undefined;
-    return {
-      id: row.id,
-      object: 'style_analysis',
-      status: row.status,
-      kinds: normaliseKinds(row.kinds.split(',') as TAnalysisKind[]),
-      source: row.source,
-      analyser: { name: row.analyserName, version: row.analyserVersion, model: row.model },
-      selfie: baseUrl === null ? null : await signedSelfie(row, baseUrl),
-      face: row.face ?? null,
-      color: row.color ?? null,
-      quality: row.quality ?? { score: 0, retake: false, issues: [] },
-      cached: row.cached,
-      error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? '' } : null,
-      shopper_id: row.shopperId,
-      cost_usd: row.costUsd,
-      ...(attempts
-        ? {
-            attempts: attempts.map((a) => ({
-              analyser: a.analyser,
-              model: a.model,
-              outcome: a.outcome,
-              error_class: a.errorClass,
-              latency_ms: a.latencyMs,
-              cost_usd: a.costUsd,
-              started_at: a.startedAt.toISOString(),
-            })),
-          }
-        : {}),
-      created_at: row.createdAt.toISOString(),
-      completed_at: iso(row.completedAt),
-      took_ms: row.tookMs,
-    };
-  }
+  const present = createPresenter(deps, ports);
 
   /** The row, if the caller may see it (tenant; a publishable key's widget session): else 404. */
   async function getRow(tenantId: string, id: string, widgetSession: string | null = null) {

@@ -146,6 +146,17 @@ export const ColorAnswer = Type.Object({
   tie_breakers: Type.Array(Type.String()),
 });
 
+/** One analyser call for an analysis (the style router's attempts: a Gemini call that failed, the offline analyser it fell back to). */
+export const StyleAttempt = Type.Object({
+  analyser: Type.String(),
+  model: Type.Union([Type.String(), Type.Null()]),
+  outcome: Type.String({ description: '`succeeded`, `failed`, `canceled` or `skipped` (breaker open)' }),
+  error_class: Type.Union([Type.String(), Type.Null()], { description: 'e.g. `rate_limited`, `server_error` (also an invalid answer), `timeout`' }),
+  latency_ms: Type.Integer(),
+  cost_usd: Type.Number(),
+  started_at: Type.String({ format: 'date-time' }),
+});
+
 export const StyleAnalysis = Type.Object(
   {
     id: Type.String({ description: '`sta_…`' }),
@@ -163,6 +174,10 @@ export const StyleAnalysis = Type.Object(
     cached: Type.Boolean(),
     error: Type.Union([Type.Object({ code: Type.String(), message: Type.String() }), Type.Null()]),
     shopper_id: Type.Union([Type.String(), Type.Null()]),
+    /** What the provider calls cost (0 offline and from the cache). */
+    cost_usd: Type.Number(),
+    /** The analyser calls made by the `style.analyse` job, oldest first (`GET /v1/style/analyses/:id` only; none for an analysis answered in the request). */
+    attempts: Type.Optional(Type.Array(StyleAttempt)),
     created_at: Type.String({ format: 'date-time' }),
     completed_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     took_ms: Type.Union([Type.Number(), Type.Null()]),

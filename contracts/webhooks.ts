@@ -6,7 +6,16 @@ import Type, { type Static } from 'typebox';
 import { ListQuery, NullableTimestamp, Timestamp } from './common.js';
 
 /** Events an endpoint can subscribe to. Add new types here (and emit them from their module). */
-export const WEBHOOK_EVENT_TYPES = ['tryon.succeeded', 'tryon.failed', 'tryon.canceled', 'generation.succeeded', 'generation.failed', 'generation.canceled'] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  'tryon.succeeded',
+  'tryon.failed',
+  'tryon.canceled',
+  'generation.succeeded',
+  'generation.failed',
+  'generation.canceled',
+  'style.analysis.succeeded',
+  'style.analysis.failed',
+] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** Sent only by `POST /v1/webhook-endpoints/:id/test`, to that endpoint, whatever it subscribes to. */

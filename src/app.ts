@@ -136,6 +136,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     refundGeneration: (id) => tenants.usage.refundGeneration(id),
     recordUsage: (id, type, o) => tenants.usage.record(id, type, o),
     emitWebhook: async (tenantId, type, data) => void (await webhooks.emit(tenantId, type as WebhookEventType, data)),
+    // DELETE /v1/shoppers/:id erases the shopper's style analyses and quiz results too (the style module is created below).
+    eraseShopperElsewhere: (c, shopperId) => style.eraseShopper(c.tenantId, shopperId, c.widgetSession),
   };
   const tryon = createTryonModule(deps, ports, opts.tryon);
   await tryon.start();
@@ -156,6 +158,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
         return { ready: s.models === 'ready', reason: s.reason };
       },
       recordUsage: (id, type, o) => tenants.usage.record(id, type, o),
+      emitWebhook: async (tenantId, type, data) => void (await webhooks.emit(tenantId, type, data)),
       // Palettes, quiz, colour matching: a product's garment colour is read when the catalog saves
       // one (the catalog is created below; these run at request time only).
       productColors: (tenantId, ids) => catalog.productColors(tenantId, ids),
@@ -164,6 +167,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     },
     opts.style,
   );
+  style.registerJobs();
   const catalog = createCatalogModule(deps, { images: tryon.catalogImages, colors: style.garmentColors });
   catalog.registerJobs();
   if (role !== 'api') await catalog.start();

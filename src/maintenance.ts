@@ -13,8 +13,8 @@ export type MaintenanceHooks = {
   purgeTryons?: () => Promise<{ uploads: number; results: number }>;
   /** Generations whose result is past the tenant's retention. */
   purgeGenerations?: () => Promise<{ generations: number }>;
-  /** Style analyses whose selfie is past the tenant's retention (the derived answers stay). */
-  purgeStyle?: () => Promise<{ selfies: number }>;
+  /** Style analyses whose selfie is past the tenant's retention (the derived answers stay), and quiz results past it. */
+  purgeStyle?: () => Promise<{ selfies: number; quizResults?: number }>;
   /** Webhooks: re-enqueue deliveries whose job was lost; drop delivery logs past 30 days. */
   webhooks?: () => Promise<unknown>;
 };
@@ -25,11 +25,13 @@ export async function runMaintenance(deps: Deps, hooks: MaintenanceHooks = {}) {
   const refreshTokens = await purgeRefreshTokens(deps.db, now);
   const tryons = hooks.purgeTryons ? await hooks.purgeTryons() : { uploads: 0, results: 0 };
   const generations = hooks.purgeGenerations ? (await hooks.purgeGenerations()).generations : 0;
-  const styleSelfies = hooks.purgeStyle ? (await hooks.purgeStyle()).selfies : 0;
+  const style = hooks.purgeStyle ? await hooks.purgeStyle() : { selfies: 0 };
+  const styleSelfies = style.selfies;
+  const quizResults = style.quizResults ?? 0;
   await hooks.webhooks?.();
   // Last, after the purges' deletes: the embedded database's autovacuum (platform/db/maintenance.ts).
   const vacuumed = (await vacuumWhereDue(deps.database)).length;
-  return { idempotency, refreshTokens, uploads: tryons.uploads, results: tryons.results, generations, styleSelfies, vacuumed };
+  return { idempotency, refreshTokens, uploads: tryons.uploads, results: tryons.results, generations, styleSelfies, quizResults, vacuumed };
 }
 
 export function startMaintenance(deps: Deps, hooks: MaintenanceHooks = {}, everyMs = 60 * 1000) {

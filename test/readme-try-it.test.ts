@@ -1,10 +1,11 @@
 /**
- * The README's "Try it" runs as written. `npm start` on a fresh data directory (and, on the
+ * The README's "Try it" runs as written, and then its "Style analysis" block. `npm start` on a fresh data directory (and, on the
  * PostgreSQL run, a fresh database) with the defaults a newcomer gets — perception models, photo
  * pre-check, the local engine —; the key is read from its banner; then the README's shell block
  * runs in bash, in the repository, with two substitutions only: the `KEY=` line gets that key and
  * `localhost:3000` the port the test chose. Every command must succeed (`set -e`, `pipefail`, curl
- * -f), and what they made is checked afterwards through the API: every try-on succeeded.
+ * -f), and what they made is checked afterwards through the API: every try-on succeeded. The
+ * Style block runs the same way in a shell that has `KEY` and `json_id` as Try it set them.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -30,6 +31,31 @@ function tryItBlock(readme: string): string {
   const m = /```sh\n([\s\S]*?)```/.exec(section.slice(0, section.indexOf('\n## ', 5)));
   if (!m) throw new Error('no ```sh block in the README\'s "Try it" section');
   return m[1]!;
+}
+
+/** The ```sh block of the README's "## Style analysis" section. */
+function styleBlock(readme: string): string {
+  const section = readme.slice(readme.indexOf('\n## Style analysis\n'));
+  const m = /```sh\n([\s\S]*?)```/.exec(section.slice(0, section.indexOf('\n## ', 5)));
+  if (!m) throw new Error('no ```sh block in the README\'s "Style analysis" section');
+  return m[1]!;
+}
+
+/** Run a shell script as the README's reader would (bash -euo pipefail, in the repository). */
+function runScript(script: string, env: Record<string, string>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn('bash', ['-euo', 'pipefail', '-x', '-c', script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
 }
 
 beforeAll(async () => {
@@ -76,19 +102,7 @@ describe('README "Try it"', () => {
       .replaceAll('localhost:3000', `localhost:${port}`);
     // The user's shell, in the repository's folder; PROBADOR_DATA_DIR as the server has it.
     const env = userEnv({ PROBADOR_DATA_DIR: dataDir, ...db.env });
-    const run = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn('bash', ['-euo', 'pipefail', '-x', '-c', script], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-      child.on('error', reject);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr });
-      });
-    });
+    const run = await runScript(script, env);
     const report = `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr (bash -x)\n${run.stderr}\n--- server\n${server!.output().slice(-4000)}`;
     expect(run.code, report).toBe(0);
 
@@ -115,6 +129,36 @@ describe('README "Try it"', () => {
     }
     expect(list.data.length).toBe(5);
     expect(list.data.map((t) => t.status), JSON.stringify(list.data)).toEqual(Array(5).fill('succeeded'));
+  }, SLOW);
+
+  it('the Style block runs as written too: an analysis, the quiz fused with it, colour matches of the demo products', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = styleBlock(readme);
+    for (const l of block.split('\n').filter((x) => x.trim() && !x.trim().startsWith('#'))) {
+      expect(l).not.toMatch(/…|\.\.\.|example\.|<[a-z_]+>/);
+      for (const host of l.match(/(?:https?:\/\/)?[a-z0-9.-]+:\d{2,5}/g) ?? []) expect(host.replace(/^https?:\/\//, '')).toBe('localhost:3000');
+    }
+    for (const path of ['/v1/style/analyses', '/v1/style/quiz-results', '/v1/style/color-matches']) expect(block).toContain(path);
+    // The shell as Try it left it: KEY and json_id set.
+    const prelude = (/^json_id\(\).*$/m.exec(tryItBlock(readme)) ?? [''])[0];
+    const script = `KEY=${key}\n${prelude}\n${block}`.replaceAll('localhost:3000', `localhost:${port}`);
+    const run = await runScript(script, userEnv({ PROBADOR_DATA_DIR: dataDir, ...db.env }));
+    const report = `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr (bash -x)\n${run.stderr}\n--- server\n${server!.output().slice(-4000)}`;
+    expect(run.code, report).toBe(0);
+    // What the block made, read back through the API.
+    type Analysis = { id: string; face: { shape: string }; color: { season12: { season: string } } };
+    const res = await fetch(`http://127.0.0.1:${port}/v1/style/analyses?shopper_id=ana`, { headers: { authorization: `Bearer ${key}` } });
+    const analyses = (await res.json()) as { data: Analysis[] };
+    expect(analyses.data, report).toHaveLength(1);
+    const a = analyses.data[0]!;
+    expect(a).toMatchObject({ object: 'style_analysis', status: 'succeeded', analyser: { name: 'local' }, source: 'photo' });
+    expect(a.face.shape).toBeTruthy();
+    expect(a.color.season12.season).toBeTruthy();
+    expect(run.stdout, report).toContain(`"id":"${a.id}"`); // the GET printed it
+    expect(run.stdout, report).toContain('"object":"style_quiz"');
+    expect(run.stdout, report).toMatch(/"object":"list","season":"\w+","data":\[/);
+    for (const id of ['demo-striped-tee', 'demo-summer-dress']) expect(run.stdout, report).toContain(`"product_id":"${id}"`);
+    expect(run.stdout, report).toContain('"color":"#1f3a93"');
   }, SLOW);
 
   it('SIGTERM to npm stops the server', async () => {

@@ -1,13 +1,13 @@
 /**
  * Inputs for the style analysers built from the fixture portrait (astronaut.png, public domain):
  * the selfie scaled to a side, decoded to RGB, with a perception analysis that places the face
- * where it is in the picture (box measured by hand on the 512 px original). Used by tests of the
- * Gemini adapter, the style router and the analysis job, which do not run the face models.
+ * where it is in the picture (box measured by hand on the 512 px original). Used by the unit tests
+ * of the Gemini adapter, the style router and the job's handler, which do not run the face models.
  */
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import type { Analysis } from '../src/modules/perception/index.js';
-import type { AnalyserInput, AnalyserOutput } from '../src/modules/style/providers/types.js';
+import type { AnalyserInput, AnalyserOutput } from '../src/modules/style/analyser/types.js';
 import { toAnswer } from '../src/modules/style/providers/gemini-answer.js';
 import type { TAnalysisKind } from '../contracts/style.js';
 
@@ -44,13 +44,14 @@ export async function selfieInput(opts: { side?: number; kinds?: TAnalysisKind[]
     measures: { width: side, height: side, sharpness: 120, brightness: 130, clippedDark: 0.01, clippedBright: 0.01, cast: { a: 4, b: 9, magnitude: 9.8 }, face: { brightness: 150, clippedDark: 0, clippedBright: 0 } },
     timings: { decodeMs: 0, detectMs: 0, totalMs: 0 },
   };
-  return { image: { bytes, rgb: data, width: info.width, height: info.height }, perception, kinds: opts.kinds ?? ['face', 'color'] };
+  return { bytes, rgb: data, width: info.width, height: info.height, perception, kinds: opts.kinds ?? ['face', 'color'] };
 }
 
 /**
- * A stand-in for the offline analyser (style-core's code, not on this branch) implementing the
- * StyleAnalyser interface: it answers a fixed, valid face and colour answer and counts its runs;
- * `failNext(n)` makes the next n runs throw. The router's job is the fallback to it, not its answer.
+ * A stand-in for the offline analyser implementing the StyleAnalyser interface, for the router's
+ * and the job handler's own tests (which are about the fallback, not its answer, and run without
+ * the face models): a fixed, valid face and colour answer, its runs counted; `failNext(n)` makes
+ * the next n runs throw. The real analyser behind the API is tested in style-gemini.test.ts.
  */
 export function standInLocalAnalyser() {
   let failures = 0;

@@ -5,7 +5,8 @@
  * Google does: 400 INVALID_ARGUMENT with an ErrorInfo reason API_KEY_INVALID. 429 carries
  * RetryInfo.retryDelay. Scenario `provider_error` codes: `blockReason` (prompt blocked), any
  * finishReason (e.g. IMAGE_SAFETY, NO_IMAGE), or `TEXT_ONLY` (a refusal in words).
- * `slow` never answers; `disconnects` counts requests the client dropped. The image settings are
+ * `slow` never answers; `hold` (a promise) holds every generateContent call until it settles;
+ * `disconnects` counts requests the client dropped. The image settings are
  * checked as documented: `imageConfig.aspectRatio` one of the supported ratios, `imageSize` one of
  * 1K, 2K, 4K (else 400 INVALID_ARGUMENT); the text part and inline images are recorded in `requests`.
  *
@@ -21,7 +22,16 @@
 import type { ServerResponse } from 'node:http';
 import { fakeId, sendJson, startFake, TINY_PNG, type FakeBase, type FakeScenario } from './fake-server.js';
 
-export type FakeGemini = FakeBase & { apiKey: string; outputImage: Buffer; snakeCase: boolean; disconnects: number; models: string[]; jsonAnswer: unknown };
+export type FakeGemini = FakeBase & {
+  apiKey: string;
+  outputImage: Buffer;
+  snakeCase: boolean;
+  disconnects: number;
+  models: string[];
+  jsonAnswer: unknown;
+  /** While set, generateContent calls wait for it before answering (a test holds a job in flight, e.g. to watch its events). */
+  hold: Promise<void> | null;
+};
 
 /** The fields of generateContent's Schema object (ai.google.dev/api/caching#Schema). */
 const SCHEMA_FIELDS = new Set(['type', 'format', 'title', 'description', 'nullable', 'enum', 'maxItems', 'minItems', 'properties', 'required', 'minProperties', 'maxProperties', 'minLength', 'maxLength', 'pattern', 'example', 'anyOf', 'propertyOrdering', 'default', 'items', 'minimum', 'maximum']);
@@ -109,7 +119,8 @@ export async function startFakeGemini(opts: { apiKey?: string; outputImage?: Buf
     reply({ content: { role: 'model', parts: [{ text: 'Here is the try-on result.' }, imagePart] }, finishReason: 'STOP', index: 0 });
   }
 
-  const base = await startFake((req, res) => {
+  const base = await startFake(async (req, res) => {
+    if (fake.hold && req.method === 'POST') await fake.hold;
     if (req.headers['x-goog-api-key'] !== fake.apiKey) {
       return sendJson(res, 400, googleError(400, 'INVALID_ARGUMENT', 'API key not valid. Please pass a valid API key.', [
         { '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com', metadata: { service: 'generativelanguage.googleapis.com' } },
@@ -161,6 +172,6 @@ export async function startFakeGemini(opts: { apiKey?: string; outputImage?: Buf
     answer(res, model, scenario);
   }, new Map());
 
-  fake = Object.assign(base, { apiKey: opts.apiKey ?? 'AIza-test-key', outputImage: opts.outputImage ?? TINY_PNG, snakeCase: false, disconnects: 0, models: ['gemini-2.5-flash-image', 'gemini-3-pro-image-preview', 'gemini-2.5-flash', 'gemini-2.5-flash-lite'], jsonAnswer: structuredClone(SAMPLE_STYLE_ANSWER) });
+  fake = Object.assign(base, { apiKey: opts.apiKey ?? 'AIza-test-key', outputImage: opts.outputImage ?? TINY_PNG, snakeCase: false, disconnects: 0, models: ['gemini-2.5-flash-image', 'gemini-3-pro-image-preview', 'gemini-2.5-flash', 'gemini-2.5-flash-lite'], jsonAnswer: structuredClone(SAMPLE_STYLE_ANSWER), hold: null });
   return fake;
 }

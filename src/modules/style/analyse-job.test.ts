@@ -1,7 +1,9 @@
 /**
- * The `style.analyse` job on the real queue (jobs table, or BullMQ on Redis) with an in-test port
- * standing for style-core's analysis rows: status queued → processing → succeeded|failed, events,
- * attempts in style_attempts, and the cache filled under the analyser that answered.
+ * The `style.analyse` job's handler on the real queue (jobs table, or BullMQ on Redis) with an
+ * in-test port over a Map standing for the analyses table: status queued → processing →
+ * succeeded|failed, events, attempts in style_attempts, and the cache filled under the analyser
+ * that answered. The job runs under its own name here (`style.analyse.test`): the app registers
+ * the real one with the real ports (style-gemini.test.ts runs that end to end).
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -13,7 +15,7 @@ import type { JobContext } from '../../platform/jobs/types.js';
 import { createGeminiStyleAnalyser } from './providers/gemini.js';
 import { createStyleRouter } from './providers/router.js';
 import { listStyleAttempts } from './providers/attempts.js';
-import { ANALYSE_JOB, createAnalyseJob, RetryLater, type AnalyseJobPorts, type StyleAnalysisEvent } from './analyse-job.js';
+import { createAnalyseJob, RetryLater, type AnalyseJobPorts, type StyleAnalysisEvent } from './analyse-job.js';
 import { styleCache, styleCacheKey } from './cache.js';
 
 type Row = { tenantId: string; status: 'queued' | 'processing' | 'succeeded' | 'failed'; kinds: TAnalysisKind[]; analyser: 'local' | 'gemini'; selfie: boolean; answer?: unknown; analyserUsed?: unknown; error?: unknown; statuses: string[] };
@@ -28,7 +30,9 @@ const sha = createHash('sha256').update(PORTRAIT).digest('hex');
 let seq = 0;
 let inputsLoaded = 0;
 
-/** The port style-core's service implements at merge, here over a Map. */
+const ANALYSE_JOB = 'style.analyse.test';
+
+/** The ports the style service implements (service-job.ts), here over a Map. */
 const ports: AnalyseJobPorts = {
   async begin(tenantId, id) {
     const r = rows.get(id);
@@ -91,7 +95,7 @@ beforeAll(async () => {
   local = standInLocalAnalyser();
   const router = createStyleRouter({ analysers: [createGeminiStyleAnalyser({ apiKey: fake.apiKey, baseUrl: fake.url }), local], retries: 0 });
   job = createAnalyseJob(h.deps, router, ports, styleCache(h.deps));
-  h.deps.jobs.register(job.definition as never);
+  h.deps.jobs.register({ ...job.definition, name: ANALYSE_JOB } as never);
   await h.deps.jobs.startWorker(); // starts the new job's worker (BullMQ); the table queue reads its catalog as it goes
 });
 afterAll(async () => {

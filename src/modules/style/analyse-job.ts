@@ -4,8 +4,8 @@
  * recorded with their cost in style_attempts, the answer stored, the cache filled, and events for
  * the poll / SSE / webhook channels (`style.analysis.processing|succeeded|failed`).
  *
- * The handler reaches the analysis row only through ports, which style-core's service provides
- * at merge (its table, blobs, bus and webhooks); payloads carry ids, never images. Idempotent:
+ * The handler reaches the analysis row only through ports, which the style service provides
+ * (service-job.ts: its table, blobs, bus and webhooks); payloads carry ids, never images. Idempotent:
  * `begin` returns null for an analysis gone or already final, and `succeed`/`fail` apply only
  * while it is `processing`, so a job run twice after a crash stores one answer.
  */
@@ -13,7 +13,7 @@ import type { Deps } from '../../deps.js';
 import { defineJob, type JobContext, type JobDefinition } from '../../platform/jobs/types.js';
 import { RoutingError, type AttemptRecord } from '../../platform/providers/router.js';
 import type { TAnalysisKind } from '../../../contracts/style.js';
-import type { AnalyserInput } from './providers/types.js';
+import type { AnalyserInput } from './analyser/types.js';
 import type { StyleRouter, StyleRouteResult } from './providers/router.js';
 import { attemptRow, insertStyleAttempts } from './providers/attempts.js';
 import { styleCacheKey, type StyleCache } from './cache.js';
@@ -34,8 +34,12 @@ export type AnalyseJobPorts = {
   ) => Promise<{
     kinds: TAnalysisKind[];
     analyser: 'local' | 'gemini';
-    /** The selfie's hash, for the cache key (none: nothing is cached). */
+    /** The selfie's hash, for the cache key (none: the cache is neither read nor filled). */
     imageSha256?: string | undefined;
+    /** Fill the cache with this analysis's answer (default true; false for an answer fused with a quiz, which is not the photo's alone). */
+    cacheAnswer?: boolean | undefined;
+    /** The cache entry's lifetime (the tenant's retention; default the namespace's). */
+    cacheTtlMs?: number | undefined;
   } | null>;
   /** The selfie decoded and its perception analysis; null when it was erased or has expired meanwhile. */
   loadInput: (tenantId: string, analysisId: string, kinds: TAnalysisKind[], signal: AbortSignal) => Promise<AnalyserInput | null>;
@@ -95,8 +99,9 @@ export function createAnalyseJob(deps: Pick<Deps, 'db' | 'clock' | 'log'>, route
       if (!(await ports.succeed(p.tenantId, p.analysisId, { ...result, tookMs: clock.now() - started }))) return;
       // Under the key of the analyser that answered: a request for Gemini whose answer fell back
       // to the offline analyser does not make later Gemini requests read the offline answer.
-      if (cache && job.imageSha256) {
-        await cache.set(styleCacheKey({ tenantId: p.tenantId, imageSha256: job.imageSha256, kinds: job.kinds, analyser: result.analyser }), { analysis_id: p.analysisId });
+      if (cache && job.imageSha256 && job.cacheAnswer !== false) {
+        const key = styleCacheKey({ tenantId: p.tenantId, imageSha256: job.imageSha256, kinds: job.kinds, analyser: result.analyser });
+        await cache.set(key, { analysis_id: p.analysisId }, job.cacheTtlMs ? { ttlMs: job.cacheTtlMs } : {});
       }
       await ports.emit(p.tenantId, {
         type: 'style.analysis.succeeded',

@@ -1,18 +1,25 @@
 /**
  * Style: selfie analysis — face shape, seasonal colour (undertone, depth, chroma, contrast, 4 and
  * 12 seasons, palette) and the photo's quality with retake advice — by the offline analyser on
- * perception's face mesh (analyser/), behind the StyleAnalyser seam other analysers plug into;
- * palettes, the colour quiz (and its fusion with a photo analysis), tie-break questions, colour
- * matching and a garment's dominant colour. Other modules use only what this file exports.
+ * perception's face mesh (analyser/) or by Gemini through the style router (providers/, the
+ * `style.analyse` job), behind one StyleAnalyser seam; the `style.analyses` cache; palettes, the
+ * colour quiz (and its fusion with a photo analysis), tie-break questions, colour matching and a
+ * garment's dominant colour; the shopper's erasure and the retention purges. Other modules use
+ * only what this file exports.
  */
 import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
 import type { App } from '../../platform/http/types.js';
+import type { FetchLike } from '../../platform/providers/http.js';
 import { StyleAnalysis } from '../../../contracts/style.js';
 import { createStyleService, type StyleCaller } from './service.js';
+import { createAnalyseJobPorts } from './service-job.js';
+import { createAnalyseJob } from './analyse-job.js';
 import { styleRoutes } from './routes.js';
 import { createLocalAnalyser } from './analyser/local.js';
 import type { StyleAnalyser } from './analyser/types.js';
+import { createGeminiStyleAnalyserFromConfig } from './providers/index.js';
+import type { StyleRouterOptions } from './providers/router.js';
 import type { StylePorts } from './ports.js';
 import { createStyleMatchService, type StyleMatchPorts } from './service-match.js';
 import { styleMatchRoutes } from './routes-match.js';
@@ -21,25 +28,35 @@ import { FIT_VERSION, colorFit } from './color-match.js';
 import { createTryonColors } from './tryon-colors.js';
 
 export type StyleModuleOptions = {
-  /** Analysers besides (or instead of) the offline one; the first named `local` serves requests that name none. */
+  /** The analysers (default: Gemini when GEMINI_API_KEY is set, and the offline analyser); one must be named `local`. */
   analysers?: StyleAnalyser[];
+  /** The style router's timeouts, retries and breaker (default: PROBADOR_PROVIDER_RETRIES, gemini 30 s, local 20 s). */
+  router?: Partial<StyleRouterOptions>;
+  /** The Gemini adapter's fetch (tests). */
+  fetch?: FetchLike;
 };
 
-/** What the module needs from others: the analysis side's ports, and the catalog's for colour matching. */
+/** What the module needs from other modules: the analysis side's ports, and the catalog's for colour matching. */
 export type StyleModulePorts = StylePorts & Omit<StyleMatchPorts, 'getColorAnswer'> & { widgetSession: (req: FastifyRequest) => string | null };
 
 export function createStyleModule(deps: Deps, ports: StyleModulePorts, opts: StyleModuleOptions = {}) {
-  const analysers = opts.analysers ?? [createLocalAnalyser()];
-  const service = createStyleService(deps, ports, analysers);
+  const gemini = createGeminiStyleAnalyserFromConfig(deps.config, opts.fetch);
+  const analysers = opts.analysers ?? [...(gemini ? [gemini] : []), createLocalAnalyser()];
+  const service = createStyleService(deps, ports, {
+    analysers,
+    ...(opts.router ? { router: opts.router } : {}),
+    // The match service is made below; this runs at request time.
+    quizForFusion: (c, id) => match.quizForFusion({ tenantId: c.tenantId, widgetSession: () => c.widgetSession }, id),
+  });
   /** An analysis of the tenant (any widget session), as the API shows it but without the selfie's link. */
   const getAnalysis = async (tenantId: string, id: string) => service.present(await service.getRow(tenantId, id), null);
   const match = createStyleMatchService(deps, {
     ...ports,
-    // Photo analyses (sta_…) for quiz fusion and colour matching; unknown ids are null (404 there).
-    getColorAnswer: async (tenantId, id) => {
+    // Photo analyses (sta_…) for quiz fusion and colour matching; unknown ids, or another widget session's, are null (404 there).
+    getColorAnswer: async (c, id) => {
       if (!id.startsWith('sta_')) return null;
-      const a = await getAnalysis(tenantId, id).catch(() => undefined);
-      return a?.color ?? null;
+      const row = await service.getRow(c.tenantId, id, c.widgetSession).catch(() => undefined);
+      return row?.color ?? null;
     },
   });
   // "Does this colour suit me" on a try-on: its `style` resolved for the caller, its garments' colours judged.
@@ -51,6 +68,8 @@ export function createStyleModule(deps: Deps, ports: StyleModulePorts, opts: Sty
     quizColor: async (tenantId, id, widgetSession) => (await match.getQuizResult({ tenantId, widgetSession: () => widgetSession }, id)).color,
     productColors: ports.productColors,
   });
+  const job = createAnalyseJob(deps, service.router, createAnalyseJobPorts(deps, ports, service), service.cache);
+
   return {
     service,
     match,
@@ -58,6 +77,10 @@ export function createStyleModule(deps: Deps, ports: StyleModulePorts, opts: Sty
     tryonColors: { seasonOf: tryonColors.seasonOf, judge: tryonColors.judge },
     /** For the catalog: a garment's dominant colour from its image, and its fit to the 12 palettes. */
     garmentColors: { read: dominantGarmentColor, fit: colorFit, fitVersion: FIT_VERSION },
+    /** The `style.analyse` job (a queued Gemini analysis). */
+    registerJobs() {
+      deps.jobs.register(job.definition as never);
+    },
     async registerRoutes(app: App) {
       app.addSchema(StyleAnalysis);
       await styleRoutes(app, { svc: service, ports, config: deps.config, pubsub: deps.pubsub });
@@ -66,8 +89,22 @@ export function createStyleModule(deps: Deps, ports: StyleModulePorts, opts: Sty
     getAnalysis,
     /** Analyse a selfie for a caller (the widget, bots): the same use-case as POST /v1/style/analyses. */
     analyse: async (c: StyleCaller, body: Parameters<typeof service.create>[1]) => service.present(await service.create(c, body), c.intake.baseUrl),
-    /** Retention purge of selfies, run by the worker's maintenance loop. */
-    purgeExpired: () => service.purgeExpired(),
+    /**
+     * A shopper's style data (DELETE /v1/shoppers/:id, wired into the try-on module's erasure in
+     * app.ts): their analyses with the selfies they stored, and their quiz results. A publishable
+     * key's widget session erases only its own.
+     */
+    async eraseShopper(tenantId: string, shopperId: string, widgetSession: string | null) {
+      return {
+        styleAnalyses: await service.eraseShopper(tenantId, shopperId, widgetSession),
+        quizResults: await match.eraseShopper(tenantId, shopperId, widgetSession),
+      };
+    },
+    /** Retention, run by the worker's maintenance loop: selfies past it (the answers stay), and quiz results past it. */
+    async purgeExpired() {
+      const { selfies } = await service.purgeExpired();
+      return { selfies, quizResults: await match.purgeExpired() };
+    },
     /** Counters since start: analyses made, analyser and perception runs, cache hits. */
     stats: () => service.stats(),
   };

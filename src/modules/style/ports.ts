@@ -31,4 +31,6 @@ export type StylePorts = {
   /** Whether the face models can run (loads them when they load on first use). */
   perceptionReady: () => Promise<{ ready: boolean; reason?: string | undefined }>;
   recordUsage: (tenantId: string, type: string, opts: { costUsd?: number; refId?: string; meta?: Record<string, unknown> }) => Promise<void>;
+  /** The tenant's webhooks (`style.analysis.succeeded|failed`): ids and outcome, never images or colours. */
+  emitWebhook: (tenantId: string, type: 'style.analysis.succeeded' | 'style.analysis.failed', data: Record<string, unknown>) => Promise<void>;
 };

@@ -37,34 +37,31 @@ export async function listAnalyses(db: Db, tenantId: string, q: { limit: number;
   return { data: rows.slice(0, q.limit), hasMore: rows.length > q.limit };
 }
 
-/** The latest finished analysis of this image, kinds and analyser version in the tenant (the cache). */
-export async function findCachedRow(db: Db, tenantId: string, key: { imageSha256: string; kinds: string; analyserName: string; analyserVersion: string }): Promise<StyleAnalysisRow | undefined> {
-  const [r] = await db
-    .select()
-    .from(styleAnalyses)
-    .where(
-      and(
-        eq(styleAnalyses.tenantId, tenantId),
-        eq(styleAnalyses.imageSha256, key.imageSha256),
-        eq(styleAnalyses.kinds, key.kinds),
-        eq(styleAnalyses.analyserName, key.analyserName as 'local'),
-        eq(styleAnalyses.analyserVersion, key.analyserVersion),
-        eq(styleAnalyses.status, 'succeeded'),
-      ),
-    )
-    .orderBy(desc(styleAnalyses.id))
-    .limit(1);
-  return r;
+/** A shopper's analyses (a publishable key's widget session: only its own), for the shopper's erasure. */
+export async function shopperAnalyses(db: Db, tenantId: string, shopperId: string, widgetSession: string | null) {
+  const conds = [eq(styleAnalyses.tenantId, tenantId), eq(styleAnalyses.shopperId, shopperId)];
+  if (widgetSession) conds.push(eq(styleAnalyses.widgetSession, widgetSession));
+  return db.select().from(styleAnalyses).where(and(...conds));
 }
 
-export async function deleteAnalysis(db: Db, tenantId: string, id: string) {
-  await db.delete(styleAnalyses).where(and(eq(styleAnalyses.tenantId, tenantId), eq(styleAnalyses.id, id)));
+export async function deleteAnalyses(db: Db, tenantId: string, ids: string[]) {
+  if (ids.length > 0) await db.delete(styleAnalyses).where(and(eq(styleAnalyses.tenantId, tenantId), inArray(styleAnalyses.id, ids)));
 }
 
 /** Analyses whose selfie is past the tenant's retention (any tenant: the worker's purge). */
 export async function expiredSelfies(db: Db, now: Date, limit: number) {
   return db
-    .select({ id: styleAnalyses.id, tenantId: styleAnalyses.tenantId, uploadId: styleAnalyses.selfieUploadId, created: styleAnalyses.selfieCreated })
+    .select({
+      id: styleAnalyses.id,
+      tenantId: styleAnalyses.tenantId,
+      uploadId: styleAnalyses.selfieUploadId,
+      created: styleAnalyses.selfieCreated,
+      // The cache key, to drop its entry with the selfie.
+      imageSha256: styleAnalyses.imageSha256,
+      kinds: styleAnalyses.kinds,
+      analyserName: styleAnalyses.analyserName,
+      analyserVersion: styleAnalyses.analyserVersion,
+    })
     .from(styleAnalyses)
     .where(and(isNotNull(styleAnalyses.selfieExpiresAt), lte(styleAnalyses.selfieExpiresAt, now)))
     .limit(limit);

@@ -1,6 +1,6 @@
 /**
- * Style analyses: create (201, finished), read, list, delete, and the Server-Sent Events stream
- * of one. Secret keys, and publishable keys from the tenant's allowed origins with the widget's
+ * Style analyses: create (201 finished, or 202 queued for Gemini), read, list, delete, and the
+ * Server-Sent Events stream of one. Secret keys, and publishable keys from the tenant's allowed origins with the widget's
  * `probador-session` header (they see only their session's analyses).
  */
 import Type from 'typebox';
@@ -25,7 +25,7 @@ export function callerOf(req: FastifyRequest, ports: Pick<StylePorts, 'callerOf'
   return { tenantId: p.tenantId, keyId: p.keyId, environment: p.environment, intake: ports.callerOf(req) };
 }
 
-/** A multipart create: the file in `image` (or `image` as a text field), `kinds` (repeated or comma-separated), `shopper_id`, `analyser`. */
+/** A multipart create: the file in `image` (or `image` as a text field), `kinds` (repeated or comma-separated), `shopper_id`, `analyser`, `quiz_result_id`. */
 async function readMultipartBody(req: FastifyRequest, maxBytes: number, ports: Pick<StylePorts, 'multipartRef'>): Promise<{ body: TCreateAnalysisBody; files: Map<string, Buffer> }> {
   const fields: Record<string, string[]> = {};
   const files = new Map<string, Buffer>();
@@ -44,7 +44,9 @@ async function readMultipartBody(req: FastifyRequest, maxBytes: number, ports: P
     if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') throw new AppError('VALIDATION_FAILED', 'Too many form parts: one `image` file and a few fields.');
     throw new AppError('VALIDATION_FAILED', 'The multipart body could not be read.');
   }
-  for (const k of Object.keys(fields)) if (!['kinds', 'shopper_id', 'analyser', 'image'].includes(k)) throw new AppError('VALIDATION_FAILED', `Unexpected form field "${k}".`);
+  for (const k of Object.keys(fields)) if (!['kinds', 'shopper_id', 'analyser', 'image', 'quiz_result_id'].includes(k)) throw new AppError('VALIDATION_FAILED', `Unexpected form field "${k}".`);
+  const analyser = fields.analyser?.[0];
+  if (analyser !== undefined && analyser !== 'local' && analyser !== 'gemini') throw new AppError('VALIDATION_FAILED', 'analyser: must be local or gemini.');
   const kinds = (fields.kinds ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   for (const k of kinds) if (!(ANALYSIS_KINDS as readonly string[]).includes(k)) throw new AppError('VALIDATION_FAILED', `kinds: "${k.slice(0, 20)}" is not one of ${ANALYSIS_KINDS.join(', ')}.`);
   const image = files.has('image:0') ? ports.multipartRef('image', 0) : fields.image?.[0];
@@ -53,7 +55,8 @@ async function readMultipartBody(req: FastifyRequest, maxBytes: number, ports: P
       ...(image ? { image } : {}),
       ...(kinds.length ? { kinds: [...new Set(kinds)] as TCreateAnalysisBody['kinds'] } : {}),
       ...(fields.shopper_id?.[0] ? { shopper_id: fields.shopper_id[0] } : {}),
-      ...(fields.analyser?.[0] ? { analyser: fields.analyser[0] as 'local' } : {}),
+      ...(analyser ? { analyser } : {}),
+      ...(fields.quiz_result_id?.[0] ? { quiz_result_id: fields.quiz_result_id[0] } : {}),
     } as TCreateAnalysisBody,
     files,
   };
@@ -76,11 +79,11 @@ export async function styleRoutes(app: App, { svc, ports, config, pubsub }: { sv
         bodyLimit: Math.ceil(config.images.maxBytes * 1.37) + 64 * 1024,
         schema: {
           tags,
-          summary: 'Analyse a selfie: face shape, colour season, quality (the offline analyser answers at once, 201). A repeat of the same image, kinds and analyser is answered from the cache (`cached: true`).',
+          summary: 'Analyse a selfie: face shape, colour season, quality. The offline analyser answers at once (201); `analyser: gemini` is queued (202) and finishes on the events stream, by poll or webhook. A repeat of the same image, kinds and analyser is answered from the cache (`cached: true`).',
           description:
-            'JSON (`image`: an upload id, a data URL or an https URL) or multipart (the file in `image`, `kinds` and `shopper_id` as fields). A photo that cannot be trusted is still a result: `quality.retake` is true, the answers it affects are null and each issue has a code, a message and a tip in English and Spanish. The selfie is kept as long as the tenant\'s retention allows (`selfie`), never with process-only retention.',
+            'JSON (`image`: an upload id, a data URL or an https URL) or multipart (the file in `image`; `kinds`, `shopper_id`, `analyser`, `quiz_result_id` as fields). A photo that cannot be trusted is still a result: `quality.retake` is true, the answers it affects are null and each issue has a code, a message and a tip in English and Spanish — with `analyser: gemini` too, when the offline check already withholds every kind asked for (no provider call). `gemini` falls back to the offline analyser on any provider error or invalid answer (`analyser.name` says which answered). `quiz_result_id` fuses the colour answer with that quiz result (`source: fused`). `color.tie_breakers` names the quiz questions that would separate the two most likely seasons when they are close. The selfie is kept as long as the tenant\'s retention allows (`selfie`); with process-only retention only until the analysis is made.',
           body: CreateAnalysisBody,
-          response: { 201: Type.Ref('StyleAnalysis'), ...problemResponses(400, 401, 403, 404, 408, 410, 413, 415, 422, 429, 503) },
+          response: { 201: Type.Ref('StyleAnalysis'), 202: Type.Ref('StyleAnalysis'), ...problemResponses(400, 401, 403, 404, 408, 410, 413, 415, 422, 429, 503) },
         },
         preValidation: async (req) => {
           if (!req.isMultipart()) return;
@@ -92,17 +95,20 @@ export async function styleRoutes(app: App, { svc, ports, config, pubsub }: { sv
       async (req, reply) => {
         const c = { ...callerOf(req, ports), files: req.styleFiles };
         const row = await svc.create(c, req.body);
-        return reply.code(201).header('location', `/v1/style/analyses/${row.id}`).send(await svc.present(row, c.intake.baseUrl));
+        return reply
+          .code(row.status === 'queued' ? 202 : 201)
+          .header('location', `/v1/style/analyses/${row.id}`)
+          .send(await svc.present(row, c.intake.baseUrl));
       },
     );
   });
 
   app.get(
     '/v1/style/analyses/:analysis_id',
-    { config: { auth: 'key' }, schema: { tags, summary: 'Get a style analysis', params: AnalysisParams, response: { 200: Type.Ref('StyleAnalysis'), ...problemResponses(401, 403, 404) } } },
+    { config: { auth: 'key' }, schema: { tags, summary: 'Get a style analysis, with the analyser calls its job made (`attempts`)', params: AnalysisParams, response: { 200: Type.Ref('StyleAnalysis'), ...problemResponses(401, 403, 404) } } },
     async (req) => {
       const c = callerOf(req, ports);
-      return svc.present(await svc.getRow(c.tenantId, req.params.analysis_id, c.intake.widgetSession), c.intake.baseUrl);
+      return svc.present(await svc.getRow(c.tenantId, req.params.analysis_id, c.intake.widgetSession), c.intake.baseUrl, { attempts: true });
     },
   );
 

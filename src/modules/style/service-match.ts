@@ -6,7 +6,7 @@
  * to the `getColorAnswer` port (a photo analysis of the style module's analysis service, wired in
  * index.ts/app.ts).
  */
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray, isNull, lte, or } from 'drizzle-orm';
 import type { Static } from 'typebox';
 import type { ColorMatchBody, QuizResultBody, TColorAnswer, TColorMatch, TQuizResult, TSeason12 } from '../../../contracts/style.js';
 import type { Db } from '../../platform/db/client.js';
@@ -23,8 +23,11 @@ import { quizResults, type QuizResultRow } from './tables-match.js';
 type Lab = { l: number; a: number; b: number };
 
 export type StyleMatchPorts = {
-  /** A photo analysis's colour answer, or null when there is none with this id for the tenant. */
-  getColorAnswer: (tenantId: string, analysisId: string) => Promise<TColorAnswer | null>;
+  /** A photo analysis's colour answer, or null when there is none with this id that the caller may see (tenant; a publishable key's widget session). */
+  getColorAnswer: (c: { tenantId: string; widgetSession: string | null }, analysisId: string) => Promise<TColorAnswer | null>;
+  /** The tenant's retention (quiz results are deleted when it ends; process-only: after the shortest window). */
+  getTenant: (tenantId: string) => Promise<{ retention: 'process-only' | '1h' | '24h' | '7d' }>;
+  retentionMs: Record<'process-only' | '1h' | '24h' | '7d', number>;
   /** Catalog products' garment colours (missing ids left out), with their stored palette fit when current. */
   productColors: (tenantId: string, productIds: string[]) => Promise<{ product_id: string; color: { hex: string; lab: Lab } | null; read: boolean; fit: number[] | null }[]>;
   /** The catalog's active products ranked by one number of their stored fit (one query). */
@@ -61,7 +64,7 @@ export function createStyleMatchService(deps: { db: Db; clock: Clock }, ports: S
   /** The colour answer an `analysis_id` names: a quiz result of ours, or a photo analysis through the port. */
   async function colorAnswerOf(c: MatchCaller, id: string): Promise<TColorAnswer> {
     if (id.startsWith('qzr_')) return (await findQuizResult(c, id)).color;
-    const answer = await ports.getColorAnswer(c.tenantId, id);
+    const answer = await ports.getColorAnswer({ tenantId: c.tenantId, widgetSession: c.widgetSession() }, id);
     if (!answer) throw new AppError('STYLE_ANALYSIS_NOT_FOUND', `Style analysis ${id} not found.`);
     return answer;
   }
@@ -81,6 +84,7 @@ export function createStyleMatchService(deps: { db: Db; clock: Clock }, ports: S
         certainty = fused.certainty;
         source = 'fused';
       }
+      const tenant = await ports.getTenant(c.tenantId);
       const [row] = await db
         .insert(quizResults)
         .values({
@@ -95,12 +99,42 @@ export function createStyleMatchService(deps: { db: Db; clock: Clock }, ports: S
           color,
           analysisId: body.analysis_id ?? null,
           createdAt: new Date(clock.now()),
+          expiresAt: new Date(clock.now() + ports.retentionMs[tenant.retention]),
         })
         .returning();
       return present(row!);
     },
 
     getQuizResult: async (c: MatchCaller, id: string) => present(await findQuizResult(c, id)),
+
+    /**
+     * A quiz result's own answer for fusing with a photo analysis: its answers scored again (a
+     * result already fused with a photo would count that photo twice). 404 QUIZ_RESULT_NOT_FOUND
+     * for another tenant's or another widget session's id.
+     */
+    async quizForFusion(c: MatchCaller, id: string) {
+      const row = await findQuizResult(c, id);
+      const score = scoreQuiz(row.answers);
+      return { color: quizColorAnswer(score), certainty: score.certainty, olive: score.olive, answered: score.answered };
+    },
+
+    /** A shopper's quiz results (a publishable key: its widget session's), for DELETE /v1/shoppers/:id. */
+    async eraseShopper(tenantId: string, shopperId: string, widgetSession: string | null): Promise<number> {
+      const conds = [eq(quizResults.tenantId, tenantId), eq(quizResults.shopperId, shopperId)];
+      if (widgetSession) conds.push(eq(quizResults.widgetSession, widgetSession));
+      return (await db.delete(quizResults).where(and(...conds)).returning({ id: quizResults.id })).length;
+    },
+
+    /** Retention: quiz results whose tenant's retention has ended (rows from before `expires_at`: after 7 days). */
+    async purgeExpired(limit = 1000): Promise<number> {
+      const now = clock.now();
+      const due = db
+        .select({ id: quizResults.id })
+        .from(quizResults)
+        .where(or(lte(quizResults.expiresAt, new Date(now)), and(isNull(quizResults.expiresAt), lte(quizResults.createdAt, new Date(now - ports.retentionMs['7d'])))))
+        .limit(limit);
+      return (await db.delete(quizResults).where(inArray(quizResults.id, due)).returning({ id: quizResults.id })).length;
+    },
 
     /** How certain a stored answer is (for tools and tests): the quiz result's own figure, or read back from the answer. */
     certaintyOf,

@@ -161,7 +161,9 @@ describe('POST /v1/style/analyses', () => {
     problem(await post({ image: selfieUrl, extra: 1 }), 400, 'VALIDATION_FAILED');
     problem(await post({ image: 'not an image' }), 400, 'VALIDATION_FAILED');
     problem(await post({ image: 'http://example.com/me.jpg' }), 400, 'URL_NOT_ALLOWED');
-    problem(await post({ image: selfieUrl, analyser: 'gemini' }), 422, 'PROVIDER_NOT_CONFIGURED');
+    const gemini = await post({ image: selfieUrl, analyser: 'gemini' });
+    problem(gemini, 422, 'PROVIDER_NOT_CONFIGURED');
+    expect(gemini.json().detail).toContain('GEMINI_API_KEY');
     problem(await post({ image: 'upl_01JD0000000000000000000000' }), 404, 'UPLOAD_NOT_FOUND');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * The style module's quiz results (`qzr_…`): the answers as given and the colour answer they
- * made (alone, or fused with a photo analysis). No images, no measured colours of the quiz's own.
+ * made (alone, or fused with a photo analysis). No images, no measured colours of the quiz's own;
+ * still personal data: deleted when the tenant's retention ends (`expires_at`) or the shopper is erased.
  */
 import { index, jsonb, pgTable, real, text, timestamp } from 'drizzle-orm/pg-core';
 import type { TColorAnswer } from '../../../contracts/style.js';
@@ -22,8 +23,10 @@ export const quizResults = pgTable(
     /** The photo analysis (or earlier quiz result) it was fused with. */
     analysisId: text('analysis_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    /** When the tenant's retention ends for it (the maintenance purge deletes it then); null on rows made before retention applied (purged after 7 days). */
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
   },
-  (t) => [index('style_quiz_results_tenant_idx').on(t.tenantId, t.id), index('style_quiz_results_shopper_idx').on(t.tenantId, t.shopperId)],
+  (t) => [index('style_quiz_results_tenant_idx').on(t.tenantId, t.id), index('style_quiz_results_shopper_idx').on(t.tenantId, t.shopperId), index('style_quiz_results_expiry_idx').on(t.expiresAt)],
 );
 
 export type QuizResultRow = typeof quizResults.$inferSelect;

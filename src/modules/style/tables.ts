@@ -6,13 +6,14 @@ export type StyleAnalysisStatus = (typeof STYLE_ANALYSIS_STATUSES)[number];
 
 /**
  * A selfie analysis (face shape, colour, quality). The offline analyser writes it finished in
- * the request; a provider that takes longer (Gemini) will insert it `queued` and finish it from a
- * job. The selfie is an upload of the try-on module's intake, kept while the tenant's retention
- * allows (`selfie_*`, cleared by the purge, never set for process-only tenants); the derived
- * answers stay until the analysis is deleted.
+ * the request; Gemini's is inserted `queued` and finished by the `style.analyse` job. The selfie
+ * is an upload of the try-on module's intake, kept while the tenant's retention allows
+ * (`selfie_*`, cleared by the purge; for process-only tenants only while a queued analysis
+ * waits for its job); the derived answers stay until the analysis is deleted (DELETE, or the
+ * shopper's erasure).
  *
- * Cache: a new request with the same image (sha256 of the stored selfie), kinds and analyser
- * name + version is answered from the latest finished row of the tenant (`style_analyses_cache_idx`).
+ * Cache: the platform cache's `style.analyses` namespace (cache.ts) maps image sha256 + kinds +
+ * analyser name and version to the row that holds the answer; the row is read by its id.
  */
 export const styleAnalyses = pgTable(
   'style_analyses',
@@ -28,6 +29,8 @@ export const styleAnalyses = pgTable(
     /** The kinds asked for, sorted and comma-joined (`color`, `face`, `color,face`): part of the cache key. */
     kinds: text('kinds').notNull(),
     source: text('source').$type<'photo' | 'quiz' | 'fused'>().notNull().default('photo'),
+    /** The quiz result (`qzr_…`) the colour answer is fused with (`source: fused`), or asked to be when the job finishes. */
+    quizResultId: text('quiz_result_id'),
     analyserName: text('analyser_name').$type<'local' | 'gemini'>().notNull(),
     analyserVersion: text('analyser_version').notNull(),
     model: text('model'),
@@ -54,7 +57,7 @@ export const styleAnalyses = pgTable(
   },
   (t) => [
     index('style_analyses_tenant_idx').on(t.tenantId, t.id),
-    index('style_analyses_cache_idx').on(t.tenantId, t.imageSha256, t.kinds, t.analyserName, t.analyserVersion),
+    index('style_analyses_shopper_idx').on(t.tenantId, t.shopperId),
     index('style_analyses_selfie_expiry_idx').on(t.selfieExpiresAt),
   ],
 );

@@ -55,6 +55,8 @@ export type TryonPorts = {
     bytes: Buffer,
     signal?: AbortSignal,
   ) => Promise<{ score: number; keypoints: { part: string; x: number; y: number; score: number }[]; face?: { box: { x: number; y: number; width: number; height: number }; chin?: { x: number; y: number } | undefined } } | undefined>;
+  /** Other modules' data of a shopper, erased with the try-on data by DELETE /v1/shoppers/:id (a publishable key's widget session: its own only). */
+  eraseShopperElsewhere?: (c: { tenantId: string; widgetSession: string | null }, shopperId: string) => Promise<{ styleAnalyses: number; quizResults: number }>;
   /** How well a result kept the person (0–1), undefined when perception is off. */
   resultFidelity?: (before: Buffer, after: Buffer, signal?: AbortSignal) => Promise<{ score: number | null; body: number | null; face: number | null } | undefined>;
 };

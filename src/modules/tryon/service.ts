@@ -290,7 +290,8 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
       const uploads = rows.uploads.filter((u) => visible(c, u));
       const tryons = rows.tryons.filter((t) => visible(c, t));
       await erase(c.principal.tenantId, uploads, tryons);
-      return { uploads: uploads.length, tryons: tryons.length };
+      const elsewhere = (await ports.eraseShopperElsewhere?.({ tenantId: c.principal.tenantId, widgetSession: c.widgetSession }, shopperId)) ?? { styleAnalyses: 0, quizResults: 0 };
+      return { uploads: uploads.length, tryons: tryons.length, ...elsewhere };
     },
 
     async createTryon(c: Caller, body: TCreateTryonBody): Promise<TryonRow> {

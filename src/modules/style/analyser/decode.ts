@@ -4,7 +4,7 @@ import { loadSharp } from '../../../platform/images/sharp.js';
 export const DECODE_SIDE = 1024;
 
 export async function decodeSelfie(bytes: Buffer): Promise<{ rgb: Buffer; width: number; height: number }> {
-  // sharp loads on the first selfie, not at start (platform/images/sharp.ts).
+  // sharp loads on first use (an API node that never analyses a selfie never maps libvips).
   const sharp = await loadSharp();
   const { data, info } = await sharp(bytes, { limitInputPixels: 100_000_000 })
     .rotate()

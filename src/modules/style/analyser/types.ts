@@ -1,9 +1,10 @@
 /**
- * The seam between the style service and whatever analyses a selfie: the offline analyser
- * (`local`, this folder) today, a provider such as Gemini later. The service decodes the selfie,
- * runs perception (face mesh + iris) and calls `analyse`; an analyser answers the three parts of
- * the contract (`face`, `color`, `quality`). A part not asked for (kinds) or withheld by a retake
- * issue is null.
+ * The one seam between the style module and whatever analyses a selfie: the offline analyser
+ * (`local`, this folder) and the Gemini adapter (`../providers/gemini.ts`), both behind the style
+ * router (`../providers/router.ts`). The service (in the request) or the `style.analyse` job
+ * decodes the selfie, runs perception (face mesh + iris) and calls `analyse`; an analyser answers
+ * the three parts of the contract (`face`, `color`, `quality`). A part not asked for (kinds) or
+ * withheld by a retake issue is null.
  */
 import type { TAnalysisKind, TColorAnswer, TFaceAnswer, TQuality } from '../../../../contracts/style.js';
 import type { Analysis } from '../../perception/index.js';

@@ -2,63 +2,44 @@
  * The model's structured answer (validated against gemini-schema.ts) made into our answer:
  * - face: the seven shape scores normalised to sum 1, highest first; the shape is the top one,
  *   its confidence the normalised score; measurements as the model estimated them; advice fixed
- *   per shape (advice.ts);
+ *   per shape (the offline analyser's texts, analyser/advice.ts);
  * - colour: seasons from the model's axes through `classify()` — our prototypes and confidences,
  *   not the model's own label — flattened by a certainty that is the photo's quality score times
  *   the agreement of the model's label with the axes (1 when its season12 is our first, 0.8 when
  *   in our top three, 0.6 otherwise); measured colours (hex the model sampled) get CIELAB, ITA,
- *   hue and chroma and the Monk level by culori; the palette is `paletteFor()`; white balance:
- *   `none` (the model judges the light itself, nothing is corrected on our side);
- * - quality: the model's score and issues, with our texts; an `error` issue withholds the answers
- *   it affects.
+ *   hue and chroma and the Monk level by culori (the offline analyser's functions); the palette is
+ *   `paletteFor()`; white balance: `none` (the model judges the light itself, nothing is corrected
+ *   on our side); `tie_breakers` empty (the style service fills them, as for every analyser);
+ * - quality: the model's score and issues, with our texts (analyser/retake-text.ts); an `error`
+ *   issue withholds the answers it affects.
  * An incomplete answer (a kind asked for and neither answered nor withheld by an error issue) is
  * an error: the caller turns it into a ProviderError and the router falls back.
  */
-import { converter, differenceCiede2000, type Lab65 } from 'culori';
 import { FACE_SHAPES, type TAnalysisKind, type TColorAnswer, type TFaceAnswer, type TQuality } from '../../../../contracts/style.js';
 import { classify } from '../seasons.js';
 import { paletteFor } from '../palettes.js';
-import { FACE_ADVICE, RETAKE_TEXT } from './advice.js';
+import { FACE_ADVICE, RETAKE_TEXT, chromaOf, hexToLab, hueAngle, itaCategory, itaOf, monkLevel, round } from '../analyser/index.js';
 import type { TGeminiAnswer, TGeminiColor, TGeminiFace } from './gemini-schema.js';
 
 export class IncompleteAnswer extends Error {
   override name = 'IncompleteAnswer';
 }
 
-const toLab = converter('lab65');
-const r2 = (n: number) => Math.round(n * 100) / 100;
-const r4 = (n: number) => Math.round(n * 10_000) / 10_000;
+const r2 = (n: number) => round(n, 2);
+const r4 = (n: number) => round(n, 4);
 
-/** Monk Skin Tone scale, levels 1–10 (the published reference colours, skintone.google). */
-export const MONK_HEX = ['#f6ede4', '#f3e7db', '#f7ead0', '#eadaba', '#d7bd96', '#a07e56', '#825c43', '#604134', '#3a312a', '#292420'] as const;
-const MONK_LAB = MONK_HEX.map((h) => toLab(h)!);
-const deltaE = differenceCiede2000();
-
+/** A hex colour the model sampled, with its CIELAB (D65) by culori, as the offline analyser reports colours. */
 export function measuredColor(hex: string) {
   const h = hex.toLowerCase();
-  const c = toLab(h)!;
+  const c = hexToLab(h);
   return { hex: h, lab: { l: r2(c.l), a: r2(c.a), b: r2(c.b) } };
 }
 
-/** ITA° = atan((L* − 50) / b*) in degrees, and its category (Chardon et al.). */
-export function itaOf(l: number, b: number) {
-  const ita = (Math.atan2(l - 50, b) * 180) / Math.PI;
-  const category = ita > 55 ? 'very_light' : ita > 41 ? 'light' : ita > 28 ? 'intermediate' : ita > 10 ? 'tan' : ita > -30 ? 'brown' : 'dark';
-  return { ita: r2(ita), category: category as 'very_light' | 'light' | 'intermediate' | 'tan' | 'brown' | 'dark' };
-}
-
+/** The skin's measures from its hex: ITA° and band, hue, chroma, Monk level — the offline analyser's functions (analyser/colour.ts). */
 export function skinMeasures(hex: string) {
   const m = measuredColor(hex);
-  const lab: Lab65 = { mode: 'lab65', l: m.lab.l, a: m.lab.a, b: m.lab.b };
-  const { ita, category } = itaOf(m.lab.l, m.lab.b);
-  let monk = 1;
-  let best = Infinity;
-  MONK_LAB.forEach((ref, i) => {
-    const d = deltaE(lab, ref);
-    if (d < best) [best, monk] = [d, i + 1];
-  });
-  const hue = ((Math.atan2(m.lab.b, m.lab.a) * 180) / Math.PI + 360) % 360;
-  return { ...m, ita, ita_category: category, hue_angle: r2(hue), chroma: r2(Math.hypot(m.lab.a, m.lab.b)), monk };
+  const ita = itaOf(m.lab);
+  return { ...m, ita: r2(ita), ita_category: itaCategory(ita), hue_angle: r2(hueAngle(m.lab)), chroma: r2(chromaOf(m.lab)), monk: monkLevel(m.lab) };
 }
 
 export function faceAnswer(f: TGeminiFace): TFaceAnswer {
@@ -99,7 +80,7 @@ export function colorAnswer(c: TGeminiColor, photoQuality: number): TColorAnswer
       : null,
     palette: paletteFor(k.ranked[0]!.season),
     white_balance: { method: 'none', gains: { r: 1, g: 1, b: 1 }, cast_strength: 0 },
-    tie_breakers: [],
+    tie_breakers: [], // filled by the style service for every analyser (tieBreakers)
   };
 }
 

@@ -9,7 +9,7 @@ import { costUsd, createGeminiStyleAnalyser, MAX_CROP_SIDE, type GeminiStyleOpti
 import { startFakeGemini, SAMPLE_STYLE_ANSWER, type FakeGemini } from '../../../../test/fakes/gemini.js';
 import { failure } from '../../../../test/fakes/provider-errors.js';
 import { selfieInput } from '../../../../test/style-helpers.js';
-import type { AnalyserInput } from './types.js';
+import type { AnalyserInput } from '../analyser/index.js';
 
 let fake: FakeGemini;
 let selfie: AnalyserInput;

@@ -18,7 +18,7 @@ import { loadSharp } from '../../../platform/images/sharp.js';
 import type { TAnalysisKind } from '../../../../contracts/style.js';
 import { geminiAnswerSchema, toGeminiSchema, type TGeminiAnswer } from './gemini-schema.js';
 import { IncompleteAnswer, toAnswer } from './gemini-answer.js';
-import type { AnalyserInput, AnalyserOutput, StyleAnalyser } from './types.js';
+import type { AnalyserInput, AnalyserOutput, StyleAnalyser } from '../analyser/index.js';
 
 /**
  * USD per million tokens (ai.google.dev/gemini-api/docs/pricing, paid tier, prompts ≤ 200k
@@ -70,9 +70,9 @@ export function instructions(kinds: readonly TAnalysisKind[]): string {
 /** The largest face with a margin for hair and neck (or the whole photo without one), ≤ 768 px, JPEG. */
 export async function faceCrop(input: AnalyserInput): Promise<{ bytes: Buffer; width: number; height: number }> {
   const sharp = await loadSharp();
-  const { width: W, height: H } = input.image;
+  const { width: W, height: H } = input;
   const face = input.perception.faces.reduce<AnalyserInput['perception']['faces'][number] | undefined>((best, f) => (!best || f.box.width * f.box.height > best.box.width * best.box.height ? f : best), undefined);
-  let img = sharp(input.image.bytes);
+  let img = sharp(input.bytes);
   if (face && face.box.width > 0 && face.box.height > 0) {
     const cx = face.box.x + face.box.width / 2;
     const cy = face.box.y + face.box.height * 0.4; // room above for the hair

@@ -1,13 +1,13 @@
 /**
  * The style analysers from configuration: Gemini when GEMINI_API_KEY is set (GEMINI_BASE_URL,
- * PROBADOR_STYLE_GEMINI_MODEL), and the offline analyser, which the module passes in (style-core's
- * `analyser/`), always last.
+ * PROBADOR_STYLE_GEMINI_MODEL), and the offline analyser (`../analyser/`), which the module passes
+ * in, always last.
  */
 import type { Config } from '../../../config.js';
 import type { FetchLike } from '../../../platform/providers/http.js';
 import { createGeminiStyleAnalyser, type GeminiStyleAnalyser } from './gemini.js';
 import { createStyleRouter, type StyleRouterOptions } from './router.js';
-import type { StyleAnalyser } from './types.js';
+import type { StyleAnalyser } from '../analyser/index.js';
 
 export function createGeminiStyleAnalyserFromConfig(config: Pick<Config, 'providers' | 'style'>, fetch?: FetchLike): GeminiStyleAnalyser | undefined {
   const gemini = config.providers.gemini;
@@ -22,4 +22,4 @@ export function createStyleRouterFromConfig(config: Pick<Config, 'providers' | '
 
 export { createGeminiStyleAnalyser, type GeminiStyleAnalyser } from './gemini.js';
 export { createStyleRouter, type StyleRouter, type StyleRouteResult } from './router.js';
-export type { AnalyserInput, AnalyserOutput, StyleAnalyser } from './types.js';
+export type { AnalyserInput, AnalyserOutput, StyleAnalyser } from '../analyser/index.js';

@@ -11,7 +11,7 @@ import { selfieInput, standInLocalAnalyser } from '../../../../test/style-helper
 import { createGeminiStyleAnalyser } from './gemini.js';
 import { createStyleRouter, type StyleRouterOptions } from './router.js';
 import { attemptRow, insertStyleAttempts, listStyleAttempts } from './attempts.js';
-import type { AnalyserInput } from './types.js';
+import type { AnalyserInput } from '../analyser/index.js';
 import { createStyleRouterFromConfig } from './index.js';
 import { loadConfig } from '../../../config.js';
 

@@ -6,7 +6,7 @@
  * falls back too: the offline analyser judges the photo by its own rules.
  */
 import { createProviderRouter, type AttemptRecord, type RoutableProvider } from '../../../platform/providers/router.js';
-import type { AnalyserInput, AnalyserOutput, StyleAnalyser } from './types.js';
+import type { AnalyserInput, AnalyserOutput, StyleAnalyser } from '../analyser/index.js';
 
 type RouteInput = { input: AnalyserInput; model?: string | undefined };
 type RouteOutput = AnalyserOutput & { model: string; costUsd: number };

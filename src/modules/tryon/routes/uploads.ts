@@ -67,14 +67,31 @@ export function uploadRoutes(app: App, { svc, config }: { svc: TryonService; con
       config: { auth: 'key' },
       schema: {
         tags: ['privacy'],
-        summary: "Erase a shopper's photos and results",
+        summary: "Erase a shopper's photos and results: uploads, try-ons, style analyses (with their selfies) and quiz results",
         params: Type.Object({ shopper_id: Type.String({ pattern: '^[A-Za-z0-9_.:@-]{1,128}$' }) }),
-        response: { 200: Type.Object({ object: Type.Literal('shopper_erasure'), shopper_id: Type.String(), uploads_erased: Type.Integer(), tryons_erased: Type.Integer() }), ...problemResponses(401, 403) },
+        response: {
+          200: Type.Object({
+            object: Type.Literal('shopper_erasure'),
+            shopper_id: Type.String(),
+            uploads_erased: Type.Integer(),
+            tryons_erased: Type.Integer(),
+            style_analyses_erased: Type.Integer(),
+            quiz_results_erased: Type.Integer(),
+          }),
+          ...problemResponses(401, 403),
+        },
       },
     },
     async (req) => {
       const r = await svc.eraseShopper(callerOf(req, config), req.params.shopper_id);
-      return { object: 'shopper_erasure' as const, shopper_id: req.params.shopper_id, uploads_erased: r.uploads, tryons_erased: r.tryons };
+      return {
+        object: 'shopper_erasure' as const,
+        shopper_id: req.params.shopper_id,
+        uploads_erased: r.uploads,
+        tryons_erased: r.tryons,
+        style_analyses_erased: r.styleAnalyses,
+        quiz_results_erased: r.quizResults,
+      };
     },
   );
 }

@@ -10,7 +10,7 @@ import type { Deps } from '../../deps.js';
 import { newId } from '../../platform/ids.js';
 import { dimensionsOf } from '../../platform/images/dimensions.js';
 import type { JobContext } from '../../platform/jobs/types.js';
-import { RoutingError, type AttemptRecord, type ProviderRouter } from '../../platform/providers/router.js';
+import { RoutingError, routingOutcome, type AttemptRecord, type ProviderRouter } from '../../platform/providers/router.js';
 import type { ImageContentType, InputImage } from '../../platform/providers/types.js';
 import * as repo from './repository.js';
 import { CANCEL_CHANNEL, publishEvent } from './events.js';
@@ -173,10 +173,9 @@ export function createPipeline(deps: Pick<Deps, 'db' | 'blobs' | 'clock' | 'pubs
       if (fresh.cancelRequested) return markCanceled(fresh);
       if (ctx.signal.aborted) throw e; // timeout or shutdown: the queue retries
       if (e instanceof RoutingError) {
-        if (e.code === 'INPUT_REFUSED') return fail(fresh, e.last?.errorClass === 'content_policy' ? 'CONTENT_REFUSED' : 'INPUT_REFUSED', e.last?.message ?? e.message);
-        if (e.code === 'NO_PROVIDER') return fail(fresh, 'NO_PROVIDER', `${e.message}: the provider this generation asked for is no longer configured`);
-        if (e.code === 'ALL_PROVIDERS_FAILED' && ctx.attempt < ctx.maxAttempts) throw new RetryLater(e.message);
-        return fail(fresh, 'PROVIDERS_FAILED', e.message);
+        const o = routingOutcome(e, ctx.attempt, ctx.maxAttempts);
+        if (o.retry) throw new RetryLater(o.message);
+        return fail(fresh, o.code, o.code === 'NO_PROVIDER' ? `${o.message}: the provider this generation asked for is no longer configured` : o.message);
       }
       throw e;
     } finally {

@@ -21,7 +21,7 @@ import { lingers } from '../../platform/db/client.js';
 import { publishEvent, CANCEL_CHANNEL, INPUTS_ERASED_CHANNEL } from './events.js';
 import { LRUCache } from 'lru-cache';
 import { RETENTION_MS, tryonSettings, type TryonPorts } from './ports.js';
-import { RoutingError, type AttemptRecord, type TryonRouter } from './router.js';
+import { RoutingError, routingOutcome, type AttemptRecord, type TryonRouter } from './router.js';
 import type { ImageContentType, InputImage } from './providers/types.js';
 import type { TryonService } from './service.js';
 import type { BlobRef, TryonRow } from './tables.js';
@@ -234,10 +234,9 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
       if (fresh.cancelRequested) return markCanceled(fresh);
       if (ctx.signal.aborted) throw e; // timeout or shutdown: the queue retries
       if (e instanceof RoutingError) {
-        if (e.code === 'INPUT_REFUSED') return fail(fresh, e.last?.errorClass === 'content_policy' ? 'CONTENT_REFUSED' : 'INPUT_REFUSED', e.last?.message ?? e.message);
-        if (e.code === 'NO_PROVIDER') return fail(fresh, 'NO_PROVIDER', e.message);
-        if (e.code === 'ALL_PROVIDERS_FAILED' && ctx.attempt < ctx.maxAttempts) throw new RetryLater(e.message);
-        return fail(fresh, 'PROVIDERS_FAILED', e.message);
+        const o = routingOutcome(e, ctx.attempt, ctx.maxAttempts);
+        if (o.retry) throw new RetryLater(o.message);
+        return fail(fresh, o.code, o.message);
       }
       throw e;
     } finally {

@@ -14,7 +14,7 @@ import {
 } from '../../platform/providers/router.js';
 import type { ImageContentType, TryonInput, TryonOutput, TryonProvider } from './providers/types.js';
 
-export { RoutingError } from '../../platform/providers/router.js';
+export { RoutingError, routingOutcome } from '../../platform/providers/router.js';
 export type AttemptRecord = GenericAttemptRecord;
 export type RouteRequest = GenericRouteRequest<TryonInput>;
 export type RouteResult = GenericRouteResult<TryonOutput>;

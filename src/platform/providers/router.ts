@@ -75,6 +75,21 @@ export class RoutingError extends Error {
   }
 }
 
+/**
+ * What a job does when the router gave up on its input: `retry` the job later (every provider
+ * failed and the queue has attempts left), or fail the resource with one of these codes — the
+ * input refused (a content policy or another input error: no provider will take it), no provider
+ * left to ask, or every provider failed on the last attempt. The try-on and generation jobs share it.
+ */
+export type RoutingOutcome = { retry: true; message: string } | { retry: false; code: 'CONTENT_REFUSED' | 'INPUT_REFUSED' | 'NO_PROVIDER' | 'PROVIDERS_FAILED'; message: string };
+
+export function routingOutcome(e: RoutingError, attempt: number, maxAttempts: number): RoutingOutcome {
+  if (e.code === 'INPUT_REFUSED') return { retry: false, code: e.last?.errorClass === 'content_policy' ? 'CONTENT_REFUSED' : 'INPUT_REFUSED', message: e.last?.message ?? e.message };
+  if (e.code === 'NO_PROVIDER') return { retry: false, code: 'NO_PROVIDER', message: e.message };
+  if (e.code === 'ALL_PROVIDERS_FAILED' && attempt < maxAttempts) return { retry: true, message: e.message };
+  return { retry: false, code: 'PROVIDERS_FAILED', message: e.message };
+}
+
 /** One policy-wrapped, recorded provider call (a step of the provider's plan). */
 export type StepCall<I, O> = (step: number, input: I) => Promise<O>;
 

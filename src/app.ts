@@ -22,6 +22,9 @@ import { registerBodyTimeout, timeoutServerOptions } from './platform/http/timeo
 import { registerLinkBase } from './platform/http/link-base.js';
 import { healthRoutes } from './platform/http/health.js';
 import { cacheRoutes } from './platform/http/cache-routes.js';
+import { registerRealtimeStream } from './platform/realtime/stream.js';
+import { getOrCreateSetting } from './platform/db/settings.js';
+import { randomBytes } from 'node:crypto';
 import type { App } from './platform/http/types.js';
 import { Problem } from '../contracts/common.js';
 import { ApiKey, Tenant } from '../contracts/tenants.js';
@@ -222,6 +225,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   ];
   healthRoutes(app, { checks, metrics, version });
   cacheRoutes(app, { caches: deps.caches });
+  // The realtime WebSocket (live inbox): tickets signed with a per-install secret.
+  await registerRealtimeStream(app, { bus: deps.realtime, secret: () => getOrCreateSetting(deps.db, 'realtime_secret', () => randomBytes(32).toString('base64url')) });
 
   // Modules: the explicit list.
   tenants.registerRoutes(app);

@@ -13,6 +13,7 @@ import { findPgTemplate } from './platform/db/pglite-template.js';
 import { connectRedis, connectRedisHotPath, connectRedisPublisher, type Redis } from './platform/redis.js';
 import { memoryPubSub, redisPubSub, type PubSub } from './platform/cache/pubsub.js';
 import { createCaches, type Caches } from './platform/cache/cache.js';
+import { createRealtimeBus, type RealtimeBus } from './platform/realtime/bus.js';
 import { createRateLimiter, type RateLimiter } from './platform/ratelimit/limiter.js';
 import { fsBlobStore, type BlobStore } from './platform/storage/blob-store.js';
 import { createMetrics, type Metrics } from './platform/observability/metrics.js';
@@ -30,6 +31,8 @@ export type Deps = {
   pubsub: PubSub;
   /** Namespaced caches with figures: memory, or Redis when REDIS_URL is set (platform/cache/cache.ts). */
   caches: Caches;
+  /** Tenants' realtime events, fanned out to every node (platform/realtime/bus.ts): the live inbox. */
+  realtime: RealtimeBus;
   limiter: RateLimiter;
   blobs: BlobStore;
   jobs: JobQueue;
@@ -81,6 +84,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       pubsub = memoryPubSub();
     }
     closers.unshift(() => pubsub.close());
+    const realtime = createRealtimeBus(pubsub);
+    closers.unshift(() => realtime.close());
     let limiterRedis: Redis | undefined;
     if (config.redis) {
       const lr = connectRedisHotPath(config.redis.url);
@@ -111,6 +116,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       redis,
       pubsub,
       caches,
+      realtime,
       limiter,
       blobs,
       jobs,

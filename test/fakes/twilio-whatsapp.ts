@@ -12,7 +12,8 @@
  * - Media: `addMedia()` stores bytes under /2010-04-01/Accounts/{AC}/Messages/{MM}/Media/{ME}
  *   (Basic auth), answered 307 to a CDN on another origin (`cdnUrl`), as Twilio does.
  * - Scenarios (FIFO, for the next Messages.json): `provider_error` with a Twilio code (HTTP status as
- *   Twilio gives it), `rate_limited` (429, code 20429 or the one given, Retry-After), `server_error`.
+ *   Twilio gives it), `rate_limited` (429, code 20429 or the one given, Retry-After), `server_error`,
+ *   `slow` (no answer at all).
  * - `inbound(webhookUrl, fields)` / `statusCallback(...)` build a signed request; `deliver(req)` POSTs it.
  */
 import type { ServerResponse } from 'node:http';
@@ -105,6 +106,7 @@ export async function startFakeTwilio(opts: { sender?: string } = {}): Promise<F
     const s = fake.nextScenario();
     if (s.kind === 'rate_limited') return twilioError(res, 429, Number(s.code ?? 20429), 'Too Many Requests', { 'retry-after': String(s.retryAfterSeconds) });
     if (s.kind === 'server_error') return twilioError(res, s.status, 20500, 'Internal Server Error');
+    if (s.kind === 'slow') return; // never answers (until the fake closes)
     if (s.kind === 'provider_error') {
       const code = s.code ?? '63016';
       return twilioError(res, STATUS_OF_CODE[code] ?? 400, Number(code), s.message ?? `Twilio error ${code}`);

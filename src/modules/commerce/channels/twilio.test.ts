@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeTwilio, twilioSid, type FakeTwilio } from '../../../../test/fakes/twilio-whatsapp.js';
+import { ProviderError } from '../../../platform/providers/types.js';
 import { twilioDriver } from './twilio.js';
 import { ChannelError, type ConnectionContext, type OutboundContent } from './types.js';
 
@@ -191,6 +192,21 @@ describe('errors', () => {
     const u = await failure(send({ type: 'text', text: 'hi' }));
     expect(u.reason).toBe('unavailable');
     expect(u.retryable).toBe(true);
+  });
+
+  it('a send that times out is a retryable timeout; a caller abort stays an abort', async () => {
+    fake.scenario({ kind: 'slow' });
+    const t = await failure(driver.send(conn(), { to: { phone: '+5491122334455' }, content: { type: 'text', text: 'hi' }, messageId: 'msg_0002', signal: AbortSignal.timeout(150) }));
+    expect(t.reason).toBe('timeout');
+    expect(t.retryable).toBe(true);
+    fake.scenario({ kind: 'slow' });
+    const ac = new AbortController();
+    const p = driver.send(conn(), { to: { phone: '+5491122334455' }, content: { type: 'text', text: 'hi' }, messageId: 'msg_0003', signal: ac.signal });
+    setTimeout(() => ac.abort(), 50);
+    const e = await p.then(() => undefined, (err: unknown) => err);
+    expect(e).toBeInstanceOf(ProviderError);
+    expect(e).not.toBeInstanceOf(ChannelError);
+    expect((e as ProviderError).errorClass).toBe('canceled');
   });
 
   it('maps recipient errors as not retryable recipient errors (no fallback to another provider)', async () => {

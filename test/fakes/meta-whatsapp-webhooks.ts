@@ -104,7 +104,7 @@ export type WebhookBodyOptions = {
 
 /** The full `whatsapp_business_account` body of one `messages` change. */
 export function webhookBody(o: WebhookBodyOptions): Record<string, unknown> {
-  const contacts = (o.messages ?? []).map((m) => m.contact).filter((c, i, all) => all.findIndex((x) => JSON.stringify(x) === JSON.stringify(c)) === i);
+  const contacts = [...new Map((o.messages ?? []).map((m) => [JSON.stringify(m.contact), m.contact])).values()];
   const value: Record<string, unknown> = {
     messaging_product: 'whatsapp',
     metadata: { display_phone_number: o.displayPhoneNumber ?? '15550783881', phone_number_id: o.phoneNumberId },

@@ -143,21 +143,29 @@ function content(m: Record<string, unknown>): InboundContent {
   return { type: 'unsupported', providerType: type };
 }
 
-function contactsOf(value: Record<string, unknown>) {
-  return arr(value.contacts).flatMap((c) => {
+type Contact = { waId?: string | undefined; userId?: string | undefined; name?: string | undefined };
+
+/** The value's contacts, indexed by wa_id and by BSUID (built once per value: batches stay linear). */
+function contactsOf(value: Record<string, unknown>): { byId: Map<string, Contact>; single?: Contact | undefined } {
+  const byId = new Map<string, Contact>();
+  const all = arr(value.contacts).flatMap((c) => {
     if (!isRecord(c)) return [];
     const profile = isRecord(c.profile) ? c.profile : {};
     return [{ waId: str(c.wa_id), userId: str(c.user_id), name: str(profile.name) ?? str(profile.username) }];
   });
+  for (const c of all) {
+    if (c.waId && !byId.has(c.waId)) byId.set(c.waId, c);
+    if (c.userId && !byId.has(c.userId)) byId.set(c.userId, c);
+  }
+  return { byId, single: all.length === 1 ? all[0] : undefined };
 }
 
-function messageEvent(m: unknown, value: Record<string, unknown>, to: string | undefined): InboundEvent | undefined {
+function messageEvent(m: unknown, contacts: ReturnType<typeof contactsOf>, to: string | undefined): InboundEvent | undefined {
   if (!isRecord(m) || !str(m.id)) return undefined;
   const from = str(m.from);
   const userId = str(m.from_user_id);
   if (!from && !userId) return undefined;
-  const contacts = contactsOf(value);
-  const contact = contacts.find((c) => (from && c.waId === from) || (userId && c.userId === userId)) ?? (contacts.length === 1 ? contacts[0] : undefined);
+  const contact = (from ? contacts.byId.get(from) : undefined) ?? (userId ? contacts.byId.get(userId) : undefined) ?? contacts.single;
   const address: ContactAddress = { phone: phoneOf(from ?? contact?.waId), providerId: from ?? userId, name: contact?.name };
   const context = isRecord(m.context) ? str(m.context.id) : undefined;
   return { kind: 'message', providerMessageId: str(m.id)!, from: address, timestamp: when(m.timestamp), content: content(m), replyToProviderMessageId: context, to };
@@ -187,8 +195,9 @@ export function parseMetaWebhook(req: WebhookRequest): InboundEvent[] {
   const events: InboundEvent[] = [];
   for (const value of messageValues(req.rawBody)) {
     const to = isRecord(value.metadata) ? str(value.metadata.phone_number_id) : undefined;
+    const contacts = contactsOf(value);
     for (const m of arr(value.messages)) {
-      const e = messageEvent(m, value, to);
+      const e = messageEvent(m, contacts, to);
       if (e) events.push(e);
     }
     for (const s of arr(value.statuses)) {

@@ -51,6 +51,8 @@ export type FakeMeta = Omit<FakeBase, 'scenario'> & {
   /** Approved templates: name → number of body parameters. */
   templates: Map<string, number>;
   phone: { verified_name: string; display_phone_number: string; quality_rating: string };
+  /** Where media lookups say the bytes are (default this fake; set another origin to test that the token never goes there). */
+  mediaOrigin?: string | undefined;
   /** A webhook body for this number (phone_number_id and WABA filled in). */
   webhook: (o: Omit<WebhookBodyOptions, 'phoneNumberId'>) => Record<string, unknown>;
   /** A status update for a message this fake accepted (its recipient filled in). */
@@ -220,10 +222,10 @@ export async function startFakeMeta(opts: { accessToken?: string; appSecret?: st
       if (!m) return missing();
       return sendJson(res, 200, {
         messaging_product: 'whatsapp',
-        url: `${fake.url}/whatsapp_business/attachments/?mid=${id}&ext=${Date.now()}&hash=${trace()}`,
+        url: `${fake.mediaOrigin ?? fake.url}/whatsapp_business/attachments/?mid=${id}&ext=${Date.now()}&hash=${trace()}`,
         mime_type: m.type,
         sha256: createHash('sha256').update(m.bytes).digest('hex'),
-        file_size: m.bytes.length,
+        file_size: String(m.bytes.length),
         id,
       });
     }

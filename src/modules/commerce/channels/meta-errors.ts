@@ -23,7 +23,8 @@
  *   template      132000 param count, 132001 missing template/translation, 132005 text too long,
  *                 132007 format policy, 132012 param format, 132015 paused, 132016 disabled,
  *                 132068/132069 flow blocked/throttled.
- *   bad_request   33, 100 invalid parameter, 131008 missing parameter, 131009 invalid value,
+ *   bad_request   33, 100 invalid parameter (but 100 with subcode 33 — the phone number id does not
+ *                 exist or the token cannot see it — is the connection's fault: auth), 131008 missing parameter, 131009 invalid value,
  *                 131021 recipient is the sender, 131052/131053 media download/upload, 131055
  *                 method not allowed, 135000 generic user error.
  *   unavailable   1 API unknown, 2 API service, 131000 something went wrong, 131016 service
@@ -129,7 +130,8 @@ export function readMetaError(e: unknown): { code?: number; subcode?: number; te
 /** The ChannelError for a non-2xx Graph response (its body already read). */
 export function metaHttpError(ctx: HttpContext, res: Response, payload: unknown, what = 'request'): ChannelError {
   const err = readMetaError(isRecord(payload) ? payload.error : undefined);
-  const m = metaFailure(err.code, res.status);
+  // 100/33: the object (our phone number id) does not exist or the token cannot see it — the connection's fault, not the recipient's.
+  const m = err.code === 100 && err.subcode === 33 ? { reason: 'auth' as const } : metaFailure(err.code, res.status);
   const detail = err.text ? `: ${scrub(err.text, ctx.secrets)}` : '';
   const trace = err.fbtrace ? ` (fbtrace_id ${scrub(err.fbtrace, ctx.secrets)})` : '';
   const code = err.code === undefined ? '' : ` ${err.code}`;

@@ -1,7 +1,8 @@
 /**
  * Media on the Cloud API:
  *   upload    POST {base}/{phone_number_id}/media, multipart (messaging_product=whatsapp, type, file) → {id}
- *   metadata  GET  {base}/{media_id}?phone_number_id=… → {url, mime_type, sha256, file_size, id}
+ *   metadata  GET  {base}/{media_id} → {url, mime_type, sha256, file_size (a string), id} — without
+ *             `phone_number_id`, which restricts the lookup to media uploaded on that number
  *   download  GET  <url> with the same bearer token (URLs live about 5 minutes)
  * The token is only sent to Meta's own hosts (lookaside.fbsbx.com and friends) or to the
  * configured base URL's origin, never to a URL on another host. Downloads are capped while
@@ -72,7 +73,7 @@ async function readCapped(res: Response, max: number): Promise<Buffer> {
 export async function downloadMetaMedia(h: MetaHttp, media: InboundMedia, signal: AbortSignal, maxBytes: number): Promise<{ bytes: Buffer; contentType: string } | null> {
   const id = media.providerMediaId;
   if (!id || !/^[A-Za-z0-9_.-]{1,128}$/.test(id)) throw new ChannelError('meta', 'bad_request', 'meta: the media has no valid media id');
-  const lookup = await graphRaw(h, `${h.base}/${encodeURIComponent(id)}?phone_number_id=${encodeURIComponent(h.phoneNumberId)}`, { method: 'GET' }, signal);
+  const lookup = await graphRaw(h, `${h.base}/${encodeURIComponent(id)}`, { method: 'GET' }, signal);
   if (lookup.res.status === 404 || isMissingObject(lookup.payload)) return null;
   if (!lookup.res.ok) throw metaHttpError(h.ctx, lookup.res, lookup.payload, 'media lookup');
   const meta = lookup.payload;

@@ -243,8 +243,20 @@ describe('meta driver: media download', () => {
     const got = await driver.downloadMedia!(conn(), { kind: 'image', providerMediaId: id }, AbortSignal.timeout(5_000));
     expect(got?.bytes.equals(TINY_PNG)).toBe(true);
     expect(got?.contentType).toBe('image/png');
-    expect(fake.calls('GET', `/v26.0/${id}`)[0]?.query.get('phone_number_id')).toBe(fake.phoneNumberId);
+    expect(fake.calls('GET', `/v26.0/${id}`)).toHaveLength(1);
     expect(fake.calls('GET', '/whatsapp_business/attachments/')[0]?.headers.authorization).toBe(`Bearer ${fake.accessToken}`);
+  });
+
+  it('never sends the token to a download URL off Meta’s hosts', async () => {
+    const id = fake.addMedia(TINY_PNG, 'image/png');
+    fake.mediaOrigin = 'http://evil.example';
+    try {
+      const e = await failure(driver.downloadMedia!(conn(), { kind: 'image', providerMediaId: id }, AbortSignal.timeout(5_000)));
+      expect(e.message).toMatch(/Meta host/);
+    } finally {
+      fake.mediaOrigin = undefined;
+    }
+    expect(fake.calls('GET', '/whatsapp_business/attachments/')).toHaveLength(0);
   });
 
   it('is null when Meta no longer has the media; refuses media over the cap', async () => {
@@ -283,6 +295,12 @@ describe('meta driver: health, capabilities, credentials', () => {
     expect(() => driver.validateCredentials({ ...fake.credentials, app_secret: 'short' })).toThrow(/app_secret/);
     expect(() => driver.validateCredentials({ ...fake.credentials, api_version: '26' })).toThrow(/api_version/);
     expect(() => driver.validateCredentials({ ...fake.credentials, base_url: 'not a url' })).toThrow(/base_url/);
+  });
+
+  it('an unknown phone_number_id (Graph 100/33) is the connection’s fault (auth), not the recipient’s', async () => {
+    const e = await failure(driver.send(conn({ phone_number_id: '123456789' }), req({ type: 'text', text: 'hi' })));
+    expect(e).toMatchObject({ reason: 'auth', opts: { providerCode: '100' } });
+    expect(e.isRecipientError).toBe(false);
   });
 
   it('uses the configured api_version in every path', async () => {

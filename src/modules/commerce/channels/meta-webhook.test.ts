@@ -233,15 +233,17 @@ describe('meta webhook: hostile bodies', () => {
       metadata: 'nope',
       contacts: 'nope',
       messages: [null, 1, 'x', [], {}, { id: 7 }, { id: 'w1' }, { id: 'w2', from: '1', type: 'text', text: 'not an object' }, { id: 'w3', from: '123456', type: 'image', image: { id: 5 } },
-        { id: 'w4', from: '123456', type: 'location', location: { latitude: 'north' } }, { id: 'w5', from: '123456', type: 'order', order: { product_items: [null, { quantity: 'many' }, { product_retailer_id: 's', quantity: -3, item_price: 'x' }] } },
-        { id: 'w6', from: '123456', type: 'interactive', interactive: { type: 'button_reply', button_reply: null } }, { id: 'w7', from: '123456', timestamp: 'soon', type: { nested: true } }, good.message],
+        { id: 'w4', from: '123456', type: 'location', location: { latitude: 10, longitude: 500 } }, { id: 'w5', from: '123456', type: 'order', order: { product_items: [null, { quantity: 'many' }, { product_retailer_id: 's', quantity: -3, item_price: 'x' }] } },
+        { id: 'w6', from: '123456', type: 'interactive', interactive: { type: 'button_reply', button_reply: null } }, { id: 'w7', from: '123456', timestamp: 'soon', type: { nested: true } },
+        { id: 'w8', from: '123456', type: 'x'.repeat(10_000) }, { id: 'w9', from: '123456', type: '__proto__' }, good.message],
       statuses: [null, { id: 'x' }, { id: 'y', status: 'deleted' }, { id: 'z', status: 'failed', errors: 'nope' }, { id: 'q', status: 'sent', recipient_id: 5, timestamp: -1 }],
     };
     const body = { object: 'whatsapp_business_account', entry: [null, 5, { changes: 'x' }, { changes: [null, { field: 'messages', value: null }, { field: 'messages', value }] }] };
     const events = parse(body);
     const messages = events.filter((e) => e.kind === 'message');
-    expect(messages.map((e) => e.providerMessageId)).toEqual(['w2', 'w3', 'w4', 'w5', 'w6', 'w7', good.message.id]);
-    expect(messages.map((e) => e.kind === 'message' && e.content.type)).toEqual(['unsupported', 'unsupported', 'unsupported', 'order', 'unsupported', 'unsupported', 'text']);
+    expect(messages.map((e) => e.providerMessageId)).toEqual(['w2', 'w3', 'w4', 'w5', 'w6', 'w7', 'w8', 'w9', good.message.id]);
+    expect(messages.map((e) => e.kind === 'message' && e.content.type)).toEqual(['unsupported', 'unsupported', 'unsupported', 'order', 'unsupported', 'unsupported', 'unsupported', 'unsupported', 'text']);
+    expect(messages[6]?.kind === 'message' && messages[6].content).toEqual({ type: 'unsupported', providerType: 'x'.repeat(64) });
     const order = messages[3];
     expect(order?.kind === 'message' && order.content).toEqual({ type: 'order', catalogId: undefined, text: undefined, items: [{ productRetailerId: 's', quantity: 1, itemPrice: undefined, currency: undefined }] });
     expect(events.filter((e) => e.kind === 'status').map((e) => e.kind === 'status' && [e.providerMessageId, e.status, e.error?.reason])).toEqual([['z', 'failed', 'unknown'], ['q', 'sent', undefined]]);

@@ -107,7 +107,7 @@ function minorDigits(currency: string): number {
 }
 
 function content(m: Record<string, unknown>): InboundContent {
-  const type = str(m.type) ?? 'unknown';
+  const type = (str(m.type) ?? 'unknown').slice(0, 64);
   const body = isRecord(m[type]) ? (m[type] as Record<string, unknown>) : {};
   if (type === 'text' && typeof body.body === 'string') return { type: 'text', text: body.body };
   if ((MEDIA_KINDS as readonly string[]).includes(type) && str(body.id)) {
@@ -121,7 +121,7 @@ function content(m: Record<string, unknown>): InboundContent {
     const reply = kind && isRecord(body[kind]) ? (body[kind] as Record<string, unknown>) : undefined;
     if (kind === 'button_reply' && reply && str(reply.id)) return { type: 'button_reply', id: str(reply.id)!, title: str(reply.title) ?? '' };
     if (kind === 'list_reply' && reply && str(reply.id)) return { type: 'list_reply', id: str(reply.id)!, title: str(reply.title) ?? '', description: str(reply.description) };
-    return { type: 'unsupported', providerType: `interactive.${kind ?? 'unknown'}` };
+    return { type: 'unsupported', providerType: `interactive.${(kind ?? 'unknown').slice(0, 64)}` };
   }
   if (type === 'button' && (str(body.payload) || str(body.text))) return { type: 'button_reply', id: str(body.payload) ?? str(body.text)!, title: str(body.text) ?? '' };
   if (type === 'order') {
@@ -138,7 +138,7 @@ function content(m: Record<string, unknown>): InboundContent {
   if (type === 'location') {
     const latitude = num(body.latitude);
     const longitude = num(body.longitude);
-    if (latitude !== undefined && longitude !== undefined) return { type: 'location', latitude, longitude, name: str(body.name), address: str(body.address) };
+    if (latitude !== undefined && longitude !== undefined && Math.abs(latitude) <= 90 && Math.abs(longitude) <= 180) return { type: 'location', latitude, longitude, name: str(body.name), address: str(body.address) };
   }
   return { type: 'unsupported', providerType: type };
 }

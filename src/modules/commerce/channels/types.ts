@@ -131,6 +131,8 @@ export type InboundEvent =
       content: InboundContent;
       /** The provider's id of the message this one replies to (Meta's `context.id`). */
       replyToProviderMessageId?: string | undefined;
+      /** The business number it was sent to, when the provider says (Meta's `metadata.phone_number_id`): one webhook may serve several numbers. */
+      to?: string | undefined;
     }
   | {
       kind: 'status';
@@ -139,6 +141,8 @@ export type InboundEvent =
       timestamp: Date;
       recipient?: ContactAddress | undefined;
       error?: { reason: ChannelFailure; providerCode?: string | undefined; message: string } | undefined;
+      /** The business number that sent the message, when the provider says (Meta's `metadata.phone_number_id`). */
+      to?: string | undefined;
     }
   /** Linked-device and instance state (Evolution, Baileys): pairing QR, connected, logged out. */
   | { kind: 'connection'; state: ConnectionState; qr?: string | undefined; pairingCode?: string | undefined; detail?: string | undefined };

@@ -56,6 +56,8 @@ export type FakeEvolution = Omit<FakeBase, 'scenario'> & {
   sends: () => RecordedRequest[];
   /** Media that getBase64FromMediaMessage serves for this message id. */
   addMedia: (instance: string, keyId: string, media: { bytes: Buffer; mimetype: string; fileName?: string }) => void;
+  /** Serve bytes at `${url}/files/${name}` (Evolution's S3 copy of a media, say). */
+  serveFile: (name: string, bytes: Buffer, type: string) => string;
   /** The phone scanned the QR: the instance is open. */
   pair: (instance: string) => void;
   /** POST `envelope(event, instance, data)` to the instance's webhook with its configured headers. */
@@ -155,6 +157,10 @@ export async function startFakeEvolution(opts: { globalKey?: string } = {}): Pro
   }
 
   function route(req: RecordedRequest, res: ServerResponse) {
+    if (req.path.startsWith('/files/')) {
+      res.writeHead(404, { 'content-type': 'application/xml' });
+      return void res.end('<Error><Code>NoSuchKey</Code></Error>');
+    }
     const m = /^\/([\w]+)\/([\w]+)(?:\/([^/]+))?$/.exec(req.path);
     const [, group, action, rawName] = m ?? [];
     const name = rawName ? decodeURIComponent(rawName) : undefined;
@@ -210,7 +216,8 @@ export async function startFakeEvolution(opts: { globalKey?: string } = {}): Pro
     return sendJson(res, 404, errorBody(404, [`Cannot ${req.method} ${req.path}`]));
   }
 
-  const base = await startFake(route, new Map());
+  const files = new Map<string, { bytes: Buffer; type: string }>();
+  const base = await startFake(route, files);
   const { scenario: _scenario, nextScenario: _next, ...rest } = base;
   return {
     ...rest,
@@ -224,6 +231,10 @@ export async function startFakeEvolution(opts: { globalKey?: string } = {}): Pro
       const inst = instances.get(instance);
       if (!inst) throw new Error(`no fake instance ${instance}`);
       inst.media.set(keyId, media);
+    },
+    serveFile: (name, bytes, type) => {
+      files.set(name, { bytes, type });
+      return `${base.url}/files/${name}`;
     },
     pair: (instance) => {
       const inst = instances.get(instance);

@@ -169,6 +169,15 @@ describe('downloadMedia', () => {
     expect(await driver.downloadMedia!(conn(), { kind: 'image', providerMediaId: 'GONE' }, signal())).toBeNull();
   });
 
+  it("downloads Evolution's S3 copy by URL without sending our key; a missing file is null", async () => {
+    const url = fake.serveFile('evo/I2.jpeg', Buffer.from('jpeg'), 'image/jpeg');
+    expect(await driver.downloadMedia!(conn(), { kind: 'image', url }, signal())).toEqual({ bytes: Buffer.from('jpeg'), contentType: 'image/jpeg' });
+    expect(fake.calls('GET', '/files/evo/I2.jpeg')[0]!.headers.apikey).toBeUndefined();
+    expect(await driver.downloadMedia!(conn(), { kind: 'image', url: `${fake.url}/files/missing` }, signal())).toBeNull();
+    const big = fake.serveFile('evo/big.mp4', Buffer.alloc(4096), 'video/mp4');
+    expect((await failure(driver.downloadMedia!(conn(), { kind: 'video', url: big }, signal()))).reason).toBe('unsupported');
+  });
+
   it('refuses media past the size cap', async () => {
     fake.addMedia('shop', 'BIG', { bytes: Buffer.alloc(4096, 1), mimetype: 'video/mp4' });
     const e = await failure(driver.downloadMedia!(conn(), { kind: 'video', providerMediaId: 'BIG' }, signal()));

@@ -44,6 +44,7 @@ describe('verifyWebhook', () => {
     expect(driver.verifyWebhook(conn, hook(body))).toEqual({ action: 'accept' });
     expect(driver.verifyWebhook(conn, hook(body, { authorization: `Bearer ${evolutionJwt(SECRET, nowS - 30)}` }))).toEqual({ action: 'accept' });
     expect(driver.verifyWebhook(conn, hook(body, {}, { token: SECRET }))).toEqual({ action: 'accept' });
+    expect(driver.verifyWebhook(conn, hook(body, { jwt_key: SECRET }))).toEqual({ action: 'accept' });
   });
 
   it.each([
@@ -56,6 +57,7 @@ describe('verifyWebhook', () => {
     ['garbage in authorization', { authorization: 'Bearer a.b' }, {}, 'malformed token'],
     ['Basic auth', { authorization: 'Basic dXNlcjpwYXNz' }, {}, 'malformed authorization'],
     ['a wrong query token', {}, { token: 'nope' }, 'wrong webhook token'],
+    ['a wrong literal jwt_key header', { jwt_key: 'nope' }, {}, 'wrong webhook token'],
   ])('rejects %s with 401', (_name, headers, query, reason) => {
     const v = driver.verifyWebhook(conn, hook(body, headers as Record<string, string>, query as Record<string, string>));
     expect(v).toMatchObject({ action: 'reject', status: 401 });

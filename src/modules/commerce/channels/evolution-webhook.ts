@@ -8,7 +8,9 @@
  *   - `x-probador-webhook-token: <secret>` (every v2 release), the default;
  *   - `Authorization: Bearer <JWT>` — with `headers: {jwt_key: <secret>}` Evolution ≥ 2.3.0 sends a
  *     fresh HS256 token (`{iat, exp: iat + 600, app: 'evolution', action: 'webhook'}`) instead of
- *     any header, so the secret itself never travels (connection setting `webhookAuth: 'jwt'`).
+ *     any header, so the secret itself never travels (connection setting `webhookAuth: 'jwt'`);
+ *     older releases send the `jwt_key` header as it is, which is accepted like the token header
+ *     (a proxy that drops headers with underscores, as nginx does by default, will break that form).
  * A `?token=<secret>` query parameter is accepted too, for operators who can only set a URL.
  * Missing or wrong → 401, nothing stored.
  *
@@ -81,6 +83,9 @@ export function verifyEvolutionWebhook(conn: ConnectionContext, req: WebhookRequ
     const why = verifyJwt(m[1]!, secret, Math.floor(now.getTime() / 1000));
     return why === null ? { action: 'accept' } : { action: 'reject', status: 401, reason: why };
   }
+  // Evolution < 2.3 does not know `jwt_key` and sends the header as it is: the secret itself.
+  const literal = req.headers.jwt_key;
+  if (literal !== undefined) return safeEqual(literal, secret) ? { action: 'accept' } : { action: 'reject', status: 401, reason: 'wrong webhook token' };
   const q = req.query.token;
   if (q !== undefined) return safeEqual(q, secret) ? { action: 'accept' } : { action: 'reject', status: 401, reason: 'wrong webhook token' };
   return { action: 'reject', status: 401, reason: 'missing webhook token' };

@@ -22,6 +22,8 @@ type Bot = { id: string; connections: { id: string; provider: string }[] };
 beforeAll(async () => {
   t = await createTestApp({ build: { commerce: { drivers: [meta, baileys] } } });
   api = commerceClient(t, () => t.tenantA.secretKey);
+  // These tests poll the API while jobs run: above the basic tier's 300 requests a minute.
+  await t.modules.tenants.tenants.updateTenant(t.tenantA.id, { tier: 'enterprise' });
 });
 afterAll(async () => t?.close());
 
@@ -122,7 +124,10 @@ describe('inbound webhooks', () => {
     const open = await waitFor(async () => {
       const d = (await api.json<{ data: Conversation[] }>('GET', `/v1/conversations?bot_id=${bot.id}&limit=10`)).data.filter((c) => c.status !== 'closed');
       return d.length === 1 && (await messagesOf(d[0]!.id)).length === 5 ? d : undefined;
-    }, 'merged conversation');
+    }, 'merged conversation').catch(async (e) => {
+      console.log(JSON.stringify(await rows(sql`select id, contact_id, status from commerce_conversations where bot_id = ${bot.id}`)), JSON.stringify(await rows(sql`select conversation_id, contact_id, content->>'text' as t from commerce_messages where bot_id = ${bot.id}`)), JSON.stringify(await rows(sql`select * from commerce_contact_identities where contact_id in (select contact_id from commerce_conversations where bot_id = ${bot.id})`)), JSON.stringify(await rows(sql`select id, processed_at from commerce_inbound_events where connection_id = ${con}`)));
+      throw e;
+    });
     expect(open[0]!.contact.phone).toBe('+5491155550004');
   });
 

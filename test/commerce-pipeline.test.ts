@@ -124,10 +124,7 @@ describe('inbound webhooks', () => {
     const open = await waitFor(async () => {
       const d = (await api.json<{ data: Conversation[] }>('GET', `/v1/conversations?bot_id=${bot.id}&limit=10`)).data.filter((c) => c.status !== 'closed');
       return d.length === 1 && (await messagesOf(d[0]!.id)).length === 5 ? d : undefined;
-    }, 'merged conversation').catch(async (e) => {
-      console.log(JSON.stringify(await rows(sql`select id, contact_id, status from commerce_conversations where bot_id = ${bot.id}`)), JSON.stringify(await rows(sql`select conversation_id, contact_id, content->>'text' as t from commerce_messages where bot_id = ${bot.id}`)), JSON.stringify(await rows(sql`select * from commerce_contact_identities where contact_id in (select contact_id from commerce_conversations where bot_id = ${bot.id})`)), JSON.stringify(await rows(sql`select id, processed_at from commerce_inbound_events where connection_id = ${con}`)));
-      throw e;
-    });
+    }, 'merged conversation');
     expect(open[0]!.contact.phone).toBe('+5491155550004');
   });
 

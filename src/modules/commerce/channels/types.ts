@@ -131,6 +131,8 @@ export type InboundEvent =
       content: InboundContent;
       /** The provider's id of the message this one replies to (Meta's `context.id`). */
       replyToProviderMessageId?: string | undefined;
+      /** Which of our numbers it was sent to, in the provider's terms (Meta's metadata.phone_number_id): inbound routing. */
+      to?: string | undefined;
     }
   | {
       kind: 'status';
@@ -139,6 +141,8 @@ export type InboundEvent =
       timestamp: Date;
       recipient?: ContactAddress | undefined;
       error?: { reason: ChannelFailure; providerCode?: string | undefined; message: string } | undefined;
+      /** Which of our numbers sent the message, in the provider's terms (Meta's metadata.phone_number_id). */
+      to?: string | undefined;
     }
   /** Linked-device and instance state (Evolution, Baileys): pairing QR, connected, logged out. */
   | { kind: 'connection'; state: ConnectionState; qr?: string | undefined; pairingCode?: string | undefined; detail?: string | undefined };

@@ -192,7 +192,14 @@ function AddConnection(props: { tenant: string; botId: string; onAdded: () => vo
       <h3>Add a connection</h3>
       <label>
         Provider{' '}
-        <select name="provider" value={provider} onChange={(e) => setProvider((e.target as HTMLSelectElement).value)}>
+        <select
+          name="provider"
+          value={provider}
+          onChange={(e) => {
+            setProvider((e.target as HTMLSelectElement).value);
+            setError(undefined);
+          }}
+        >
           {PROVIDERS.map((p) => (
             <option value={p}>{providerInfo(p).label}</option>
           ))}

@@ -9,7 +9,11 @@ export type Field = { key: string; label: string; required?: boolean; secret?: b
 export type ProviderInfo = { label: string; note: string; fields: Field[]; qr?: boolean };
 
 export const PROVIDER_INFO: Record<Provider, ProviderInfo> = {
-  simulator: { label: 'Simulator', note: 'The built-in WhatsApp web chat: works offline, for trying the bot and the inbox.', fields: [] },
+  simulator: {
+    label: 'Simulator',
+    note: 'The built-in WhatsApp web chat: works offline, for trying the bot and the inbox.',
+    fields: [{ key: 'secret', label: 'Signing secret (generated when empty)', secret: true, placeholder: 'at least 16 characters' }],
+  },
   meta: {
     label: 'Meta Cloud API',
     note: 'WhatsApp Business Platform. Set the webhook URL and verify token in the Meta app, subscribe to messages.',

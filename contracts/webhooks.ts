@@ -15,6 +15,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'generation.canceled',
   'style.analysis.succeeded',
   'style.analysis.failed',
+  'order.created',
+  'order.status_changed',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { build } from 'vite';
 import type { Browser, Page } from 'playwright-core';
 import { bearer, createTestApp, type TestApp } from '../harness.js';
+import { garmentPng } from '../fakes/images.js';
 import { hashInputs, staleParts, withBuildLock, writeStamp } from '../../scripts/build-if-stale.mjs';
 import { collectPageErrors, launchChromium, newContext, screenshot } from './chromium.js';
 import { DASHBOARD_DIR, ensureDashboardBuilt } from './dashboard-build.js';
@@ -174,6 +175,97 @@ describe('bots', () => {
     const refused = t.modules.commerce.registry.has('meta') ? [] : ['422 POST /v1/bots/bot_x/connections'];
     expect(failed).toEqual(refused);
     expect(errors.filter((e) => !e.includes('status of 422'))).toEqual([]);
+    await ctx.close();
+  });
+});
+
+describe('orders', () => {
+  it('shows an order with its items and totals, and moves it through the allowed statuses from the UI', async () => {
+    const image = `data:image/png;base64,${(await garmentPng()).toString('base64')}`;
+    await api('PUT', '/v1/products/remera-roja', { name: 'Remera roja', image, price: { amount: 1999, currency: 'EUR' }, stock: 10 });
+    await api('PUT', '/v1/products/gorra', { name: 'Gorra', image, price: { amount: 1250, currency: 'EUR' } });
+    const order = await api<{ id: string; total_amount: number }>(
+      'POST',
+      '/v1/orders',
+      { items: [{ product_id: 'remera-roja', quantity: 2 }, { product_id: 'gorra', quantity: 1 }], shipping_amount: 500, customer: { name: 'Lucía', phone: '+5491166667777' } },
+      201,
+    );
+    expect(order.total_amount).toBe(2 * 1999 + 1250 + 500);
+
+    const ctx = await newContext(browser);
+    const page = await ctx.newPage();
+    const errors = collectPageErrors(page);
+    await signIn(page, OWNER);
+    await page.getByRole('link', { name: 'Orders' }).click();
+    const table = page.getByRole('table', { name: 'Orders' });
+    await table.getByRole('link', { name: order.id }).waitFor();
+    // The status filter asks the API: no shipped orders yet.
+    await page.getByRole('group', { name: 'Order status' }).getByRole('button', { name: 'shipped' }).click();
+    await page.getByText('No shipped orders').waitFor();
+    await page.getByRole('group', { name: 'Order status' }).getByRole('button', { name: 'pending' }).click();
+    await table.getByRole('link', { name: order.id }).click();
+
+    await page.locator('[data-order-status="pending"]').waitFor();
+    await expect(page.locator('[data-total]').innerText()).resolves.toBe('€57.48');
+    await expect(page.getByRole('table', { name: 'Items' }).innerText()).resolves.toMatch(/Remera roja\s+2\s+€19\.99\s+€39\.98/);
+    // Only the allowed moves are offered: pending → confirmed or canceled.
+    const moves = page.getByRole('group', { name: 'Change status' });
+    await expect(moves.locator('[data-next]').evaluateAll((els) => els.map((e) => e.getAttribute('data-next')))).resolves.toEqual(['confirmed', 'canceled']);
+
+    // A payment link, then confirmed and paid from the UI.
+    await page.getByRole('form', { name: 'Payment link' }).locator('input').fill('https://pay.example/ord/123');
+    await page.getByRole('button', { name: 'Save link' }).click();
+    await page.locator('[data-payment-link]').waitFor();
+    await moves.getByLabel('Note (optional)').fill('Confirmed by phone');
+    await moves.getByRole('button', { name: 'Confirm' }).click();
+    await page.locator('[data-order-status="confirmed"]').waitFor();
+    await moves.getByRole('button', { name: 'Mark paid' }).click();
+    await page.locator('[data-order-status="paid"]').waitFor();
+    await expect(moves.locator('[data-next]').evaluateAll((els) => els.map((e) => e.getAttribute('data-next')))).resolves.toEqual(['shipped', 'canceled']);
+    await screenshot(page, 'commerce-order');
+
+    const after = await api<{ status: string; payment_link: string; status_history: { status: string; note: string | null }[] }>('GET', `/v1/orders/${order.id}`, undefined, 200);
+    expect(after.status).toBe('paid');
+    expect(after.payment_link).toBe('https://pay.example/ord/123');
+    expect(after.status_history.map((h) => [h.status, h.note])).toEqual([
+      ['pending', null],
+      ['confirmed', 'Confirmed by phone'],
+      ['paid', null],
+    ]);
+    expect(errors).toEqual([]);
+    await ctx.close();
+  });
+});
+
+describe('sellers', () => {
+  it('creates, edits and deactivates a seller', async () => {
+    const ctx = await newContext(browser);
+    const page = await ctx.newPage();
+    const errors = collectPageErrors(page);
+    await signIn(page, OWNER);
+    await page.getByRole('link', { name: 'Sellers' }).click();
+    const form = page.getByRole('form', { name: 'New seller' });
+    await form.getByLabel('Name').fill('Marta Gómez');
+    await form.getByLabel('Phone').fill('+5491144443333');
+    await form.getByLabel('Email').fill('marta@shop-a.example');
+    await form.getByRole('button', { name: 'Add seller' }).click();
+    await page.getByRole('status').filter({ hasText: 'Seller added.' }).waitFor();
+    const row = page.getByRole('table', { name: 'Sellers' }).locator('tr', { hasText: 'Marta Gómez' });
+    await row.waitFor();
+
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const edit = page.getByRole('form', { name: 'Edit seller' });
+    await edit.getByLabel('Max open conversations').fill('5');
+    await edit.getByRole('button', { name: 'Save seller' }).click();
+    await page.getByRole('status').filter({ hasText: 'Seller saved.' }).waitFor();
+    await expect(row.innerText()).resolves.toMatch(/0 \/ 5/);
+
+    await row.getByRole('button', { name: 'Deactivate' }).click();
+    await row.getByRole('button', { name: 'Activate' }).waitFor();
+    await screenshot(page, 'commerce-sellers');
+    const list = await api<{ data: { name: string; phone: string; email: string; active: boolean; max_open_conversations: number }[] }>('GET', '/v1/sellers', undefined, 200);
+    expect(list.data).toEqual([expect.objectContaining({ name: 'Marta Gómez', phone: '+5491144443333', email: 'marta@shop-a.example', active: false, max_open_conversations: 5 })]);
+    expect(errors).toEqual([]);
     await ctx.close();
   });
 });

@@ -32,6 +32,10 @@ export function Thread(props: Props) {
   useEffect(() => setError(undefined), [props.id]);
 
   const c = conv.data;
+  // The agent has seen it: unread back to 0 (the list follows on the conversation.updated event).
+  useEffect(() => {
+    if (c && c.unread_count > 0) void call(`/v1/conversations/${c.id}/read`, { method: 'POST', tenant: t }).then(props.onChanged, () => undefined);
+  }, [c?.id, c?.unread_count]);
   const handover = (to: 'agent' | 'bot' | 'waiting_agent' | 'closed') => {
     setError(undefined);
     const body = to === 'agent' ? { to, ...(props.mySeller ? { seller_id: props.mySeller } : {}) } : to === 'waiting_agent' ? { to, seller_id: null } : { to };

@@ -11,11 +11,20 @@ import { navigate } from '../router';
 import { BotSettings } from '../commerce/bot-settings';
 import { Connections } from '../commerce/connections';
 import { QrPanel } from '../commerce/qr-panel';
+import { useLive } from '../commerce/live';
 import { providerInfo, stateTone } from '../commerce/providers';
 import type { Bot, BotStatus } from '../commerce/types';
 
-/** The bot's simulator web chat (served by the commerce module). */
-export const simulatorChatUrl = (botId: string) => `/v1/bots/${botId}/simulator/chat`;
+/** A signed link (1 hour) to the bot's simulator web chat, asked for when the bot's page opens. */
+function SimulatorLink(props: { tenant: string; botId: string }) {
+  const link = useLoad(() => call<{ url: string }>(`/v1/bots/${props.botId}/simulator/link`, { method: 'POST', tenant: props.tenant, body: {} }), [props.tenant, props.botId]);
+  if (!link.data) return null;
+  return (
+    <a class="button" href={link.data.url} target="_blank" rel="noopener" data-simulator-link>
+      Open simulator chat ↗
+    </a>
+  );
+}
 
 export function Bots(props: { tenant: string; sub?: string | undefined; canWrite: boolean }) {
   if (props.sub) return <BotDetail tenant={props.tenant} id={props.sub} canWrite={props.canWrite} />;
@@ -98,6 +107,10 @@ function BotDetail(props: { tenant: string; id: string; canWrite: boolean }) {
   const bot = useLoad(() => call<Bot>(`/v1/bots/${props.id}`, { tenant: t }), [t, props.id]);
   const status = useLoad(() => call<BotStatus>(`/v1/bots/${props.id}/status${probe ? '?probe=true' : ''}`, { tenant: t }), [t, props.id, probe, bot.data]);
   const [error, setError] = useState<unknown>();
+  // A linked device's state (QR shown, paired, logged out) arrives on the realtime socket.
+  useLive(t, (e) => {
+    if (e.type === 'connection.state' && e.data.bot_id === props.id) bot.reload();
+  });
   const b = bot.data;
   if (!b) return <ErrorNote error={bot.error} />;
   const linkable = b.connections.filter((c) => c.enabled && providerInfo(c.provider).qr && (c.provider === 'baileys' || c.settings.integration !== 'WHATSAPP-BUSINESS'));
@@ -112,11 +125,7 @@ function BotDetail(props: { tenant: string; id: string; canWrite: boolean }) {
           {b.name} <span class="muted">{b.phone ?? ''}</span>
         </h1>
         <span class="row-actions">
-          {hasSimulator && (
-            <a class="button" href={simulatorChatUrl(b.id)} target="_blank" rel="noopener">
-              Open simulator chat ↗
-            </a>
-          )}
+          {hasSimulator && <SimulatorLink tenant={t} botId={b.id} />}
           <a class="button" href={`/dashboard/t/${t}/inbox?bot=${b.id}`}>
             Inbox
           </a>

@@ -119,7 +119,8 @@ CREATE TABLE "commerce_simulator_messages" (
 	"direction" text NOT NULL,
 	"content" jsonb NOT NULL,
 	"status" text NOT NULL,
-	"created_at" timestamp with time zone NOT NULL
+	"created_at" timestamp with time zone NOT NULL,
+	"seq" bigserial NOT NULL
 );
 --> statement-breakpoint
 ALTER TABLE "commerce_connections" ADD CONSTRAINT "commerce_connections_bot_id_commerce_bots_id_fk" FOREIGN KEY ("bot_id") REFERENCES "public"."commerce_bots"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -135,4 +136,4 @@ CREATE INDEX "commerce_inbound_events_received_idx" ON "commerce_inbound_events"
 CREATE INDEX "commerce_messages_conversation_idx" ON "commerce_messages" USING btree ("conversation_id","id");--> statement-breakpoint
 CREATE INDEX "commerce_messages_provider_idx" ON "commerce_messages" USING btree ("connection_id","provider_message_id");--> statement-breakpoint
 CREATE INDEX "commerce_messages_health_idx" ON "commerce_messages" USING btree ("connection_id","created_at") WHERE "commerce_messages"."direction" = 'out';--> statement-breakpoint
-CREATE INDEX "commerce_simulator_messages_phone_idx" ON "commerce_simulator_messages" USING btree ("connection_id","phone","created_at");
+CREATE INDEX "commerce_simulator_messages_phone_idx" ON "commerce_simulator_messages" USING btree ("connection_id","phone","seq");

@@ -205,6 +205,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     deps,
     {
       emitWebhook: async (tenantId, type, data) => void (await webhooks.emit(tenantId, type, data)),
+      signedUrl: (key, contentType, baseUrl) => tryon.signedUrl(key, contentType, baseUrl),
+      retentionMs: async (tenantId) => RETENTION_MS[(await tryon.service.getTenant(tenantId)).retention],
     },
     opts.commerce,
   );

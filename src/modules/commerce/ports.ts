@@ -23,4 +23,8 @@ export type CommercePorts = {
   sellerExists?: (tenantId: string, sellerId: string) => Promise<boolean>;
   /** Called by the inbound job for an `order` message; must be idempotent by `sourceRef`. */
   onCartOrder?: (tenantId: string, cart: CartOrder) => Promise<void>;
+  /** A short-lived link to a stored blob (the try-on module's signed /v1/files links). */
+  signedUrl?: (key: string, contentType: string, baseUrl: string) => Promise<{ url: string }>;
+  /** How long a tenant's inbound media is kept, in ms (0: for good). Default 24 h. */
+  retentionMs?: (tenantId: string) => Promise<number>;
 };

@@ -4,7 +4,7 @@
  * event stored once), the opt-out ledger, and the simulator's shopper-side phone.
  */
 import { sql } from 'drizzle-orm';
-import { boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import type { ChannelProvider } from './channels/types.js';
 
 export type BusinessHours = { timezone: string; intervals: { day: number; start: string; end: string }[] };
@@ -205,6 +205,8 @@ export const simulatorMessages = pgTable(
     content: jsonb('content').$type<Record<string, unknown>>().notNull(),
     status: text('status').$type<'sent' | 'delivered' | 'read'>().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    /** The order things happened on the phone (timestamps tie within a millisecond). */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
   },
-  (t) => [index('commerce_simulator_messages_phone_idx').on(t.connectionId, t.phone, t.createdAt)],
+  (t) => [index('commerce_simulator_messages_phone_idx').on(t.connectionId, t.phone, t.seq)],
 );

@@ -10,7 +10,7 @@
  * page sign and post it through the same inbound pipeline as a provider's webhook.
  */
 import { createHmac, timingSafeEqual, randomBytes } from 'node:crypto';
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray } from 'drizzle-orm';
 import type { Db } from '../../../platform/db/client.js';
 import type { Clock } from '../../../platform/clock.js';
 import { newId } from '../../../platform/ids.js';
@@ -83,7 +83,7 @@ export function simulatorDriver(opts: SimulatorOptions): ChannelDriver {
       .select({ at: simulatorMessages.createdAt })
       .from(simulatorMessages)
       .where(and(eq(simulatorMessages.connectionId, connectionId), eq(simulatorMessages.phone, phone), eq(simulatorMessages.direction, 'from_shopper')))
-      .orderBy(desc(simulatorMessages.createdAt))
+      .orderBy(desc(simulatorMessages.seq))
       .limit(1);
     return last !== undefined && clock.now() - last.at.getTime() < WINDOW_MS;
   }
@@ -159,8 +159,9 @@ export function simulatorPhone(opts: Pick<SimulatorOptions, 'db' | 'clock' | 'em
         .select()
         .from(simulatorMessages)
         .where(and(eq(simulatorMessages.connectionId, conn.id), eq(simulatorMessages.phone, phone)))
-        .orderBy(asc(simulatorMessages.createdAt), asc(simulatorMessages.id))
-        .limit(limit);
+        .orderBy(desc(simulatorMessages.seq))
+        .limit(limit)
+        .then((r) => r.reverse());
       const unread = rows.filter((r) => r.direction === 'to_shopper' && r.status !== 'read').map((r) => r.id);
       if (unread.length > 0) {
         await db.update(simulatorMessages).set({ status: 'read' }).where(inArray(simulatorMessages.id, unread));

@@ -115,6 +115,20 @@ describe('happy', () => {
   });
 });
 
+describe('idempotency', () => {
+  it('a POST retried with the same Idempotency-Key answers the first order and reserves once', async () => {
+    await putProduct(o.t, 'idem', { name: 'Idem', price: { amount: 300, currency: 'EUR' }, stock: 10 });
+    const post = () =>
+      o.t.app.inject({ method: 'POST', url: '/v1/orders', headers: { authorization: `Bearer ${o.t.tenantA.secretKey}`, 'idempotency-key': 'order-idem-1' }, payload: { items: [{ product_id: 'idem', quantity: 4 }] } });
+    const first = await post();
+    const again = await post();
+    expect(first.statusCode, first.body).toBe(201);
+    expect(again.statusCode).toBe(201);
+    expect(again.json().id).toBe(first.json().id);
+    expect((await stockOf(o.t, 'idem')).stock).toBe(6);
+  });
+});
+
 describe('stock', () => {
   it('never oversells: of 12 concurrent orders for 5 units, 5 succeed and 7 are OUT_OF_STOCK', async () => {
     await putProduct(o.t, 'last-units', { name: 'Last units', price: { amount: 100, currency: 'EUR' }, stock: 5 });

@@ -26,7 +26,8 @@ export function Thread(props: Props) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const bottom = useRef<HTMLDivElement>(null);
-  const messages = [...(msgs.data?.data ?? [])].sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+  // The API lists newest first; oldest at the top here (a stable sort keeps the API's order for equal times).
+  const messages = [...(msgs.data?.data ?? [])].reverse().sort((a, b) => a.created_at.localeCompare(b.created_at));
   const last = messages[messages.length - 1];
   useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [last?.id, last?.status]);
   useEffect(() => setError(undefined), [props.id]);

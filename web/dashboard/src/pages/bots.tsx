@@ -125,7 +125,7 @@ function BotDetail(props: { tenant: string; id: string; canWrite: boolean }) {
           {b.name} <span class="muted">{b.phone ?? ''}</span>
         </h1>
         <span class="row-actions">
-          {hasSimulator && <SimulatorLink tenant={t} botId={b.id} />}
+          {hasSimulator && <SimulatorLink key={b.connections.map((c) => `${c.id}:${c.enabled}`).join()} tenant={t} botId={b.id} />}
           <a class="button" href={`/dashboard/t/${t}/inbox?bot=${b.id}`}>
             Inbox
           </a>

@@ -13,10 +13,11 @@ import { CONVERSATION_STATUSES, type Bot, type Conversation, type ConversationSt
 
 type Filters = { bot: string; status: '' | ConversationStatus; unread: boolean; mine: boolean };
 
-const ago = (iso: string | null) => {
+/** The last message's time as a chat list shows it: the time today, the date before. */
+const stamp = (iso: string | null) => {
   if (!iso) return '';
-  const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
-  return s < 60 ? 'now' : s < 3600 ? `${Math.floor(s / 60)} min` : s < 86400 ? `${Math.floor(s / 3600)} h` : new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short' });
+  const d = new Date(iso);
+  return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' }) : d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short' });
 };
 
 function useMySeller(tenant: string): [string | null, (s: string | null) => void] {
@@ -106,7 +107,7 @@ export function Inbox(props: { tenant: string; sub?: string | undefined; canWrit
             <a key={c.id} href={`/dashboard/t/${t}/inbox/${c.id}`} class={`conv ${c.id === open ? 'on' : ''}`} aria-current={c.id === open ? 'true' : undefined} data-conversation={c.id}>
               <span class="conv-top">
                 <strong>{c.contact.name ?? c.contact.phone ?? c.contact.id}</strong>
-                <span class="muted small">{ago(c.last_message_at)}</span>
+                <span class="muted small">{stamp(c.last_message_at)}</span>
               </span>
               <span class="conv-bottom">
                 <span class="muted small">{botName(c.bot_id)}</span>

@@ -293,10 +293,20 @@ describe('inbox', () => {
     const octx = await newContext(browser);
     const op = await octx.newPage();
     const opErrors = collectPageErrors(op);
+    const tickets: number[] = [];
+    op.on('request', (r) => r.method() === 'POST' && r.url().endsWith('/v1/realtime/tickets') && tickets.push(Date.now()));
     await signIn(op, OPERATOR);
     await op.goto(`${base}/dashboard/t/${t.tenantA.id}/inbox/${convId}`);
     await op.locator('[data-live="live"]').waitFor();
     await op.getByRole('log', { name: 'Messages' }).locator('[data-direction="out"]', { hasText: 'nos queda en M' }).waitFor();
+    expect(tickets).toHaveLength(1);
+
+    // The server drops every socket (a node restarting): the page says so, reconnects after a backoff
+    // with a new ticket, and refetches — then live events flow again.
+    for (const ws of (t.app as unknown as { websocketServer: { clients: Set<{ terminate: () => void }> } }).websocketServer.clients) ws.terminate();
+    await op.locator('[data-live="offline"]').waitFor();
+    await op.locator('[data-live="live"]').waitFor();
+    expect(tickets).toHaveLength(2);
     await api('POST', `/v1/bots/${botId}/simulator/messages`, { phone: SHOPPER, text: '¿Hacen envíos?' }, 202);
     await op.getByRole('log', { name: 'Messages' }).locator('[data-direction="in"]', { hasText: '¿Hacen envíos?' }).waitFor();
     expect(opErrors).toEqual([]);

@@ -39,8 +39,9 @@ async function freshDashboard() {
 
 /**
  * The commerce core publishes its events on the pub-sub channel `commerce.events` (its branch
- * predates the realtime bus); the realtime WebSocket reads the bus. Until the app wires one to the
- * other, the test does, with the topics the socket filters on. Remove when app.ts does it.
+ * predates the realtime bus), and the orders part's publish port is a no-op in app.ts; the realtime
+ * WebSocket reads the bus. Until the app wires them to it, the test does, with the topics the socket
+ * filters on. Remove when app.ts does it.
  */
 async function bridgeCommerceEvents(deps: TestApp['deps']) {
   await deps.pubsub.subscribe('commerce.events', (raw) => {
@@ -54,7 +55,15 @@ async function bridgeCommerceEvents(deps: TestApp['deps']) {
 
 beforeAll(async () => {
   await freshDashboard();
-  t = await createTestApp({ extraModules: (_app, deps) => bridgeCommerceEvents(deps) });
+  // The orders part's live port, wired to the realtime bus once the app's deps exist (app.ts leaves it a no-op for now).
+  let bus: TestApp['deps']['realtime'] | undefined;
+  t = await createTestApp({
+    build: { orders: { publish: async (tenantId, type, data) => void (await bus?.publish(tenantId, type, data, [`order:${String((data.order as { id?: string } | undefined)?.id)}`])) } },
+    extraModules: async (_app, deps) => {
+      bus = deps.realtime;
+      await bridgeCommerceEvents(deps);
+    },
+  });
   await t.modules.tenants.tenants.updateTenant(t.tenantA.id, { tier: 'enterprise' });
   await t.modules.tenants.users.createUser({ ...OWNER, role: 'owner', tenantId: t.tenantA.id });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
@@ -358,14 +367,19 @@ describe('orders', () => {
     await page.locator('[data-order-status="paid"]').waitFor();
     await expect(moves.locator('[data-next]').evaluateAll((els) => els.map((e) => e.getAttribute('data-next')))).resolves.toEqual(['shipped', 'canceled']);
     await screenshot(page, 'commerce-order');
+    // A change made elsewhere (the API, a flow) shows without a reload: the order.status_changed event.
+    await api('POST', `/v1/orders/${order.id}/status`, { status: 'shipped' }, 200);
+    await page.locator('[data-order-status="shipped"]').waitFor();
+    await expect(moves.locator('[data-next]').evaluateAll((els) => els.map((e) => e.getAttribute('data-next')))).resolves.toEqual(['delivered']);
 
     const after = await api<{ status: string; payment_link: string; status_history: { status: string; note: string | null }[] }>('GET', `/v1/orders/${order.id}`, undefined, 200);
-    expect(after.status).toBe('paid');
+    expect(after.status).toBe('shipped');
     expect(after.payment_link).toBe('https://pay.example/ord/123');
     expect(after.status_history.map((h) => [h.status, h.note])).toEqual([
       ['pending', null],
       ['confirmed', 'Confirmed by phone'],
       ['paid', null],
+      ['shipped', null],
     ]);
     expect(errors).toEqual([]);
     await ctx.close();

@@ -8,109 +8,32 @@
  * docs/dashboard/inbox.png).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { AddressInfo } from 'node:net';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'vite';
-import type { Browser, Page } from 'playwright-core';
-import { bearer, createTestApp, OPERATOR, type TestApp } from '../harness.js';
+import type { Browser } from 'playwright-core';
+import { OPERATOR } from '../harness.js';
 import { garmentPng } from '../fakes/images.js';
-import { hashInputs, staleParts, withBuildLock, writeStamp } from '../../scripts/build-if-stale.mjs';
 import { collectPageErrors, launchChromium, newContext, screenshot } from './chromium.js';
-import { DASHBOARD_DIR, ensureDashboardBuilt } from './dashboard-build.js';
+import { failedCalls, startCommerceApp, until, type CommerceApp } from './commerce-harness.js';
 
-let t: TestApp;
+let c: CommerceApp;
 let browser: Browser;
-let base: string;
 const OWNER = { email: 'owner@shop-a.example', password: 'owner-password-1' };
 
-/** The dashboard's bundle, rebuilt when its sources changed since it was built (this file's pages are new). */
-async function freshDashboard() {
-  await ensureDashboardBuilt();
-  const root = process.cwd();
-  if (!staleParts(root).dashboard) return;
-  await withBuildLock(root, async () => {
-    if (!staleParts(root).dashboard) return;
-    const inputs = hashInputs(root, 'dashboard');
-    await build({ configFile: join(DASHBOARD_DIR, 'vite.config.mjs'), logLevel: 'error' });
-    writeStamp(root, ['dashboard'], { dashboard: inputs });
-  });
-}
-
-/**
- * The commerce core publishes its events on the pub-sub channel `commerce.events` (its branch
- * predates the realtime bus), and the orders part's publish port is a no-op in app.ts; the realtime
- * WebSocket reads the bus. Until the app wires them to it, the test does, with the topics the socket
- * filters on. Remove when app.ts does it.
- */
-async function bridgeCommerceEvents(deps: TestApp['deps']) {
-  await deps.pubsub.subscribe('commerce.events', (raw) => {
-    const e = JSON.parse(raw) as { tenant_id: string; type: string; data: Record<string, unknown> };
-    const d = e.data;
-    const conv = typeof d.conversation_id === 'string' ? d.conversation_id : typeof d.id === 'string' && d.id.startsWith('cnv_') ? d.id : null;
-    const topics = [conv && `conversation:${conv}`, typeof d.bot_id === 'string' && `bot:${d.bot_id}`].filter((x): x is string => typeof x === 'string');
-    void deps.realtime.publish(e.tenant_id, e.type, d, topics);
-  });
-}
-
 beforeAll(async () => {
-  await freshDashboard();
-  // The orders part's live port, wired to the realtime bus once the app's deps exist (app.ts leaves it a no-op for now).
-  let bus: TestApp['deps']['realtime'] | undefined;
-  t = await createTestApp({
-    build: { orders: { publish: async (tenantId, type, data) => void (await bus?.publish(tenantId, type, data, [`order:${String((data.order as { id?: string } | undefined)?.id)}`])) } },
-    extraModules: async (_app, deps) => {
-      bus = deps.realtime;
-      await bridgeCommerceEvents(deps);
-    },
-  });
-  await t.modules.tenants.tenants.updateTenant(t.tenantA.id, { tier: 'enterprise' });
-  await t.modules.tenants.users.createUser({ ...OWNER, role: 'owner', tenantId: t.tenantA.id });
-  await t.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+  c = await startCommerceApp(OWNER);
   browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  await t?.close();
+  await c?.t.close();
 });
 
 vi.setConfig({ testTimeout: 120_000 });
 
-const sk = () => bearer(t.tenantA.secretKey);
-async function api<T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, payload?: unknown, status?: number): Promise<T> {
-  const res = await t.app.inject({ method, url, headers: sk(), ...(payload !== undefined ? { payload: payload as Record<string, unknown> } : {}) });
-  if (status !== undefined) expect(res.statusCode, res.body).toBe(status);
-  return (res.body ? res.json() : undefined) as T;
-}
-
-async function signIn(page: Page, who: { email: string; password: string }) {
-  page.setDefaultTimeout(20_000);
-  await page.goto(`${base}/dashboard/`);
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-}
-
-/** Failed API answers the page got (`422 POST /v1/bots/…/connections`), to tell expected refusals from errors. */
-function failedCalls(page: Page): string[] {
-  const out: string[] = [];
-  page.on('response', (r) => {
-    if (r.status() >= 400) out.push(`${r.status()} ${r.request().method()} ${new URL(r.url()).pathname.replace(/(bot|con|cnv|ord|sel)_[0-9A-Za-z]+/g, '$1_x')}`);
-  });
-  return out;
-}
-
-/** Polls `check` (outside the page: the dashboard's CSP refuses waitForFunction's eval). */
-async function until(check: () => Promise<boolean>, ms = 15_000) {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  expect(await check()).toBe(true);
-}
+const api: CommerceApp['api'] = (...args) => c.api(...args);
+const signIn: CommerceApp['signIn'] = (...args) => c.signIn(...args);
 
 let botId: string;
 
@@ -160,7 +83,7 @@ describe('bots', () => {
     expect(order).toEqual([secondId, first]);
 
     // A provider this server has no driver for is refused with the API's reason, shown as such.
-    if (!t.modules.commerce.registry.has('meta')) {
+    if (!c.t.modules.commerce.registry.has('meta')) {
       await add.getByLabel('Provider').selectOption('meta');
       await add.getByLabel('Access token').fill('EAAG-not-kept');
       await add.getByLabel('Phone number ID').fill('1098765432');
@@ -200,14 +123,14 @@ describe('bots', () => {
     await page.locator(`[data-health="${first}"]`).getByText(/probe ok/).waitFor();
     // The simulator's web chat opens from a signed link.
     const href = (await page.locator('[data-simulator-link]').getAttribute('href'))!;
-    expect(href.startsWith(`${base}/simulator/${botId}?token=`)).toBe(true);
+    expect(href.startsWith(`${c.base}/simulator/${botId}?token=`)).toBe(true);
     const chat = await ctx.newPage();
     expect((await chat.goto(href))!.status()).toBe(200);
     await chat.close();
 
     await page.getByRole('link', { name: '← Bots' }).click();
     await page.getByRole('table', { name: 'Bots' }).getByRole('link', { name: 'Ventas' }).waitFor();
-    const refused = t.modules.commerce.registry.has('meta') ? [] : ['422 POST /v1/bots/bot_x/connections'];
+    const refused = c.t.modules.commerce.registry.has('meta') ? [] : ['422 POST /v1/bots/bot_x/connections'];
     expect(failed).toEqual(refused);
     expect(errors.filter((e) => !e.includes('status of 422'))).toEqual([]);
     await ctx.close();
@@ -234,7 +157,7 @@ describe('inbox', () => {
     const convId = (await item.getAttribute('data-conversation'))!;
     expect(convId).toMatch(/^cnv_/);
     await item.click();
-    t.clock.advance(20_000); // the app's clock is manual: the agent answers a little later
+    c.t.clock.advance(20_000); // the app's clock is manual: the agent answers a little later
     const thread = page.getByRole('log', { name: 'Messages' });
     await thread.locator('[data-direction="in"]', { hasText: 'remera roja en talle M' }).waitFor();
 
@@ -260,12 +183,12 @@ describe('inbox', () => {
     await until(async () => (await out.locator('[data-status]').getAttribute('data-status')) === 'read');
 
     // A second message from the shopper arrives in the open thread, live; two other shoppers write meanwhile.
-    t.clock.advance(30_000);
+    c.t.clock.advance(30_000);
     await api('POST', `/v1/bots/${botId}/simulator/messages`, { phone: SHOPPER, text: 'Sí, porfa. ¿Tienen también la gorra?' }, 202);
     await thread.locator('[data-direction="in"]', { hasText: 'Sí, porfa' }).waitFor();
-    t.clock.advance(60_000);
+    c.t.clock.advance(60_000);
     await api('POST', `/v1/bots/${botId}/simulator/messages`, { phone: '+5491133334444', name: 'Julián', text: '¿Hacen envíos a Córdoba?' }, 202);
-    t.clock.advance(45_000);
+    c.t.clock.advance(45_000);
     await api('POST', `/v1/bots/${botId}/simulator/messages`, { phone: '+5491155556666', name: 'Ana', text: 'Quiero cambiar un talle' }, 202);
     await api('POST', `/v1/bots/${botId}/simulator/messages`, { phone: '+5491155556666', text: 'Compré una remera M y me queda chica' }, 202);
     const list = page.getByRole('navigation', { name: 'Conversations' });
@@ -305,14 +228,14 @@ describe('inbox', () => {
     const tickets: number[] = [];
     op.on('request', (r) => r.method() === 'POST' && r.url().endsWith('/v1/realtime/tickets') && tickets.push(Date.now()));
     await signIn(op, OPERATOR);
-    await op.goto(`${base}/dashboard/t/${t.tenantA.id}/inbox/${convId}`);
+    await op.goto(`${c.base}/dashboard/t/${c.t.tenantA.id}/inbox/${convId}`);
     await op.locator('[data-live="live"]').waitFor();
     await op.getByRole('log', { name: 'Messages' }).locator('[data-direction="out"]', { hasText: 'nos queda en M' }).waitFor();
     expect(tickets).toHaveLength(1);
 
     // The server drops every socket (a node restarting): the page says so, reconnects after a backoff
     // with a new ticket, and refetches — then live events flow again.
-    for (const ws of (t.app as unknown as { websocketServer: { clients: Set<{ terminate: () => void }> } }).websocketServer.clients) ws.terminate();
+    for (const ws of (c.t.app as unknown as { websocketServer: { clients: Set<{ terminate: () => void }> } }).websocketServer.clients) ws.terminate();
     await op.locator('[data-live="offline"]').waitFor();
     await op.locator('[data-live="live"]').waitFor();
     expect(tickets).toHaveLength(2);

@@ -130,6 +130,7 @@ describe('bots', () => {
 
     await page.getByRole('link', { name: '← Bots' }).click();
     await page.getByRole('table', { name: 'Bots' }).getByRole('link', { name: 'Ventas' }).waitFor();
+    await screenshot(page, 'commerce-bots');
     const refused = c.t.modules.commerce.registry.has('meta') ? [] : ['422 POST /v1/bots/bot_x/connections'];
     expect(failed).toEqual(refused);
     expect(errors.filter((e) => !e.includes('status of 422'))).toEqual([]);
@@ -266,6 +267,7 @@ describe('orders', () => {
     await page.getByRole('link', { name: 'Orders' }).click();
     const table = page.getByRole('table', { name: 'Orders' });
     await table.getByRole('link', { name: order.id }).waitFor();
+    await screenshot(page, 'commerce-orders');
     // The status filter asks the API: no shipped orders yet.
     await page.getByRole('group', { name: 'Order status' }).getByRole('button', { name: 'shipped' }).click();
     await page.getByText('No shipped orders').waitFor();

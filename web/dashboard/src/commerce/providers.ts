@@ -64,6 +64,6 @@ export const providerInfo = (p: string): ProviderInfo => PROVIDER_INFO[p as Prov
 export function stateTone(state: string): 'ok' | 'bad' | 'warn' | 'muted' {
   if (/^(open|connected|ready|active|ok|healthy)$/.test(state)) return 'ok';
   if (/(error|fail|banned|logged_out|closed|invalid|unauthori)/.test(state)) return 'bad';
-  if (/(qr|pair|connecting|pending|starting|unknown)/.test(state)) return 'warn';
+  if (/(qr|pair|connecting|pending|starting)/.test(state)) return 'warn';
   return 'muted';
 }

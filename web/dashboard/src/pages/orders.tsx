@@ -29,7 +29,7 @@ export function Orders(props: { tenant: string; sub?: string | undefined; canWri
   return (
     <>
       <h1>Orders</h1>
-      <div class="period" role="group" aria-label="Order status">
+      <div class="period status-filter" role="group" aria-label="Order status">
         {(['', ...ORDER_STATUSES] as const).map((s) => (
           <button type="button" class={status === s ? 'on' : ''} aria-pressed={status === s} onClick={() => setStatus(s)}>
             {s || 'All'}

@@ -43,19 +43,25 @@ export function Inbox(props: { tenant: string; sub?: string | undefined; canWrit
   const list = useLoad(() => listAll<Conversation>(`/v1/conversations${qs ? `?${qs}` : ''}`, { tenant: t }, 300), [t, qs]);
   const [version, setVersion] = useState(0);
 
-  // Live: refetch the list (debounced: a burst of statuses is one fetch) and the open thread when an event names it.
-  const pending = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // Live: refetch the list and, when an event names it, the open thread — debounced, so a burst of
+  // events (a message, then its sent/delivered/read statuses) is one fetch of each.
+  const pending = useRef<{ timer?: ReturnType<typeof setTimeout>; thread: boolean }>({ thread: false });
   const reloadList = useRef(list.reload);
   reloadList.current = list.reload;
   const live = useLive(t, (e: LiveEvent) => {
     const all = e.type === 'realtime.resumed';
     if (!all && !/^(message|conversation|handover)\./.test(e.type)) return;
-    clearTimeout(pending.current);
-    pending.current = setTimeout(() => reloadList.current(), 120);
     const about = [e.data.conversation_id, (e.data.conversation as { id?: unknown } | undefined)?.id, e.data.id];
-    if (open && (all || e.topics.includes(`conversation:${open}`) || about.includes(open))) setVersion((v) => v + 1);
+    const p = pending.current;
+    if (open && (all || e.topics.includes(`conversation:${open}`) || about.includes(open))) p.thread = true;
+    clearTimeout(p.timer);
+    p.timer = setTimeout(() => {
+      reloadList.current();
+      if (p.thread) setVersion((v) => v + 1);
+      p.thread = false;
+    }, 150);
   });
-  useEffect(() => () => clearTimeout(pending.current), []);
+  useEffect(() => () => clearTimeout(pending.current.timer), []);
 
   const botName = (id: string) => bots.data?.data.find((b) => b.id === id)?.name ?? id;
   const rows = [...(list.data?.data ?? [])].sort((a, b) => (b.last_message_at ?? b.created_at).localeCompare(a.last_message_at ?? a.created_at));

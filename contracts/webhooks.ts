@@ -19,6 +19,8 @@ export const WEBHOOK_EVENT_TYPES = [
   'message.status',
   'conversation.status_changed',
   'conversation.assigned',
+  'order.created',
+  'order.status_changed',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

@@ -42,6 +42,7 @@ import { createAnalyticsModule } from './modules/analytics/index.js';
 import { createCatalogModule } from './modules/catalog/index.js';
 import { createStyleModule, type StyleModuleOptions } from './modules/style/index.js';
 import { createCommerceModule, type CommerceOptions } from './modules/commerce/index.js';
+import { createOrdersPart, type OrdersPorts } from './modules/commerce/orders/index.js'; // commerce: orders
 import type { Role } from './config.js';
 import { version } from './version.js';
 import './platform/http/principal.js';
@@ -54,6 +55,8 @@ export type BuildOptions = {
   style?: StyleModuleOptions;
   webhooks?: WebhooksOptions;
   commerce?: CommerceOptions;
+  /** Commerce orders' ports (the shopper's messages, the live inbox, conversation counts); tests pass recorders. */
+  orders?: Partial<OrdersPorts>;
 };
 
 export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
@@ -252,6 +255,15 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   generation.registerRoutes(app);
   await style.registerRoutes(app);
   await commerce.registerRoutes(app);
+  // ---- commerce: orders and sellers (modules/commerce/orders) ----
+  // Webhooks here; notifyShopper, publish and conversationCounts are the commerce core's and the
+  // realtime bus's (no-ops until wired); opts.orders overrides any of them.
+  const orders = createOrdersPart(deps, {
+    emitWebhook: async (tenantId, type, data) => void (await webhooks.emit(tenantId, type, data)),
+    ...opts.orders,
+  });
+  orders.registerRoutes(app);
+  // ---- end commerce: orders ----
   // The widget bundle (versioned, SRI) and the demo store at /demo.
   const web = createWebModule(deps, { demoKey: () => findDemoKey(tenants) });
   web.registerRoutes(app);
@@ -281,7 +293,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   // Load the perception models in the background (unless they load on first use); the log says which features are on.
   perception.start();
   if (role !== 'api') await deps.jobs.startWorker();
-  return { app, modules: { tenants, tryon, perception, webhooks, analytics, web, catalog, generation, style, commerce }, compileSchemas: schemas.compileAll };
+  return { app, modules: { tenants, tryon, perception, webhooks, analytics, web, catalog, generation, style, commerce, orders }, compileSchemas: schemas.compileAll };
 }
 
 const breakerName = (s: string) => (s === 'open' || s === 'closed' ? s : s === 'half_open' ? 'half-open' : 'unknown') as 'open' | 'closed' | 'half-open' | 'unknown';

@@ -85,6 +85,15 @@ export const ERRORS = {
   WEBHOOK_SIGNATURE_INVALID: { status: 401, title: 'The webhook signature is missing or wrong' },
   WEBHOOK_VERIFICATION_FAILED: { status: 403, title: 'The webhook verification was refused' },
   WEBHOOK_PAYLOAD_INVALID: { status: 400, title: 'The webhook body is malformed' },
+  // commerce: orders and sellers (modules/commerce/orders)
+  ORDER_NOT_FOUND: { status: 404, title: 'Order not found' },
+  SELLER_NOT_FOUND: { status: 404, title: 'Seller not found' },
+  OUT_OF_STOCK: { status: 409, title: 'Not enough stock for an item' },
+  INVALID_ORDER_TRANSITION: { status: 409, title: 'The order cannot move to this status' },
+  ORDER_NOT_EDITABLE: { status: 409, title: 'The order can no longer be changed this way' },
+  SELLER_PHONE_TAKEN: { status: 409, title: 'Another seller has this phone number' },
+  ORDER_ITEM_INVALID: { status: 422, title: 'An order item cannot be ordered' },
+  SELLER_NOT_ASSIGNABLE: { status: 422, title: 'The seller does not exist or is inactive' },
   // photo pre-check (modules/perception)
   PHOTO_REJECTED: { status: 422, title: 'The photo cannot be used for a try-on' },
   // 429

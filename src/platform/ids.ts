@@ -18,6 +18,7 @@ export const ID_PREFIXES = {
   webhookDelivery: 'whd',
   event: 'evt',
   order: 'ord',
+  seller: 'sel',
   job: 'job',
   attempt: 'att',
   styleAnalysis: 'sta',

@@ -17,5 +17,6 @@ export default defineConfig({
     assetsInlineLimit: 0,
     reportCompressedSize: false,
   },
-  server: { proxy: { '/v1': 'http://127.0.0.1:3000', '/admin': 'http://127.0.0.1:3000' } },
+  // ws: the live inbox's realtime socket (/v1/realtime) goes through the proxy too.
+  server: { proxy: { '/v1': { target: 'http://127.0.0.1:3000', ws: true }, '/admin': 'http://127.0.0.1:3000' } },
 });

@@ -326,7 +326,7 @@ describe('errors', () => {
 
   it('lists the catalog routes in the OpenAPI document', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
-    expect(Object.keys(doc.paths['/v1/products/{product_id}'] ?? {}).sort()).toEqual(['delete', 'get', 'put']);
+    expect(Object.keys(doc.paths['/v1/products/{product_id}'] ?? {}).sort()).toEqual(['delete', 'get', 'patch', 'put']);
     expect(Object.keys(doc.paths['/v1/products'] ?? {})).toEqual(['get']);
     expect(doc.paths['/v1/products/{product_id}'].put.security).toEqual([{ apiKey: [] }]);
     expect(Object.keys(doc.paths['/v1/products/{product_id}'].put.responses)).toEqual(expect.arrayContaining(['200', '201', '404', '415']));

@@ -2,7 +2,7 @@
  * Catalog: a store's products (its own ids, name, page, price, category, garment image,
  * metadata, active flag, garment colour). Try-ons name a product by id (through the try-on
  * module's getProducts port, wired in app.ts); colour matching reads the garment colours; the
- * commerce module will reuse the same products. Other modules use only what this file exports.
+ * commerce module's orders read their price, stock and variants (stock.ts). Other modules use only what this file exports.
  */
 import type { Deps } from '../../deps.js';
 import type { App } from '../../platform/http/types.js';
@@ -70,4 +70,6 @@ export function createCatalogModule(
 export type CatalogModule = ReturnType<typeof createCatalogModule>;
 export type { CatalogService, ColorReader, ProductColor } from './service.js';
 export type { RankedColor } from './repository.js';
-export type { ProductRow } from './tables.js';
+export type { ProductRow, StoredVariant } from './tables.js';
+/** For orders (modules/commerce/orders): the products an order names, locked in its transaction, and their stock changes. */
+export { lockOrderableProducts, adjustStock, type OrderableProduct, type StockChange } from './stock.js';

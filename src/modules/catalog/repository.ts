@@ -56,6 +56,26 @@ export async function putProduct(
   });
 }
 
+/**
+ * Change some fields of a product: `build` gets the row as it is (locked until the change is
+ * written) and returns the values to set; it may throw to refuse. Undefined when there is no such
+ * product. Returns the image the row had before (to release when it was replaced).
+ */
+export async function patchProduct(
+  db: Db,
+  tenantId: string,
+  productId: string,
+  build: (old: ProductRow) => Partial<ProductValues>,
+): Promise<{ row: ProductRow; previousImage: ProductImage } | undefined> {
+  return db.transaction(async (tx) => {
+    const where = and(eq(products.tenantId, tenantId), eq(products.productId, productId));
+    const [old] = await tx.select().from(products).where(where).for('update');
+    if (!old) return undefined;
+    const [row] = await tx.update(products).set(build(old)).where(where).returning();
+    return { row: row!, previousImage: old.image };
+  });
+}
+
 /** In product_id order; `startingAfter` is the last product_id of the previous page. */
 export async function listProducts(
   db: Db,

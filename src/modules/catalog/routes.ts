@@ -2,7 +2,7 @@
 import Type from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import { listOf, problemResponses } from '../../../contracts/common.js';
-import { ListProductsQuery, ProductId, PutProductBody } from '../../../contracts/catalog.js';
+import { ListProductsQuery, PatchProductBody, ProductId, PutProductBody } from '../../../contracts/catalog.js';
 import { keyPrincipal } from '../../platform/http/principal.js';
 import type { App } from '../../platform/http/types.js';
 import type { Config } from '../../config.js';
@@ -38,6 +38,25 @@ export function catalogRoutes(app: App, { svc, config }: { svc: CatalogService; 
       const { row, created } = await svc.putProduct(tenantOf(req), req.params.product_id, req.body);
       return reply.code(created ? 201 : 200).send(await svc.present(row, baseUrl(req)));
     },
+  );
+
+  app.patch(
+    '/v1/products/:product_id',
+    {
+      config: { auth: 'secret' },
+      bodyLimit: Math.ceil((config.images.maxBytes * 4) / 3) + 64 * 1024,
+      schema: {
+        tags,
+        summary: 'Change some of a product’s fields (price, stock, variants, active…); the others keep their value',
+        description:
+          'Each field is checked as on PUT (no type coercion: `"5"` is not a stock). `image` is optional; a new one replaces the stored one. ' +
+          '`variants` replaces the whole list; a variant’s price must be in the product’s currency. `stock: null` stops tracking stock.',
+        params: Params,
+        body: PatchProductBody,
+        response: { 200: ProductRef, ...problemResponses(400, 401, 403, 404, 408, 410, 413, 415, 422, 429) },
+      },
+    },
+    async (req) => svc.present(await svc.patchProduct(tenantOf(req), req.params.product_id, req.body), baseUrl(req)),
   );
 
   app.get(

@@ -1,14 +1,15 @@
 /**
  * Catalog use-cases: create or replace a product (its garment image stored through the try-on
- * module's intake, its garment colour read once), read, list, delete, the products a try-on names
+ * module's intake, its garment colour read once), change some of its fields (PATCH), read, list, delete, the products a try-on names
  * by id, and the garment colours colour matching scores.
  */
 import { AppError } from '../../platform/errors.js';
 import type { Deps } from '../../deps.js';
-import type { TListProductsQuery, TProduct, TPutProductBody } from '../../../contracts/catalog.js';
+import type { TListProductsQuery, TPatchProductBody, TProduct, TPutProductBody } from '../../../contracts/catalog.js';
 import type { CatalogImages, ProductGarment } from '../tryon/index.js';
 import * as repo from './repository.js';
 import type { ProductImage, ProductRow } from './tables.js';
+import { checkVariantCurrencies, storedVariants } from './variants.js';
 
 /** Metadata is returned as given; keep it small (it is not a place for images or descriptions). */
 const MAX_METADATA_BYTES = 8 * 1024;
@@ -27,6 +28,12 @@ export type ColorReader = {
   fitVersion: string;
 };
 export type ProductColor = { product_id: string; active: boolean; color: { hex: string; lab: Lab } | null; read: boolean; fit: number[] | null };
+
+function checkMetadata(metadata: Record<string, unknown>): void {
+  if (Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES) {
+    throw new AppError('VALIDATION_FAILED', `metadata is larger than ${MAX_METADATA_BYTES} bytes as JSON.`);
+  }
+}
 
 export function createCatalogService(deps: Pick<Deps, 'db' | 'clock' | 'log'>, images: CatalogImages, colors?: ColorReader) {
   const { db, clock } = deps;
@@ -74,6 +81,8 @@ export function createCatalogService(deps: Pick<Deps, 'db' | 'clock' | 'log'>, i
       },
       metadata: p.metadata,
       active: p.active,
+      stock: p.stock,
+      variants: p.variants,
       dominant_color: p.colorHex !== null && p.colorL !== null && p.colorA !== null && p.colorB !== null ? { hex: p.colorHex, lab: { l: p.colorL, a: p.colorA, b: p.colorB } } : null,
       created_at: p.createdAt.toISOString(),
       updated_at: p.updatedAt.toISOString(),
@@ -93,9 +102,8 @@ export function createCatalogService(deps: Pick<Deps, 'db' | 'clock' | 'log'>, i
     /** PUT: the whole product. The image is stored anew each time; the one it replaces is released. */
     async putProduct(tenantId: string, productId: string, body: TPutProductBody): Promise<{ row: ProductRow; created: boolean }> {
       const metadata = body.metadata ?? {};
-      if (Buffer.byteLength(JSON.stringify(metadata)) > MAX_METADATA_BYTES) {
-        throw new AppError('VALIDATION_FAILED', `metadata is larger than ${MAX_METADATA_BYTES} bytes as JSON.`);
-      }
+      checkMetadata(metadata);
+      const variants = storedVariants(body.variants ?? [], body.price?.currency ?? null);
       const image = await images.store(tenantId, body.image);
       // Read once, here, from the garment (not the packshot's background); colour matching then only queries it.
       const color = await colorOf(tenantId, image);
@@ -111,6 +119,8 @@ export function createCatalogService(deps: Pick<Deps, 'db' | 'clock' | 'log'>, i
           image,
           metadata,
           active: body.active ?? true,
+          stock: body.stock ?? null,
+          variants,
           createdAt: now,
           updatedAt: now,
           ...repo.colorValues(color),
@@ -122,6 +132,46 @@ export function createCatalogService(deps: Pick<Deps, 'db' | 'clock' | 'log'>, i
       }
       if (result.previousImage && result.previousImage.upload_id !== image.upload_id) await images.release(tenantId, result.previousImage.upload_id);
       return { row: result.row, created: result.created };
+    },
+
+    /** PATCH: the fields given, checked as PUT checks them; the others keep their value. A new image replaces (and releases) the old one. */
+    async patchProduct(tenantId: string, productId: string, body: TPatchProductBody): Promise<ProductRow> {
+      if (body.metadata !== undefined) checkMetadata(body.metadata);
+      await getProduct(tenantId, productId);
+      const image = body.image === undefined ? undefined : await images.store(tenantId, body.image);
+      const color = image ? await colorOf(tenantId, image) : null;
+      const now = new Date(clock.now());
+      let result: Awaited<ReturnType<typeof repo.patchProduct>>;
+      try {
+        result = await repo.patchProduct(db, tenantId, productId, (old) => {
+          const price = body.price === undefined ? (old.priceAmount !== null && old.priceCurrency !== null ? { amount: old.priceAmount, currency: old.priceCurrency } : null) : body.price;
+          const currency = price?.currency ?? null;
+          let variants = old.variants;
+          if (body.variants !== undefined) variants = storedVariants(body.variants, currency);
+          else checkVariantCurrencies(variants, currency);
+          return {
+            ...(body.name !== undefined && { name: body.name }),
+            ...(body.url !== undefined && { url: body.url }),
+            ...(body.price !== undefined && { priceAmount: price?.amount ?? null, priceCurrency: currency }),
+            ...(body.category !== undefined && { category: body.category }),
+            ...(body.metadata !== undefined && { metadata: body.metadata }),
+            ...(body.active !== undefined && { active: body.active }),
+            ...(body.stock !== undefined && { stock: body.stock }),
+            variants,
+            ...(image && { image, ...repo.colorValues(color), colorReadAt: colors ? now : null }),
+            updatedAt: now,
+          };
+        });
+      } catch (e) {
+        if (image) await images.release(tenantId, image.upload_id);
+        throw e;
+      }
+      if (!result) {
+        if (image) await images.release(tenantId, image.upload_id);
+        throw new AppError('PRODUCT_NOT_FOUND', `Product ${productId} not found.`);
+      }
+      if (image && result.previousImage.upload_id !== image.upload_id) await images.release(tenantId, result.previousImage.upload_id);
+      return result.row;
     },
 
     listProducts: (tenantId: string, q: TListProductsQuery) =>

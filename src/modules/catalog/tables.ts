@@ -1,5 +1,14 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, index, jsonb, pgTable, primaryKey, real, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp } from 'drizzle-orm/pg-core';
+
+/** A variant as stored: its own price (same currency as the product's) and stock, or null to use the product's. */
+export type StoredVariant = {
+  variant_id: string;
+  name: string;
+  attributes: Record<string, string>;
+  price: { amount: number; currency: string } | null;
+  stock: number | null;
+};
 
 export type ProductCategory = 'tops' | 'bottoms' | 'one-pieces' | 'auto';
 
@@ -8,7 +17,7 @@ export type ProductImage = { upload_id: string; key: string; content_type: strin
 
 /**
  * A store's products, keyed by the store's own id. Try-ons by `product_id` use the image and the
- * category; the commerce module (WhatsApp bots, orders) will reuse the same rows.
+ * category; the commerce module (WhatsApp bots, orders) reuses the same rows: their price, stock and variants.
  */
 export const products = pgTable(
   'products',
@@ -25,6 +34,10 @@ export const products = pgTable(
     image: jsonb('image').$type<ProductImage>().notNull(),
     metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     active: boolean('active').notNull().default(true),
+    /** Units in stock, null when not tracked. Orders reserve from it (or from a variant's own stock) and give back on cancel. */
+    stock: integer('stock'),
+    /** Up to 100 variants (sizes, colours…); a variant's price and stock override the product's. */
+    variants: jsonb('variants').$type<StoredVariant[]>().notNull().default(sql`'[]'::jsonb`),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
     /**

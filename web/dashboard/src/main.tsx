@@ -13,6 +13,10 @@ import { RecentTryons } from './pages/tryons';
 import { Webhooks } from './pages/webhooks';
 import { WidgetSettings } from './pages/widget';
 import { Keys, Users } from './pages/access';
+import { Bots } from './pages/bots';
+import { Inbox } from './pages/inbox';
+import { Orders } from './pages/orders';
+import { Sellers } from './pages/sellers';
 import './styles.css';
 
 function Login() {
@@ -63,6 +67,10 @@ const STORE_PAGES = [
   ['tryons', 'Try-ons'],
   ['webhooks', 'Webhooks'],
   ['widget', 'Widget settings'],
+  ['inbox', 'Inbox'],
+  ['bots', 'Bots'],
+  ['orders', 'Orders'],
+  ['sellers', 'Sellers'],
   ['keys', 'API keys'],
   ['users', 'Users'],
 ] as const;
@@ -102,6 +110,10 @@ function Shell(props: { user: User }) {
       p === 'widget' ? <WidgetSettings tenant={tenantId} canWrite={u.role !== 'member'} /> :
       p === 'keys' ? <Keys tenant={tenantId} canWrite={u.role !== 'member'} /> :
       p === 'users' ? <Users tenant={tenantId} canWrite={u.role !== 'member'} /> :
+      p === 'inbox' ? <Inbox tenant={tenantId} sub={store.sub} canWrite={u.role !== 'member'} /> :
+      p === 'bots' ? <Bots tenant={tenantId} sub={store.sub} canWrite={u.role !== 'member'} /> :
+      p === 'orders' ? <Orders tenant={tenantId} sub={store.sub} canWrite={u.role !== 'member'} /> :
+      p === 'sellers' ? <Sellers tenant={tenantId} canWrite={u.role !== 'member'} /> :
       <p>Nothing here: {path}</p>;
   } else if (path === '/' || path === '') page = <Platform />;
   else if (path === '/tenants') page = <Tenants />;

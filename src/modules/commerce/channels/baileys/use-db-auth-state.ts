@@ -32,6 +32,8 @@ export const decodeAuthValue = (s: string): unknown => JSON.parse(s, BufferJSON.
 export async function useDbAuthState(port: AuthPort): Promise<{ state: AuthenticationState; saveCreds: () => Promise<void>; clear: () => Promise<void> }> {
   const stored = (await port.read(CREDS_KIND, ['']))[''];
   const creds: AuthenticationCreds = stored ? (decodeAuthValue(stored) as AuthenticationCreds) : initAuthCreds();
+  // Saved at once: a restarted worker keeps the same device keys (and so the same QR identity).
+  if (!stored) await port.write([{ kind: CREDS_KIND, keyId: '', value: encodeAuthValue(creds) }]);
   return {
     state: {
       creds,

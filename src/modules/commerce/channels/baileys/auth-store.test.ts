@@ -9,6 +9,8 @@ import { createTestApp, type TestApp } from '../../../../../test/harness.js';
 import { dbAuthStore } from './auth-store.js';
 import { countAuthRows } from './repository.js';
 import { storePort, useDbAuthState } from './use-db-auth-state.js';
+import { baileysDriver } from './driver.js';
+import { startBaileysFake } from '../../../../../test/fakes/baileys-whatsapp.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -74,5 +76,28 @@ describe('baileys auth state in the database', () => {
     expect(await countAuthRows(t.deps.db, 'ten_a', 'chn_3')).toBe(0);
     expect(await countAuthRows(t.deps.db, 'ten_a', 'chn_keep')).toBe(1);
     expect(kept.state.creds).toBeTruthy();
+  });
+});
+
+describe('the worker reaches the database only through the main thread', () => {
+  it('a worker socket saves its device keys in the database; a restarted worker shows a QR with the same keys', async () => {
+    const fake = await startBaileysFake();
+    const driver = baileysDriver({ store: dbAuthStore(t.deps.db), onEvent: () => undefined, wsUrl: fake.url, trustServerKey: fake.rootPublicKey, openWaitMs: 15_000 });
+    const c = { id: 'chn_db', tenantId: 'ten_a', botId: 'bot_a', credentials: {}, settings: {}, fetch: globalThis.fetch, webhookUrl: 'https://x.test/h' };
+    try {
+      const first = await driver.connect!(c, { signal: AbortSignal.timeout(20_000) });
+      expect(first.state).toBe('qr');
+      expect(await countAuthRows(t.deps.db, 'ten_a', 'chn_db')).toBeGreaterThan(0);
+      await driver.stop('chn_db');
+      const second = await driver.connect!(c, { signal: AbortSignal.timeout(20_000) });
+      // QR = ref,noiseKey,identityKey,advSecret,platform: same device keys, read back from the database.
+      expect(second.qr!.split(',').slice(1)).toEqual(first.qr!.split(',').slice(1));
+      expect(fake.handshakes[1]!.clientStaticKey).toEqual(fake.handshakes[0]!.clientStaticKey);
+      await driver.disconnect!(c);
+      expect(await countAuthRows(t.deps.db, 'ten_a', 'chn_db')).toBe(0);
+    } finally {
+      await driver.close();
+      await fake.close();
+    }
   });
 });

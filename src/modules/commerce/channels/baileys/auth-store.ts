@@ -7,6 +7,7 @@
  */
 import type { Db } from '../../../../platform/db/client.js';
 import { clearAuth, readAuthValues, writeAuthValues, type AuthWrite } from './repository.js';
+import type { AuthRequest, ToWorker } from './protocol.js';
 
 export type { AuthWrite };
 
@@ -58,4 +59,20 @@ export function memoryAuthStore(): AuthStore & { size(tenantId: string, connecti
       return [...rows.keys()].filter((key) => key.startsWith(prefix(tenantId, connectionId))).length;
     },
   };
+}
+
+/** The main thread's answer to a worker's auth request (a store failure is logged, the worker gets a plain refusal). */
+export async function answerAuth(
+  store: AuthStore,
+  ref: { id: string; tenantId: string },
+  m: AuthRequest,
+  log?: ((level: 'error', msg: string, fields: Record<string, unknown>) => void) | undefined,
+): Promise<Extract<ToWorker, { type: 'auth-reply' }>> {
+  try {
+    const value = m.op === 'read' ? await store.read(ref.tenantId, ref.id, m.kind, m.keyIds) : m.op === 'write' ? await store.write(ref.tenantId, ref.id, m.writes) : await store.clear(ref.tenantId, ref.id);
+    return { type: 'auth-reply', id: m.id, ok: true, value: value ?? undefined };
+  } catch (e) {
+    log?.('error', 'baileys auth store failed', { connectionId: ref.id, error: e instanceof Error ? e.message : String(e) });
+    return { type: 'auth-reply', id: m.id, ok: false, message: 'the auth store failed' };
+  }
 }

@@ -9,37 +9,15 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { ChannelError, type ConnectionState, type InboundEvent } from '../types.js';
-import type { AuthStore } from './auth-store.js';
+import { answerAuth } from './auth-store.js';
 import type { ConnectionOutcome } from './connection.js';
 import { MenuMemory } from './menu.js';
-import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+import { DecryptMeter, RestartPolicy } from './restart-policy.js';
 import { spawnDeviceWorker } from './spawn.js';
+import type { DeviceRef, SupervisorOptions, SupervisorStatus } from './supervisor-types.js';
 
-export type DeviceRef = { id: string; tenantId: string; botId: string };
-
-export type SupervisorOptions = {
-  store: AuthStore;
-  onEvent: (conn: DeviceRef, event: InboundEvent) => void;
-  log?: ((level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown>) => void) | undefined;
-  worker: Omit<WorkerInit, 'connectionId' | 'pairingPhone'>;
-  heapMb: number;
-  backoff: { baseMs: number; maxMs: number };
-  breaker: { maxFailures: number; windowMs: number };
-  decryptPerMinute: number;
-};
-
-export type SupervisorStatus = {
-  running: boolean;
-  state: ConnectionState;
-  detail?: string | undefined;
-  qr?: string | undefined;
-  pairingCode?: string | undefined;
-  breakerOpen: boolean;
-  restarts: number;
-  failuresInWindow: number;
-  decryptErrorsLastMinute: number;
-  lastUsedAt: number;
-};
+export type { DeviceRef, SupervisorOptions, SupervisorStatus };
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout };
 type Request = ToWorker extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
@@ -50,8 +28,6 @@ export class DeviceSupervisor {
   private detail: string | undefined;
   private qr: string | undefined;
   private pairingCode: string | undefined;
-  private failures: number[] = [];
-  private attempt = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   private breaker: string | undefined;
   /** Asked to stay down (stop, logout, a `never` outcome): no restart. */
@@ -60,7 +36,8 @@ export class DeviceSupervisor {
   private nextId = 1;
   private closing: ConnectionOutcome | undefined;
   private lastError: string | undefined;
-  private decrypts: { at: number; n: number }[] = [];
+  private readonly policy: RestartPolicy;
+  private readonly decrypts = new DecryptMeter();
   private waiters = new Set<() => void>();
   private pairingPhone: string | undefined;
   readonly menus = new MenuMemory();
@@ -70,7 +47,9 @@ export class DeviceSupervisor {
   constructor(
     readonly ref: DeviceRef,
     private readonly opts: SupervisorOptions,
-  ) {}
+  ) {
+    this.policy = new RestartPolicy({ ...opts.backoff, ...opts.breaker });
+  }
 
   /** Running or about to be (a restart is scheduled). */
   get active(): boolean {
@@ -86,8 +65,8 @@ export class DeviceSupervisor {
       pairingCode: this.state === 'qr' ? this.pairingCode : undefined,
       breakerOpen: this.breaker !== undefined,
       restarts: this.restarts,
-      failuresInWindow: this.failures.filter((t) => t > Date.now() - this.opts.breaker.windowMs).length,
-      decryptErrorsLastMinute: this.decryptCount(),
+      failuresInWindow: this.policy.inWindow(),
+      decryptErrorsLastMinute: this.decrypts.lastMinute(),
       lastUsedAt: this.lastUsedAt,
     };
   }
@@ -95,8 +74,7 @@ export class DeviceSupervisor {
   /** Start (or restart) on purpose: the breaker is reset, a pairing phone asks for a code instead of QRs. */
   start(pairingPhone?: string): void {
     this.breaker = undefined;
-    this.failures = [];
-    this.attempt = 0;
+    this.policy.reset();
     this.down = false;
     this.pairingPhone = pairingPhone;
     this.lastUsedAt = Date.now();
@@ -156,10 +134,15 @@ export class DeviceSupervisor {
     this.down = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
+    await this.endWorker(async (w) => w.postMessage({ type: 'stop' } satisfies ToWorker));
+  }
+
+  /** Ask the running worker to end (`ask`), terminate it if it has not within 3 s. */
+  private async endWorker(ask: (w: Worker) => Promise<unknown>): Promise<void> {
     const w = this.worker;
     if (!w) return;
     const exited = new Promise<void>((r) => w.once('exit', () => r()));
-    w.postMessage({ type: 'stop' } satisfies ToWorker);
+    await ask(w).catch(() => undefined);
     const t = setTimeout(() => void w.terminate(), 3000);
     await exited;
     clearTimeout(t);
@@ -170,14 +153,7 @@ export class DeviceSupervisor {
     this.down = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
-    const w = this.worker;
-    if (w) {
-      const exited = new Promise<void>((r) => w.once('exit', () => r()));
-      await this.request({ type: 'logout' }, 10_000).catch(() => undefined);
-      const t = setTimeout(() => void w.terminate(), 3000);
-      await exited;
-      clearTimeout(t);
-    }
+    await this.endWorker(() => this.request({ type: 'logout' }, 10_000));
     await this.opts.store.clear(this.ref.tenantId, this.ref.id);
     this.breaker = undefined;
     this.setState('logged_out', 'disconnected on request');
@@ -229,21 +205,18 @@ export class DeviceSupervisor {
       this.setState('closed', detail);
       this.emit({ kind: 'connection', state: 'closed', detail });
     }
-    const now = Date.now();
-    this.failures = [...this.failures.filter((t) => t > now - this.opts.breaker.windowMs), now];
-    if (this.failures.length >= this.opts.breaker.maxFailures) {
-      this.openBreaker(`${this.failures.length} failures within ${Math.round(this.opts.breaker.windowMs / 1000)} s`);
+    const next = this.policy.fail();
+    if (next.tripped) {
+      this.openBreaker(`${next.count} failures within ${this.policy.windowSeconds} s`);
       return;
     }
-    const delay = Math.min(this.opts.backoff.baseMs * 2 ** this.attempt, this.opts.backoff.maxMs);
-    this.attempt++;
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (!this.down && !this.breaker && !this.worker) {
         this.restarts++;
         this.spawn();
       }
-    }, delay);
+    }, next.delayMs);
     this.restartTimer.unref();
   }
 
@@ -260,30 +233,15 @@ export class DeviceSupervisor {
     }
   }
 
-  private decryptCount(): number {
-    const since = Date.now() - 60_000;
-    this.decrypts = this.decrypts.filter((d) => d.at > since);
-    return this.decrypts.reduce((n, d) => n + d.n, 0);
-  }
-
   private async onMessage(w: Worker, m: FromWorker): Promise<void> {
     switch (m.type) {
-      case 'auth': {
-        const { store } = this.opts;
-        const { tenantId, id } = this.ref;
-        try {
-          const value = m.op === 'read' ? await store.read(tenantId, id, m.kind, m.keyIds) : m.op === 'write' ? await store.write(tenantId, id, m.writes) : await store.clear(tenantId, id);
-          w.postMessage({ type: 'auth-reply', id: m.id, ok: true, value: value ?? undefined } satisfies ToWorker);
-        } catch (e) {
-          this.opts.log?.('error', 'baileys auth store failed', { connectionId: id, error: e instanceof Error ? e.message : String(e) });
-          w.postMessage({ type: 'auth-reply', id: m.id, ok: false, message: 'the auth store failed' } satisfies ToWorker);
-        }
+      case 'auth':
+        w.postMessage(await answerAuth(this.opts.store, this.ref, m, this.opts.log));
         return;
-      }
       case 'connection': {
         const ev = m.outcome.event;
         if (ev.state === 'closed' || ev.state === 'logged_out' || m.outcome.restart) this.closing = this.state === 'qr' && m.outcome.restart === 'backoff' ? { ...m.outcome, restart: 'never' } : m.outcome;
-        if (ev.state === 'open') this.attempt = 0;
+        if (ev.state === 'open') this.policy.opened();
         if (ev.state === 'qr') {
           this.qr = ev.qr ?? this.qr;
           this.pairingCode = ev.pairingCode ?? this.pairingCode;
@@ -309,8 +267,7 @@ export class DeviceSupervisor {
         return;
       }
       case 'decrypt-errors': {
-        this.decrypts.push({ at: Date.now(), n: m.count });
-        const n = this.decryptCount();
+        const n = this.decrypts.add(m.count);
         if (n > this.opts.decryptPerMinute && !this.breaker) this.openBreaker(`decrypt storm: ${n} messages failed to decrypt in the last minute`);
         return;
       }

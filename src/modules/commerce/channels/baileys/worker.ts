@@ -166,6 +166,9 @@ async function handle(m: ToWorker) {
     case 'download': {
       const msg = media.get(m.messageId);
       if (!msg) return post({ type: 'reply', id: m.id, ok: true, value: null });
+      const declared = Object.values(msg.message ?? {}).find((v: unknown) => v && typeof v === 'object' && 'fileLength' in v) as { fileLength?: number | { toNumber(): number } | null } | undefined;
+      const length = typeof declared?.fileLength === 'number' ? declared.fileLength : (declared?.fileLength?.toNumber() ?? 0);
+      if (length > m.maxBytes) return fail(m.id, Object.assign(new Error('media too large'), { statusCode: 413 }));
       try {
         const buf = await downloadMediaMessage(msg, 'buffer', {}, { logger, reuploadRequest: sock.updateMediaMessage });
         if (buf.length > m.maxBytes) return fail(m.id, Object.assign(new Error('media too large'), { statusCode: 413 }));

@@ -11,3 +11,4 @@ export * from './modules/style/tables-match.js';
 export * from './modules/style/tables-gemini.js';
 export * from './modules/commerce/tables.js';
 export * from './modules/commerce/orders/tables.js';
+export * from './modules/commerce/channels/baileys/tables.js';

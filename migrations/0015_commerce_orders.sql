@@ -36,6 +36,16 @@ CREATE TABLE "sellers" (
 	"updated_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+CREATE TABLE "baileys_auth" (
+	"tenant_id" text NOT NULL,
+	"connection_id" text NOT NULL,
+	"kind" text NOT NULL,
+	"key_id" text NOT NULL,
+	"value" text NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "baileys_auth_connection_id_kind_key_id_pk" PRIMARY KEY("connection_id","kind","key_id")
+);
+--> statement-breakpoint
 ALTER TABLE "products" ADD COLUMN "stock" integer;--> statement-breakpoint
 ALTER TABLE "products" ADD COLUMN "variants" jsonb DEFAULT '[]'::jsonb NOT NULL;--> statement-breakpoint
 CREATE INDEX "orders_tenant_idx" ON "orders" USING btree ("tenant_id","id");--> statement-breakpoint
@@ -45,4 +55,5 @@ CREATE INDEX "orders_conversation_idx" ON "orders" USING btree ("tenant_id","con
 CREATE INDEX "orders_contact_idx" ON "orders" USING btree ("tenant_id","contact_id") WHERE "orders"."contact_id" is not null;--> statement-breakpoint
 CREATE UNIQUE INDEX "orders_source_ref_idx" ON "orders" USING btree ("tenant_id","source_ref") WHERE "orders"."source_ref" is not null;--> statement-breakpoint
 CREATE INDEX "sellers_tenant_idx" ON "sellers" USING btree ("tenant_id","id");--> statement-breakpoint
-CREATE UNIQUE INDEX "sellers_phone_idx" ON "sellers" USING btree ("tenant_id","phone");
+CREATE UNIQUE INDEX "sellers_phone_idx" ON "sellers" USING btree ("tenant_id","phone");--> statement-breakpoint
+CREATE INDEX "baileys_auth_tenant_idx" ON "baileys_auth" USING btree ("tenant_id","connection_id");

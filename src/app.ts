@@ -42,7 +42,12 @@ import { createAnalyticsModule } from './modules/analytics/index.js';
 import { createCatalogModule } from './modules/catalog/index.js';
 import { createStyleModule, type StyleModuleOptions } from './modules/style/index.js';
 import { createCommerceModule, type CommerceOptions } from './modules/commerce/index.js';
-import { createOrdersPart, type OrdersPorts } from './modules/commerce/orders/index.js'; // commerce: orders
+import { createOrdersPart, type OrdersPorts } from './modules/commerce/orders/index.js';
+import { metaDriver } from './modules/commerce/channels/meta.js';
+import { twilioDriver } from './modules/commerce/channels/twilio.js';
+import { evolutionDriver } from './modules/commerce/channels/evolution.js';
+import { baileysDriver } from './modules/commerce/channels/baileys/driver.js';
+import { dbAuthStore } from './modules/commerce/channels/baileys/auth-store.js';
 import type { Role } from './config.js';
 import { version } from './version.js';
 import './platform/http/principal.js';
@@ -200,17 +205,34 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     opts.generation,
   );
   await generation.start();
-  // Conversational commerce: bots, channels, conversations, messages (the orders part and the other drivers join at merge).
+  // Conversational commerce: bots, channels, conversations, messages; orders and sellers.
+  // Linked devices (Baileys) run in worker threads; their events join the inbound ledger like a webhook's.
+  const baileys = baileysDriver({
+    store: dbAuthStore(deps.db),
+    onEvent: (conn, event) => void commerce.ingestEvents(conn.id, [event]).catch((err: unknown) => deps.log.warn({ err: { message: (err as Error).message }, connection_id: conn.id }, 'linked-device event not stored')),
+    log: (level, msg, fields) => deps.log[level]({ module: 'baileys', ...fields }, msg),
+  });
   const commerce = await createCommerceModule(
     deps,
     {
       emitWebhook: async (tenantId, type, data) => void (await webhooks.emit(tenantId, type, data)),
       signedUrl: (key, contentType, baseUrl) => tryon.signedUrl(key, contentType, baseUrl),
       retentionMs: async (tenantId) => RETENTION_MS[(await tryon.service.getTenant(tenantId)).retention],
-      // At merge, from the orders part: sellerExists: (t, id) => orders.sellerExists(t, id),
-      // onCartOrder: (t, cart) => orders.createFromCart(t, cart), and the drivers in opts.commerce.drivers.
+      // The orders part (created below; these run at request and job time only).
+      sellerExists: (tenantId, id) => orders.sellerExists(tenantId, id),
+      // A cart the catalog cannot fill is answered on the conversation instead of failing the inbound job.
+      onCartOrder: async (tenantId, cart) => {
+        try {
+          const r = await orders.createFromCart(tenantId, cart);
+          if (!r.order) await commerce.sendToConversation(tenantId, cart.conversationId, { type: 'text', text: 'Sorry, none of the items in your cart can be ordered right now.' }, 'service');
+        } catch (e) {
+          if (!(e instanceof AppError) || (e.code !== 'OUT_OF_STOCK' && e.code !== 'VALIDATION_FAILED' && e.code !== 'ORDER_ITEM_INVALID')) throw e;
+          await commerce.sendToConversation(tenantId, cart.conversationId, { type: 'text', text: `Sorry, we could not take this order: ${e.message}` }, 'service');
+        }
+      },
     },
-    opts.commerce,
+    // Tests add their own drivers after these (the same provider name replaces the real one).
+    { ...opts.commerce, drivers: [metaDriver(), twilioDriver(), evolutionDriver(), baileys, ...(opts.commerce?.drivers ?? [])] },
   );
   commerce.registerJobs();
 
@@ -260,6 +282,17 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   // realtime bus's (no-ops until wired); opts.orders overrides any of them.
   const orders = createOrdersPart(deps, {
     emitWebhook: async (tenantId, type, data) => void (await webhooks.emit(tenantId, type, data)),
+    // The shopper hears of their order on its conversation (a utility template outside the window).
+    notifyShopper: async (order, _from, to) => {
+      if (!order.conversation_id) return;
+      await commerce.sendToConversation(order.tenant_id, order.conversation_id, { type: 'text', text: orderNotice(order.id, to) }, 'utility');
+    },
+    publish: (tenantId, type, data) => {
+      const o = data.order as { id?: string; conversation_id?: string | null; seller_id?: string | null } | undefined;
+      const topics = [o?.id && `order:${o.id}`, o?.conversation_id && `conversation:${o.conversation_id}`, o?.seller_id && `seller:${o.seller_id}`].filter((x): x is string => typeof x === 'string' && x.length > 0);
+      return deps.realtime.publish(tenantId, type, data, topics);
+    },
+    conversationCounts: (tenantId, sellerIds) => commerce.conversationCounts(tenantId, sellerIds),
     ...opts.orders,
   });
   orders.registerRoutes(app);
@@ -285,6 +318,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     await tryon.close();
     await generation.close();
     await commerce.close();
+    await baileys.close();
     await perception.close();
     await webhooks.close();
     await analytics.close();
@@ -295,6 +329,10 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   if (role !== 'api') await deps.jobs.startWorker();
   return { app, modules: { tenants, tryon, perception, webhooks, analytics, web, catalog, generation, style, commerce, orders }, compileSchemas: schemas.compileAll };
 }
+
+/** What the shopper is told when their order is made or changes status. */
+const orderNotice = (id: string, status: string) =>
+  status === 'pending' ? `We received your order ${id}.` : `Your order ${id} is now ${status.replace('_', ' ')}.`;
 
 const breakerName = (s: string) => (s === 'open' || s === 'closed' ? s : s === 'half_open' ? 'half-open' : 'unknown') as 'open' | 'closed' | 'half-open' | 'unknown';
 

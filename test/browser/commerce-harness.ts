@@ -1,7 +1,6 @@
 /**
  * The commerce dashboard test's app and helpers: the dashboard bundle rebuilt when its sources
- * changed, the real app on a real port with a store owner, the commerce events wired to the
- * realtime bus (see bridgeCommerceEvents), API calls with tenant A's secret key, signing in, and
+ * changed, the real app on a real port with a store owner, API calls with tenant A's secret key, signing in, and
  * polling from outside the page (the dashboard's CSP refuses waitForFunction's eval).
  */
 import { expect } from 'vitest';
@@ -9,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build } from 'vite';
 import type { Page } from 'playwright-core';
-import { bearer, createTestApp, type TestApp } from '../harness.js';
+import { bearer, createTestApp } from '../harness.js';
 import { hashInputs, staleParts, withBuildLock, writeStamp } from '../../scripts/build-if-stale.mjs';
 import { DASHBOARD_DIR, ensureDashboardBuilt } from './dashboard-build.js';
 
@@ -26,35 +25,11 @@ export async function freshDashboard() {
   });
 }
 
-/**
- * The commerce core publishes its events on the pub-sub channel `commerce.events` (its branch
- * predates the realtime bus), and the orders part's publish port is a no-op in app.ts; the realtime
- * WebSocket reads the bus. Until the app wires them to it, the test does, with the topics the socket
- * filters on. Remove when app.ts does it.
- */
-async function bridgeCommerceEvents(deps: TestApp['deps']) {
-  await deps.pubsub.subscribe('commerce.events', (raw) => {
-    const e = JSON.parse(raw) as { tenant_id: string; type: string; data: Record<string, unknown> };
-    const d = e.data;
-    const conv = typeof d.conversation_id === 'string' ? d.conversation_id : typeof d.id === 'string' && d.id.startsWith('cnv_') ? d.id : null;
-    const topics = [conv && `conversation:${conv}`, typeof d.bot_id === 'string' && `bot:${d.bot_id}`].filter((x): x is string => typeof x === 'string');
-    void deps.realtime.publish(e.tenant_id, e.type, d, topics);
-  });
-}
-
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 export async function startCommerceApp(owner: { email: string; password: string }) {
   await freshDashboard();
-  // The orders part's live port, wired to the realtime bus once the app's deps exist.
-  let bus: TestApp['deps']['realtime'] | undefined;
-  const t = await createTestApp({
-    build: { orders: { publish: async (tenantId, type, data) => void (await bus?.publish(tenantId, type, data, [`order:${String((data.order as { id?: string } | undefined)?.id)}`])) } },
-    extraModules: async (_app, deps) => {
-      bus = deps.realtime;
-      await bridgeCommerceEvents(deps);
-    },
-  });
+  const t = await createTestApp();
   await t.modules.tenants.tenants.updateTenant(t.tenantA.id, { tier: 'enterprise' });
   await t.modules.tenants.users.createUser({ ...owner, role: 'owner', tenantId: t.tenantA.id });
   await t.app.listen({ port: 0, host: '127.0.0.1' });

@@ -5,7 +5,7 @@
  * opt-outs, away messages), the sender (`POST /v1/messages` → `commerce.send` job: fallback over
  * the bot's connections that respects WhatsApp's window, opt-outs and per-number limits),
  * conversations and handover, the simulator's shopper side and web chat, and realtime events on
- * `commerce.events`. Other modules use only what this file exports.
+ * the platform's realtime bus (the live inbox). Other modules use only what this file exports.
  */
 import type { Deps } from '../../deps.js';
 import type { App } from '../../platform/http/types.js';
@@ -15,7 +15,7 @@ import { defineJob } from '../../platform/jobs/types.js';
 import { Bot, Connection, Conversation, Message } from '../../../contracts/commerce.js';
 import { botRoutes, botStatusRoutes, botsRepo, createBotsService } from './bots/index.js';
 import { createChannelRegistry, policyFetch, simulatorDriver, type ChannelDriver, type InboundEvent, type OutboundContent } from './channels/index.js';
-import { conversationRoutes, createConversationsService } from './conversations/index.js';
+import { conversationRoutes, convRepo, createConversationsService } from './conversations/index.js';
 import type { CommerceCore } from './core.js';
 import { createIngest, INBOUND_JOB, type InboundJobPayload } from './inbound/ingest.js';
 import { createInboundProcessor } from './inbound/process.js';
@@ -34,7 +34,7 @@ export type CommerceOptions = {
   drivers?: ChannelDriver[];
 };
 
-export type CommerceDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'log' | 'jobs' | 'pubsub' | 'limiter' | 'blobs'>;
+export type CommerceDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'log' | 'jobs' | 'realtime' | 'limiter' | 'blobs'>;
 
 export async function createCommerceModule(deps: CommerceDeps, ports: CommercePorts = {}, opts: CommerceOptions = {}) {
   const { config } = deps;
@@ -55,7 +55,7 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
     bots,
     registry,
     ports,
-    publish: createPublisher(deps.pubsub, log),
+    publish: createPublisher(deps.realtime, log),
     emit: async (tenantId, type, data) => {
       try {
         await ports.emitWebhook?.(tenantId, type, data);
@@ -99,6 +99,8 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
       const purged = await purgeExpiredMedia(core);
       return { requeued, purged };
     },
+    /** Open conversations assigned to each seller (the orders part's seller counts). */
+    conversationCounts: (tenantId: string, sellerIds: string[]) => convRepo.openCountsBySeller(deps.db, tenantId, sellerIds),
     breakerState: (connectionId: string) => sender.router.breakerState(connectionId),
     registerRoutes(app: App) {
       linkBase = () => app.linkBase();
@@ -123,5 +125,5 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
 
 export type CommerceModule = Awaited<ReturnType<typeof createCommerceModule>>;
 export type { CommercePorts, CartOrder, CommerceWebhookType } from './ports.js';
-export { COMMERCE_EVENTS_CHANNEL, type RealtimeEvent } from './realtime.js';
+export { topicsOf, type RealtimeType } from './realtime.js';
 export * from './channels/index.js';

@@ -1,21 +1,29 @@
 /**
- * Realtime: every new message, status, handover and assignment is published on the pub-sub bus
- * (`commerce.events`, in memory or Redis across nodes) as `{ tenant_id, type, data }`. The live
- * inbox (a WebSocket, built later) subscribes and forwards a tenant's events to its clients.
+ * Realtime: every new message, status, handover and assignment is published on the platform's
+ * realtime bus (deps.realtime: in memory, or Redis across nodes) with the topics a live-inbox
+ * socket filters on (`conversation:cnv_…`, `bot:bot_…`); the WebSocket at /v1/realtime forwards
+ * a tenant's events to its clients.
  */
 import type { Logger } from 'pino';
-import type { PubSub } from '../../platform/cache/pubsub.js';
+import type { RealtimeBus } from '../../platform/realtime/bus.js';
 
-export const COMMERCE_EVENTS_CHANNEL = 'commerce.events';
 export type RealtimeType = 'message.created' | 'message.status' | 'conversation.updated' | 'connection.state';
-export type RealtimeEvent = { tenant_id: string; type: RealtimeType; data: Record<string, unknown> };
 export type Publish = (tenantId: string, type: RealtimeType, data: Record<string, unknown>) => Promise<void>;
 
+/** The topics of an event's data: its conversation and bot. */
+export function topicsOf(d: Record<string, unknown>): string[] {
+  const conv = typeof d.conversation_id === 'string' ? d.conversation_id : typeof d.id === 'string' && d.id.startsWith('cnv_') ? d.id : null;
+  const out: string[] = [];
+  if (conv) out.push(`conversation:${conv}`);
+  if (typeof d.bot_id === 'string') out.push(`bot:${d.bot_id}`);
+  return out;
+}
+
 /** Never throws: a realtime event lost to a bus hiccup must not fail the job that made it. */
-export function createPublisher(pubsub: PubSub, log: Logger): Publish {
+export function createPublisher(bus: RealtimeBus, log: Logger): Publish {
   return async (tenantId, type, data) => {
     try {
-      await pubsub.publish(COMMERCE_EVENTS_CHANNEL, JSON.stringify({ tenant_id: tenantId, type, data } satisfies RealtimeEvent));
+      await bus.publish(tenantId, type, data, topicsOf(data));
     } catch (err) {
       log.warn({ err: { message: (err as Error).message }, type }, 'commerce realtime event not published');
     }

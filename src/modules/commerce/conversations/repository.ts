@@ -1,5 +1,5 @@
 /** Drizzle queries for contacts' conversations and messages. Tenant id first, always. */
-import { and, desc, eq, gt, lt, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../../platform/db/client.js';
 import { contacts, conversations, messages, type ContactRow, type ConversationRow, type ConversationStatus, type MessageRow } from '../tables.js';
 
@@ -119,4 +119,15 @@ export async function trafficOf(db: Db, tenantId: string, connectionId: string, 
     .from(messages)
     .where(and(eq(messages.tenantId, tenantId), eq(messages.connectionId, connectionId), eq(messages.direction, 'out'), gt(messages.createdAt, since)));
   return { sent: Number(r?.sent ?? 0), failed: Number(r?.failed ?? 0) };
+}
+
+/** Open (not closed) conversations assigned to each of these sellers: `{ sel_…: n }` (sellers without any are absent). */
+export async function openCountsBySeller(db: Db, tenantId: string, sellerIds: string[]): Promise<Record<string, number>> {
+  if (sellerIds.length === 0) return {};
+  const rows = await db
+    .select({ seller: conversations.assignedSellerId, n: sql<number>`count(*)::int` })
+    .from(conversations)
+    .where(and(eq(conversations.tenantId, tenantId), inArray(conversations.assignedSellerId, sellerIds), ne(conversations.status, 'closed')))
+    .groupBy(conversations.assignedSellerId);
+  return Object.fromEntries(rows.map((r) => [r.seller!, Number(r.n)]));
 }

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { bearer, createTestApp, problem, type TestApp } from '../../../../test/harness.js';
 import { commerceClient, waitFor, type Conversation, type Message, type ThreadMessage } from '../../../../test/commerce-helpers.js';
-import { COMMERCE_EVENTS_CHANNEL } from '../index.js';
 
 let t: TestApp;
 let api: ReturnType<typeof commerceClient>;
@@ -24,7 +23,7 @@ beforeAll(async () => {
   api = commerceClient(t, () => t.tenantA.secretKey);
   // These tests poll the API while jobs run: above the basic tier's 300 requests a minute.
   await t.modules.tenants.tenants.updateTenant(t.tenantA.id, { tier: 'enterprise' });
-  await t.deps.pubsub.subscribe(COMMERCE_EVENTS_CHANNEL, (m) => realtime.push(JSON.parse(m) as (typeof realtime)[number]));
+  await t.deps.realtime.subscribe(t.tenantA.id, (e) => realtime.push({ tenant_id: e.tenant_id, type: e.type, data: e.data }));
   await api.json('POST', '/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hook', event_types: ['message.received', 'message.status', 'conversation.status_changed', 'conversation.assigned'] }, 201);
   const bot = await api.json<{ id: string }>('POST', '/v1/bots', { name: 'Sim bot', templates: [{ name: 'follow_up', language: 'es_AR', category: 'utility', body: 'Seguimos en contacto: {{1}}' }, { name: 'promo', language: 'es_AR', category: 'marketing', body: 'Promo {{1}}' }] }, 201);
   botId = bot.id;

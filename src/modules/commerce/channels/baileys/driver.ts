@@ -19,7 +19,6 @@ import type { AuthStore } from './auth-store.js';
 import { jidOf, toWire } from './outbound.js';
 import type { WorkerError } from './protocol.js';
 import { DeviceSupervisor, type DeviceRef, type SupervisorOptions, type SupervisorStatus } from './supervisor.js';
-import { CREDS_KIND } from './use-db-auth-state.js';
 
 export type BaileysDriverOptions = {
   store: AuthStore;
@@ -172,7 +171,7 @@ export function baileysDriver(o: BaileysDriverOptions): BaileysDriver {
       if (sup?.active && s) return { ok: s.state === 'open', latencyMs: ms(), detail: `${s.state}${s.detail ? `: ${s.detail}` : ''}` };
       if (s && (s.state === 'logged_out' || s.state === 'qr')) return { ok: false, latencyMs: ms(), detail: s.state };
       // No socket here: paired devices start on the next send.
-      const creds = await o.store.read(conn.tenantId, conn.id, CREDS_KIND, ['']);
+      const creds = await o.store.read(conn.tenantId, conn.id, 'creds' /* use-db-auth-state.ts CREDS_KIND (not imported: it loads Baileys) */, ['']);
       const paired = creds[''] !== undefined && /"registered":true|"me":\{/.test(creds['']);
       return { ok: paired, latencyMs: ms(), detail: paired ? 'paired; the socket starts on the next send' : 'not paired' };
     },

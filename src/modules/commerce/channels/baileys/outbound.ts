@@ -9,8 +9,10 @@
  * text (marketing ones are refused: unofficial channels never send marketing). Catalog products
  * (`product`, `product_list`) are `unsupported` (a linked personal device has no catalog).
  */
-import { isLidUser } from 'baileys';
 import { ChannelError, type ContactAddress, type ListSection, type OutboundContent, type OutboundMedia, type ReplyButton } from '../types.js';
+
+/** A `…@lid` JID (kept local: importing Baileys here would load it on the main thread, where only the worker needs it). */
+const isLid = (jid: string | undefined | null): boolean => typeof jid === 'string' && jid.endsWith('@lid');
 
 /** What crosses to the worker: plain data only (structured clone; bytes as Uint8Array). */
 export type WireContent =
@@ -29,7 +31,7 @@ const bad = (reason: 'bad_request' | 'unsupported' | 'template', message: string
 /** The JID to send to: a JID given as `providerId` is kept as is (`…@lid` too); else the phone's digits. */
 export function jidOf(to: ContactAddress): string {
   const id = to.providerId?.trim();
-  if (id && /^[\w.:-]+@(s\.whatsapp\.net|lid|c\.us)$/.test(id)) return isLidUser(id) ? id : id.replace('@c.us', '@s.whatsapp.net');
+  if (id && /^[\w.:-]+@(s\.whatsapp\.net|lid|c\.us)$/.test(id)) return isLid(id) ? id : id.replace('@c.us', '@s.whatsapp.net');
   const digits = (to.phone ?? id ?? '').replace(/^whatsapp:/, '').replace(/[\s()+.-]/g, '');
   if (!/^\d{6,15}$/.test(digits)) throw bad('bad_request', 'the recipient has no phone number or WhatsApp JID');
   return `${digits}@s.whatsapp.net`;

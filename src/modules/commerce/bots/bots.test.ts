@@ -71,7 +71,7 @@ describe('bots', () => {
     problem(await call('POST', '/v1/bots', A(), { name: 'x', business_hours: { timezone: 'Mars/Olympus', intervals: [] } }), 400, 'VALIDATION_FAILED');
     problem(await call('POST', '/v1/bots', A(), { name: 'x', window_template: 'nope' }), 400, 'VALIDATION_FAILED');
     problem(await call('POST', '/v1/bots', A(), { name: 'x', templates: [{ name: 't', language: 'es', category: 'utility', body: 'no placeholder' }], window_template: 't' }), 400, 'VALIDATION_FAILED');
-    problem(await call('POST', '/v1/bots', A(), { name: 'x', connections: [{ provider: 'twilio', credentials: {} }] }), 422, 'CHANNEL_PROVIDER_UNAVAILABLE');
+    problem(await call('POST', '/v1/bots', A(), { name: 'x', connections: [{ provider: 'twilio', credentials: {} }] }), 422, 'CHANNEL_CREDENTIALS_INVALID');
     problem(await call('POST', '/v1/bots', A(), { name: 'x', connections: [{ provider: 'meta', credentials: { access_token: 'a' } }] }), 422, 'CHANNEL_CREDENTIALS_INVALID');
   });
 

@@ -50,7 +50,12 @@ describe('simulator, end to end', () => {
     const [inbound] = await messagesOf(cid);
     expect(inbound).toMatchObject({ direction: 'in', source: 'shopper', status: 'received', provider: 'simulator', content: { type: 'text', text: 'Hola, ¿tienen talle M?' } });
 
-    expect((await api.json<Conversation>('POST', `/v1/conversations/${cid}/handover`, { to: 'agent', seller_id: 'sel_01ABC' }, 200)).status).toBe('agent');
+    // A seller that does not exist is refused; a real one takes the conversation.
+    const bad = await api.json<{ code: string }>('POST', `/v1/conversations/${cid}/handover`, { to: 'agent', seller_id: 'sel_01ABC' }, 409);
+    expect(bad.code).toBe('INVALID_HANDOVER');
+    const seller = await api.json<{ id: string }>('POST', '/v1/sellers', { name: 'Lucía', phone: '+5491133334444' }, 201);
+    expect((await api.json<Conversation>('POST', `/v1/conversations/${cid}/handover`, { to: 'agent', seller_id: seller.id }, 200)).status).toBe('agent');
+    expect((await api.json<{ open_conversations: number }>('GET', `/v1/sellers/${seller.id}`, undefined, 200)).open_conversations).toBe(1);
     const sent = await api.json<Message>('POST', '/v1/messages', { conversation_id: cid, content: { type: 'buttons', body: '¡Sí! ¿Lo reservo?', buttons: [{ id: 'yes', title: 'Sí' }, { id: 'no', title: 'No' }] } }, 202);
     expect(sent).toMatchObject({ status: 'queued', direction: 'out', source: 'api' });
     await waitStatus(cid, sent.id, 'sent');

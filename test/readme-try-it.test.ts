@@ -1,5 +1,5 @@
 /**
- * The README's "Try it" runs as written, and then its "Style analysis" block. `npm start` on a fresh data directory (and, on the
+ * The README's "Try it" runs as written, and then its "Style analysis" and "Conversational commerce" blocks. `npm start` on a fresh data directory (and, on the
  * PostgreSQL run, a fresh database) with the defaults a newcomer gets — perception models, photo
  * pre-check, the local engine —; the key is read from its banner; then the README's shell block
  * runs in bash, in the repository, with two substitutions only: the `KEY=` line gets that key and
@@ -33,13 +33,14 @@ function tryItBlock(readme: string): string {
   return m[1]!;
 }
 
-/** The ```sh block of the README's "## Style analysis" section. */
-function styleBlock(readme: string): string {
-  const section = readme.slice(readme.indexOf('\n## Style analysis\n'));
+/** The ```sh block of a README section ("Style analysis", "Conversational commerce"). */
+function sectionBlock(readme: string, title: string): string {
+  const section = readme.slice(readme.indexOf(`\n## ${title}\n`));
   const m = /```sh\n([\s\S]*?)```/.exec(section.slice(0, section.indexOf('\n## ', 5)));
-  if (!m) throw new Error('no ```sh block in the README\'s "Style analysis" section');
+  if (!m) throw new Error(`no \`\`\`sh block in the README's "${title}" section`);
   return m[1]!;
 }
+const styleBlock = (readme: string) => sectionBlock(readme, 'Style analysis');
 
 /** Run a shell script as the README's reader would (bash -euo pipefail, in the repository). */
 function runScript(script: string, env: Record<string, string>) {
@@ -159,6 +160,29 @@ describe('README "Try it"', () => {
     expect(run.stdout, report).toMatch(/"object":"list","season":"\w+","data":\[/);
     for (const id of ['demo-striped-tee', 'demo-summer-dress']) expect(run.stdout, report).toContain(`"product_id":"${id}"`);
     expect(run.stdout, report).toContain('"color":"#1f3a93"');
+  }, SLOW);
+
+  it('the Conversational commerce block runs as written too: a bot, a shopper through the simulator, an agent reply the shopper sees', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const block = sectionBlock(readme, 'Conversational commerce');
+    for (const l of block.split('\n').filter((x) => x.trim() && !x.trim().startsWith('#'))) {
+      expect(l).not.toMatch(/…|\.\.\.|example\.|<[a-z_]+>/);
+      for (const host of l.match(/(?:https?:\/\/)?[a-z0-9.-]+:\d{2,5}/g) ?? []) expect(host.replace(/^https?:\/\//, '')).toBe('localhost:3000');
+    }
+    const prelude = (/^json_id\(\).*$/m.exec(tryItBlock(readme)) ?? [''])[0];
+    const script = `KEY=${key}\n${prelude}\n${block}`.replaceAll('localhost:3000', `localhost:${port}`);
+    const run = await runScript(script, userEnv({ PROBADOR_DATA_DIR: dataDir, ...db.env }));
+    const report = `exit ${run.code}\n--- stdout\n${run.stdout}\n--- stderr (bash -x)\n${run.stderr}\n--- server\n${server!.output().slice(-4000)}`;
+    expect(run.code, report).toBe(0);
+    // The conversation, read back through the API: the shopper's message and the agent's reply, which the shopper's phone shows.
+    const get = async <T>(path: string) => (await (await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${key}` } })).json()) as T;
+    const convs = await get<{ data: { id: string; status: string }[] }>('/v1/conversations?limit=5');
+    expect(convs.data, report).toHaveLength(1);
+    expect(convs.data[0]!.status).toBe('agent');
+    const msgs = await get<{ data: { direction: string; content: { type: string } }[] }>(`/v1/conversations/${convs.data[0]!.id}/messages`);
+    expect(msgs.data.map((m) => `${m.direction}:${m.content.type}`).sort(), report).toEqual(['in:text', 'out:buttons']);
+    expect(run.stdout, report).toContain('"direction":"to_shopper"');
+    expect(run.stdout, report).toMatch(/"url":"http:\/\/[^"]+\/simulator\/bot_/);
   }, SLOW);
 
   it('SIGTERM to npm stops the server', async () => {

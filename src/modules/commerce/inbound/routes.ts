@@ -62,8 +62,10 @@ export function registerWebhookRoutes(app: App, core: CommerceCore, handle: Retu
       });
       return reply.code(out.status).type(out.contentType).send(out.body);
     };
+    // Not rate limited per address: a provider sends every tenant's traffic from a few addresses (Meta's
+    // 80 messages/s per number), and a 429 makes it retry and then drop. A forged request costs one HMAC and stores nothing.
     const schema = { tags: ['commerce'], hide: false, params: Params, response: { ...problemResponses(400, 401, 403, 404, 413, 429) } };
-    scope.get('/hooks/whatsapp/:connection_id', { config: { auth: 'none' }, schema: { ...schema, summary: 'A provider’s webhook verification (Meta’s hub.challenge)' } }, route);
-    scope.post('/hooks/whatsapp/:connection_id', { config: { auth: 'none' }, bodyLimit: WEBHOOK_BODY_LIMIT, schema: { ...schema, summary: 'A provider’s webhook: messages, statuses, connection events' } }, route);
+    scope.get('/hooks/whatsapp/:connection_id', { config: { auth: 'none', rateLimit: false }, schema: { ...schema, summary: 'A provider’s webhook verification (Meta’s hub.challenge)' } }, route);
+    scope.post('/hooks/whatsapp/:connection_id', { config: { auth: 'none', rateLimit: false }, bodyLimit: WEBHOOK_BODY_LIMIT, schema: { ...schema, summary: 'A provider’s webhook: messages, statuses, connection events' } }, route);
   });
 }

@@ -15,6 +15,10 @@ export const WEBHOOK_EVENT_TYPES = [
   'generation.canceled',
   'style.analysis.succeeded',
   'style.analysis.failed',
+  'message.received',
+  'message.status',
+  'conversation.status_changed',
+  'conversation.assigned',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 

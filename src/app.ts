@@ -41,6 +41,7 @@ import { Tryon, Upload } from '../contracts/tryons.js';
 import { createAnalyticsModule } from './modules/analytics/index.js';
 import { createCatalogModule } from './modules/catalog/index.js';
 import { createStyleModule, type StyleModuleOptions } from './modules/style/index.js';
+import { createCommerceModule, type CommerceOptions } from './modules/commerce/index.js';
 import type { Role } from './config.js';
 import { version } from './version.js';
 import './platform/http/principal.js';
@@ -52,6 +53,7 @@ export type BuildOptions = {
   generation?: GenerationModuleOptions;
   style?: StyleModuleOptions;
   webhooks?: WebhooksOptions;
+  commerce?: CommerceOptions;
 };
 
 export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
@@ -195,6 +197,17 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     opts.generation,
   );
   await generation.start();
+  // Conversational commerce: bots, channels, conversations, messages (the orders part and the other drivers join at merge).
+  const commerce = await createCommerceModule(
+    deps,
+    {
+      emitWebhook: async (tenantId, type, data) => void (await webhooks.emit(tenantId, type, data)),
+      signedUrl: (key, contentType, baseUrl) => tryon.signedUrl(key, contentType, baseUrl),
+      retentionMs: async (tenantId) => RETENTION_MS[(await tryon.service.getTenant(tenantId)).retention],
+    },
+    opts.commerce,
+  );
+  commerce.registerJobs();
 
   // Origins some tenant allows, for CORS preflights (cached briefly; tenant changes forget it).
   const originCache = new LRUCache<'all', Set<string>>({ max: 1, ttl: 10_000 });
@@ -236,6 +249,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   catalog.registerRoutes(app);
   generation.registerRoutes(app);
   await style.registerRoutes(app);
+  await commerce.registerRoutes(app);
   // The widget bundle (versioned, SRI) and the demo store at /demo.
   const web = createWebModule(deps, { demoKey: () => findDemoKey(tenants) });
   web.registerRoutes(app);
@@ -256,6 +270,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     await deps.jobs.close();
     await tryon.close();
     await generation.close();
+    await commerce.close();
     await perception.close();
     await webhooks.close();
     await analytics.close();
@@ -264,7 +279,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   // Load the perception models in the background (unless they load on first use); the log says which features are on.
   perception.start();
   if (role !== 'api') await deps.jobs.startWorker();
-  return { app, modules: { tenants, tryon, perception, webhooks, analytics, web, catalog, generation, style }, compileSchemas: schemas.compileAll };
+  return { app, modules: { tenants, tryon, perception, webhooks, analytics, web, catalog, generation, style, commerce }, compileSchemas: schemas.compileAll };
 }
 
 const breakerName = (s: string) => (s === 'open' || s === 'closed' ? s : s === 'half_open' ? 'half-open' : 'unknown') as 'open' | 'closed' | 'half-open' | 'unknown';

@@ -6,6 +6,7 @@
 import { resolve } from 'node:path';
 import Type, { type Static, type TSchema } from 'typebox';
 import Value from 'typebox/value';
+import { parseSecretsKeys } from './platform/crypto/secret-box.js';
 
 const Env = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
@@ -101,6 +102,19 @@ const Env = Type.Object({
   // Style (modules/style): the Gemini analyser uses GEMINI_API_KEY / GEMINI_BASE_URL.
   /** The Gemini model a style analysis asks (structured output; see modules/style/providers/gemini.ts for prices). */
   PROBADOR_STYLE_GEMINI_MODEL: Type.String({ pattern: '^gemini-[a-z0-9.-]{1,60}$', default: 'gemini-2.5-flash' }),
+  /**
+   * Channel credentials at rest (AES-256-GCM): base64 of 32 bytes (`openssl rand -base64 32`); older
+   * keys may follow, comma-separated, to open values sealed before a rotation. Unset: a key kept in
+   * the database (embedded default; a warning in production).
+   */
+  PROBADOR_SECRETS_KEY: Type.Optional(Type.String({ minLength: 40 })),
+  // Conversational commerce (modules/commerce): per-number send limits, as the providers set them.
+  /** Meta Cloud API: messages per second per business number (80 by default, more on higher tiers). */
+  PROBADOR_WA_META_MPS: Type.Integer({ minimum: 1, maximum: 1000, default: 80 }),
+  /** Messages to one recipient from one number per minute (Meta's pair rate: about one per 6 s on average, bursts allowed). */
+  PROBADOR_WA_PAIR_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 600, default: 10 }),
+  /** Twilio: messages per second per sender (10 MPS for WhatsApp senders by default). */
+  PROBADOR_WA_TWILIO_MPS: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
   // Blob storage: the local folder ($PROBADOR_DATA_DIR/blobs) or an S3-compatible bucket (S3, R2, MinIO).
   STORAGE_DRIVER: Type.Union([Type.Literal('fs'), Type.Literal('s3')], { default: 'fs' }),
   S3_BUCKET: Type.Optional(Type.String({ minLength: 3, maxLength: 63 })),
@@ -149,6 +163,9 @@ export type Config = Readonly<{
   generation: { providerOrder: ('gemini' | 'fal')[]; geminiModel: string; falModel: string; concurrency: number; compatWaitMs: number };
   style: { geminiModel: string };
   jobs: { lockMs: number };
+  /** PROBADOR_SECRETS_KEY parsed: the first seals, all open; undefined = a key kept in the database. */
+  secretsKeys: Buffer[] | undefined;
+  commerce: { metaMps: number; pairPerMinute: number; twilioMps: number };
   perception: { threads: number; timeoutMs: number; load: 'auto' | 'startup' | 'first-use'; idleSeconds: number; precheckDefault: 'off' | 'lenient' | 'standard' | 'strict'; minAge: number; localEngineThreads: number };
   storage:
     | { driver: 'fs'; dir: string }
@@ -265,6 +282,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither to use the AWS default credential chain');
   }
   const allowPrivateHosts = parseAllowedHosts(e.PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS);
+  let secretsKeys: Buffer[] | undefined;
+  try {
+    secretsKeys = e.PROBADOR_SECRETS_KEY ? parseSecretsKeys(e.PROBADOR_SECRETS_KEY) : undefined;
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
   const dataDir = resolve(e.PROBADOR_DATA_DIR);
   return Object.freeze({
     port: e.PORT,
@@ -324,6 +347,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           }
         : { driver: 'fs' as const, dir: resolve(dataDir, 'blobs') },
     jobs: { lockMs: e.PROBADOR_JOB_LOCK_MS },
+    secretsKeys,
+    commerce: { metaMps: e.PROBADOR_WA_META_MPS, pairPerMinute: e.PROBADOR_WA_PAIR_PER_MINUTE, twilioMps: e.PROBADOR_WA_TWILIO_MPS },
     perception: {
       threads: e.PROBADOR_PERCEPTION_THREADS,
       timeoutMs: e.PROBADOR_PERCEPTION_TIMEOUT_MS,

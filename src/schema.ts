@@ -9,3 +9,4 @@ export * from './modules/generation/tables.js';
 export * from './modules/style/tables.js';
 export * from './modules/style/tables-match.js';
 export * from './modules/style/tables-gemini.js';
+export * from './modules/commerce/tables.js';

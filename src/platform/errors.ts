@@ -69,6 +69,22 @@ export const ERRORS = {
   // style: quiz, colour matching (modules/style)
   QUIZ_ANSWER_INVALID: { status: 400, title: 'A quiz answer names no such question or option' },
   QUIZ_RESULT_NOT_FOUND: { status: 404, title: 'Quiz result not found' },
+  // conversational commerce (modules/commerce)
+  BOT_NOT_FOUND: { status: 404, title: 'Bot not found' },
+  CONNECTION_NOT_FOUND: { status: 404, title: 'Channel connection not found' },
+  CONVERSATION_NOT_FOUND: { status: 404, title: 'Conversation not found' },
+  CHANNEL_PROVIDER_UNAVAILABLE: { status: 422, title: 'The channel provider is not available on this server' },
+  CHANNEL_CREDENTIALS_INVALID: { status: 422, title: 'The channel credentials are incomplete or malformed' },
+  CONNECTION_NOT_LINKABLE: { status: 422, title: 'The connection is not a linked device' },
+  SIMULATOR_NOT_CONNECTED: { status: 422, title: 'The bot has no simulator connection' },
+  MESSAGE_CONTENT_INVALID: { status: 422, title: 'The message breaks WhatsApp’s limits' },
+  OUTSIDE_WINDOW: { status: 422, title: 'Outside the 24-hour window only a template may be sent' },
+  OPTED_OUT: { status: 422, title: 'The contact has opted out of these messages' },
+  NO_CHANNEL_AVAILABLE: { status: 422, title: 'No connection of the bot may send this message' },
+  INVALID_HANDOVER: { status: 409, title: 'The conversation cannot be handed over that way' },
+  WEBHOOK_SIGNATURE_INVALID: { status: 401, title: 'The webhook signature is missing or wrong' },
+  WEBHOOK_VERIFICATION_FAILED: { status: 403, title: 'The webhook verification was refused' },
+  WEBHOOK_PAYLOAD_INVALID: { status: 400, title: 'The webhook body is malformed' },
   // photo pre-check (modules/perception)
   PHOTO_REJECTED: { status: 422, title: 'The photo cannot be used for a try-on' },
   // 429

@@ -22,6 +22,12 @@ export const ID_PREFIXES = {
   attempt: 'att',
   styleAnalysis: 'sta',
   quizResult: 'qzr',
+  bot: 'bot',
+  channelConnection: 'con',
+  contact: 'ctc',
+  conversation: 'cnv',
+  message: 'msg',
+  inboundEvent: 'ibe',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -107,6 +107,12 @@ export type RouterOptions<I, O, P extends RoutableProvider<I, O>> = {
    * runs under the provider's policy and is recorded as an attempt with its step number.
    */
   plan?: (provider: P, input: I, call: StepCall<I, O>) => Promise<O>;
+  /**
+   * Providers known only by name at call time (the commerce module's channel connections, added
+   * and removed while the server runs): a name of the order not in `providers` is looked up here.
+   * Breakers are still kept per name, across calls.
+   */
+  lookup?: (name: string) => P | undefined;
   /** The NO_PROVIDER message (no provider in the order accepts the input). */
   noProviderMessage?: string;
   /**
@@ -203,7 +209,7 @@ export function createProviderRouter<I extends RoutableInput, O extends Routable
   }
 
   function generate(req: RouteRequest<I>): Promise<RouteResult<O>> {
-    const candidates = req.order.map((n) => byName.get(n)).filter((p): p is P => p !== undefined && (opts.accepts?.(p, req.input) ?? true));
+    const candidates = req.order.map((n) => byName.get(n) ?? opts.lookup?.(n)).filter((p): p is P => p !== undefined && (opts.accepts?.(p, req.input) ?? true));
     return new Promise<RouteResult<O>>((resolve, reject) => {
       let next = 0;
       let settled = false;

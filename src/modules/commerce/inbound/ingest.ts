@@ -1,0 +1,88 @@
+/**
+ * The inbound ledger: a provider's events are stored once — a UNIQUE (connection, dedupe key)
+ * where the key is the provider's message id (and the status, for statuses), so Meta's retries
+ * of a webhook insert nothing — and a `commerce.inbound` job is queued per stored event (ids
+ * only). One insert and one enqueue: the webhook is acknowledged fast. An event naming another of
+ * the tenant's numbers (`to`) is filed under that number's connection.
+ */
+import { and, isNull, lt } from 'drizzle-orm';
+import { newId } from '../../../platform/ids.js';
+import type { CommerceCore } from '../core.js';
+import { botsRepo } from '../bots/index.js';
+import type { InboundEvent } from '../channels/index.js';
+import { inboundEvents, type ConnectionRow } from '../tables.js';
+
+export const INBOUND_JOB = 'commerce.inbound';
+export type InboundJobPayload = { tenant_id: string; event_id: string };
+
+function dedupeKeyOf(e: InboundEvent, id: string): string {
+  if (e.kind === 'message') return `m:${e.providerMessageId}`;
+  if (e.kind === 'status') return `s:${e.providerMessageId}:${e.status}`;
+  return `c:${id}`;
+}
+
+/** JSON for the ledger (dates as ISO strings). */
+const toPayload = (e: InboundEvent) => JSON.parse(JSON.stringify(e)) as Record<string, unknown>;
+
+/** An event back from the ledger. */
+export function fromPayload(p: Record<string, unknown>): InboundEvent {
+  const e = p as unknown as InboundEvent & { timestamp?: string | Date };
+  if ('timestamp' in e && typeof e.timestamp === 'string') return { ...e, timestamp: new Date(e.timestamp) } as InboundEvent;
+  return e;
+}
+
+export function createIngest(core: CommerceCore) {
+  /** Which connection an event belongs to: the one it came in on, or the tenant's connection for the number it names. */
+  async function targets(conn: ConnectionRow, events: InboundEvent[]): Promise<ConnectionRow[]> {
+    const cache = new Map<string, ConnectionRow>();
+    const out: ConnectionRow[] = [];
+    for (const e of events) {
+      const to = e.kind === 'connection' ? undefined : e.to?.replace(/^whatsapp:/, '');
+      if (!to || !conn.accountRef || to === conn.accountRef) {
+        out.push(conn);
+        continue;
+      }
+      let other = cache.get(to);
+      if (!other) {
+        other = (await botsRepo.findConnectionByAccount(core.db, conn.tenantId, conn.provider, to)) ?? conn;
+        cache.set(to, other);
+      }
+      out.push(other);
+    }
+    return out;
+  }
+
+  async function enqueue(tenantId: string, eventId: string) {
+    await core.jobs.enqueue<InboundJobPayload>(INBOUND_JOB, { tenant_id: tenantId, event_id: eventId }, { dedupeKey: `${INBOUND_JOB}:${eventId}` });
+  }
+
+  return {
+    /** Store the events (duplicates ignored) and queue their processing. */
+    async ingest(conn: ConnectionRow, events: InboundEvent[]): Promise<{ stored: number; duplicates: number }> {
+      if (events.length === 0) return { stored: 0, duplicates: 0 };
+      const to = await targets(conn, events);
+      const now = core.now();
+      const rows = events.map((e, i) => {
+        const id = newId('inboundEvent', now.getTime());
+        const c = to[i]!;
+        return { id, tenantId: c.tenantId, botId: c.botId, connectionId: c.id, dedupeKey: dedupeKeyOf(e, id), kind: e.kind, payload: toPayload(e), receivedAt: now };
+      });
+      const stored = await core.db.insert(inboundEvents).values(rows).onConflictDoNothing().returning({ id: inboundEvents.id, tenantId: inboundEvents.tenantId });
+      for (const r of stored) await enqueue(r.tenantId, r.id);
+      return { stored: stored.length, duplicates: events.length - stored.length };
+    },
+
+    /** Queue again the events stored but not processed for a while (an enqueue lost to a crash); for periodic maintenance. */
+    async recoverStale(olderThanMs = 60_000): Promise<number> {
+      const rows = await core.db
+        .select({ id: inboundEvents.id, tenantId: inboundEvents.tenantId })
+        .from(inboundEvents)
+        .where(and(isNull(inboundEvents.processedAt), lt(inboundEvents.receivedAt, new Date(core.now().getTime() - olderThanMs))))
+        .limit(500);
+      for (const r of rows) await enqueue(r.tenantId, r.id);
+      return rows.length;
+    },
+  };
+}
+
+export type Ingest = ReturnType<typeof createIngest>;

@@ -1,0 +1,190 @@
+/**
+ * The `commerce.inbound` job: one stored provider event. A message → its contact (one per person),
+ * the open conversation, the message row (its id derived from the event: a second run inserts
+ * nothing), the window refreshed, media fetched into the blob store, then the automatic rules —
+ * opt-out/opt-in keywords (ledger + acknowledgement), the away message outside business hours
+ * (once per N hours), a cart handed to the orders part, and, as no flow drives bots yet, the
+ * conversation routed to the inbox (`waiting_agent`). Nothing automatic is said while an agent
+ * has the conversation, except the opt-out acknowledgement the law asks for. A status → the
+ * message row, never backwards. Every reply's id is derived too: killed mid-way, it answers once.
+ */
+import { and, eq, sql } from 'drizzle-orm';
+import { PermanentJobError, type JobContext } from '../../../platform/jobs/types.js';
+import type { CommerceCore } from '../core.js';
+import { derivedId } from '../derived-ids.js';
+import type { InboundEvent, InboundContent } from '../channels/index.js';
+import { convRepo } from '../conversations/index.js';
+import { presentConversation, presentMessage } from '../conversations/index.js';
+import { queueOutbound } from '../outbound/index.js';
+import { addOptOut, removeOptOuts } from '../opt-outs.js';
+import { conversations, inboundEvents, messages, type ConversationRow, type InboundEventRow, type MessageRow } from '../tables.js';
+import { botsRepo } from '../bots/index.js';
+import { fromPayload, type InboundJobPayload } from './ingest.js';
+import { resolveContact } from './contacts.js';
+import { isOptIn, OPT_IN_ACK, OPT_OUT_ACK, optOutOf, withinBusinessHours } from './rules.js';
+import { storeInboundMedia } from './media.js';
+
+const RANK: Record<MessageRow['status'], number> = { received: 0, queued: 0, sent: 1, delivered: 2, read: 3, failed: 1 };
+
+export function createInboundProcessor(core: CommerceCore) {
+  const { db } = core;
+
+  async function markProcessed(row: InboundEventRow) {
+    await db.update(inboundEvents).set({ processedAt: core.now() }).where(eq(inboundEvents.id, row.id));
+  }
+
+  async function processMessage(row: InboundEventRow, e: Extract<InboundEvent, { kind: 'message' }>, ctx: JobContext) {
+    const bot = await core.bots.getBot(row.tenantId, row.botId).catch(() => undefined);
+    const conn = await botsRepo.findConnection(db, row.tenantId, row.botId, row.connectionId);
+    if (!bot || !conn) return; // deleted since
+    const contact = await resolveContact(db, row.tenantId, e.from, core.now());
+    const { row: opened } = await convRepo.openConversation(db, row.tenantId, bot.id, contact.id, () => ({ id: derivedId('conversation', row.id, 'conversation'), now: core.now() }));
+    const msgId = derivedId('message', row.id, 'message');
+    const at = e.timestamp instanceof Date && !Number.isNaN(e.timestamp.getTime()) ? e.timestamp : core.now();
+    // The message and the window refresh together: a second run finds the message and changes nothing.
+    const inserted = await db.transaction(async (tx) => {
+      const r = await tx
+        .insert(messages)
+        .values({
+          id: msgId,
+          tenantId: row.tenantId,
+          conversationId: opened.id,
+          botId: bot.id,
+          contactId: contact.id,
+          direction: 'in',
+          content: e.content as Record<string, unknown>,
+          source: 'shopper',
+          provider: conn.provider,
+          connectionId: conn.id,
+          providerMessageId: e.providerMessageId,
+          replyToProviderMessageId: e.replyToProviderMessageId ?? null,
+          status: 'received',
+          createdAt: core.now(),
+        })
+        .onConflictDoNothing()
+        .returning({ id: messages.id });
+      if (r.length === 0) return false;
+      await tx
+        .update(conversations)
+        .set({
+          lastInboundAt: sql`greatest(${conversations.lastInboundAt}, ${at.toISOString()}::timestamptz)`,
+          lastMessageAt: core.now(),
+          unreadCount: sql`${conversations.unreadCount} + 1`,
+          updatedAt: core.now(),
+        })
+        .where(eq(conversations.id, opened.id));
+      return true;
+    });
+    let conv = (await convRepo.findConversation(db, row.tenantId, opened.id))!;
+    let msg = (await convRepo.findMessage(db, row.tenantId, msgId))!;
+    if (e.content.type === 'media' && !msg.media) msg = (await storeInboundMedia(core, conn, msg, e.content.media, ctx.signal)) ?? msg;
+    if (inserted) {
+      const data = presentMessage(msg) as unknown as Record<string, unknown>;
+      await core.publish(row.tenantId, 'message.created', data);
+      await core.emit(row.tenantId, 'message.received', data);
+    }
+    conv = await applyRules(row, bot, conv, e.content, msg);
+    void conv;
+  }
+
+  async function applyRules(row: InboundEventRow, bot: Awaited<ReturnType<CommerceCore['bots']['getBot']>>, conv: ConversationRow, content: InboundContent, msg: MessageRow): Promise<ConversationRow> {
+    const reply = (purpose: string, text: string) => queueOutbound(core, conv, { id: derivedId('message', row.id, purpose), content: { type: 'text', text }, category: 'service', source: 'auto' });
+    if (content.type === 'text') {
+      const out = optOutOf(content.text);
+      if (out) {
+        await addOptOut(db, row.tenantId, conv.contactId, out, 'keyword', core.now());
+        await reply('opt-out-ack', OPT_OUT_ACK);
+        return conv;
+      }
+      if (isOptIn(content.text)) {
+        await removeOptOuts(db, row.tenantId, conv.contactId);
+        await reply('opt-in-ack', OPT_IN_ACK);
+        return conv;
+      }
+    }
+    if (content.type === 'order' && core.ports.onCartOrder) {
+      const contact = await convRepo.findContact(db, row.tenantId, conv.contactId);
+      await core.ports.onCartOrder(row.tenantId, {
+        botId: bot.id,
+        conversationId: conv.id,
+        contactId: conv.contactId,
+        customer: { name: contact?.name ?? null, phone: contact?.phone ?? null },
+        sourceRef: msg.id,
+        catalogId: content.catalogId,
+        text: content.text,
+        items: content.items,
+      });
+    }
+    // The bot is silent while an agent has the conversation.
+    if (conv.status === 'agent') return conv;
+    const now = core.now();
+    if (bot.awayMessage && !withinBusinessHours(bot.businessHours, now) && (!conv.lastAwayAt || now.getTime() - conv.lastAwayAt.getTime() >= bot.awayEveryHours * 3600_000)) {
+      // Claim the away slot (compare-and-set) before queueing: concurrent messages send one.
+      const [claimed] = await db
+        .update(conversations)
+        .set({ lastAwayAt: now })
+        .where(and(eq(conversations.id, conv.id), sql`(${conversations.lastAwayAt} is null or ${conversations.lastAwayAt} < ${new Date(now.getTime() - bot.awayEveryHours * 3600_000).toISOString()}::timestamptz)`))
+        .returning({ id: conversations.id });
+      if (claimed) await reply('away', bot.awayMessage);
+    }
+    // No flow drives the bot yet: the conversation goes to the inbox.
+    if (conv.status === 'bot') {
+      const moved = await convRepo.moveConversation(db, row.tenantId, conv.id, ['bot'], { status: 'waiting_agent', updatedAt: now });
+      if (moved) {
+        const contact = await convRepo.findContact(db, row.tenantId, moved.contactId);
+        const data = presentConversation(moved, contact, now) as unknown as Record<string, unknown>;
+        await core.publish(row.tenantId, 'conversation.updated', data);
+        await core.emit(row.tenantId, 'conversation.status_changed', { ...data, previous_status: 'bot' });
+        return moved;
+      }
+    }
+    return conv;
+  }
+
+  async function processStatus(row: InboundEventRow, e: Extract<InboundEvent, { kind: 'status' }>, ctx: JobContext) {
+    const msg = await convRepo.findMessageByProviderId(db, row.tenantId, row.connectionId, e.providerMessageId);
+    if (!msg) {
+      // The send job may not have written the provider's id yet: try again, then give up quietly.
+      if (ctx.attempt < ctx.maxAttempts) throw new Error(`no message with provider id ${e.providerMessageId} yet`);
+      return;
+    }
+    const at = e.timestamp instanceof Date && !Number.isNaN(e.timestamp.getTime()) ? e.timestamp : core.now();
+    const values: Partial<convRepo.NewMessage> = {};
+    if (e.status === 'failed') {
+      if (msg.status === 'delivered' || msg.status === 'read' || msg.status === 'failed') return;
+      Object.assign(values, { status: 'failed', failedAt: at, errorCode: (e.error?.reason ?? 'unknown').toUpperCase(), errorReason: e.error?.message.slice(0, 500) ?? null });
+      if (e.error?.reason === 'opted_out') await addOptOut(db, row.tenantId, msg.contactId, msg.category === 'marketing' ? 'marketing' : 'all', 'provider', core.now());
+    } else {
+      if (msg.status === 'failed' || RANK[e.status] <= RANK[msg.status]) {
+        // Out of order (read before delivered): fill the earlier timestamp only.
+        if (e.status === 'delivered' && !msg.deliveredAt && msg.status === 'read') await convRepo.updateMessage(db, row.tenantId, msg.id, { deliveredAt: at });
+        return;
+      }
+      values.status = e.status;
+      if (e.status === 'sent') values.sentAt = msg.sentAt ?? at;
+      if (e.status === 'delivered') values.deliveredAt = at;
+      if (e.status === 'read') Object.assign(values, { readAt: at, deliveredAt: msg.deliveredAt ?? at });
+    }
+    const updated = await convRepo.updateMessage(db, row.tenantId, msg.id, values, [msg.status]);
+    if (!updated) throw new Error('the message changed meanwhile; again');
+    const data = presentMessage(updated) as unknown as Record<string, unknown>;
+    await core.publish(row.tenantId, 'message.status', data);
+    await core.emit(row.tenantId, 'message.status', data);
+  }
+
+  async function processConnection(row: InboundEventRow, e: Extract<InboundEvent, { kind: 'connection' }>) {
+    await botsRepo.setConnectionState(db, row.tenantId, row.connectionId, e.state, e.detail?.slice(0, 500) ?? null, core.now());
+    await core.publish(row.tenantId, 'connection.state', { bot_id: row.botId, connection_id: row.connectionId, state: e.state, qr: e.qr ?? null, pairing_code: e.pairingCode ?? null });
+  }
+
+  return async function handle(p: InboundJobPayload, ctx: JobContext): Promise<void> {
+    const [row] = await db.select().from(inboundEvents).where(and(eq(inboundEvents.tenantId, p.tenant_id), eq(inboundEvents.id, p.event_id)));
+    if (!row) throw new PermanentJobError(`inbound event ${p.event_id} not found`);
+    if (row.processedAt) return;
+    const e = fromPayload(row.payload);
+    if (e.kind === 'message') await processMessage(row, e, ctx);
+    else if (e.kind === 'status') await processStatus(row, e, ctx);
+    else await processConnection(row, e);
+    await markProcessed(row);
+  };
+}

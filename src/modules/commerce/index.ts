@@ -1,0 +1,126 @@
+/**
+ * Conversational commerce, the core: bots and their channel connections (credentials sealed),
+ * the channel drivers by provider (channels/registry.ts; the simulator is built in), the inbound
+ * pipeline (webhooks → ledger → `commerce.inbound` job → contacts, conversations, messages,
+ * opt-outs, away messages), the sender (`POST /v1/messages` → `commerce.send` job: fallback over
+ * the bot's connections that respects WhatsApp's window, opt-outs and per-number limits),
+ * conversations and handover, the simulator's shopper side and web chat, and realtime events on
+ * `commerce.events`. Other modules use only what this file exports.
+ */
+import type { Deps } from '../../deps.js';
+import type { App } from '../../platform/http/types.js';
+import { loadSecretBox } from '../../platform/crypto/secret-box.js';
+import { listenBase } from '../../platform/http/link-base.js';
+import { defineJob } from '../../platform/jobs/types.js';
+import { Bot, Connection, Conversation, Message } from '../../../contracts/commerce.js';
+import { botRoutes, botsRepo, createBotsService } from './bots/index.js';
+import { createChannelRegistry, policyFetch, simulatorDriver, type ChannelDriver, type InboundEvent, type OutboundContent } from './channels/index.js';
+import { conversationRoutes, createConversationsService } from './conversations/index.js';
+import type { CommerceCore } from './core.js';
+import { createIngest, INBOUND_JOB, type InboundJobPayload } from './inbound/ingest.js';
+import { createInboundProcessor } from './inbound/process.js';
+import { purgeExpiredMedia } from './inbound/media.js';
+import { createWebhookHandler, registerWebhookRoutes } from './inbound/routes.js';
+import { createSendJob } from './outbound/send-job.js';
+import type { Category } from './outbound/plan.js';
+import type { CommercePorts } from './ports.js';
+import { createPublisher } from './realtime.js';
+import { createSimulatorService } from './simulator/service.js';
+import { simulatorRoutes } from './simulator/routes.js';
+import { botStatusRoutes } from './bots/status.js';
+
+export type CommerceOptions = {
+  /** More channel drivers (Meta, Twilio, Evolution, Baileys), registered by provider name. */
+  drivers?: ChannelDriver[];
+};
+
+export type CommerceDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'log' | 'jobs' | 'pubsub' | 'limiter' | 'blobs'>;
+
+export async function createCommerceModule(deps: CommerceDeps, ports: CommercePorts = {}, opts: CommerceOptions = {}) {
+  const { config } = deps;
+  const log = deps.log.child({ module: 'commerce' });
+  const box = await loadSecretBox(deps.db, { keys: config.secretsKeys, production: config.production, log });
+  let linkBase = () => config.publicUrl ?? listenBase(config.host, config.port);
+  const registry = createChannelRegistry(opts.drivers ?? []);
+  const fetch = policyFetch({ allowPrivateHosts: config.fetch.allowPrivateHosts, timeoutMs: 15_000, maxBytes: 16 * 1024 * 1024 });
+  const bots = createBotsService({ db: deps.db, clock: deps.clock, box, registry, fetch, linkBase: () => linkBase() });
+  const core: CommerceCore = {
+    db: deps.db,
+    clock: deps.clock,
+    config,
+    jobs: deps.jobs,
+    limiter: deps.limiter,
+    blobs: deps.blobs,
+    log,
+    bots,
+    registry,
+    ports,
+    publish: createPublisher(deps.pubsub, log),
+    emit: async (tenantId, type, data) => {
+      try {
+        await ports.emitWebhook?.(tenantId, type, data);
+      } catch (err) {
+        log.warn({ err: { message: (err as Error).message }, type }, 'commerce webhook not emitted');
+      }
+    },
+    now: () => new Date(deps.clock.now()),
+  };
+  const ingest = createIngest(core);
+  /** Events a driver pushes (linked devices, the simulator's statuses) join the ledger like a webhook's. */
+  const ingestEvents = async (connectionId: string, events: InboundEvent[]) => {
+    const conn = await botsRepo.findConnectionForWebhook(deps.db, connectionId);
+    if (conn) await ingest.ingest(conn, events);
+  };
+  registry.register(
+    simulatorDriver({
+      db: deps.db,
+      clock: deps.clock,
+      templatesOf: async (tenantId, botId) => (await bots.getBot(tenantId, botId)).templates,
+      emit: (ctx, events) => ingestEvents(ctx.id, events),
+    }),
+  );
+  const handleWebhook = createWebhookHandler(core, ingest);
+  const conversations = createConversationsService(core);
+  const sim = createSimulatorService(core, handleWebhook, async (conn, events) => void (await ingest.ingest(conn, events)));
+  const sender = createSendJob(core);
+  const processInbound = createInboundProcessor(core);
+
+  return {
+    bots,
+    conversations,
+    registry,
+    /** Events a driver produced outside a webhook (Baileys' socket): give them to the driver's `onEvent`. */
+    ingestEvents,
+    /** Send on a conversation (order notifications): checked and queued like POST /v1/messages; a template outside the window. */
+    sendToConversation: (tenantId: string, conversationId: string, content: OutboundContent, category: Category) => conversations.sendToConversation(tenantId, conversationId, content, category),
+    /** Periodic maintenance: re-queue inbound events whose job was lost; delete expired inbound media. */
+    async maintenance() {
+      const requeued = await ingest.recoverStale();
+      const purged = await purgeExpiredMedia(core);
+      return { requeued, purged };
+    },
+    breakerState: (connectionId: string) => sender.router.breakerState(connectionId),
+    registerRoutes(app: App) {
+      linkBase = () => app.linkBase();
+      for (const s of [Connection, Bot, Conversation, Message]) app.addSchema(s);
+      botRoutes(app, { bots });
+      botStatusRoutes(app, { core, breakerState: (id) => sender.router.breakerState(id) });
+      conversationRoutes(app, {
+        conversations,
+        mediaUrl: (baseUrl) => async (key, contentType) => (ports.signedUrl ? (await ports.signedUrl(key, contentType, baseUrl)).url : ((await deps.blobs.signedUrl(key, { expiresInS: 900, contentType })) ?? '')),
+      });
+      simulatorRoutes(app, { sim });
+      registerWebhookRoutes(app, core, handleWebhook);
+    },
+    registerJobs() {
+      deps.jobs.register(defineJob<InboundJobPayload>({ name: INBOUND_JOB, attempts: 6, timeoutMs: 60_000, concurrency: 8, backoffMs: (n) => Math.min(30_000, 500 * 2 ** Math.max(0, n - 1)), handler: processInbound }) as never);
+      deps.jobs.register(sender.job as never);
+    },
+    async close() {},
+  };
+}
+
+export type CommerceModule = Awaited<ReturnType<typeof createCommerceModule>>;
+export type { CommercePorts, CartOrder, CommerceWebhookType } from './ports.js';
+export { COMMERCE_EVENTS_CHANNEL, type RealtimeEvent } from './realtime.js';
+export * from './channels/index.js';

@@ -1,0 +1,4 @@
+/** The outbound part of the commerce module: queueing, the send plan (WhatsApp's rules), the send job with fallback. */
+export { queueOutbound, storableContent, SEND_JOB, type SendJobPayload } from './queue.js';
+export { planSend, resolveTemplate, type Category, type Plan } from './plan.js';
+export { createSendJob } from './send-job.js';

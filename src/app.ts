@@ -204,6 +204,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
       emitWebhook: async (tenantId, type, data) => void (await webhooks.emit(tenantId, type, data)),
       signedUrl: (key, contentType, baseUrl) => tryon.signedUrl(key, contentType, baseUrl),
       retentionMs: async (tenantId) => RETENTION_MS[(await tryon.service.getTenant(tenantId)).retention],
+      // At merge, from the orders part: sellerExists: (t, id) => orders.sellerExists(t, id),
+      // onCartOrder: (t, cart) => orders.createFromCart(t, cart), and the drivers in opts.commerce.drivers.
     },
     opts.commerce,
   );

@@ -63,6 +63,7 @@ export async function start(config: Config, role: Role = 'all', opts: { print?: 
               await modules.webhooks.recoverOverdue();
               await modules.webhooks.purgeDeliveries();
             },
+            commerce: () => modules.commerce.maintenance(),
           });
   } catch (e) {
     stopMaintenance?.();

@@ -17,6 +17,8 @@ export type MaintenanceHooks = {
   purgeStyle?: () => Promise<{ selfies: number; quizResults?: number }>;
   /** Webhooks: re-enqueue deliveries whose job was lost; drop delivery logs past 30 days. */
   webhooks?: () => Promise<unknown>;
+  /** Commerce: re-queue inbound events whose job was lost; delete inbound media past the tenant's retention. */
+  commerce?: () => Promise<{ requeued: number; purged: number }>;
 };
 
 export async function runMaintenance(deps: Deps, hooks: MaintenanceHooks = {}) {
@@ -29,9 +31,10 @@ export async function runMaintenance(deps: Deps, hooks: MaintenanceHooks = {}) {
   const styleSelfies = style.selfies;
   const quizResults = style.quizResults ?? 0;
   await hooks.webhooks?.();
+  const commerce = hooks.commerce ? await hooks.commerce() : { requeued: 0, purged: 0 };
   // Last, after the purges' deletes: the embedded database's autovacuum (platform/db/maintenance.ts).
   const vacuumed = (await vacuumWhereDue(deps.database)).length;
-  return { idempotency, refreshTokens, uploads: tryons.uploads, results: tryons.results, generations, styleSelfies, quizResults, vacuumed };
+  return { idempotency, refreshTokens, uploads: tryons.uploads, results: tryons.results, generations, styleSelfies, quizResults, commerceInboundRequeued: commerce.requeued, commerceMedia: commerce.purged, vacuumed };
 }
 
 export function startMaintenance(deps: Deps, hooks: MaintenanceHooks = {}, everyMs = 60 * 1000) {

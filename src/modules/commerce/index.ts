@@ -13,7 +13,7 @@ import { loadSecretBox } from '../../platform/crypto/secret-box.js';
 import { listenBase } from '../../platform/http/link-base.js';
 import { defineJob } from '../../platform/jobs/types.js';
 import { Bot, Connection, Conversation, Message } from '../../../contracts/commerce.js';
-import { botRoutes, botsRepo, createBotsService } from './bots/index.js';
+import { botRoutes, botStatusRoutes, botsRepo, createBotsService } from './bots/index.js';
 import { createChannelRegistry, policyFetch, simulatorDriver, type ChannelDriver, type InboundEvent, type OutboundContent } from './channels/index.js';
 import { conversationRoutes, createConversationsService } from './conversations/index.js';
 import type { CommerceCore } from './core.js';
@@ -27,7 +27,7 @@ import type { CommercePorts } from './ports.js';
 import { createPublisher } from './realtime.js';
 import { createSimulatorService } from './simulator/service.js';
 import { simulatorRoutes } from './simulator/routes.js';
-import { botStatusRoutes } from './bots/status.js';
+import { bridgeRoutes } from './compat/bridge-routes.js';
 
 export type CommerceOptions = {
   /** More channel drivers (Meta, Twilio, Evolution, Baileys), registered by provider name. */
@@ -104,12 +104,13 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
       linkBase = () => app.linkBase();
       for (const s of [Connection, Bot, Conversation, Message]) app.addSchema(s);
       botRoutes(app, { bots });
-      botStatusRoutes(app, { core, breakerState: (id) => sender.router.breakerState(id) });
+      const status = botStatusRoutes(app, { core, breakerState: (id) => sender.router.breakerState(id) });
       conversationRoutes(app, {
         conversations,
         mediaUrl: (baseUrl) => async (key, contentType) => (ports.signedUrl ? (await ports.signedUrl(key, contentType, baseUrl)).url : ((await deps.blobs.signedUrl(key, { expiresInS: 900, contentType })) ?? '')),
       });
       simulatorRoutes(app, { sim });
+      bridgeRoutes(app, { conversations, status });
       registerWebhookRoutes(app, core, handleWebhook);
     },
     registerJobs() {

@@ -120,4 +120,12 @@ describe('bots', () => {
     expect(((await call('GET', '/v1/bots', B())).json() as { data: Bot[] }).data.map((b) => b.id)).not.toContain(bot.id);
     problem(await call('GET', `/v1/bots/${bot.id}`, bearer(t.tenantA.publishableKey)), 403, 'PUBLISHABLE_KEY_NOT_ALLOWED');
   });
+
+  it('documents the commerce endpoints in OpenAPI and every route schema compiles', async () => {
+    const doc = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(doc.statusCode).toBe(200);
+    const paths = Object.keys((doc.json() as { paths: Record<string, unknown> }).paths);
+    for (const p of ['/v1/bots', '/v1/bots/{id}/connections', '/v1/messages', '/v1/conversations/{id}/handover', '/hooks/whatsapp/{connection_id}', '/send']) expect(paths).toContain(p);
+    expect(await t.compileSchemas()).toBeGreaterThan(0);
+  });
 });

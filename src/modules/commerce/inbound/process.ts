@@ -8,7 +8,7 @@
  * has the conversation, except the opt-out acknowledgement the law asks for. A status → the
  * message row, never backwards. Every reply's id is derived too: killed mid-way, it answers once.
  */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import { PermanentJobError, type JobContext } from '../../../platform/jobs/types.js';
 import type { CommerceCore } from '../core.js';
 import { derivedId } from '../derived-ids.js';
@@ -20,7 +20,7 @@ import { addOptOut, removeOptOuts } from '../opt-outs.js';
 import { conversations, inboundEvents, messages, type ConversationRow, type InboundEventRow, type MessageRow } from '../tables.js';
 import { botsRepo } from '../bots/index.js';
 import { fromPayload, type InboundJobPayload } from './ingest.js';
-import { resolveContact } from './contacts.js';
+import { liveContactId, resolveContact } from './contacts.js';
 import { isOptIn, OPT_IN_ACK, OPT_OUT_ACK, optOutOf, withinBusinessHours } from './rules.js';
 import { storeInboundMedia } from './media.js';
 
@@ -75,7 +75,12 @@ export function createInboundProcessor(core: CommerceCore) {
         .where(eq(conversations.id, opened.id));
       return true;
     });
-    let conv = (await convRepo.findConversation(db, row.tenantId, opened.id))!;
+    // Another job may have merged this contact into another meanwhile (an @lid linked to its phone):
+    // checked after the insert, so either the merge moved this message or the message moves now.
+    const live = await liveContactId(db, row.tenantId, contact.id);
+    let convId = opened.id;
+    if (live !== contact.id) convId = await rehome(row, bot.id, contact.id, live, msgId, at);
+    let conv = (await convRepo.findConversation(db, row.tenantId, convId))!;
     let msg = (await convRepo.findMessage(db, row.tenantId, msgId))!;
     if (e.content.type === 'media' && !msg.media) msg = (await storeInboundMedia(core, conn, msg, e.content.media, ctx.signal)) ?? msg;
     if (inserted) {
@@ -85,6 +90,23 @@ export function createInboundProcessor(core: CommerceCore) {
     }
     conv = await applyRules(row, bot, conv, e.content, msg);
     void conv;
+  }
+
+  /** Move a message of a merged-away contact to the live contact's open conversation; close the stale one. */
+  async function rehome(row: InboundEventRow, botId: string, from: string, to: string, msgId: string, at: Date): Promise<string> {
+    const { row: target } = await convRepo.openConversation(db, row.tenantId, botId, to, () => ({ id: derivedId('conversation', row.id, 'merged'), now: core.now() }));
+    await db.transaction(async (tx) => {
+      await tx.update(messages).set({ conversationId: target.id, contactId: to }).where(and(eq(messages.tenantId, row.tenantId), eq(messages.id, msgId)));
+      await tx
+        .update(conversations)
+        .set({ lastInboundAt: sql`greatest(${conversations.lastInboundAt}, ${at.toISOString()}::timestamptz)`, lastMessageAt: core.now(), updatedAt: core.now() })
+        .where(eq(conversations.id, target.id));
+      await tx
+        .update(conversations)
+        .set({ status: 'closed', contactId: to, unreadCount: 0, updatedAt: core.now() })
+        .where(and(eq(conversations.tenantId, row.tenantId), eq(conversations.contactId, from), ne(conversations.status, 'closed')));
+    });
+    return target.id;
   }
 
   async function applyRules(row: InboundEventRow, bot: Awaited<ReturnType<CommerceCore['bots']['getBot']>>, conv: ConversationRow, content: InboundContent, msg: MessageRow): Promise<ConversationRow> {

@@ -10,15 +10,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { bearer, createTestApp, problem, type TestApp } from '../../../../test/harness.js';
 import { commerceClient, waitFor, type Conversation, type Message, type ThreadMessage } from '../../../../test/commerce-helpers.js';
+import { COMMERCE_EVENTS_CHANNEL } from '../index.js';
 
 let t: TestApp;
 let api: ReturnType<typeof commerceClient>;
 let botId: string;
 const SHOPPER = '+5491122334455';
+const realtime: { tenant_id: string; type: string; data: Record<string, unknown> }[] = [];
 
 beforeAll(async () => {
-  t = await createTestApp();
+  // Webhook endpoints may be plain http on this allow-listed address (deliveries to it fail; they are only counted).
+  t = await createTestApp({ env: { PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS: '127.0.0.1:9' } });
   api = commerceClient(t, () => t.tenantA.secretKey);
+  // These tests poll the API while jobs run: above the basic tier's 300 requests a minute.
+  await t.modules.tenants.tenants.updateTenant(t.tenantA.id, { tier: 'enterprise' });
+  await t.deps.pubsub.subscribe(COMMERCE_EVENTS_CHANNEL, (m) => realtime.push(JSON.parse(m) as (typeof realtime)[number]));
+  await api.json('POST', '/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hook', event_types: ['message.received', 'message.status', 'conversation.status_changed', 'conversation.assigned'] }, 201);
   const bot = await api.json<{ id: string }>('POST', '/v1/bots', { name: 'Sim bot', templates: [{ name: 'follow_up', language: 'es_AR', category: 'utility', body: 'Seguimos en contacto: {{1}}' }, { name: 'promo', language: 'es_AR', category: 'marketing', body: 'Promo {{1}}' }] }, 201);
   botId = bot.id;
 });
@@ -158,5 +165,27 @@ describe('simulator, end to end', () => {
     problem(await t.app.inject({ method: 'GET', url: `/simulator/${botId}?token=${link.token.slice(0, -2)}xx` }), 401, 'INVALID_TOKEN');
     t.clock.advance(2 * 3600 * 1000);
     problem(await t.app.inject({ method: 'GET', url: `/simulator/${botId}?token=${link.token}` }), 401, 'INVALID_TOKEN');
+  });
+
+  it('publishes realtime events and emits webhooks for messages, statuses and handovers', async () => {
+    const types = new Set(realtime.filter((e) => e.tenant_id === t.tenantA.id).map((e) => e.type));
+    expect([...types].sort()).toEqual(['conversation.updated', 'message.created', 'message.status']);
+    expect(realtime.some((e) => e.tenant_id !== t.tenantA.id)).toBe(false);
+    const emitted = (await t.deps.db.execute(sql`select distinct event_type from webhook_deliveries where tenant_id = ${t.tenantA.id} order by 1`)) as unknown as { rows: { event_type: string }[] };
+    expect(emitted.rows.map((r) => r.event_type)).toEqual(['conversation.assigned', 'conversation.status_changed', 'message.received', 'message.status']);
+  });
+
+  it('keeps the older bridge endpoints: /send, /status, /qr', async () => {
+    const sent = await api.json<{ success: boolean; message_id: string; conversation_id: string }>('POST', '/send', { bot_id: botId, to: '5491199990000', message: 'hola' });
+    // A business-initiated text to a number that never wrote: outside the window, the bot has no window_template.
+    expect(sent).toMatchObject({ code: 'OUTSIDE_WINDOW' });
+    await api.json('PATCH', `/v1/bots/${botId}`, { window_template: 'follow_up' }, 200);
+    const ok = await api.json<{ success: boolean; message_id: string }>('POST', '/send', { bot_id: botId, to: '5491199990000', message: 'hola' }, 202);
+    expect(ok).toMatchObject({ success: true, message_id: expect.stringMatching(/^msg_/) });
+    const st = await api.json<{ connected: boolean; connections: { provider: string }[] }>('GET', `/status?bot_id=${botId}`, undefined, 200);
+    expect(st).toMatchObject({ connected: true, connections: [{ provider: 'simulator' }] });
+    problem(await api.call('GET', `/qr?bot_id=${botId}`), 422, 'CONNECTION_NOT_LINKABLE');
+    problem(await api.call('GET', `/status?bot_id=${botId}`, undefined, bearer(t.tenantB.secretKey)), 404, 'BOT_NOT_FOUND');
+    problem(await api.call('POST', '/send', { bot_id: botId, to: '5491199990000', message: 'x' }, bearer(t.tenantB.secretKey)), 404, 'BOT_NOT_FOUND');
   });
 });

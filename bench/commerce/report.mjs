@@ -9,6 +9,7 @@ const f0 = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : 
 const f1 = (n) => (Number.isFinite(n) ? n.toFixed(1) : '–');
 const f2 = (n) => (Number.isFinite(n) ? n.toFixed(2) : '–');
 const mb = (kb) => (Number.isFinite(kb) ? `${Math.round(kb / 1024)} MB` : '–');
+const mb1 = (kb) => (Number.isFinite(kb) ? `${(kb / 1024).toFixed(1)} MB` : '–');
 const range = (xs, fmt) => (xs.length > 1 ? ` (${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))})` : '');
 const verdict = (ok) => (ok ? '**PASS**' : '**MISS**');
 
@@ -41,7 +42,7 @@ export function report(r, S, meta) {
   L.push(`| 2. inbound → reply enqueued through the simulator, one at a time | ${rep(r.reply.embedded)} | ${rep(r.reply.postgres)} |`);
   const kept = (x) => x.processedPerS >= 0.97 * x.offered && x.backlog <= x.offered * 2;
   L.push(`| 3. 100 bots × 10 conversations, messages/s end to end, 2 workers (goal ≥ 1,000/s) | – | ${g3 ? `${verdict(g3.offered >= 1000 && kept(g3))} **${f0(g3.processedPerS)}/s** sustained (offered ${f0(g3.offered)}/s${kept(g3) ? ', kept up' : ', not kept up'}); capacity ${f0(r.load.flood.processedPerS)}/s` : 'not run'} |`);
-  L.push(`| 4. API node RSS, ${f0(g4?.bots)} bots, ${f0(g4?.openConversations)} open conversations, a little traffic (goal < 100 MB) | – | ${g4 ? `${verdict(Math.max(g4.hwmKb, g4.maxKb) < 100 * 1024)} VmHWM ${mb(g4.hwmKb)}, max under traffic ${mb(g4.maxKb)}` : 'not run'} |`);
+  L.push(`| 4. API node RSS, ${f0(g4?.bots)} bots, ${f0(g4?.openConversations)} open conversations, a little traffic (goal < 100 MB) | – | ${g4 ? `${verdict(Math.max(g4.hwmKb, g4.maxKb) < 100 * 1024)} VmHWM ${mb1(g4.hwmKb)}, max under traffic ${mb1(g4.maxKb)}` : 'not run'} |`);
   L.push('');
   L.push('### 1. Webhook acknowledged: Probador beside bare node:http', '');
   L.push('| mode | server | peak req/s, median (min–max) | server CPU per request | p50 / p99 at peak (ms) | VmHWM | non-2xx / errors |', '|---|---|---:|---:|---:|---:|---:|');
@@ -71,7 +72,7 @@ export function report(r, S, meta) {
     L.push('### 4. API node memory (PostgreSQL + Redis, `--role api`)', '');
     L.push(
       `The database: ${f0(g4.bots)} bots with a Meta connection each, ${f0(g4.openConversations)} open conversations, ${f0(g4.inbound)} inbound messages. A fresh API node on it: VmRSS ${mb(g4.settledKb)} settled after start-up (VmHWM ${mb(g4.startupHwmKb)}); ` +
-        `under ${g4.memRate} webhooks/s spread over all ${f0(g4.bots)} connections and their conversations plus ${f0(g4.reads)} list reads (conversations by bot, waiting conversations, bots) in ${g4.memS} s: **VmRSS max ${mb(g4.maxKb)}, VmHWM ${mb(g4.hwmKb)}**, ${mb(g4.endKb)} at the end. ` +
+        `under ${g4.memRate} webhooks/s spread over all ${f0(g4.bots)} connections and their conversations plus ${f0(g4.reads)} list reads (conversations by bot, waiting conversations, bots) in ${g4.memS} s: **VmRSS max ${mb1(g4.maxKb)}, VmHWM ${mb1(g4.hwmKb)}**, ${mb(g4.endKb)} at the end. ` +
         `${ackP?.startRssKb ? `For comparison, the API node of goal 1 right after its start on a database with one tenant: VmRSS ${mb(ackP.startRssKb)}. ` : ''}The API node that served the seeding (1,000 bots created, ${f0(g4.bots * 10)} conversations' webhooks, goal 3's load) reached VmHWM ${mb(g4.seedingHwmKb)}.`,
     );
     L.push('');

@@ -23,13 +23,15 @@ export function onCleanup(fn, { final = false } = {}) {
 /**
  * Spawn a child: node `args` with `env`. Its output is kept (last 64 KiB) for error messages.
  * `ready` (optional): a RegExp tested on stdout; `started` resolves with the match.
+ * `ipc`: also an IPC channel (`child.proc.send`, `child.proc.on('message')`).
  */
-export function startChild(name, args, { env, cwd, ready, cpu } = {}) {
+export function startChild(name, args, { env, cwd, ready, cpu, ipc = false } = {}) {
   if (aborted) throw new Error(`not starting ${name}: the bench is stopping`);
+  const stdio = ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
   // `cpu`: pin the child to these cores (taskset execs node, so the pid is node's).
   const proc = cpu === undefined
-    ? spawn(process.execPath, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn('taskset', ['-c', String(cpu), process.execPath, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    ? spawn(process.execPath, args, { env, cwd, stdio })
+    : spawn('taskset', ['-c', String(cpu), process.execPath, ...args], { env, cwd, stdio });
   let out = '';
   // BENCH_CHILD_LOG=<dir>: also append every child's whole output to <dir>/<name>.log (diagnosis).
   const logFile = process.env.BENCH_CHILD_LOG ? `${process.env.BENCH_CHILD_LOG}/${name.replace(/[^\w.-]+/g, '_')}.log` : undefined;

@@ -25,6 +25,12 @@
  * parsed in place): when it ran inside the bench process, its own pauses (that process's GC, its
  * /proc sampling and child output) were measured as the server's latency — a trace showed the
  * generator issuing nothing for 20–35 ms and then a burst of hundreds of requests at once.
+ *
+ * Two options for other benches (bench/commerce.mjs): `request: { module, options }` builds each
+ * request's bytes (a POST with its own body, signed) from request i with the module's
+ * `requestBuilder(options, url)` instead of one fixed GET; `closed: true` is a closed loop (peak):
+ * every connection sends its next request as soon as the previous one is answered, for `duration`
+ * seconds after `warmup` seconds, and the result says how many were answered per second.
  */
 import net from 'node:net';
 import { fork } from 'node:child_process';
@@ -33,6 +39,50 @@ import { performance } from 'node:perf_hooks';
 
 const LF = 10;
 const CONTENT_LENGTH = Buffer.from('content-length:');
+
+/**
+ * One HTTP/1.1 response at the head of `c.buf`, parsed in place (status line, Content-Length, body):
+ * `{ outcome, code }` once whole (and removed from the buffer), undefined while incomplete. A
+ * response without Content-Length destroys the socket (only Content-Length bodies are expected).
+ */
+function takeResponse(c, expect) {
+  const b = c.buf;
+  const end = b.indexOf('\r\n\r\n');
+  if (end < 0) return undefined;
+  const code = (b[9] - 48) * 100 + (b[10] - 48) * 10 + (b[11] - 48);
+  let len = -1;
+  for (let p = b.indexOf(LF) + 1; p > 0 && p < end; p = b.indexOf(LF, p) + 1) {
+    let k = 0;
+    while (k < CONTENT_LENGTH.length && (b[p + k] | 0x20) === CONTENT_LENGTH[k]) k++;
+    if (k === CONTENT_LENGTH.length) {
+      let q = p + k;
+      while (b[q] === 32) q++;
+      len = 0;
+      while (b[q] >= 48 && b[q] <= 57) len = len * 10 + (b[q++] - 48);
+      break;
+    }
+  }
+  if (len < 0) {
+    c.socket.destroy();
+    return undefined;
+  }
+  const bodyAt = end + 4;
+  if (b.length < bodyAt + len) return undefined;
+  c.buf = b.length > bodyAt + len ? b.subarray(bodyAt + len) : undefined;
+  const outcome = code < 200 || code > 299 ? 'non2xx' : expect && (len !== expect.length || expect.compare(b, bodyAt, bodyAt + len) !== 0) ? 'mismatches' : 'ok';
+  return { outcome, code };
+}
+
+/** The bytes of request i: the `request` option's builder, or one fixed GET of the URL with the headers. */
+async function requestsOf(o, u) {
+  if (o.request) {
+    const { requestBuilder } = await import(o.request.module);
+    return requestBuilder(o.request.options ?? {}, u);
+  }
+  const headerLines = Object.entries({ host: u.host, connection: 'keep-alive', ...(o.headers ?? {}) }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  const fixed = Buffer.from(`GET ${u.pathname}${u.search} HTTP/1.1\r\n${headerLines}\r\n`);
+  return () => fixed;
+}
 
 /**
  * @param {{ url: string, headers?: Record<string,string>, rate: number, duration: number,
@@ -52,13 +102,13 @@ export function paced(o) {
 }
 
 /** The generator itself (in this process). */
-export function pacedHere(o) {
+export async function pacedHere(o) {
+  if (o.closed) return closedHere(o);
   const connections = o.connections ?? 50;
   const warmup = o.warmup ?? 1;
   const timeoutMs = o.timeoutMs ?? 10_000;
   const u = new URL(o.url);
-  const headerLines = Object.entries({ host: u.host, connection: 'keep-alive', ...(o.headers ?? {}) }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  const request = Buffer.from(`GET ${u.pathname}${u.search} HTTP/1.1\r\n${headerLines}\r\n`);
+  const request = await requestsOf(o, u);
   const expect = o.expectBody === undefined ? undefined : Buffer.from(o.expectBody);
   const interval = 1000 / o.rate;
   const skip = Math.round(o.rate * warmup);
@@ -138,42 +188,19 @@ export function pacedHere(o) {
       c.socket.on('close', fail);
       return c;
     }
-    /** One response in c.buf, parsed in place: status, Content-Length, body. */
     function parse(c) {
       if (c.current < 0) return;
-      const b = c.buf;
-      const end = b.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const code = (b[9] - 48) * 100 + (b[10] - 48) * 10 + (b[11] - 48);
-      let len = -1;
-      for (let p = b.indexOf(LF) + 1; p > 0 && p < end; p = b.indexOf(LF, p) + 1) {
-        let k = 0;
-        while (k < CONTENT_LENGTH.length && (b[p + k] | 0x20) === CONTENT_LENGTH[k]) k++;
-        if (k === CONTENT_LENGTH.length) {
-          let q = p + k;
-          while (b[q] === 32) q++;
-          len = 0;
-          while (b[q] >= 48 && b[q] <= 57) len = len * 10 + (b[q++] - 48);
-          break;
-        }
-      }
-      if (len < 0) {
-        c.socket.destroy(); // only Content-Length bodies are expected here
-        return;
-      }
-      const bodyAt = end + 4;
-      if (b.length < bodyAt + len) return;
-      c.buf = b.length > bodyAt + len ? b.subarray(bodyAt + len) : undefined;
+      const r = takeResponse(c, expect);
+      if (r === undefined) return;
       const i = c.current;
       c.current = -1;
-      const outcome = code < 200 || code > 299 ? 'non2xx' : expect && (len !== expect.length || expect.compare(b, bodyAt, bodyAt + len) !== 0) ? 'mismatches' : 'ok';
-      complete(i, outcome, code);
+      complete(i, r.outcome, r.code);
       release(c);
     }
     function send(c, i) {
       c.current = i;
       c.sentAt = performance.now();
-      c.socket.write(request);
+      c.socket.write(request(i));
     }
     function release(c) {
       if (waitHead < waitTail) send(c, waiting[waitHead++]);
@@ -211,6 +238,113 @@ export function pacedHere(o) {
     }, 100);
     for (let k = 0; k < connections; k++) conns.push(connect());
     setTimeout(tick, 50);
+  });
+}
+
+/**
+ * Closed loop (peak): `connections` keep-alive sockets, each sending its next request as soon as
+ * its previous one is answered, for `warmup` + `duration` seconds; requests answered during the
+ * last `duration` seconds are counted (rate and latency from send to answer).
+ */
+async function closedHere(o) {
+  const connections = o.connections ?? 50;
+  const warmup = o.warmup ?? 1;
+  const timeoutMs = o.timeoutMs ?? 10_000;
+  const u = new URL(o.url);
+  const request = await requestsOf(o, u);
+  const expect = o.expectBody === undefined ? undefined : Buffer.from(o.expectBody);
+  const cap = o.maxRequests ?? 4_000_000;
+  const latencies = new Float64Array(cap);
+  const counts = { ok: 0, non2xx: 0, errors: 0, timeouts: 0, mismatches: 0, statusCodes: {} };
+  let next = 0;
+  let recorded = 0;
+  let sentTotal = 0;
+  return new Promise((resolve) => {
+    const start = performance.now();
+    const from = start + warmup * 1000;
+    const until = from + o.duration * 1000;
+    const conns = [];
+    let stopping = false;
+    let open = 0;
+    const finish = () => {
+      clearInterval(sweeper);
+      for (const c of conns) c.socket.destroy();
+      const lat = latencies.subarray(0, recorded).sort();
+      const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.ceil((p / 100) * lat.length) - 1)] : NaN);
+      resolve({
+        closed: true,
+        connections,
+        sent: sentTotal,
+        requests: recorded,
+        achievedRate: recorded / o.duration,
+        latency: { p50: pct(50), p90: pct(90), p99: pct(99), p999: pct(99.9), max: lat.length ? lat[lat.length - 1] : NaN, mean: lat.reduce((a, b) => a + b, 0) / (lat.length || 1) },
+        ...counts,
+      });
+    };
+    const done = (c) => {
+      if (--open === 0) finish();
+      c.socket.destroy();
+    };
+    const send = (c) => {
+      const now = performance.now();
+      if (now >= until || next >= cap) {
+        if (!c.closing) {
+          c.closing = true;
+          done(c);
+        }
+        return;
+      }
+      c.current = next++;
+      c.sentAt = now;
+      sentTotal++;
+      c.socket.write(request(c.current));
+    };
+    const record = (c, outcome, code) => {
+      const t = performance.now();
+      if (c.sentAt >= from && t <= until) {
+        if (outcome === 'ok' || outcome === 'non2xx' || outcome === 'mismatches') {
+          latencies[recorded++] = t - c.sentAt;
+          counts.statusCodes[code] = (counts.statusCodes[code] ?? 0) + 1;
+        }
+        counts[outcome]++;
+      }
+    };
+    const connect = () => {
+      const c = { socket: net.connect({ host: u.hostname, port: Number(u.port || 80), noDelay: true }), buf: undefined, current: -1, sentAt: 0, closing: false };
+      open++;
+      c.socket.on('connect', () => send(c));
+      c.socket.on('data', (chunk) => {
+        c.buf = c.buf === undefined ? chunk : Buffer.concat([c.buf, chunk]);
+        if (c.current < 0) return;
+        const r = takeResponse(c, expect);
+        if (r === undefined) return;
+        c.current = -1;
+        record(c, r.outcome, r.code);
+        send(c);
+      });
+      c.socket.on('error', () => undefined);
+      c.socket.on('close', () => {
+        if (c.closing || stopping) return;
+        if (c.current >= 0) record(c, 'errors');
+        c.closing = true;
+        open--;
+        // A lost connection is replaced while the run lasts.
+        if (performance.now() < until) conns.push(connect());
+        else if (open === 0) finish();
+      });
+      return c;
+    };
+    const sweeper = setInterval(() => {
+      const now = performance.now();
+      for (const c of [...conns]) {
+        if (c.current >= 0 && !c.closing && now - c.sentAt > timeoutMs) {
+          record(c, 'timeouts');
+          c.current = -1;
+          c.socket.destroy();
+        }
+      }
+    }, 100);
+    for (let k = 0; k < connections; k++) conns.push(connect());
   });
 }
 

@@ -110,6 +110,17 @@ describe('Evolution API through the app', () => {
     expect(c.evolution.sends().at(-1)).toMatchObject({ path: '/message/sendText/shop-1', body: { text: 'hola!' } });
     expect((await c.messagesOf(conv.id)).some((x) => x.content.text === 'intruder')).toBe(false);
   });
+  it('a contact known only by its @lid (no phone) is answered at that JID', async () => {
+    await c.evolution.deliver('shop-1', 'messages.upsert', evoInbound.text('210987654321098@lid', 'desde un lid'));
+    const conv = await waitFor(async () => {
+      for (const x of await c.conversationsOf(bot.id)) if ((await c.messagesOf(x.id)).some((m) => m.content.text === 'desde un lid')) return x;
+      return undefined;
+    }, 'conversation');
+    expect(conv.contact.phone).toBeNull();
+    const m = await reply(conv, 'hola lid');
+    expect(await c.settled(conv.id, m.id)).toMatchObject({ status: 'sent', provider: 'evolution', error: null });
+    expect(c.evolution.sends().at(-1)).toMatchObject({ path: '/message/sendText/shop-1', body: { number: '210987654321098@lid', text: 'hola lid' } });
+  });
 });
 
 describe('fallback', () => {

@@ -85,6 +85,21 @@ describe('Meta Cloud API through the app', () => {
     await c.messageWhen(conv.id, m.id, (x) => x.status === 'read', 'read');
   });
 
+  it('a user known only by their business-scoped user id (no phone shared) is answered by that id', async () => {
+    const bsuid = 'AR.1502576394655843';
+    await deliver(meta.webhook({ messages: [inbound.text('soy usuario', { withoutPhone: true, userId: bsuid, timestamp: c.nowS() })] }));
+    const conv = await waitFor(async () => {
+      for (const x of await c.conversationsOf(bot.id)) if ((await c.messagesOf(x.id)).some((m) => m.content.text === 'soy usuario')) return x;
+      return undefined;
+    }, 'conversation');
+    expect(conv.contact.phone).toBeNull();
+    const m = await c.api.json<Message>('POST', '/v1/messages', { conversation_id: conv.id, content: { type: 'text', text: 'hola' } }, 202);
+    expect(await c.settled(conv.id, m.id)).toMatchObject({ status: 'sent', error: null });
+    const wamid = await c.providerIdOf(m.id);
+    expect(meta.sent.find((s) => s.id === wamid)!.body).toMatchObject({ recipient: bsuid, text: { body: 'hola' } });
+    expect(meta.sent.find((s) => s.id === wamid)!.body.to).toBeUndefined();
+  });
+
   it('a failed status with 131050 opts the contact out of marketing; a later marketing send is refused OPTED_OUT', async () => {
     await deliver(textFrom('5491155550103', 'hello'));
     const conv = await waitFor(async () => (await c.conversationsOf(bot.id)).find((x) => x.contact.phone === '+5491155550103'), 'conversation');

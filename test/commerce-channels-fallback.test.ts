@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { problem } from './harness.js';
 import { waitFor, type Conversation, type Message } from './commerce-helpers.js';
 import { inbound as metaInbound, postWebhook, type FakeMeta } from './fakes/meta-whatsapp.js';
-import { envelope, inbound as evoInbound } from './fakes/evolution-api.js';
+import { connectionUpdate, envelope, inbound as evoInbound, statusUpdate as evoStatus } from './fakes/evolution-api.js';
 import { channelsApp, type Bot, type ChannelsApp } from './commerce-channels-setup.js';
 
 let c: ChannelsApp;
@@ -75,6 +75,16 @@ describe('Twilio through the app', () => {
     expect((await c.twilio.deliver(c.twilio.statusCallback(sid, 'read'))).status).toBe(200);
     await c.messageWhen(conv.id, m.id, (x) => x.status === 'read', 'read');
   });
+  it('an inbound photo: MediaUrl0 fetched with the credentials, the CDN redirect followed without them', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108020000009077', 'hex');
+    const mediaUrl = c.twilio.addMedia(png, 'image/png');
+    await c.twilio.deliver(c.twilio.inbound(url, { From: 'whatsapp:+5491166660002', NumMedia: '1', MediaUrl0: mediaUrl, MediaContentType0: 'image/png', MessageType: 'image' }));
+    const conv = await convWith(bot.id, '+5491166660002');
+    const m = await waitFor(async () => (await c.messagesOf(conv.id)).find((x) => (x as { media?: unknown }).media), 'media stored');
+    const got = await fetch((m as unknown as { media: { url: string } }).media.url);
+    expect(Buffer.from(await got.arrayBuffer()).equals(png)).toBe(true);
+    expect(c.twilio.cdnRequests.at(-1)!.headers.authorization).toBeUndefined();
+  });
 });
 
 describe('Evolution API through the app', () => {
@@ -109,6 +119,14 @@ describe('Evolution API through the app', () => {
     expect(await c.settled(conv.id, m.id)).toMatchObject({ status: 'sent', provider: 'evolution' });
     expect(c.evolution.sends().at(-1)).toMatchObject({ path: '/message/sendText/shop-1', body: { text: 'hola!' } });
     expect((await c.messagesOf(conv.id)).some((x) => x.content.text === 'intruder')).toBe(false);
+    // Its statuses come back as messages.update; the instance's state as connection.update.
+    const keyId = await c.providerIdOf(m.id);
+    expect((await c.evolution.deliver('shop-1', 'messages.update', evoStatus(keyId, 'DELIVERY_ACK', '5491177770001'))).status).toBe(200);
+    await c.messageWhen(conv.id, m.id, (x) => x.status === 'delivered', 'delivered');
+    expect((await c.evolution.deliver('shop-1', 'messages.update', evoStatus(keyId, 'READ', '5491177770001'))).status).toBe(200);
+    await c.messageWhen(conv.id, m.id, (x) => x.status === 'read', 'read');
+    expect((await c.evolution.deliver('shop-1', 'connection.update', connectionUpdate('shop-1', 'open'))).status).toBe(200);
+    await waitFor(async () => (await c.api.json<{ connections: { state: string }[] }>('GET', `/v1/bots/${bot.id}`)).connections[0]!.state === 'open', 'connection open');
   });
   it('a contact known only by its @lid (no phone) is answered at that JID', async () => {
     await c.evolution.deliver('shop-1', 'messages.upsert', evoInbound.text('210987654321098@lid', 'desde un lid'));

@@ -20,7 +20,7 @@ export async function channelsApp(opts: { metaNumbers: string[]; twilio?: boolea
   const twilio = opts.twilio ? await startFakeTwilio() : undefined;
   const evolution = opts.evolution ? await startFakeEvolution() : undefined;
   const fakes: { url: string; close: () => Promise<void> }[] = [...metas, ...(twilio ? [twilio] : []), ...(evolution ? [evolution] : [])];
-  const hosts = fakes.map((f) => new URL(f.url).host).join(',');
+  const hosts = [...fakes.map((f) => f.url), ...(twilio ? [twilio.cdnUrl] : [])].map((u) => new URL(u).host).join(',');
   const t = await createTestApp({ env: { PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS: hosts } });
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;

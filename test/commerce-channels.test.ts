@@ -14,6 +14,7 @@ import { sql } from 'drizzle-orm';
 import { problem } from './harness.js';
 import { waitFor, type Message } from './commerce-helpers.js';
 import { putProduct } from './orders-helpers.js';
+import { garmentPng } from './fakes/images.js';
 import { inbound, postWebhook, signBody, verifyRequest, type FakeMeta } from './fakes/meta-whatsapp.js';
 import { channelsApp, type Bot, type ChannelsApp } from './commerce-channels-setup.js';
 
@@ -98,6 +99,20 @@ describe('Meta Cloud API through the app', () => {
     const wamid = await c.providerIdOf(m.id);
     expect(meta.sent.find((s) => s.id === wamid)!.body).toMatchObject({ recipient: bsuid, text: { body: 'hola' } });
     expect(meta.sent.find((s) => s.id === wamid)!.body.to).toBeUndefined();
+  });
+
+  it('an inbound photo is downloaded through the Graph API with the token into the blob store, and served by a signed link', async () => {
+    const png = await garmentPng();
+    const mediaId = meta.addMedia(png, 'image/png');
+    await deliver(meta.webhook({ messages: [inbound.media('image', mediaId, { mime_type: 'image/png', caption: 'this one' }, { from: '5491155550107', timestamp: c.nowS() })] }));
+    const conv = await waitFor(async () => (await c.conversationsOf(bot.id)).find((x) => x.contact.phone === '+5491155550107'), 'conversation');
+    const m = await waitFor(async () => (await c.messagesOf(conv.id)).find((x) => (x as { media?: { url: string } | null }).media), 'media stored');
+    const media = (m as unknown as { media: { url: string; content_type: string; bytes: number } }).media;
+    expect(media).toMatchObject({ content_type: 'image/png', bytes: png.length });
+    const got = await fetch(media.url);
+    expect(got.status).toBe(200);
+    expect(Buffer.from(await got.arrayBuffer()).equals(png)).toBe(true);
+    expect(meta.calls('GET', '/whatsapp_business/attachments/').at(-1)!.headers.authorization).toBe(`Bearer ${meta.accessToken}`);
   });
 
   it('a failed status with 131050 opts the contact out of marketing; a later marketing send is refused OPTED_OUT', async () => {

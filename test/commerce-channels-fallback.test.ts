@@ -201,3 +201,33 @@ describe('fallback', () => {
     problem(await c.api.call('POST', '/v1/messages', { bot_id: only.id, to: '+5491199990002', category: 'marketing', content: { type: 'template', template: { name: 'promo', language: 'en', params: ['1'] } } }), 422, 'NO_CHANNEL_AVAILABLE');
   });
 });
+
+describe('templates per provider', () => {
+  const SID = `HX${'ab12'.repeat(8)}`;
+  const TEMPLATES = [
+    { name: 'promo', language: 'en', category: 'marketing', body: 'Sale {{1}}' },
+    { name: 'follow_up', language: 'en', category: 'utility', body: 'About your question: {{1}}', twilio_content_sid: SID },
+  ];
+
+  it('a template Twilio has no Content SID for goes through the next connection that has it (not failed)', async () => {
+    metaC.templates.set('promo', 1);
+    const b = await c.newBot({ connections: [{ provider: 'twilio', credentials: c.twilio.credentials() }, { provider: 'meta', credentials: metaC.credentials }], templates: TEMPLATES });
+    await metaText(metaC, b.connections[1]!.id, '5491199990003', 'hi');
+    const conv = await convWith(b.id, '+5491199990003');
+    const m = await c.api.json<Message>('POST', '/v1/messages', { conversation_id: conv.id, category: 'marketing', content: { type: 'template', template: { name: 'promo', language: 'en', params: ['10%'] } } }, 202);
+    expect(await c.settled(conv.id, m.id)).toMatchObject({ status: 'sent', provider: 'meta', error: null });
+  });
+
+  it('outside the window a text goes through Twilio as the window template’s Content SID with its variables', async () => {
+    const b = await c.newBot({ connections: [{ provider: 'twilio', credentials: c.twilio.credentials() }], templates: TEMPLATES, window_template: 'follow_up' });
+    await c.twilio.deliver(c.twilio.inbound(b.connections[0]!.webhook_url, { From: 'whatsapp:+5491166660009', Body: 'precio?' }));
+    const conv = await convWith(b.id, '+5491166660009');
+    await waitFor(async () => (await c.messagesOf(conv.id)).length > 0, 'inbound stored');
+    c.t.clock.advance(25 * 3600_000); // last in this file: every window closes
+    const m = await reply(conv, 'Son 20 euros');
+    expect(await c.settled(conv.id, m.id)).toMatchObject({ status: 'sent', provider: 'twilio' });
+    const sid = await c.providerIdOf(m.id);
+    const last = c.twilio.sent.find((s) => s.sid === sid)!;
+    expect([last.params.get('To'), last.params.get('ContentSid'), JSON.parse(last.params.get('ContentVariables') ?? '{}'), last.params.get('Body')]).toEqual(['whatsapp:+5491166660009', SID, { 1: 'Son 20 euros' }, null]);
+  });
+});

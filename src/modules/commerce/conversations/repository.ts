@@ -1,7 +1,7 @@
 /** Drizzle queries for contacts' conversations and messages. Tenant id first, always. */
-import { and, desc, eq, gt, inArray, lt, ne, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, ne, sql } from 'drizzle-orm';
 import type { Db } from '../../../platform/db/client.js';
-import { contacts, conversations, messages, type ContactRow, type ConversationRow, type ConversationStatus, type MessageRow } from '../tables.js';
+import { contactIdentities, contacts, conversations, messages, type ContactRow, type ConversationRow, type ConversationStatus, type MessageRow } from '../tables.js';
 
 export type Page<T> = { data: T[]; hasMore: boolean };
 export type NewMessage = Omit<typeof messages.$inferInsert, 'tenantId'>;
@@ -102,6 +102,16 @@ export async function listMessages(db: Db, tenantId: string, conversationId: str
 export async function findContact(db: Db, tenantId: string, id: string): Promise<ContactRow | undefined> {
   const [c] = await db.select().from(contacts).where(and(eq(contacts.tenantId, tenantId), eq(contacts.id, id)));
   return c;
+}
+
+/** A contact's identities (`phone:+E164`, `lid:…@lid`, `pid:…`), oldest first. */
+export async function identitiesOfContact(db: Db, tenantId: string, contactId: string): Promise<string[]> {
+  const rows = await db
+    .select({ identity: contactIdentities.identity })
+    .from(contactIdentities)
+    .where(and(eq(contactIdentities.tenantId, tenantId), eq(contactIdentities.contactId, contactId)))
+    .orderBy(asc(contactIdentities.createdAt), asc(contactIdentities.identity));
+  return rows.map((r) => r.identity);
 }
 
 export async function findContacts(db: Db, tenantId: string, ids: string[]): Promise<ContactRow[]> {

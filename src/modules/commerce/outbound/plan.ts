@@ -3,7 +3,8 @@
  * 24-hour window any content; outside it only a template (a text becomes the bot's
  * `window_template` when it has one, else OUTSIDE_WINDOW); business-initiated sends (no open
  * window) and marketing refused to opted-out contacts (OPTED_OUT) and never given to an
- * unofficial connection (Baileys); templates only through connections that have templates.
+ * unofficial connection (Baileys); templates only through connections that have templates (on Twilio,
+ * only those the bot gives a Content SID).
  */
 import type { OutboundContent, TemplateRef, ChannelCapabilities } from '../channels/index.js';
 import { blockedBy } from '../opt-outs.js';
@@ -44,6 +45,8 @@ export function planSend(input: {
     .filter((c) => c.row.enabled && c.caps)
     .filter((c) => !(businessInitiated || category === 'marketing') || c.caps!.official)
     .filter((c) => content.type !== 'template' || c.caps!.templates)
+    // Twilio sends a template by its Content SID: without one for this template it cannot (another connection may).
+    .filter((c) => content.type !== 'template' || c.row.provider !== 'twilio' || content.template.twilioContentSid)
     .map((c) => c.row);
   if (candidates.length === 0) {
     return { ok: false, code: 'NO_CHANNEL_AVAILABLE', message: businessInitiated ? 'No enabled official connection may carry a business-initiated or marketing message (unofficial connections never do).' : 'The bot has no enabled connection that can carry this message.' };

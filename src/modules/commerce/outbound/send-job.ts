@@ -13,7 +13,7 @@ import { ProviderError } from '../../../platform/providers/types.js';
 import { defineJob, type JobContext } from '../../../platform/jobs/types.js';
 import type { CommerceCore } from '../core.js';
 import { windowOpen } from '../core.js';
-import { ChannelError, type OutboundContent, type SendResult } from '../channels/index.js';
+import { ChannelError, type ContactAddress, type OutboundContent, type SendResult } from '../channels/index.js';
 import { convRepo } from '../conversations/index.js';
 import { presentMessage } from '../conversations/index.js';
 import { botsRepo } from '../bots/index.js';
@@ -49,6 +49,19 @@ export function createSendJob(core: CommerceCore) {
     }
   }
 
+  /**
+   * Where a send goes: the contact's phone when known; otherwise the provider's own id for the
+   * person — an `@lid` JID for linked devices (Evolution, Baileys), a business-scoped user id for
+   * the others — so someone who never shared a phone number can still be answered.
+   */
+  async function sendAddressOf(tenantId: string, contact: { id: string; phone: string | null }): Promise<(provider: string) => ContactAddress> {
+    if (contact.phone) return () => ({ phone: contact.phone! });
+    const ids = await convRepo.identitiesOfContact(db, tenantId, contact.id);
+    const lid = ids.find((i) => i.startsWith('lid:'))?.slice(4);
+    const pid = ids.find((i) => i.startsWith('pid:'))?.slice(4);
+    return (provider) => ({ providerId: provider === 'evolution' || provider === 'baileys' ? lid : pid });
+  }
+
   async function fail(msg: MessageRow, code: string, reason: string) {
     const updated = await convRepo.updateMessage(db, msg.tenantId, msg.id, { status: 'failed', errorCode: code, errorReason: reason.slice(0, 500), failedAt: core.now() }, ['queued']);
     if (!updated) return;
@@ -79,7 +92,7 @@ export function createSendJob(core: CommerceCore) {
     });
     if (!plan.ok) return fail(msg, plan.code, plan.message);
     const byId = new Map(conns.map((c) => [c.row.id, c]));
-    const to = { phone: contact.phone ?? undefined };
+    const addressFor = await sendAddressOf(msg.tenantId, contact);
     const replyTo = undefined;
     try {
       const result = await router.generate({
@@ -88,7 +101,7 @@ export function createSendJob(core: CommerceCore) {
           send: async (connectionId, signal) => {
             const c = byId.get(connectionId)!;
             await takeLimits(c.row, contact.id);
-            return c.driver!.send(c.ctx!, { to, content: plan.content, messageId: msg.id, signal, replyToProviderMessageId: replyTo });
+            return c.driver!.send(c.ctx!, { to: addressFor(c.row.provider), content: plan.content, messageId: msg.id, signal, replyToProviderMessageId: replyTo });
           },
         },
         order: plan.candidates.map((c) => c.id),

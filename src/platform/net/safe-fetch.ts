@@ -26,7 +26,7 @@ export type SafeFetchOptions = UrlPolicy & {
   maxRedirects?: number;
   accept?: string;
   signal?: AbortSignal;
-  method?: 'GET' | 'POST';
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   headers?: Record<string, string>;
   body?: string | Buffer;
   /** Throw FETCH_FAILED on a non-2xx final status (default true); false returns it (webhook delivery logs). */

@@ -6,6 +6,9 @@
 import { safeFetch } from '../../../platform/net/safe-fetch.js';
 import type { FetchLike } from '../../../platform/providers/http.js';
 
+/** The methods providers' APIs use (Evolution logs an instance out with DELETE). */
+const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+
 export function policyFetch(opts: { allowPrivateHosts: readonly string[]; timeoutMs: number; maxBytes: number }): FetchLike {
   return async (input, init = {}) => {
     const url = String(input);
@@ -22,9 +25,9 @@ export function policyFetch(opts: { allowPrivateHosts: readonly string[]; timeou
       if (ct && !headers.has('content-type')) headers.set('content-type', ct);
     }
     const method = (init.method ?? (body === undefined ? 'GET' : 'POST')).toUpperCase();
-    if (method !== 'GET' && method !== 'POST') throw new TypeError(`policyFetch: ${method} is not supported`);
+    if (!METHODS.has(method)) throw new TypeError(`policyFetch: ${method} is not supported`);
     const res = await safeFetch(url, {
-      method,
+      method: method as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
       headers: Object.fromEntries(headers),
       ...(body === undefined ? {} : { body }),
       maxBytes: opts.maxBytes,

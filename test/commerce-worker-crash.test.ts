@@ -1,11 +1,12 @@
 /**
- * A worker killed with SIGKILL mid-message, restarted: the shopper's STOP is answered once.
- * The reply's send is held open at a fake Meta Cloud API (test/fakes/meta-whatsapp.ts) until the
- * worker is dead; then Meta takes it (the answer is lost: the at-least-once window) and reports
- * it with a signed `sent` status webhook carrying our id (`biz_opaque_callback_data`), as Meta does.
- * The restarted worker runs the send job again; it must not send a second time: exactly one
- * message reaches the provider, one inbound and one outbound row, the reply `sent` under the
- * provider's id of the first attempt.
+ * A worker killed with SIGKILL mid-message, restarted: each shopper's STOP is answered once.
+ * Two acknowledgements' sends are held open at a fake Meta Cloud API (test/fakes/meta-whatsapp.ts)
+ * until the worker is dead. Then Meta takes the first — its answer lost: the at-least-once window —
+ * and reports it with a signed `sent` status webhook carrying our id (`biz_opaque_callback_data`),
+ * as Meta does; the second never got through. The restarted worker runs both send jobs again: the
+ * first must not be sent a second time (it waits for Meta's word and adopts it), the second must be
+ * sent once. Exactly one message per shopper reaches the provider; per conversation one inbound and
+ * one outbound row, the reply `sent` under the provider's id.
  * - PostgreSQL + Redis: the API runs here, the worker is a separate `--role worker` process
  *   (BullMQ; the killed worker's lock lapses and the restarted worker takes the job).
  * - Embedded: one process owns the PGlite data directory (API + worker); it is killed and
@@ -23,7 +24,7 @@ import { inbound, postWebhook, startFakeMeta, type FakeMeta } from './fakes/meta
 const ROOT = join(import.meta.dirname, '..');
 /** How long a re-run waits for the provider's word on an attempt whose answer was lost (short here). */
 const RECONCILE_MS = 6_000;
-const SHOPPER = '5491155557777';
+const SHOPPERS = ['5491155557777', '5491155558888'];
 
 type Child = ChildProcess & { output: string[] };
 function startChild(args: string[], env: Record<string, string>): Child {
@@ -70,15 +71,20 @@ async function call<T>(api: Api, method: 'GET' | 'POST', path: string, body?: un
   return { status: res.status, json: (await res.json()) as T };
 }
 
-/** The part both modes share: a bot on the fake, the shopper's STOP, the send held until `crash` has killed the worker. */
+/**
+ * The part both modes share: a bot on the fake, two shoppers' STOP, both acknowledgements held at
+ * Meta until `crash` has killed the worker; then Meta takes the first (its answer lost) and the
+ * second never got through. The first must not be sent again, the second must be sent once.
+ */
 async function stopAnsweredOnce(o: {
   fake: FakeMeta;
   api: () => Api;
   /**
-   * Kill the worker (the send is in flight), call `providerTakes` (Meta takes the held send, its
-   * answer lost), bring the worker back; `report` posts Meta's status webhook whenever the API can take it.
+   * Kill the worker (both sends in flight), call `providerSettles` (Meta takes one held send and
+   * drops the other), bring the worker back; `report` posts Meta's status webhook for the taken
+   * one whenever the API can take it.
    */
-  crash: (providerTakes: () => Promise<void>, report: () => Promise<void>) => Promise<void>;
+  crash: (providerSettles: () => Promise<void>, report: () => Promise<void>) => Promise<void>;
 }) {
   const { fake } = o;
   const bot = await call<{ id: string; connections: { id: string }[] }>(o.api(), 'POST', '/v1/bots', { name: 'Crash bot', connections: [{ provider: 'meta', credentials: fake.credentials }] });
@@ -86,36 +92,48 @@ async function stopAnsweredOnce(o: {
   const hook = () => `${o.api().base}/hooks/whatsapp/${bot.json.connections[0]!.id}`;
 
   let release!: () => void;
-  fake.scenario({ kind: 'hold', until: new Promise<void>((r) => (release = r)) }, 'messages');
+  const released = new Promise<void>((r) => (release = r));
+  fake.scenario({ kind: 'hold', until: released }, 'messages'); // the first send to arrive: taken
+  fake.scenario({ kind: 'hold', until: released, drop: true }, 'messages'); // the second: never got through
   const sends = () => fake.calls('POST', /\/messages$/).length;
-  const res = await postWebhook(hook(), fake.webhook({ messages: [inbound.text('STOP', { from: SHOPPER })] }), fake.appSecret);
-  expect(res.status).toBe(200);
-  await until(() => sends() === 1, 60_000, 'the acknowledgement’s send to reach the provider');
+  for (const from of SHOPPERS) {
+    const res = await postWebhook(hook(), fake.webhook({ messages: [inbound.text('STOP', { from })] }), fake.appSecret);
+    expect(res.status).toBe(200);
+  }
+  await until(() => sends() === 2, 60_000, 'both acknowledgements’ sends to reach the provider');
 
-  const providerTakes = async () => {
+  const providerSettles = async () => {
     release();
-    await until(() => fake.sent[0], 10_000, 'Meta to take the held send');
+    await until(() => fake.sent[0], 10_000, 'Meta to take the first held send');
   };
-  await o.crash(providerTakes, async () => {
+  await o.crash(providerSettles, async () => {
     const taken = fake.sent[0]!;
     const status = fake.statusFor(taken.id, 'sent', { callbackData: String(taken.body.biz_opaque_callback_data ?? '') });
     const r = await postWebhook(hook(), fake.webhook({ statuses: [status] }), fake.appSecret);
     expect(r.status).toBe(200);
   });
+  const taken = fake.sent[0]!;
 
-  const convs = await until(async () => (await call<{ data: { id: string }[] }>(o.api(), 'GET', `/v1/conversations?bot_id=${bot.json.id}`)).json.data[0], 30_000, 'the conversation');
-  const messages = async () => (await call<{ data: Msg[] }>(o.api(), 'GET', `/v1/conversations/${convs.id}/messages?limit=100`)).json.data;
-  await until(async () => (await messages()).find((m) => m.direction === 'out' && m.status !== 'queued'), 60_000, 'the acknowledgement to settle');
-  // A re-run that waited for the provider's word runs after at most RECONCILE_MS more: it must not send.
-  await sleep(RECONCILE_MS + 2_000);
+  const convs = await until(async () => {
+    const list = (await call<{ data: { id: string; contact: { phone: string | null } }[] }>(o.api(), 'GET', `/v1/conversations?bot_id=${bot.json.id}`)).json.data;
+    return list.length === 2 ? list : undefined;
+  }, 30_000, 'both conversations');
+  const messages = async (cid: string) => (await call<{ data: Msg[] }>(o.api(), 'GET', `/v1/conversations/${cid}/messages?limit=100`)).json.data;
+  for (const c of convs) await until(async () => (await messages(c.id)).find((m) => m.direction === 'out' && m.status !== 'queued'), 60_000, 'the acknowledgement to settle');
+  // A re-run that waited for Meta's word on the taken send runs about when the dropped one is sent: give it time to (wrongly) send.
+  await sleep(2_000);
 
-  expect(fake.sent.map((s) => s.to), 'messages the provider took').toEqual([SHOPPER]);
-  const all = await messages();
-  expect(all.filter((m) => m.direction === 'in')).toHaveLength(1);
-  const out = all.filter((m) => m.direction === 'out');
-  expect(out).toHaveLength(1);
-  expect(out[0]).toMatchObject({ status: 'sent', source: 'auto', provider_message_id: fake.sent[0]!.id });
-  expect(out[0]!.content.text).toBe(OPT_OUT_ACK);
+  expect(fake.sent.map((s) => s.to).sort(), 'messages the provider took').toEqual([...SHOPPERS].sort());
+  for (const c of convs) {
+    const all = await messages(c.id);
+    expect(all.filter((m) => m.direction === 'in')).toHaveLength(1);
+    const out = all.filter((m) => m.direction === 'out');
+    expect(out).toHaveLength(1);
+    const atMeta = fake.sent.find((s) => `+${s.to}` === c.contact.phone)!;
+    expect(out[0]).toMatchObject({ status: 'sent', source: 'auto', provider_message_id: atMeta.id });
+    expect(out[0]!.content.text).toBe(OPT_OUT_ACK);
+  }
+  expect(fake.sent.findIndex((s) => s.id === taken.id)).toBe(0);
 }
 
 describe.runIf(usingPostgres() && usingRedis())('SIGKILL a separate commerce worker (PostgreSQL + Redis, BullMQ)', () => {
@@ -155,11 +173,15 @@ describe.runIf(usingPostgres() && usingRedis())('SIGKILL a separate commerce wor
     await stopAnsweredOnce({
       fake,
       api: () => ({ base, key: api!.tenantA.secretKey }),
-      crash: async (providerTakes, report) => {
+      crash: async (providerSettles, report) => {
         await kill(worker!);
-        await providerTakes();
-        await report(); // the API is up: Meta's status lands while no worker runs
+        await providerSettles();
         worker = await startWorker();
+        // Meta's status comes late, once the restarted worker has run both send jobs again (each
+        // now waiting as a delayed job, or — without the wait — one sent a second time).
+        const delayed = async () => (await api!.deps.jobs.counts())['commerce.send']?.delayed ?? 0;
+        await until(async () => (await delayed()) >= 2 || fake!.sent.length > 1, 30_000, 'the send jobs to run again');
+        await report();
       },
     });
   });
@@ -185,9 +207,9 @@ describe.runIf(!usingPostgres())('SIGKILL the embedded process mid-message (PGli
     await stopAnsweredOnce({
       fake,
       api: () => api,
-      crash: async (providerTakes, report) => {
+      crash: async (providerSettles, report) => {
         await kill(child!);
-        await providerTakes();
+        await providerSettles();
         child = startChild(['start'], env);
         api.base = await urlOf(child);
         await report(); // Meta's status (retried by Meta while the server was down) lands after the restart

@@ -32,9 +32,9 @@ export type MetaScenario =
   /**
    * Hold the request until `until` settles, then take it as usual even when the caller has gone
    * meanwhile (Meta accepted the message; its answer is lost): the at-least-once window of a sender
-   * killed mid-request.
+   * killed mid-request. With `drop`, close it unprocessed instead (the request never got through).
    */
-  | { kind: 'hold'; until: Promise<unknown> };
+  | { kind: 'hold'; until: Promise<unknown>; drop?: boolean };
 
 export type SentMessage = { id: string; to?: string; recipient?: string; type: string; body: Record<string, unknown> };
 export type StoredMedia = { bytes: Buffer; type: string };
@@ -164,7 +164,8 @@ export async function startFakeMeta(opts: { accessToken?: string; appSecret?: st
     }
     if (s.kind === 'hold') {
       await s.until;
-      return false;
+      if (s.drop) res.socket?.destroy();
+      return Boolean(s.drop);
     }
     if (s.kind === 'drop') {
       res.socket?.destroy();

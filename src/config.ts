@@ -115,6 +115,11 @@ const Env = Type.Object({
   PROBADOR_WA_PAIR_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 600, default: 10 }),
   /** Twilio: messages per second per sender (10 MPS for WhatsApp senders by default). */
   PROBADOR_WA_TWILIO_MPS: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+  /**
+   * A send whose provider answer was lost (the worker died mid-request): how long its re-run waits
+   * for the provider's status webhook, which names our message id (Meta, Twilio), before sending again.
+   */
+  PROBADOR_WA_SEND_RECONCILE_MS: Type.Integer({ minimum: 0, maximum: 600_000, default: 30_000 }),
   // Blob storage: the local folder ($PROBADOR_DATA_DIR/blobs) or an S3-compatible bucket (S3, R2, MinIO).
   STORAGE_DRIVER: Type.Union([Type.Literal('fs'), Type.Literal('s3')], { default: 'fs' }),
   S3_BUCKET: Type.Optional(Type.String({ minLength: 3, maxLength: 63 })),
@@ -165,7 +170,7 @@ export type Config = Readonly<{
   jobs: { lockMs: number };
   /** PROBADOR_SECRETS_KEY parsed: the first seals, all open; undefined = a key kept in the database. */
   secretsKeys: Buffer[] | undefined;
-  commerce: { metaMps: number; pairPerMinute: number; twilioMps: number };
+  commerce: { metaMps: number; pairPerMinute: number; twilioMps: number; reconcileMs: number };
   perception: { threads: number; timeoutMs: number; load: 'auto' | 'startup' | 'first-use'; idleSeconds: number; precheckDefault: 'off' | 'lenient' | 'standard' | 'strict'; minAge: number; localEngineThreads: number };
   storage:
     | { driver: 'fs'; dir: string }
@@ -348,7 +353,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : { driver: 'fs' as const, dir: resolve(dataDir, 'blobs') },
     jobs: { lockMs: e.PROBADOR_JOB_LOCK_MS },
     secretsKeys,
-    commerce: { metaMps: e.PROBADOR_WA_META_MPS, pairPerMinute: e.PROBADOR_WA_PAIR_PER_MINUTE, twilioMps: e.PROBADOR_WA_TWILIO_MPS },
+    commerce: { metaMps: e.PROBADOR_WA_META_MPS, pairPerMinute: e.PROBADOR_WA_PAIR_PER_MINUTE, twilioMps: e.PROBADOR_WA_TWILIO_MPS, reconcileMs: e.PROBADOR_WA_SEND_RECONCILE_MS },
     perception: {
       threads: e.PROBADOR_PERCEPTION_THREADS,
       timeoutMs: e.PROBADOR_PERCEPTION_TIMEOUT_MS,

@@ -28,7 +28,13 @@ export type MetaScenario =
   /** Wait before answering normally. */
   | { kind: 'slow'; ms: number }
   /** Close the socket without answering. */
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  /**
+   * Hold the request until `until` settles, then take it as usual even when the caller has gone
+   * meanwhile (Meta accepted the message; its answer is lost): the at-least-once window of a sender
+   * killed mid-request. With `drop`, close it unprocessed instead (the request never got through).
+   */
+  | { kind: 'hold'; until: Promise<unknown>; drop?: boolean };
 
 export type SentMessage = { id: string; to?: string; recipient?: string; type: string; body: Record<string, unknown> };
 export type StoredMedia = { bytes: Buffer; type: string };
@@ -155,6 +161,11 @@ export async function startFakeMeta(opts: { accessToken?: string; appSecret?: st
     if (s.kind === 'slow') {
       await new Promise((r) => setTimeout(r, s.ms));
       return res.destroyed;
+    }
+    if (s.kind === 'hold') {
+      await s.until;
+      if (s.drop) res.socket?.destroy();
+      return Boolean(s.drop);
     }
     if (s.kind === 'drop') {
       res.socket?.destroy();

@@ -175,6 +175,12 @@ describe('meta webhook: statuses and errors', () => {
     );
   });
 
+  it('carries our message id back from biz_opaque_callback_data (a send whose answer was lost is matched by it)', () => {
+    const id = wamid();
+    expect(only(parse(fake.webhook({ statuses: [statusUpdate(id, 'sent', { callbackData: 'msg_01LOST' })] })))).toMatchObject({ kind: 'status', providerMessageId: id, messageId: 'msg_01LOST' });
+    expect((only(parse(fake.webhook({ statuses: [statusUpdate(id, 'delivered')] }))) as { messageId?: string }).messageId).toBeUndefined();
+  });
+
   it('maps a failed status error code to the failure reason', () => {
     const id = wamid();
     const e = only(parse(fake.webhook({ statuses: [statusUpdate(id, 'failed', { error: { code: 131047, title: 'Re-engagement message', details: 'More than 24 hours have passed' } })] })));

@@ -187,6 +187,7 @@ function statusEvent(s: unknown, to: string | undefined): InboundEvent | undefin
     recipient: rid || ruid ? { phone: phoneOf(rid), providerId: rid ?? ruid } : undefined,
     error,
     to,
+    messageId: str(s.biz_opaque_callback_data),
   };
 }
 

@@ -138,12 +138,12 @@ describe('parseWebhook', () => {
     expect(parse({ MessageType: 'reaction', Body: '' })[0]).toMatchObject({ content: { type: 'unsupported', providerType: 'reaction' } });
   });
 
-  it('status callbacks: sent / delivered / read, queued ignored, failed with the ErrorCode mapped', async () => {
+  it('status callbacks: sent / delivered / read (our message id carried back), queued ignored, failed with the ErrorCode mapped', async () => {
     const sent = await send({ type: 'text', text: 'hi' });
     const status = (s: string, fields?: Record<string, string>) => driver.parseWebhook(conn(), asWebhook(fake.statusCallback(sent.providerMessageId, s, fields)));
     expect(status('queued')).toEqual([]);
     for (const s of ['sent', 'delivered', 'read'] as const) {
-      expect(status(s)).toEqual([{ kind: 'status', providerMessageId: sent.providerMessageId, status: s, timestamp: NOW, recipient: { phone: '+5491122334455', providerId: 'whatsapp:+5491122334455' } }]);
+      expect(status(s)).toEqual([{ kind: 'status', providerMessageId: sent.providerMessageId, status: s, timestamp: NOW, recipient: { phone: '+5491122334455', providerId: 'whatsapp:+5491122334455' }, messageId: 'msg_0001' }]);
     }
     expect(status('failed', { ErrorCode: '63016', ErrorMessage: 'Outside the window' })[0]).toMatchObject({ status: 'failed', error: { reason: 'outside_window', providerCode: '63016', message: 'Outside the window' } });
     expect(status('undelivered', { ErrorCode: '63024' })[0]).toMatchObject({ status: 'failed', error: { reason: 'undeliverable', providerCode: '63024' } });

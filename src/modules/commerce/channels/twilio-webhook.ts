@@ -161,6 +161,7 @@ export function parseTwilioRequest(req: WebhookRequest, now: Date, secrets: read
         timestamp: now,
         ...(to ? { recipient: contactOf(to) } : {}),
         ...(status === 'failed' ? { error: callbackError(errorCode, one(p, 'ErrorMessage'), secrets) } : {}),
+        ...(req.query.msg ? { messageId: req.query.msg } : {}),
       },
     ];
   }

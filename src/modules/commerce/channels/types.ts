@@ -143,6 +143,12 @@ export type InboundEvent =
       error?: { reason: ChannelFailure; providerCode?: string | undefined; message: string } | undefined;
       /** The business number that sent the message, when the provider says (Meta's `metadata.phone_number_id`). */
       to?: string | undefined;
+      /**
+       * Our message id (`SendRequest.messageId`) echoed back — Meta's `biz_opaque_callback_data`,
+       * Twilio's StatusCallback `?msg=` — when the provider carries it: a send whose answer was
+       * lost (the worker died mid-request) is matched by it instead of sent again.
+       */
+      messageId?: string | undefined;
     }
   /** Linked-device and instance state (Evolution, Baileys): pairing QR, connected, logged out. */
   | { kind: 'connection'; state: ConnectionState; qr?: string | undefined; pairingCode?: string | undefined; detail?: string | undefined };

@@ -6,7 +6,8 @@
  * (once per N hours), a cart handed to the orders part, and, as no flow drives bots yet, the
  * conversation routed to the inbox (`waiting_agent`). Nothing automatic is said while an agent
  * has the conversation, except the opt-out acknowledgement the law asks for. A status → the
- * message row, never backwards. Every reply's id is derived too: killed mid-way, it answers once.
+ * message row, never backwards (one naming our id but no known provider id adopts a send whose
+ * answer was lost: outbound/in-flight.ts). Every reply's id is derived too: killed mid-way, it answers once.
  */
 import { and, eq, ne, sql } from 'drizzle-orm';
 import { PermanentJobError, type JobContext } from '../../../platform/jobs/types.js';
@@ -15,7 +16,7 @@ import { derivedId } from '../derived-ids.js';
 import type { InboundEvent, InboundContent } from '../channels/index.js';
 import { convRepo } from '../conversations/index.js';
 import { presentConversation, presentMessage } from '../conversations/index.js';
-import { queueOutbound } from '../outbound/index.js';
+import { adoptLostSend, queueOutbound } from '../outbound/index.js';
 import { addOptOut, removeOptOuts } from '../opt-outs.js';
 import { conversations, inboundEvents, messages, type ConversationRow, type InboundEventRow, type MessageRow } from '../tables.js';
 import { botsRepo } from '../bots/index.js';
@@ -164,13 +165,14 @@ export function createInboundProcessor(core: CommerceCore) {
   }
 
   async function processStatus(row: InboundEventRow, e: Extract<InboundEvent, { kind: 'status' }>, ctx: JobContext) {
-    const msg = await convRepo.findMessageByProviderId(db, row.tenantId, row.connectionId, e.providerMessageId);
+    const at = e.timestamp instanceof Date && !Number.isNaN(e.timestamp.getTime()) ? e.timestamp : core.now();
+    // Not found under the provider's id but naming ours: a send whose answer was lost (in-flight.ts).
+    const msg = (await convRepo.findMessageByProviderId(db, row.tenantId, row.connectionId, e.providerMessageId)) ?? (await adoptLostSend(core, row, e, at));
     if (!msg) {
       // The send job may not have written the provider's id yet: try again, then give up quietly.
       if (ctx.attempt < ctx.maxAttempts) throw new Error(`no message with provider id ${e.providerMessageId} yet`);
       return;
     }
-    const at = e.timestamp instanceof Date && !Number.isNaN(e.timestamp.getTime()) ? e.timestamp : core.now();
     const values: Partial<convRepo.NewMessage> = {};
     if (e.status === 'failed') {
       if (msg.status === 'delivered' || msg.status === 'read' || msg.status === 'failed') return;

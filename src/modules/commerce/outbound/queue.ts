@@ -10,8 +10,11 @@ import type { OutboundContent } from '../channels/index.js';
 import type { ConversationRow, MessageRow } from '../tables.js';
 
 export const SEND_JOB = 'commerce.send';
-/** `deferrals`: how many times it waited for a rate limit already. */
-export type SendJobPayload = { tenant_id: string; message_id: string; deferrals?: number };
+/**
+ * `deferrals`: how many times it waited for a rate limit already; `reconciled`: it waited once for
+ * the provider's word on an earlier attempt whose answer was lost (outbound/in-flight.ts).
+ */
+export type SendJobPayload = { tenant_id: string; message_id: string; deferrals?: number; reconciled?: boolean };
 
 /** Content as stored: JSON without media bytes. */
 export const storableContent = (c: OutboundContent): Record<string, unknown> => (c.type === 'media' ? { type: 'media', media: { ...c.media, bytes: undefined } } : { ...c });

@@ -6,7 +6,9 @@
  * recipient error (opted out, undeliverable, outside the window) stops the walk. Per-number limits
  * (Meta's messages per second and per-recipient pair rate, Twilio's MPS) are taken from the
  * limiter before each call; a connection over its limit is passed over, and when every one was,
- * the message is tried again after the wait (as after a provider's Retry-After).
+ * the message is tried again after the wait (as after a provider's Retry-After). A message whose
+ * earlier attempt may have been taken by the provider (the worker died before its answer) waits
+ * for the provider's status first instead of sending again (in-flight.ts).
  */
 import { createProviderRouter, RoutingError, type RoutableProvider } from '../../../platform/providers/router.js';
 import { ProviderError } from '../../../platform/providers/types.js';
@@ -21,6 +23,7 @@ import { addOptOut, optOutsOf } from '../opt-outs.js';
 import type { ConnectionRow, MessageRow } from '../tables.js';
 import { planSend, type Category } from './plan.js';
 import { SEND_JOB, storableContent, type SendJobPayload } from './queue.js';
+import { markInFlight, mayHaveBeenTaken, settleInFlight } from './in-flight.js';
 
 /** How many times a message waits for a rate limit before it fails. */
 const MAX_DEFERRALS = 30;
@@ -73,6 +76,12 @@ export function createSendJob(core: CommerceCore) {
   async function handler(p: SendJobPayload, ctx: JobContext): Promise<void> {
     const msg = await convRepo.findMessage(db, p.tenant_id, p.message_id);
     if (!msg || msg.status !== 'queued') return; // sent by an earlier run, or gone
+    if (mayHaveBeenTaken(msg) && !p.reconciled && config.commerce.reconcileMs > 0) {
+      // An earlier run died (or timed out) waiting for the provider's answer: its status webhook
+      // says whether it took the message; the send waits for it, once.
+      await core.jobs.enqueue<SendJobPayload>(SEND_JOB, { ...p, reconciled: true }, { delayMs: config.commerce.reconcileMs, dedupeKey: `${SEND_JOB}:${msg.id}:reconcile` });
+      return;
+    }
     const conv = await convRepo.findConversation(db, msg.tenantId, msg.conversationId);
     const contact = await convRepo.findContact(db, msg.tenantId, msg.contactId);
     const bot = await botsRepo.findBot(db, msg.tenantId, msg.botId);
@@ -101,7 +110,13 @@ export function createSendJob(core: CommerceCore) {
           send: async (connectionId, signal) => {
             const c = byId.get(connectionId)!;
             await takeLimits(c.row, contact.id);
-            return c.driver!.send(c.ctx!, { to: addressFor(c.row.provider), content: plan.content, messageId: msg.id, signal, replyToProviderMessageId: replyTo });
+            if (!(await markInFlight(core, msg, c.row))) throw new ProviderError(c.row.id, 'canceled', 'the message is no longer queued', { retryable: false });
+            try {
+              return await c.driver!.send(c.ctx!, { to: addressFor(c.row.provider), content: plan.content, messageId: msg.id, signal, replyToProviderMessageId: replyTo });
+            } catch (e) {
+              await settleInFlight(core, msg, e);
+              throw e;
+            }
           },
         },
         order: plan.candidates.map((c) => c.id),
@@ -128,6 +143,7 @@ export function createSendJob(core: CommerceCore) {
       }
     } catch (e) {
       if (!(e instanceof RoutingError)) throw e;
+      if ((await convRepo.findMessage(db, msg.tenantId, msg.id))?.status !== 'queued') return; // settled meanwhile (a status adopted it)
       const last = e.last;
       if (last instanceof ChannelError) {
         if (last.reason === 'opted_out') {

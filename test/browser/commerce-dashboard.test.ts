@@ -4,7 +4,8 @@
  * message sent through the simulator API appears in the inbox without a reload (the realtime
  * WebSocket), the agent takes the conversation and replies, the reply shows with its delivery
  * status and reaches the shopper's side; an order's status is changed from the UI; a seller is
- * created, edited and deactivated. Screenshots go to test-output/screenshots (inbox →
+ * created, edited and deactivated; a linked device (an Evolution instance on a local fake of its API)
+ * shows its QR code and turns linked when the instance connects. Screenshots go to test-output/screenshots (inbox →
  * docs/dashboard/inbox.png).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -15,19 +16,24 @@ import { OPERATOR } from '../harness.js';
 import { garmentPng } from '../fakes/images.js';
 import { collectPageErrors, launchChromium, newContext, screenshot } from './chromium.js';
 import { failedCalls, startCommerceApp, until, type CommerceApp } from './commerce-harness.js';
+import { connectionUpdate, startFakeEvolution, type FakeEvolution } from '../fakes/evolution-api.js';
 
 let c: CommerceApp;
 let browser: Browser;
+let evolution: FakeEvolution;
 const OWNER = { email: 'owner@shop-a.example', password: 'owner-password-1' };
 
 beforeAll(async () => {
-  c = await startCommerceApp(OWNER);
+  // An Evolution API server (a local fake speaking its API) for the linked-device QR panel.
+  evolution = await startFakeEvolution();
+  c = await startCommerceApp(OWNER, { PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS: new URL(evolution.url).host });
   browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
   await c?.t.close();
+  await evolution?.close();
 });
 
 vi.setConfig({ testTimeout: 120_000 });
@@ -339,6 +345,35 @@ describe('sellers', () => {
     await screenshot(page, 'commerce-sellers');
     const list = await api<{ data: { name: string; phone: string; email: string; active: boolean; max_open_conversations: number }[] }>('GET', '/v1/sellers', undefined, 200);
     expect(list.data.find((x) => x.name === 'Marta Gómez')).toMatchObject({ phone: '+5491144443333', email: 'marta@shop-a.example', active: false, max_open_conversations: 5 });
+    expect(errors).toEqual([]);
+    await ctx.close();
+  });
+});
+
+describe('linked device', () => {
+  it("shows an Evolution instance's QR code, and turns linked when the instance connects", async () => {
+    const bot = await api<{ id: string; connections: { id: string }[] }>('POST', '/v1/bots', {
+      name: 'Tienda QR',
+      connections: [{ provider: 'evolution', credentials: { base_url: evolution.url, api_key: evolution.globalKey, instance: 'shop-qr', webhook_secret: 'evolution-webhook-secret-qr01' } }],
+    }, 201);
+    const ctx = await newContext(browser);
+    const page = await ctx.newPage();
+    const errors = collectPageErrors(page);
+    await signIn(page, OWNER);
+    await page.getByRole('link', { name: 'Bots' }).click();
+    await page.getByRole('table', { name: 'Bots' }).getByRole('link', { name: 'Tienda QR' }).click();
+    const panel = page.getByRole('region', { name: 'Link evolution device' });
+    const img = panel.getByRole('img', { name: 'WhatsApp QR code' });
+    await img.waitFor();
+    expect(await img.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+    // The code shown is the one the instance made (the API answers it as text beside the PNG).
+    const qr = await api<{ qr: string; state: string }>('GET', `/v1/bots/${bot.id}/qr`, undefined, 200);
+    expect(qr.qr).toBe(evolution.instances.get('shop-qr')!.qr!.code);
+    await screenshot(page, 'commerce-qr');
+    // The phone scans it: Evolution reports the instance open, and the page says so.
+    evolution.pair('shop-qr');
+    expect((await evolution.deliver('shop-qr', 'connection.update', connectionUpdate('shop-qr', 'open'))).status).toBe(200);
+    await panel.getByText('Linked.').waitFor({ timeout: 30_000 });
     expect(errors).toEqual([]);
     await ctx.close();
   });

@@ -27,9 +27,9 @@ export async function freshDashboard() {
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
-export async function startCommerceApp(owner: { email: string; password: string }) {
+export async function startCommerceApp(owner: { email: string; password: string }, env: Record<string, string> = {}) {
   await freshDashboard();
-  const t = await createTestApp();
+  const t = await createTestApp({ env });
   await t.modules.tenants.tenants.updateTenant(t.tenantA.id, { tier: 'enterprise' });
   await t.modules.tenants.users.createUser({ ...owner, role: 'owner', tenantId: t.tenantA.id });
   await t.app.listen({ port: 0, host: '127.0.0.1' });

@@ -21,7 +21,7 @@ import { createIngest, INBOUND_JOB, type InboundJobPayload } from './inbound/ing
 import { createInboundProcessor } from './inbound/process.js';
 import { purgeExpiredMedia } from './inbound/media.js';
 import { createWebhookHandler, registerWebhookRoutes } from './inbound/routes.js';
-import { webhookConnections, type WebhookConnections } from './inbound/webhook-connections.js';
+import { webhookConnections } from './inbound/webhook-connections.js';
 import { createSendJob } from './outbound/send-job.js';
 import type { Category } from './outbound/plan.js';
 import type { CommercePorts } from './ports.js';
@@ -44,9 +44,8 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
   let linkBase = () => config.publicUrl ?? listenBase(config.host, config.port);
   const registry = createChannelRegistry(opts.drivers ?? []);
   const fetch = policyFetch({ allowPrivateHosts: config.fetch.allowPrivateHosts, timeoutMs: 15_000, maxBytes: 16 * 1024 * 1024 });
-  // Late-bound: the webhook's connection cache needs the bots service (to open credentials).
-  let connections: WebhookConnections | undefined;
-  const onConnectionsChanged = async (ids: string[]) => void (await connections?.invalidate(ids));
+  // The webhook's connection cache (made below: it needs the bots service to open credentials).
+  const onConnectionsChanged = async (ids: string[]) => void (await connections.invalidate(ids));
   const bots = createBotsService({ db: deps.db, clock: deps.clock, box, registry, fetch, linkBase: () => linkBase(), onConnectionsChanged });
   const core: CommerceCore = {
     db: deps.db,
@@ -69,11 +68,11 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
     },
     now: () => new Date(deps.clock.now()),
   };
-  connections = webhookConnections(core, deps.pubsub);
+  const connections = webhookConnections(core, deps.pubsub);
   const ingest = createIngest(core);
   /** Events a driver pushes (linked devices, the simulator's statuses) join the ledger like a webhook's. */
   const ingestEvents = async (connectionId: string, events: InboundEvent[]) => {
-    const conn = await connections!.get(connectionId);
+    const conn = await connections.get(connectionId);
     if (conn) await ingest.ingest(conn.row, events);
   };
   registry.register(
@@ -118,14 +117,14 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
       });
       simulatorRoutes(app, { sim });
       bridgeRoutes(app, { conversations, status });
-      registerWebhookRoutes(app, handleWebhook, connections!);
+      registerWebhookRoutes(app, handleWebhook, connections);
     },
     registerJobs() {
       deps.jobs.register(defineJob<InboundJobPayload>({ name: INBOUND_JOB, attempts: 6, timeoutMs: 60_000, concurrency: 8, backoffMs: (n) => Math.min(30_000, 500 * 2 ** Math.max(0, n - 1)), handler: processInbound }) as never);
       deps.jobs.register(sender.job as never);
     },
     async close() {
-      await connections?.close();
+      await connections.close();
     },
   };
 }

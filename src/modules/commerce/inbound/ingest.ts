@@ -2,8 +2,10 @@
  * The inbound ledger: a provider's events are stored once — a UNIQUE (connection, dedupe key)
  * where the key is the provider's message id (and the status, for statuses), so Meta's retries
  * of a webhook insert nothing — and a `commerce.inbound` job is queued per stored event (ids
- * only). One insert and one enqueue: the webhook is acknowledged fast. An event naming another of
- * the tenant's numbers (`to`) is filed under that number's connection.
+ * only). One insert (group-committed with concurrent webhooks', ledger.ts) and one enqueue: the
+ * webhook is acknowledged fast. An event naming another of the tenant's numbers (`to`) is filed
+ * under that number's connection. An enqueue lost to a crash after the insert is made good by
+ * `recoverStale` (periodic maintenance).
  */
 import { and, isNull, lt } from 'drizzle-orm';
 import { newId } from '../../../platform/ids.js';
@@ -11,6 +13,7 @@ import type { CommerceCore } from '../core.js';
 import { botsRepo } from '../bots/index.js';
 import type { InboundEvent } from '../channels/index.js';
 import { inboundEvents, type ConnectionRow } from '../tables.js';
+import { ledgerWriter, type LedgerRow } from './ledger.js';
 
 export const INBOUND_JOB = 'commerce.inbound';
 export type InboundJobPayload = { tenant_id: string; event_id: string };
@@ -21,9 +24,6 @@ function dedupeKeyOf(e: InboundEvent, id: string): string {
   return `c:${id}`;
 }
 
-/** JSON for the ledger (dates as ISO strings). */
-const toPayload = (e: InboundEvent) => JSON.parse(JSON.stringify(e)) as Record<string, unknown>;
-
 /** An event back from the ledger. */
 export function fromPayload(p: Record<string, unknown>): InboundEvent {
   const e = p as unknown as InboundEvent & { timestamp?: string | Date };
@@ -32,6 +32,8 @@ export function fromPayload(p: Record<string, unknown>): InboundEvent {
 }
 
 export function createIngest(core: CommerceCore) {
+  const write = ledgerWriter(core.db);
+
   /** Which connection an event belongs to: the one it came in on, or the tenant's connection for the number it names. */
   async function targets(conn: ConnectionRow, events: InboundEvent[]): Promise<ConnectionRow[]> {
     const cache = new Map<string, ConnectionRow>();
@@ -62,14 +64,19 @@ export function createIngest(core: CommerceCore) {
       if (events.length === 0) return { stored: 0, duplicates: 0 };
       const to = await targets(conn, events);
       const now = core.now();
-      const rows = events.map((e, i) => {
+      const rows = events.map((e, i): LedgerRow => {
         const id = newId('inboundEvent', now.getTime());
         const c = to[i]!;
-        return { id, tenantId: c.tenantId, botId: c.botId, connectionId: c.id, dedupeKey: dedupeKeyOf(e, id), kind: e.kind, payload: toPayload(e), receivedAt: now };
+        return { id, tenantId: c.tenantId, botId: c.botId, connectionId: c.id, dedupeKey: dedupeKeyOf(e, id), kind: e.kind, event: e, receivedAt: now };
       });
-      const stored = await core.db.insert(inboundEvents).values(rows).onConflictDoNothing().returning({ id: inboundEvents.id, tenantId: inboundEvents.tenantId });
-      for (const r of stored) await enqueue(r.tenantId, r.id);
-      return { stored: stored.length, duplicates: events.length - stored.length };
+      const stored = await Promise.all(rows.map((r) => write(r)));
+      let n = 0;
+      for (const [i, r] of rows.entries()) {
+        if (!stored[i]) continue;
+        n++;
+        await enqueue(r.tenantId, r.id);
+      }
+      return { stored: n, duplicates: events.length - n };
     },
 
     /** Queue again the events stored but not processed for a while (an enqueue lost to a crash); for periodic maintenance. */

@@ -1,20 +1,24 @@
 /**
- * The webhook route's connection cache (src/modules/commerce/inbound/webhook-connections.ts) never
+ * The webhook ack's fast path. Concurrent webhooks, group-committed into one ledger insert
+ * (src/modules/commerce/inbound/ledger.ts), each stored once and each processed, retries and
+ * duplicates within a batch included. The connection cache
+ * (src/modules/commerce/inbound/webhook-connections.ts) never
  * serves a stale connection: a changed app secret takes effect on the next webhook (the old one is
  * refused), a deleted connection or bot is 404 at once, and, on PostgreSQL + Redis, a change made
  * through one node holds on another node whose cache was warm.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { createTestApp, problem, usingPostgres, usingRedis, type TestApp } from './harness.js';
-import { commerceClient } from './commerce-helpers.js';
+import { commerceClient, waitFor } from './commerce-helpers.js';
 import { signTestBody, testChannel } from './fakes/test-channel.js';
 
 const meta = testChannel('meta', { official: true });
 let seq = 0;
 type Bot = { id: string; connections: { id: string }[] };
 
-const hook = (t: TestApp, connectionId: string, secret: string) => {
-  const body = JSON.stringify({ events: [{ kind: 'message', id: `wamid.cache${++seq}`, from: { providerId: '5491155550009' }, text: 'hola', timestamp: new Date(t.clock.now()).toISOString() }] });
+const hook = (t: TestApp, connectionId: string, secret: string, id = `wamid.cache${++seq}`, from = '5491155550009') => {
+  const body = JSON.stringify({ events: [{ kind: 'message', id, from: { providerId: from }, text: `hola ${id}`, timestamp: new Date(t.clock.now()).toISOString() }] });
   return t.app.inject({ method: 'POST', url: `/hooks/whatsapp/${connectionId}`, headers: { 'content-type': 'application/json', 'x-test-signature': signTestBody(secret, body) }, payload: body });
 };
 
@@ -23,12 +27,27 @@ async function newBot(t: TestApp, secret: string): Promise<Bot> {
   return api.json<Bot>('POST', '/v1/bots', { name: `cache bot ${++seq}`, connections: [{ provider: 'meta', credentials: { app_secret: secret, phone_number_id: `9${seq}` } }] }, 201);
 }
 
-describe('webhook connection cache, one node', () => {
+describe('webhook ack, one node', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp({ build: { commerce: { drivers: [meta] } } });
+    await t.modules.tenants.tenants.updateTenant(t.tenantA.id, { tier: 'enterprise' });
   });
   afterAll(async () => t?.close());
+
+  it('concurrent webhooks, retries among them, are each stored once and each processed once', async () => {
+    const bot = await newBot(t, 'burst');
+    const con = bot.connections[0]!.id;
+    const ids = Array.from({ length: 40 }, (_, i) => `wamid.burst${i}`);
+    // Every message twice (a provider's retry), all at once: they meet in the same group commits.
+    const sends = [...ids, ...ids.slice(0, 25)].map((id, i) => hook(t, con, 'burst', id, `54911555${String(1000 + (i % 40)).padStart(4, '0')}`));
+    for (const r of await Promise.all(sends)) expect(r.statusCode).toBe(200);
+    const rows = async <T>(q: ReturnType<typeof sql>) => ((await t.deps.db.execute(q)) as unknown as { rows: T[] }).rows;
+    expect((await rows<{ n: number }>(sql`select count(*)::int as n from commerce_inbound_events where connection_id = ${con}`))[0]!.n).toBe(40);
+    await waitFor(async () => (await rows<{ n: number }>(sql`select count(*)::int as n from commerce_inbound_events where connection_id = ${con} and processed_at is null`))[0]!.n === 0, 'all processed', 30_000);
+    const msgs = await rows<{ n: number; d: number }>(sql`select count(*)::int as n, count(distinct provider_message_id)::int as d from commerce_messages where tenant_id = ${t.tenantA.id} and direction = 'in' and provider_message_id like 'wamid.burst%'`);
+    expect(msgs[0]).toEqual({ n: 40, d: 40 });
+  });
 
   it('a changed app secret takes effect on the next webhook; the old one is refused', async () => {
     const api = commerceClient(t, () => t.tenantA.secretKey);
@@ -58,7 +77,7 @@ describe('webhook connection cache, one node', () => {
   });
 });
 
-describe.runIf(usingPostgres() && usingRedis())('webhook connection cache, two nodes on PostgreSQL + Redis', () => {
+describe.runIf(usingPostgres() && usingRedis())('webhook ack, two nodes on PostgreSQL + Redis', () => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {

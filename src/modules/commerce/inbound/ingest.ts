@@ -9,6 +9,7 @@
  */
 import { and, isNull, lt } from 'drizzle-orm';
 import { newId } from '../../../platform/ids.js';
+import { groupWriter } from '../../../platform/db/group-writer.js';
 import type { CommerceCore } from '../core.js';
 import { botsRepo } from '../bots/index.js';
 import type { InboundEvent } from '../channels/index.js';
@@ -54,9 +55,14 @@ export function createIngest(core: CommerceCore) {
     return out;
   }
 
-  async function enqueue(tenantId: string, eventId: string) {
-    await core.jobs.enqueue<InboundJobPayload>(INBOUND_JOB, { tenant_id: tenantId, event_id: eventId }, { dedupeKey: `${INBOUND_JOB}:${eventId}` });
-  }
+  const jobOf = (p: InboundJobPayload) => ({ payload: p, opts: { dedupeKey: `${INBOUND_JOB}:${p.event_id}` } });
+  // Concurrent webhooks' jobs go to the queue together (BullMQ: one addBulk, one round trip),
+  // like their ledger rows; a queue without bulk adds them one by one.
+  const enqueueGrouped = groupWriter<InboundJobPayload>(async (payloads) => {
+    if (core.jobs.enqueueMany) await core.jobs.enqueueMany(INBOUND_JOB, payloads.map(jobOf));
+    else for (const p of payloads) await core.jobs.enqueue(INBOUND_JOB, p, jobOf(p).opts);
+  });
+  const enqueue = (tenantId: string, eventId: string) => enqueueGrouped({ tenant_id: tenantId, event_id: eventId });
 
   return {
     /** Store the events (duplicates ignored) and queue their processing. */
@@ -70,13 +76,9 @@ export function createIngest(core: CommerceCore) {
         return { id, tenantId: c.tenantId, botId: c.botId, connectionId: c.id, dedupeKey: dedupeKeyOf(e, id), kind: e.kind, event: e, receivedAt: now };
       });
       const stored = await Promise.all(rows.map((r) => write(r)));
-      let n = 0;
-      for (const [i, r] of rows.entries()) {
-        if (!stored[i]) continue;
-        n++;
-        await enqueue(r.tenantId, r.id);
-      }
-      return { stored: n, duplicates: events.length - n };
+      const fresh = rows.filter((_, i) => stored[i]);
+      await Promise.all(fresh.map((r) => enqueue(r.tenantId, r.id)));
+      return { stored: fresh.length, duplicates: events.length - fresh.length };
     },
 
     /** Queue again the events stored but not processed for a while (an enqueue lost to a crash); for periodic maintenance. */

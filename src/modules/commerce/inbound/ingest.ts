@@ -61,7 +61,7 @@ export function createIngest(core: CommerceCore) {
   const enqueueGrouped = groupWriter<InboundJobPayload>(async (payloads) => {
     if (core.jobs.enqueueMany) await core.jobs.enqueueMany(INBOUND_JOB, payloads.map(jobOf));
     else for (const p of payloads) await core.jobs.enqueue(INBOUND_JOB, p, jobOf(p).opts);
-  });
+  }, { concurrency: 2 });
   const enqueue = (tenantId: string, eventId: string) => enqueueGrouped({ tenant_id: tenantId, event_id: eventId });
 
   return {

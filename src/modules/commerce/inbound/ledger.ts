@@ -34,6 +34,8 @@ export function ledgerWriter(db: Db) {
       const stored = new Set((await rawRows<{ id: string }>(db, INSERT, unnestParams(rows, COLUMNS))).map((r) => r.id));
       return rows.map((r) => stored.has(r.id));
     },
-    { maxBatch: 200, linger: lingers(db) },
+    // PostgreSQL: two batches in flight (the pool has the connections), so a webhook does not wait
+    // out a whole round trip before its batch can start; PGlite runs one statement at a time.
+    { maxBatch: 200, linger: lingers(db), concurrency: lingers(db) ? 1 : 2 },
   );
 }

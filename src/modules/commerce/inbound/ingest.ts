@@ -57,12 +57,16 @@ export function createIngest(core: CommerceCore) {
 
   const jobOf = (p: InboundJobPayload) => ({ payload: p, opts: { dedupeKey: `${INBOUND_JOB}:${p.event_id}` } });
   // Concurrent webhooks' jobs go to the queue together (BullMQ: one addBulk, one round trip),
-  // like their ledger rows; a queue without bulk adds them one by one.
-  const enqueueGrouped = groupWriter<InboundJobPayload>(async (payloads) => {
-    if (core.jobs.enqueueMany) await core.jobs.enqueueMany(INBOUND_JOB, payloads.map(jobOf));
-    else for (const p of payloads) await core.jobs.enqueue(INBOUND_JOB, p, jobOf(p).opts);
-  }, { concurrency: 2 });
-  const enqueue = (tenantId: string, eventId: string) => enqueueGrouped({ tenant_id: tenantId, event_id: eventId });
+  // like their ledger rows; a queue without bulk adds them one by one. A webhook's own events stay
+  // together and in their order (a status `delivered` queued before its `read`, as before).
+  const enqueue = groupWriter<InboundJobPayload[]>(
+    async (groups) => {
+      const payloads = groups.flat();
+      if (core.jobs.enqueueMany) await core.jobs.enqueueMany(INBOUND_JOB, payloads.map(jobOf));
+      else for (const p of payloads) await core.jobs.enqueue(INBOUND_JOB, p, jobOf(p).opts);
+    },
+    { concurrency: 2 },
+  );
 
   return {
     /** Store the events (duplicates ignored) and queue their processing. */
@@ -77,7 +81,7 @@ export function createIngest(core: CommerceCore) {
       });
       const stored = await Promise.all(rows.map((r) => write(r)));
       const fresh = rows.filter((_, i) => stored[i]);
-      await Promise.all(fresh.map((r) => enqueue(r.tenantId, r.id)));
+      if (fresh.length > 0) await enqueue(fresh.map((r) => ({ tenant_id: r.tenantId, event_id: r.id })));
       return { stored: fresh.length, duplicates: events.length - fresh.length };
     },
 
@@ -88,7 +92,7 @@ export function createIngest(core: CommerceCore) {
         .from(inboundEvents)
         .where(and(isNull(inboundEvents.processedAt), lt(inboundEvents.receivedAt, new Date(core.now().getTime() - olderThanMs))))
         .limit(500);
-      for (const r of rows) await enqueue(r.tenantId, r.id);
+      if (rows.length > 0) await enqueue(rows.map((r) => ({ tenant_id: r.tenantId, event_id: r.id })));
       return rows.length;
     },
   };

@@ -170,6 +170,8 @@ describe('sending with fallback', () => {
     const [u, o] = bot.connections.map((c) => c.id) as [string, string];
     await hook(o, [msgEvent({ providerId: '5491155550009' }, 'hi')]);
     const conv = await convOf(bot.id);
+    // The conversation shows before the job has written the message and opened the window.
+    await waitFor(async () => (await messagesOf(conv.id)).find((m) => m.direction === 'in'), 'inbound message');
     // A service reply inside the window may go through the unofficial connection (first in order).
     const service = await api.json<Message>('POST', '/v1/messages', { conversation_id: conv.id, content: { type: 'text', text: 'hey' } }, 202);
     expect(await settled(conv.id, service.id)).toMatchObject({ status: 'sent', connection_id: u });

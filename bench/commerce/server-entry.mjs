@@ -1,16 +1,10 @@
 /**
  * The Probador node bench/commerce.mjs measures: what `probador start` runs (config → deps → app
  * → listen; housekeeping unless `--role api`), bundled at the start of each run by
- * bench/commerce/launcher.mjs with the server bundle's esbuild settings, plus what the built
- * `dist/bundle/cli.js` cannot be told from outside:
+ * bench/commerce/launcher.mjs with the server bundle's esbuild settings — the stock app (src/app.ts
+ * registers the real channel drivers; the webhook routes opt out of the per-IP limit themselves) —
+ * plus what the built `dist/bundle/cli.js` cannot be told from outside:
  *
- * - the Meta Cloud API driver in the channel registry (`buildApp(deps, { commerce: { drivers } })`:
- *   src/app.ts does not register the drivers yet — "the lead adds them at merge");
- * - STAND-IN (printed as `BENCH_STANDIN …`, off with BENCH_WEBHOOK_IP_LIMIT=keep): the webhook
- *   routes `/hooks/whatsapp/:connection_id` without the anonymous per-IP limit (600 a minute),
- *   exactly what `config: { rateLimit: false }` on those routes does. A provider calls from a
- *   handful of addresses, so that limit refuses (429) a store's traffic above 10 messages a second;
- *   only applied when the route does not already say `rateLimit: false`;
  * - `BENCH_SEED=1`: a tenant (tier enterprise, request limits 1e8 a minute) and a secret key,
  *   printed as `BENCH_SEED {json}` (before listening: PGlite admits one process, so no CLI);
  * - `BENCH_TAP=1` (with an IPC channel): every `commerce.events` message this process sees, sent
@@ -24,20 +18,11 @@ import { loadConfig } from '../../src/config.js';
 import { createDeps } from '../../src/deps.js';
 import { buildApp } from '../../src/app.js';
 import { startMaintenance } from '../../src/maintenance.js';
-import { metaDriver } from '../../src/modules/commerce/channels/meta.js';
 
 const role = process.env.BENCH_ROLE ?? 'all';
 const config = loadConfig(process.env);
 const deps = await createDeps(config);
-const { app, modules } = await buildApp(deps, { role, commerce: { drivers: [metaDriver()] } });
-
-if (process.env.BENCH_WEBHOOK_IP_LIMIT !== 'keep') {
-  app.addHook('onRoute', (route) => {
-    if (!String(route.url ?? route.path).startsWith('/hooks/whatsapp/') || route.config?.rateLimit === false) return;
-    route.config = { ...(route.config ?? {}), rateLimit: false };
-    process.stdout.write(`BENCH_STANDIN webhook-ip-limit-off ${route.method} ${route.url}\n`);
-  });
-}
+const { app, modules } = await buildApp(deps, { role });
 
 if (process.env.BENCH_SEED === '1') {
   const t = await modules.tenants.tenants.createTenant({ name: 'Bench commerce', tier: 'enterprise', limits: { requests_per_minute_per_key: 1e8, requests_per_minute_per_tenant: 1e8 } });

@@ -13,7 +13,7 @@ import { loadSecretBox } from '../../platform/crypto/secret-box.js';
 import { listenBase } from '../../platform/http/link-base.js';
 import { defineJob } from '../../platform/jobs/types.js';
 import { Bot, Connection, Conversation, Message } from '../../../contracts/commerce.js';
-import { botRoutes, botStatusRoutes, botsRepo, createBotsService } from './bots/index.js';
+import { botRoutes, botStatusRoutes, createBotsService } from './bots/index.js';
 import { createChannelRegistry, policyFetch, simulatorDriver, type ChannelDriver, type InboundEvent, type OutboundContent } from './channels/index.js';
 import { conversationRoutes, convRepo, createConversationsService } from './conversations/index.js';
 import type { CommerceCore } from './core.js';
@@ -21,6 +21,7 @@ import { createIngest, INBOUND_JOB, type InboundJobPayload } from './inbound/ing
 import { createInboundProcessor } from './inbound/process.js';
 import { purgeExpiredMedia } from './inbound/media.js';
 import { createWebhookHandler, registerWebhookRoutes } from './inbound/routes.js';
+import { webhookConnections } from './inbound/webhook-connections.js';
 import { createSendJob } from './outbound/send-job.js';
 import type { Category } from './outbound/plan.js';
 import type { CommercePorts } from './ports.js';
@@ -34,7 +35,7 @@ export type CommerceOptions = {
   drivers?: ChannelDriver[];
 };
 
-export type CommerceDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'log' | 'jobs' | 'realtime' | 'limiter' | 'blobs'>;
+export type CommerceDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'log' | 'jobs' | 'realtime' | 'limiter' | 'blobs'> & Partial<Pick<Deps, 'pubsub'>>;
 
 export async function createCommerceModule(deps: CommerceDeps, ports: CommercePorts = {}, opts: CommerceOptions = {}) {
   const { config } = deps;
@@ -43,7 +44,9 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
   let linkBase = () => config.publicUrl ?? listenBase(config.host, config.port);
   const registry = createChannelRegistry(opts.drivers ?? []);
   const fetch = policyFetch({ allowPrivateHosts: config.fetch.allowPrivateHosts, timeoutMs: 15_000, maxBytes: 16 * 1024 * 1024 });
-  const bots = createBotsService({ db: deps.db, clock: deps.clock, box, registry, fetch, linkBase: () => linkBase() });
+  // The webhook's connection cache (made below: it needs the bots service to open credentials).
+  const onConnectionsChanged = async (ids: string[]) => void (await connections.invalidate(ids));
+  const bots = createBotsService({ db: deps.db, clock: deps.clock, box, registry, fetch, linkBase: () => linkBase(), onConnectionsChanged });
   const core: CommerceCore = {
     db: deps.db,
     clock: deps.clock,
@@ -65,11 +68,12 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
     },
     now: () => new Date(deps.clock.now()),
   };
+  const connections = webhookConnections(core, deps.pubsub);
   const ingest = createIngest(core);
   /** Events a driver pushes (linked devices, the simulator's statuses) join the ledger like a webhook's. */
   const ingestEvents = async (connectionId: string, events: InboundEvent[]) => {
-    const conn = await botsRepo.findConnectionForWebhook(deps.db, connectionId);
-    if (conn) await ingest.ingest(conn, events);
+    const conn = await connections.get(connectionId);
+    if (conn) await ingest.ingest(conn.row, events);
   };
   registry.register(
     simulatorDriver({
@@ -113,13 +117,15 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
       });
       simulatorRoutes(app, { sim });
       bridgeRoutes(app, { conversations, status });
-      registerWebhookRoutes(app, core, handleWebhook);
+      registerWebhookRoutes(app, handleWebhook, connections);
     },
     registerJobs() {
       deps.jobs.register(defineJob<InboundJobPayload>({ name: INBOUND_JOB, attempts: 6, timeoutMs: 60_000, concurrency: 8, backoffMs: (n) => Math.min(30_000, 500 * 2 ** Math.max(0, n - 1)), handler: processInbound }) as never);
       deps.jobs.register(sender.job as never);
     },
-    async close() {},
+    async close() {
+      await connections.close();
+    },
   };
 }
 

@@ -33,6 +33,31 @@ describe('groupWriter', () => {
   });
 });
 
+describe('concurrency (batches in flight at once)', () => {
+  it('starts a second batch while the first waits, never more, and answers every caller', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const batches: number[][] = [];
+    const run = groupBatch<number, number>(
+      async (items) => {
+        batches.push(items);
+        most = Math.max(most, ++inFlight);
+        await tick();
+        inFlight--;
+        return items.map((i) => i * 2);
+      },
+      { concurrency: 2 },
+    );
+    const out = await Promise.all(Array.from({ length: 30 }, (_, i) => run(i)));
+    expect(out).toEqual(Array.from({ length: 30 }, (_, i) => i * 2));
+    expect(most).toBe(2);
+    // The first two calls start a batch each; the rest wait for one to finish and go together.
+    expect(batches.slice(0, 2)).toEqual([[0], [1]]);
+    expect(batches.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    expect(batches.length).toBeLessThan(6);
+  });
+});
+
 describe('linger (PGlite: statements run on this thread)', () => {
   it('calls made in the same turn go together even when the run itself never yields', async () => {
     const batches: number[][] = [];

@@ -14,6 +14,12 @@ export type GroupOptions = {
    * round trip gives concurrent calls that time by itself.
    */
   linger?: boolean;
+  /**
+   * Batches in flight at once (default 1). More lets a new batch start while another waits on its
+   * round trip (a pool of database connections, a pipelined Redis connection): for a hot path whose
+   * latency, not CPU, bounds its throughput. Callers' order across batches is then not kept.
+   */
+  concurrency?: number;
 };
 
 type Entry<T, R> = { item: T; resolve: (r: R) => void; reject: (e: unknown) => void };
@@ -25,26 +31,30 @@ type Entry<T, R> = { item: T; resolve: (r: R) => void; reject: (e: unknown) => v
  * nothing running and its next call is written at once. With `linger`, the first call of a quiet
  * spell starts the batch on the next turn instead of at once.
  */
-function grouped<T, R>(settle: (batch: Entry<T, R>[]) => Promise<() => void>, maxBatch: number, linger: boolean): (item: T) => Promise<R> {
+function grouped<T, R>(settle: (batch: Entry<T, R>[]) => Promise<() => void>, maxBatch: number, linger: boolean, concurrency = 1): (item: T) => Promise<R> {
   const queue: Entry<T, R>[] = [];
-  let running = false;
+  let running = 0;
+  let scheduled = false;
 
   async function drain() {
-    running = true;
+    running++;
     try {
       while (queue.length > 0) (await settle(queue.splice(0, maxBatch)))();
     } finally {
-      running = false;
+      running--;
     }
   }
 
   return (item) =>
     new Promise<R>((resolve, reject) => {
       queue.push({ item, resolve, reject });
-      if (running) return;
+      if (running >= concurrency || scheduled) return;
       if (linger) {
-        running = true;
-        setImmediate(() => void drain());
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          void drain();
+        });
       } else void drain();
     });
 }
@@ -61,6 +71,7 @@ export function groupWriter<T>(write: (items: T[]) => Promise<void>, opts: Group
     },
     opts.maxBatch ?? 500,
     opts.linger ?? false,
+    opts.concurrency,
   );
 }
 
@@ -103,5 +114,6 @@ export function groupBatch<T, R>(run: (items: T[]) => Promise<R[]>, opts: GroupO
     },
     opts.maxBatch ?? 200,
     opts.linger ?? false,
+    opts.concurrency,
   );
 }

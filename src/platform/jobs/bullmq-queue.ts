@@ -45,24 +45,39 @@ export function bullJobQueue(opts: BullOptions): JobQueue {
     return q;
   };
 
+  /** BullMQ's job options for ours: the dedupe key as the job id (added once while it exists). */
+  const jobsOf = <P>(name: string, items: { payload: P; opts?: EnqueueOptions }[]) => {
+    const def = defs.get(name);
+    if (!def) throw new Error(`unknown job ${name}`);
+    return items.map(({ payload, opts: o = {} }) => ({
+      name,
+      data: payload,
+      opts: {
+        jobId: o.dedupeKey ? `d-${o.dedupeKey.replace(/:/g, '_')}` : newId('job'),
+        attempts: def.attempts,
+        backoff: { type: 'probador' },
+        delay: o.delayMs,
+        removeOnComplete: { age: 3600, count: 1000 },
+        removeOnFail: { age: 7 * 24 * 3600 },
+      },
+    }));
+  };
+
   return {
     driver: 'bullmq',
     register(def) {
       defs.set(def.name, def);
     },
     async enqueue(name, payload, o: EnqueueOptions = {}) {
-      const def = defs.get(name);
-      if (!def) throw new Error(`unknown job ${name}`);
-      const jobId = o.dedupeKey ? `d-${o.dedupeKey.replace(/:/g, '_')}` : newId('job');
-      await (await queueOf(name)).add(name, payload, {
-        jobId,
-        attempts: def.attempts,
-        backoff: { type: 'probador' },
-        delay: o.delayMs,
-        removeOnComplete: { age: 3600, count: 1000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
-      });
-      return jobId;
+      const [job] = jobsOf(name, [{ payload, opts: o }]);
+      await (await queueOf(name)).add(name, job!.data, job!.opts);
+      return job!.opts.jobId;
+    },
+    async enqueueMany(name, items) {
+      if (items.length === 0) return [];
+      const jobs = jobsOf(name, items);
+      await (await queueOf(name)).addBulk(jobs);
+      return jobs.map((j) => j.opts.jobId);
     },
     async startWorker() {
       const { Worker, UnrecoverableError } = await loadBullmq();

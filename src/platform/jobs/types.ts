@@ -48,6 +48,11 @@ export type JobQueue = {
   readonly driver: 'db' | 'bullmq';
   register: (def: JobDefinition<never>) => void;
   enqueue: <P>(name: string, payload: P, opts?: EnqueueOptions) => Promise<string>;
+  /**
+   * Several jobs of one name in one round trip where the driver can (BullMQ's addBulk); absent
+   * otherwise (callers fall back on `enqueue`). For hot paths that group their writes (webhooks).
+   */
+  enqueueMany?: <P>(name: string, jobs: { payload: P; opts?: EnqueueOptions }[]) => Promise<string[]>;
   /** Start consuming (worker roles only). */
   startWorker: () => Promise<void>;
   counts: () => Promise<QueueCounts>;

@@ -20,7 +20,16 @@ import * as repo from './repository.js';
 const ACCOUNT_FIELD: Partial<Record<ChannelProvider, string>> = { meta: 'phone_number_id', twilio: 'from', evolution: 'instance' };
 const UNOFFICIAL = new Set<string>(['baileys']);
 
-export type BotsDeps = { db: Db; clock: Clock; box: SecretBox; registry: ChannelRegistry; fetch: FetchLike; linkBase: () => string };
+export type BotsDeps = {
+  db: Db;
+  clock: Clock;
+  box: SecretBox;
+  registry: ChannelRegistry;
+  fetch: FetchLike;
+  linkBase: () => string;
+  /** Connections changed (credentials, settings) or were deleted: caches of them (the webhook's) drop them. */
+  onConnectionsChanged?: (ids: string[]) => Promise<void>;
+};
 
 export function createBotsService(d: BotsDeps) {
   const { db, clock, box, registry } = d;
@@ -221,7 +230,9 @@ export function createBotsService(d: BotsDeps) {
     },
 
     async deleteBot(tenantId: string, id: string): Promise<void> {
+      const gone = (await repo.connectionsOf(db, tenantId, [id])).map((c) => c.id);
       if (!(await repo.deleteBot(db, tenantId, id))) throw new AppError('BOT_NOT_FOUND', `Bot ${id} not found.`);
+      await d.onConnectionsChanged?.(gone);
     },
 
     async addConnection(tenantId: string, botId: string, input: TConnectionInput): Promise<TConnection> {
@@ -245,12 +256,14 @@ export function createBotsService(d: BotsDeps) {
       if (body.enabled !== undefined) values.enabled = body.enabled;
       if (body.priority !== undefined) values.priority = body.priority;
       const row = await repo.updateConnection(db, tenantId, id, values);
+      await d.onConnectionsChanged?.([id]);
       return presentConnection(row!);
     },
 
     async deleteConnection(tenantId: string, botId: string, id: string): Promise<ConnectionRow> {
       const c = await getConnection(tenantId, botId, id);
       await repo.deleteConnection(db, tenantId, botId, id);
+      await d.onConnectionsChanged?.([id]);
       return c;
     },
 

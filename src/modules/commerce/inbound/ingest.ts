@@ -2,15 +2,19 @@
  * The inbound ledger: a provider's events are stored once — a UNIQUE (connection, dedupe key)
  * where the key is the provider's message id (and the status, for statuses), so Meta's retries
  * of a webhook insert nothing — and a `commerce.inbound` job is queued per stored event (ids
- * only). One insert and one enqueue: the webhook is acknowledged fast. An event naming another of
- * the tenant's numbers (`to`) is filed under that number's connection.
+ * only). One insert (group-committed with concurrent webhooks', ledger.ts) and one enqueue: the
+ * webhook is acknowledged fast. An event naming another of the tenant's numbers (`to`) is filed
+ * under that number's connection. An enqueue lost to a crash after the insert is made good by
+ * `recoverStale` (periodic maintenance).
  */
 import { and, isNull, lt } from 'drizzle-orm';
 import { newId } from '../../../platform/ids.js';
+import { groupWriter } from '../../../platform/db/group-writer.js';
 import type { CommerceCore } from '../core.js';
 import { botsRepo } from '../bots/index.js';
 import type { InboundEvent } from '../channels/index.js';
 import { inboundEvents, type ConnectionRow } from '../tables.js';
+import { ledgerWriter, type LedgerRow } from './ledger.js';
 
 export const INBOUND_JOB = 'commerce.inbound';
 export type InboundJobPayload = { tenant_id: string; event_id: string };
@@ -21,9 +25,6 @@ function dedupeKeyOf(e: InboundEvent, id: string): string {
   return `c:${id}`;
 }
 
-/** JSON for the ledger (dates as ISO strings). */
-const toPayload = (e: InboundEvent) => JSON.parse(JSON.stringify(e)) as Record<string, unknown>;
-
 /** An event back from the ledger. */
 export function fromPayload(p: Record<string, unknown>): InboundEvent {
   const e = p as unknown as InboundEvent & { timestamp?: string | Date };
@@ -32,6 +33,8 @@ export function fromPayload(p: Record<string, unknown>): InboundEvent {
 }
 
 export function createIngest(core: CommerceCore) {
+  const write = ledgerWriter(core.db);
+
   /** Which connection an event belongs to: the one it came in on, or the tenant's connection for the number it names. */
   async function targets(conn: ConnectionRow, events: InboundEvent[]): Promise<ConnectionRow[]> {
     const cache = new Map<string, ConnectionRow>();
@@ -52,9 +55,18 @@ export function createIngest(core: CommerceCore) {
     return out;
   }
 
-  async function enqueue(tenantId: string, eventId: string) {
-    await core.jobs.enqueue<InboundJobPayload>(INBOUND_JOB, { tenant_id: tenantId, event_id: eventId }, { dedupeKey: `${INBOUND_JOB}:${eventId}` });
-  }
+  const jobOf = (p: InboundJobPayload) => ({ payload: p, opts: { dedupeKey: `${INBOUND_JOB}:${p.event_id}` } });
+  // Concurrent webhooks' jobs go to the queue together (BullMQ: one addBulk, one round trip),
+  // like their ledger rows; a queue without bulk adds them one by one. A webhook's own events stay
+  // together and in their order (a status `delivered` queued before its `read`, as before).
+  const enqueue = groupWriter<InboundJobPayload[]>(
+    async (groups) => {
+      const payloads = groups.flat();
+      if (core.jobs.enqueueMany) await core.jobs.enqueueMany(INBOUND_JOB, payloads.map(jobOf));
+      else for (const p of payloads) await core.jobs.enqueue(INBOUND_JOB, p, jobOf(p).opts);
+    },
+    { concurrency: 2 },
+  );
 
   return {
     /** Store the events (duplicates ignored) and queue their processing. */
@@ -62,14 +74,15 @@ export function createIngest(core: CommerceCore) {
       if (events.length === 0) return { stored: 0, duplicates: 0 };
       const to = await targets(conn, events);
       const now = core.now();
-      const rows = events.map((e, i) => {
+      const rows = events.map((e, i): LedgerRow => {
         const id = newId('inboundEvent', now.getTime());
         const c = to[i]!;
-        return { id, tenantId: c.tenantId, botId: c.botId, connectionId: c.id, dedupeKey: dedupeKeyOf(e, id), kind: e.kind, payload: toPayload(e), receivedAt: now };
+        return { id, tenantId: c.tenantId, botId: c.botId, connectionId: c.id, dedupeKey: dedupeKeyOf(e, id), kind: e.kind, event: e, receivedAt: now };
       });
-      const stored = await core.db.insert(inboundEvents).values(rows).onConflictDoNothing().returning({ id: inboundEvents.id, tenantId: inboundEvents.tenantId });
-      for (const r of stored) await enqueue(r.tenantId, r.id);
-      return { stored: stored.length, duplicates: events.length - stored.length };
+      const stored = await Promise.all(rows.map((r) => write(r)));
+      const fresh = rows.filter((_, i) => stored[i]);
+      if (fresh.length > 0) await enqueue(fresh.map((r) => ({ tenant_id: r.tenantId, event_id: r.id })));
+      return { stored: fresh.length, duplicates: events.length - fresh.length };
     },
 
     /** Queue again the events stored but not processed for a while (an enqueue lost to a crash); for periodic maintenance. */
@@ -79,7 +92,7 @@ export function createIngest(core: CommerceCore) {
         .from(inboundEvents)
         .where(and(isNull(inboundEvents.processedAt), lt(inboundEvents.receivedAt, new Date(core.now().getTime() - olderThanMs))))
         .limit(500);
-      for (const r of rows) await enqueue(r.tenantId, r.id);
+      if (rows.length > 0) await enqueue(rows.map((r) => ({ tenant_id: r.tenantId, event_id: r.id })));
       return rows.length;
     },
   };

@@ -63,9 +63,9 @@ export function createInboundProcessor(core: CommerceCore) {
           createdAt: core.now(),
         })
         .onConflictDoNothing()
-        .returning({ id: messages.id });
-      if (r.length === 0) return false;
-      await tx
+        .returning();
+      if (r.length === 0) return undefined;
+      const [c] = await tx
         .update(conversations)
         .set({
           lastInboundAt: sql`greatest(${conversations.lastInboundAt}, ${at.toISOString()}::timestamptz)`,
@@ -73,16 +73,19 @@ export function createInboundProcessor(core: CommerceCore) {
           unreadCount: sql`${conversations.unreadCount} + 1`,
           updatedAt: core.now(),
         })
-        .where(eq(conversations.id, opened.id));
-      return true;
+        .where(eq(conversations.id, opened.id))
+        .returning();
+      return { msg: r[0]!, conv: c };
     });
     // Another job may have merged this contact into another meanwhile (an @lid linked to its phone):
     // checked after the insert, so either the merge moved this message or the message moves now.
     const live = await liveContactId(db, row.tenantId, contact.id);
     let convId = opened.id;
     if (live !== contact.id) convId = await rehome(row, bot.id, contact.id, live, msgId, at);
-    let conv = (await convRepo.findConversation(db, row.tenantId, convId))!;
-    let msg = (await convRepo.findMessage(db, row.tenantId, msgId))!;
+    // The rows as the transaction left them, when nothing moved them since (two reads fewer).
+    const fresh = inserted && convId === opened.id ? inserted : undefined;
+    let conv = fresh?.conv ?? (await convRepo.findConversation(db, row.tenantId, convId))!;
+    let msg = fresh?.msg ?? (await convRepo.findMessage(db, row.tenantId, msgId))!;
     if (e.content.type === 'media' && !msg.media) msg = (await storeInboundMedia(core, conn, msg, e.content.media, ctx.signal)) ?? msg;
     if (inserted) {
       const data = presentMessage(msg) as unknown as Record<string, unknown>;

@@ -11,20 +11,20 @@ import { AppError } from '../../../platform/errors.js';
 import type { App } from '../../../platform/http/types.js';
 import { problemResponses } from '../../../../contracts/common.js';
 import type { CommerceCore } from '../core.js';
-import { botsRepo } from '../bots/index.js';
-import { ChannelError, type WebhookRequest } from '../channels/index.js';
+import { ChannelError, type ConnectionContext, type WebhookRequest } from '../channels/index.js';
 import type { ConnectionRow } from '../tables.js';
 import type { Ingest } from './ingest.js';
+import type { WebhookConnections } from './webhook-connections.js';
 
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 const Params = Type.Object({ connection_id: Type.String({ maxLength: 80 }) });
 
 /** Run one provider request through verify → parse → ledger; shared by the route and the simulator's shopper API. */
 export function createWebhookHandler(core: CommerceCore, ingest: Ingest) {
-  return async function handle(conn: ConnectionRow, req: WebhookRequest): Promise<{ status: number; contentType: string; body: string }> {
+  /** `ctx`: the connection's context when the caller has it already (the route's cache); opened here otherwise. */
+  return async function handle(conn: ConnectionRow, req: WebhookRequest, ctx: ConnectionContext = core.bots.contextOf(conn)): Promise<{ status: number; contentType: string; body: string }> {
     const driver = core.registry.get(conn.provider);
     if (!driver) throw new AppError('CONNECTION_NOT_FOUND', `Connection ${conn.id} has no driver on this server.`);
-    const ctx = core.bots.contextOf(conn);
     const verdict = driver.verifyWebhook(ctx, req);
     if (verdict.action === 'respond') return { status: verdict.status, contentType: verdict.contentType, body: verdict.body };
     if (verdict.action === 'reject') throw new AppError(verdict.status === 401 ? 'WEBHOOK_SIGNATURE_INVALID' : 'WEBHOOK_VERIFICATION_FAILED', verdict.reason.slice(0, 200));
@@ -43,23 +43,23 @@ export function createWebhookHandler(core: CommerceCore, ingest: Ingest) {
   };
 }
 
-export function registerWebhookRoutes(app: App, core: CommerceCore, handle: ReturnType<typeof createWebhookHandler>) {
+export function registerWebhookRoutes(app: App, handle: ReturnType<typeof createWebhookHandler>, connections: WebhookConnections) {
   void app.register(async (scope: FastifyInstance) => {
     // Raw bodies here only: the signature is over the exact bytes.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT }, (_req, body, done) => done(null, body));
     const route = async (req: FastifyRequest<{ Params: { connection_id: string } }>, reply: FastifyReply) => {
-      const conn = /^con_[0-9A-Za-z]{1,64}$/.test(req.params.connection_id) ? await botsRepo.findConnectionForWebhook(core.db, req.params.connection_id) : undefined;
+      const conn = /^con_[0-9A-Za-z]{1,64}$/.test(req.params.connection_id) ? await connections.get(req.params.connection_id) : undefined;
       if (!conn) throw new AppError('CONNECTION_NOT_FOUND', `No connection ${req.params.connection_id.slice(0, 80)}.`);
       const headers: Record<string, string | undefined> = {};
       for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-      const out = await handle(conn, {
+      const out = await handle(conn.row, {
         method: req.method === 'GET' ? 'GET' : 'POST',
         url: `${req.server.linkBase()}${req.url}`,
         query: req.query as Record<string, string | undefined>,
         headers,
         rawBody: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
-      });
+      }, conn.ctx);
       return reply.code(out.status).type(out.contentType).send(out.body);
     };
     // Not rate limited per address: a provider sends every tenant's traffic from a few addresses (Meta's

@@ -1,8 +1,8 @@
 /**
- * What the commerce module publishes on `commerce.events` (src/modules/commerce/realtime.ts:
- * `{ tenant_id, type, data }`), seen by the bench: from an embedded node through its IPC tap
- * (bench/commerce/server-entry.mjs BENCH_TAP), or from Redis (SUBSCRIBE `<prefix>commerce.events`
- * on a connection of our own). Each event is stamped on arrival here (performance.now()).
+ * What the commerce module publishes on the platform's realtime bus (src/platform/realtime/bus.ts,
+ * channel `realtime.events`: `{ id, tenant_id, type, topics, at, data }`), seen by the bench: from an
+ * embedded node through its IPC tap (bench/commerce/server-entry.mjs BENCH_TAP), or from Redis
+ * (SUBSCRIBE `<prefix>realtime.events` on a connection of our own). Each event is stamped on arrival here (performance.now()).
  *
  * Kept per event: `{ t, type, direction, source, id, conversation, status, text }`. Inbound
  * messages (`message.created`, direction in) are only counted, by arrival second, so a long
@@ -79,7 +79,7 @@ export async function redisEvents(redis, prefix) {
       /* not a commerce event */
     }
   });
-  await sub.subscribe(`${prefix}commerce.events`);
+  await sub.subscribe(`${prefix}realtime.events`);
   s.close = async () => {
     await sub.unsubscribe().catch(() => undefined);
     sub.disconnect();

@@ -6,7 +6,7 @@
  * Measured from the start of `POST /v1/bots/:id/simulator/messages` (the shopper's side: the body
  * signed and run through the same webhook handler as a provider's — verify, parse, ledger insert,
  * `commerce.inbound` enqueue) to the moment the bench receives the `message.created` event of the
- * away message (direction out, source auto) on `commerce.events`. The core publishes that event in
+ * away message (direction out, source auto) on the realtime bus. The core publishes that event in
  * `queueOutbound` (src/modules/commerce/outbound/queue.ts) right after it has inserted the outbound
  * `msg_` row (status queued) and enqueued its `commerce.send` job: that is "reply enqueued". Also
  * kept: when the POST was answered (202), when the inbound message row's event arrived, and when

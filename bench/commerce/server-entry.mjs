@@ -7,7 +7,7 @@
  *
  * - `BENCH_SEED=1`: a tenant (tier enterprise, request limits 1e8 a minute) and a secret key,
  *   printed as `BENCH_SEED {json}` (before listening: PGlite admits one process, so no CLI);
- * - `BENCH_TAP=1` (with an IPC channel): every `commerce.events` message this process sees, sent
+ * - `BENCH_TAP=1` (with an IPC channel): every `realtime.events` message this process sees, sent
  *   to the parent as `{ e: [type, direction, source, message id, conversation id, text] }` — the
  *   embedded mode's event bus is in memory, so this is how the bench sees "reply enqueued".
  *
@@ -31,7 +31,7 @@ if (process.env.BENCH_SEED === '1') {
 }
 
 if (process.env.BENCH_TAP === '1' && process.send) {
-  await deps.pubsub.subscribe('commerce.events', (message) => {
+  await deps.pubsub.subscribe('realtime.events', (message) => {
     try {
       const { type, data } = JSON.parse(message);
       if (type !== 'message.created' && type !== 'message.status') return;

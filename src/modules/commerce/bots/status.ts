@@ -4,7 +4,6 @@
  * live health call) and `GET /v1/bots/:id/qr` (pairing a linked device: a QR string and PNG, or a
  * pairing code with `?phone=`).
  */
-import QRCode from 'qrcode';
 import { AppError } from '../../../platform/errors.js';
 import { IdParam, problemResponses } from '../../../../contracts/common.js';
 import { BotQr, BotQrQuery, BotStatus, BotStatusQuery } from '../../../../contracts/commerce.js';
@@ -67,7 +66,7 @@ export function createBotStatus(core: CommerceCore, breakerState: (connectionId:
         unofficial: core.bots.isUnofficial(conn.provider),
         state: r.state,
         qr: r.qr ?? null,
-        qr_png: r.qr ? await QRCode.toDataURL(r.qr, { margin: 1, width: 300 }) : null,
+        qr_png: r.qr ? await (await import('qrcode')).default.toDataURL(r.qr, { margin: 1, width: 300 }) : null, // qrcode loads on first use
         pairing_code: r.pairingCode ?? null,
       };
     },

@@ -1,8 +1,17 @@
 /** Field checks the schemas cannot make: phone numbers against their country's plan, metadata size. */
-import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { createRequire } from 'node:module';
+import type { parsePhoneNumberFromString as ParseMax } from 'libphonenumber-js/max';
 import { AppError } from '../../../platform/errors.js';
 
 const MAX_METADATA_BYTES = 8 * 1024;
+
+type Parse = typeof ParseMax;
+let parseMax: Parse | undefined;
+/**
+ * libphonenumber-js with its full metadata (each country's number patterns, not only lengths),
+ * loaded on first use: ~2 MB of heap an API node that never checks a seller's phone does not keep.
+ */
+const parsePhoneNumberFromString: Parse = (...args) => (parseMax ??= (createRequire(import.meta.url)('libphonenumber-js/max') as { parsePhoneNumberFromString: Parse }).parsePhoneNumberFromString)(...args);
 
 /** A valid phone number in E.164 (`+5491122334455`), or VALIDATION_FAILED naming the field. */
 export function e164(value: string, field: string): string {

@@ -21,7 +21,7 @@
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -141,10 +141,13 @@ async function lock(root, log) {
   mkdirSync(dirname(path), { recursive: true });
   let said = false;
   for (;;) {
+    // The lock appears with its pid already in it (written to a file of our own, then hard-linked
+    // into place, which fails if the lock exists): another builder never reads an empty lock and
+    // takes it for one left by a dead build.
+    const mine = `${path}.${process.pid}`;
+    writeFileSync(mine, String(process.pid));
     try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
+      linkSync(mine, path);
       return () => rmSync(path, { force: true });
     } catch (e) {
       if (e.code !== 'EEXIST') throw e;
@@ -152,15 +155,17 @@ async function lock(root, log) {
       try {
         pid = Number(readFileSync(path, 'utf8').trim() || 0);
       } catch {
-        /* removed meanwhile */
+        continue; // removed meanwhile: try again
       }
       if (!pid || !alive(pid)) {
-        rmSync(path, { force: true }); // left by a build that died (or being written: the retry sees it)
+        rmSync(path, { force: true }); // left by a build that died
         continue;
       }
       if (!said) log(`build-if-stale: another build is running (pid ${pid}); waiting for it`);
       said = true;
       await new Promise((r) => setTimeout(r, 500));
+    } finally {
+      rmSync(mine, { force: true });
     }
   }
 }

@@ -21,6 +21,7 @@
 import type { HttpContext } from '../../../platform/providers/http.js';
 import { isRecord, scrub, str } from '../../../platform/providers/http.js';
 import { retryAfterMs } from '../../../platform/providers/types.js';
+import { metaFailure } from './meta-errors.js';
 import { ChannelError, type ChannelFailure } from './types.js';
 
 const P = 'evolution' as const;
@@ -70,51 +71,16 @@ export function evolutionHttpError(ctx: HttpContext, res: Response, body: unknow
   return err('unknown', { retryable: false });
 }
 
-type Mapping = { reason: ChannelFailure; retryAfterMs?: number };
-
-/** Meta Cloud API codes (developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes). */
-const META_CODES: Record<number, Mapping> = {
-  0: { reason: 'auth' },
-  3: { reason: 'auth' },
-  10: { reason: 'auth' },
-  190: { reason: 'auth' },
-  4: { reason: 'rate_limited', retryAfterMs: 60_000 },
-  80007: { reason: 'rate_limited', retryAfterMs: 60_000 },
-  130429: { reason: 'rate_limited', retryAfterMs: 1_000 },
-  131056: { reason: 'pair_rate', retryAfterMs: 6_000 },
-  368: { reason: 'policy' },
-  131048: { reason: 'policy' },
-  131026: { reason: 'undeliverable' },
-  131049: { reason: 'undeliverable' },
-  131047: { reason: 'outside_window' },
-  131050: { reason: 'opted_out' },
-  131051: { reason: 'unsupported' },
-  132000: { reason: 'template' },
-  132001: { reason: 'template' },
-  132005: { reason: 'template' },
-  132007: { reason: 'template' },
-  132012: { reason: 'template' },
-  132015: { reason: 'template' },
-  132016: { reason: 'template' },
-  100: { reason: 'bad_request' },
-  131008: { reason: 'bad_request' },
-  131009: { reason: 'bad_request' },
-  131021: { reason: 'bad_request' },
-  1: { reason: 'unavailable' },
-  2: { reason: 'unavailable' },
-  131000: { reason: 'unavailable' },
-  131016: { reason: 'unavailable' },
-  133004: { reason: 'unavailable' },
-};
-
 /** A Meta error object that a Cloud API instance returned in place of the sent message (HTTP 201). */
 export function cloudApiError(ctx: HttpContext, e: Record<string, unknown>): ChannelError {
   const code = typeof e.code === 'number' ? e.code : Number(e.code);
-  const m: Mapping = (Number.isFinite(code) ? META_CODES[code] : undefined) ?? { reason: 'unknown' };
+  // Meta's codes, mapped by the Meta driver's one table (meta-errors.ts).
+  const m = metaFailure(Number.isFinite(code) ? code : undefined);
   const details = isRecord(e.error_data) ? str(e.error_data.details) : undefined;
   const message = scrub([str(e.message), details].filter(Boolean).join(' — ') || 'the Cloud API refused the message', ctx.secrets);
   return new ChannelError(P, m.reason, `evolution (Cloud API) ${Number.isFinite(code) ? code : ''}: ${message}`.replace(' : ', ': '), {
     providerCode: Number.isFinite(code) ? String(code) : undefined,
     retryAfterMs: m.retryAfterMs,
+    retryable: m.retryable,
   });
 }

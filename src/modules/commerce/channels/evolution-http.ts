@@ -7,6 +7,7 @@ import type { HttpContext } from '../../../platform/providers/http.js';
 import { call, trimBase } from '../../../platform/providers/http.js';
 import { ProviderError } from '../../../platform/providers/types.js';
 import { evolutionHttpError } from './evolution-errors.js';
+import { readCapped as readCappedBody } from './read-capped.js';
 import { ChannelError, type ConnectionContext } from './types.js';
 
 export type EvolutionConn = {
@@ -82,24 +83,13 @@ export async function readCapped(ev: EvolutionConn, res: Response, signal: Abort
     void res.body?.cancel().catch(() => undefined);
     return new ChannelError('evolution', 'unsupported', `evolution: the response is larger than ${maxBytes} bytes`, { retryable: false });
   };
-  const declared = Number(res.headers.get('content-length') ?? '0');
-  if (declared > maxBytes) throw tooBig();
-  const chunks: Buffer[] = [];
-  let total = 0;
   try {
-    if (res.body) {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        total += chunk.byteLength;
-        if (total > maxBytes) throw tooBig();
-        chunks.push(Buffer.from(chunk));
-      }
-    }
+    return await readCappedBody(res, maxBytes, tooBig);
   } catch (e) {
     if (e instanceof ChannelError) throw e;
     if (signal.aborted) throw new ChannelError('evolution', 'timeout', 'evolution: the response was interrupted by the deadline', { cause: e });
     throw new ChannelError('evolution', 'unavailable', 'evolution: the response was interrupted', { cause: e });
   }
-  return Buffer.concat(chunks);
 }
 
 export const enc = encodeURIComponent;

@@ -13,6 +13,7 @@ import { call, isRecord, str, withDeadline } from '../../../platform/providers/h
 import { MEDIA_MAX_BYTES } from './meta-content.js';
 import { metaHttpError, readMetaError } from './meta-errors.js';
 import { asChannelError, graph, graphRaw, type MetaHttp } from './meta-http.js';
+import { readCapped } from './read-capped.js';
 import { ChannelError, type InboundMedia, type OutboundMedia } from './types.js';
 
 export const DEFAULT_MEDIA_MAX_BYTES = 16 * 1024 * 1024;
@@ -50,25 +51,6 @@ function trusted(url: string, origin: string): boolean {
   }
 }
 
-async function readCapped(res: Response, max: number): Promise<Buffer> {
-  const declared = Number(res.headers.get('content-length') ?? '0');
-  const tooBig = () => new ChannelError('meta', 'bad_request', `meta: the media is larger than ${max} bytes`, { retryable: false });
-  if (declared > max) {
-    await res.body?.cancel().catch(() => undefined);
-    throw tooBig();
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  if (res.body) {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      total += chunk.byteLength;
-      if (total > max) throw tooBig();
-      chunks.push(Buffer.from(chunk));
-    }
-  }
-  return Buffer.concat(chunks);
-}
-
 /** Download inbound media by its id; `null` when Meta no longer has it. */
 export async function downloadMetaMedia(h: MetaHttp, media: InboundMedia, signal: AbortSignal, maxBytes: number): Promise<{ bytes: Buffer; contentType: string } | null> {
   const id = media.providerMediaId;
@@ -98,7 +80,7 @@ export async function downloadMetaMedia(h: MetaHttp, media: InboundMedia, signal
       }
       throw metaHttpError(h.ctx, res, payload, 'media download');
     }
-    const bytes = await readCapped(res, maxBytes);
+    const bytes = await readCapped(res, maxBytes, () => new ChannelError('meta', 'bad_request', `meta: the media is larger than ${maxBytes} bytes`, { retryable: false }));
     const contentType = (isRecord(meta) ? str(meta.mime_type) : undefined) ?? res.headers.get('content-type')?.split(';')[0] ?? 'application/octet-stream';
     return { bytes, contentType };
   } catch (e) {

@@ -21,6 +21,7 @@ import { contentFields } from './twilio-content.js';
 import { twilioConfig, validateTwilioCredentials, whatsappAddress, type TwilioConfig } from './twilio-config.js';
 import { restError } from './twilio-errors.js';
 import { parseTwilioRequest, TWIML_EMPTY, verifyTwilioRequest } from './twilio-webhook.js';
+import { readCapped } from './read-capped.js';
 import { ChannelError, type ChannelDriver, type ConnectionContext, type InboundMedia, type SendRequest, type SendResult } from './types.js';
 
 /** WhatsApp's own media limit (Twilio relays up to 16 MB). */
@@ -91,25 +92,6 @@ async function send(cfg: TwilioConfig, conn: ConnectionContext, req: SendRequest
   return { providerMessageId: sid, status: ['queued', 'accepted', 'scheduled'].includes(status) ? 'accepted' : 'sent' };
 }
 
-async function readCapped(res: Response, max: number): Promise<Buffer> {
-  const declared = Number(res.headers.get('content-length') ?? '0');
-  const tooBig = () => new ChannelError('twilio', 'bad_request', `twilio: the media is larger than ${max} bytes`);
-  if (declared > max) {
-    await res.body?.cancel().catch(() => undefined);
-    throw tooBig();
-  }
-  const chunks: Buffer[] = [];
-  let total = 0;
-  if (res.body) {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      total += chunk.byteLength;
-      if (total > max) throw tooBig();
-      chunks.push(Buffer.from(chunk));
-    }
-  }
-  return Buffer.concat(chunks);
-}
-
 async function downloadMedia(cfg: TwilioConfig, media: InboundMedia, signal: AbortSignal, max: number) {
   const origin = new URL(cfg.base).origin;
   if (!media.url) throw new ChannelError('twilio', 'bad_request', 'twilio: the media has no URL');
@@ -137,7 +119,7 @@ async function downloadMedia(cfg: TwilioConfig, media: InboundMedia, signal: Abo
       return null;
     }
     if (!res.ok) throw restError(res, await readBody(res), cfg.http.secrets);
-    const bytes = await guarded(() => readCapped(res, max));
+    const bytes = await guarded(() => readCapped(res, max, () => new ChannelError('twilio', 'bad_request', `twilio: the media is larger than ${max} bytes`)));
     const contentType = (res.headers.get('content-type') ?? media.contentType ?? 'application/octet-stream').split(';')[0]!.trim();
     return { bytes, contentType };
   }

@@ -204,9 +204,12 @@ describe('events and webhooks', () => {
 describe('cancel and delete', () => {
   it('cancels a running generation: canceled, the fal request canceled upstream, a second cancel is 409', async () => {
     fal.scenario({ kind: 'slow' });
+    // The fake is shared by the file's tests: wait for a status poll of this request (the upstream
+    // request exists, so leaving now must cancel it), not for any poll ever made.
+    const polls = fal.calls('GET', /\/status$/).length;
     const id = (await post('/v1/generations', { prompt: prompt(), provider: 'fal' })).json().id as string;
     const end = Date.now() + 10_000;
-    while (fal.calls('GET', /\/status$/).length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+    while (fal.calls('GET', /\/status$/).length === polls && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
     await waitForGeneration(t, id, { until: (s) => s === 'processing', ms: 5_000 });
     const cancels = fal.calls('PUT', /\/cancel$/).length;
     const res = await post(`/v1/generations/${id}/cancel`, undefined);

@@ -12,3 +12,4 @@ export * from './modules/style/tables-gemini.js';
 export * from './modules/commerce/tables.js';
 export * from './modules/commerce/orders/tables.js';
 export * from './modules/commerce/channels/baileys/tables.js';
+export * from './modules/commerce/flows/tables.js';

@@ -29,6 +29,9 @@ export const ID_PREFIXES = {
   conversation: 'cnv',
   message: 'msg',
   inboundEvent: 'ibe',
+  flow: 'flw',
+  flowSession: 'fls',
+  flowInput: 'fli',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

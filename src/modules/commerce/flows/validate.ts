@@ -582,7 +582,7 @@ function check(def: unknown, issues: Issues): void {
   const top = checker(TOP_LEVEL);
   if (!top.Check(def)) for (const e of schemaIssues(top.Errors(def))) issues.error('SCHEMA', e.path, e.message);
   if (!Array.isArray(def.steps) || def.steps.length > HARD_STEP_CAP) return;
-  const steps = def.steps.map((s: unknown, i) => checkStep(s, i, issues));
+  const steps = Array.from(def.steps as unknown[], (s, i) => checkStep(s, i, issues)); // holes read as undefined
   checkGraph(def, steps, issues);
   const known = definedVariables(def, steps);
   for (const at of steps) {

@@ -73,7 +73,7 @@ export const Message = Type.Object(
     bot_id: Type.String(),
     contact_id: Type.String(),
     direction: StringEnum(['in', 'out'] as const),
-    source: Type.String({ description: 'shopper, api or auto (away message, opt-out acknowledgement)' }),
+    source: Type.String({ description: 'shopper, api, auto (away message, opt-out acknowledgement) or flow (the bot\'s flow)' }),
     content: Type.Record(Type.String(), Type.Unknown()),
     category: Type.Union([Type.String(), Type.Null()]),
     status: StringEnum(['received', 'queued', 'sent', 'delivered', 'read', 'failed'] as const),

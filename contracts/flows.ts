@@ -288,9 +288,11 @@ export const Flow = Type.Object(
     /** The version that runs (null: none published). */
     published_version: Type.Union([Type.Integer(), Type.Null()]),
     latest_version: Type.Union([Type.Integer(), Type.Null()]),
-    /** The draft being edited (what the next publish makes a version). */
-    draft: FlowDefinition,
+    /** The draft being edited (what the next publish makes a version); saved as given, valid or not. */
+    draft: Type.Unknown({ description: 'A FlowDefinition, possibly with errors (see draft_errors)' }),
     draft_valid: Type.Boolean(),
+    /** The draft's validation errors (at most 100). */
+    draft_errors: Type.Array(Type.Ref('FlowIssue')),
     created_at: Timestamp,
     updated_at: Timestamp,
   },
@@ -299,4 +301,69 @@ export const Flow = Type.Object(
 export const FlowVersion = Type.Object(
   { object: Type.Literal('flow_version'), flow_id: Type.String(), version: Type.Integer(), definition: FlowDefinition, published: Type.Boolean(), created_at: Timestamp, published_at: NullableTimestamp },
   { $id: 'FlowVersion' },
+);
+
+const FlowName = Type.String({ minLength: 1, maxLength: 200 });
+const DraftBody = Type.Unknown({ description: 'A FlowDefinition (saved even with errors; publishing needs none)' });
+export const CreateFlowBody = Type.Object(
+  { name: FlowName, bot_id: Type.Optional(Type.Union([Type.String({ pattern: '^bot_[0-9A-Za-z]{1,64}$' }), Type.Null()])), definition: Type.Optional(DraftBody) },
+  { additionalProperties: false },
+);
+export const PatchFlowBody = Type.Object(
+  { name: Type.Optional(FlowName), bot_id: Type.Optional(Type.Union([Type.String({ pattern: '^bot_[0-9A-Za-z]{1,64}$' }), Type.Null()])), definition: Type.Optional(DraftBody) },
+  { additionalProperties: false },
+);
+export const ValidateFlowBody = Type.Object({ definition: DraftBody }, { additionalProperties: false });
+export const RollbackFlowBody = Type.Object({ version: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+
+/** A shopper's input in a test script: a text, a button or list choice, a photo (data URL), a location, or the current question timing out. */
+export const TestInput = Type.Union([
+  Type.String({ minLength: 1, maxLength: 4096 }),
+  Type.Object({ reply: Type.String({ minLength: 1, maxLength: 256, description: 'A button or list row id' }) }, { additionalProperties: false }),
+  Type.Object({ image: Type.String({ maxLength: 14_000_000, description: 'A data: URL of a photo' }) }, { additionalProperties: false }),
+  Type.Object({ location: Type.Object({ latitude: Type.Number({ minimum: -90, maximum: 90 }), longitude: Type.Number({ minimum: -180, maximum: 180 }) }, { additionalProperties: false }) }, { additionalProperties: false }),
+  Type.Object({ timeout: Type.Literal(true) }, { additionalProperties: false }),
+]);
+export const TestFlowBody = Type.Object(
+  {
+    inputs: Type.Array(TestInput, { maxItems: 100 }),
+    /** `draft` (default) or a version number. */
+    version: Type.Optional(Type.Union([Type.Literal('draft'), Type.Integer({ minimum: 1 })])),
+    contact: Type.Optional(Type.Object({ name: Type.Optional(Type.String({ maxLength: 100 })), phone: Type.Optional(Type.String({ maxLength: 20 })) }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+export const TranscriptEntry = Type.Object({
+  from: StringEnum(['shopper', 'bot', 'system'] as const),
+  /** The message as sent (provider-neutral content), or for `system` what happened (handover, order, timeout). */
+  content: Type.Unknown(),
+  step_id: Type.Union([Type.String(), Type.Null()]),
+});
+export const TestFlowResult = Type.Object({
+  transcript: Type.Array(TranscriptEntry),
+  session: Type.Object({ status: Type.String(), step_id: Type.String(), waiting: Type.Boolean(), variables: Type.Record(Type.String(), Type.Unknown()), cart: Type.Array(Type.Unknown()), end_reason: Type.Union([Type.String(), Type.Null()]) }),
+  visited: Type.Array(Type.String()),
+});
+
+export const FlowSession = Type.Object(
+  {
+    id: Type.String(),
+    object: Type.Literal('flow_session'),
+    flow_id: Type.String(),
+    flow_version: Type.Integer(),
+    bot_id: Type.String(),
+    conversation_id: Type.String(),
+    contact_id: Type.String(),
+    status: StringEnum(['active', 'completed', 'expired', 'exited', 'handed_over', 'failed'] as const),
+    step_id: Type.String(),
+    waiting: Type.Boolean(),
+    variables: Type.Record(Type.String(), Type.Unknown()),
+    cart: Type.Array(Type.Unknown()),
+    started_at: Timestamp,
+    updated_at: Timestamp,
+    expires_at: Timestamp,
+    ended_at: NullableTimestamp,
+    end_reason: Type.Union([Type.String(), Type.Null()]),
+  },
+  { $id: 'FlowSession' },
 );

@@ -11,6 +11,12 @@ CREATE TABLE "commerce_flow_inputs" (
 	"session_id" text
 );
 --> statement-breakpoint
+CREATE TABLE "commerce_flow_leases" (
+	"conversation_id" text PRIMARY KEY NOT NULL,
+	"owner" text NOT NULL,
+	"until" timestamp with time zone NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE "commerce_flow_sessions" (
 	"id" text PRIMARY KEY NOT NULL,
 	"tenant_id" text NOT NULL,
@@ -26,8 +32,6 @@ CREATE TABLE "commerce_flow_sessions" (
 	"retries" integer DEFAULT 0 NOT NULL,
 	"variables" jsonb DEFAULT '{}'::jsonb NOT NULL,
 	"cart" jsonb DEFAULT '[]'::jsonb NOT NULL,
-	"lease_owner" text,
-	"lease_until" timestamp with time zone,
 	"expires_at" timestamp with time zone NOT NULL,
 	"started_at" timestamp with time zone NOT NULL,
 	"updated_at" timestamp with time zone NOT NULL,
@@ -68,6 +72,7 @@ CREATE TABLE "commerce_flows" (
 	"updated_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
+ALTER TABLE "commerce_contacts" ADD COLUMN "tags" jsonb DEFAULT '[]'::jsonb NOT NULL;--> statement-breakpoint
 ALTER TABLE "commerce_flow_versions" ADD CONSTRAINT "commerce_flow_versions_flow_id_commerce_flows_id_fk" FOREIGN KEY ("flow_id") REFERENCES "public"."commerce_flows"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "commerce_flow_inputs_pending_idx" ON "commerce_flow_inputs" USING btree ("conversation_id","seq") WHERE "commerce_flow_inputs"."processed_at" is null;--> statement-breakpoint
 CREATE UNIQUE INDEX "commerce_flow_sessions_active_idx" ON "commerce_flow_sessions" USING btree ("conversation_id") WHERE "commerce_flow_sessions"."status" = 'active';--> statement-breakpoint

@@ -49,6 +49,7 @@ import { evolutionDriver } from './modules/commerce/channels/evolution.js';
 import { baileysDriver } from './modules/commerce/channels/baileys/driver.js';
 import { dbAuthStore } from './modules/commerce/channels/baileys/auth-store.js';
 import type { Role } from './config.js';
+import { flowPorts } from './flow-ports.js';
 import { version } from './version.js';
 import './platform/http/principal.js';
 
@@ -220,6 +221,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
       retentionMs: async (tenantId) => RETENTION_MS[(await tryon.service.getTenant(tenantId)).retention],
       // The orders part (created below; these run at request and job time only).
       sellerExists: (tenantId, id) => orders.sellerExists(tenantId, id),
+      // The flow engine's steps: the catalog, orders from a session's cart, try-ons and style analyses.
+      flows: flowPorts({ catalog, orders: () => orders, tryon, style, blobs: deps.blobs, linkBase: () => app.linkBase(), log: deps.log }),
       // A cart the catalog cannot fill is answered on the conversation instead of failing the inbound job.
       onCartOrder: async (tenantId, cart) => {
         try {

@@ -9,6 +9,7 @@ import type { BotsService } from './bots/index.js';
 import type { ChannelRegistry } from './channels/index.js';
 import type { CommercePorts, CommerceWebhookType } from './ports.js';
 import type { Publish } from './realtime.js';
+import type { ConversationRow, MessageRow } from './tables.js';
 
 export type CommerceCore = Pick<Deps, 'db' | 'clock' | 'config' | 'jobs' | 'limiter' | 'blobs'> & {
   log: Logger;
@@ -19,6 +20,11 @@ export type CommerceCore = Pick<Deps, 'db' | 'clock' | 'config' | 'jobs' | 'limi
   /** Emit an outgoing webhook; never throws (logged). */
   emit: (tenantId: string, type: CommerceWebhookType, data: Record<string, unknown>) => Promise<void>;
   now: () => Date;
+  /**
+   * The flow engine's hooks (flows/, set once it is built): `accept` takes a bot conversation's
+   * message when a published flow drives the bot; `resume` goes on after an agent hands back.
+   */
+  flows?: { accept(conv: ConversationRow, msg: MessageRow): Promise<boolean>; resume(tenantId: string, conversationId: string): Promise<void> } | undefined;
 };
 
 /** WhatsApp's customer-service window. */

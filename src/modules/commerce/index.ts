@@ -29,6 +29,7 @@ import { createPublisher } from './realtime.js';
 import { createSimulatorService } from './simulator/service.js';
 import { simulatorRoutes } from './simulator/routes.js';
 import { bridgeRoutes } from './compat/bridge-routes.js';
+import { createFlowsPart } from './flows/index.js';
 
 export type CommerceOptions = {
   /** More channel drivers (Meta, Twilio, Evolution, Baileys), registered by provider name. */
@@ -88,10 +89,20 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
   const sim = createSimulatorService(core, handleWebhook, async (conn, events) => void (await ingest.ingest(conn, events)));
   const sender = createSendJob(core);
   const processInbound = createInboundProcessor(core);
+  // The flow engine: the inbound job hands it a bot conversation's messages; handing back resumes it.
+  const flowsPart = createFlowsPart(core, async (tenantId, conversationId, to, sellerId) => {
+    try {
+      await conversations.handover(tenantId, conversationId, { to, ...(sellerId ? { seller_id: sellerId } : {}) });
+    } catch (err) {
+      log.warn({ err: { message: (err as Error).message }, conversation_id: conversationId }, 'flow handover not made');
+    }
+  });
+  core.flows = { accept: (conv, msg) => flowsPart.runner.accept(conv, msg), resume: (tenantId, id) => flowsPart.runner.resume(tenantId, id) };
 
   return {
     bots,
     conversations,
+    flows: flowsPart.flows,
     registry,
     /** Events a driver produced outside a webhook (Baileys' socket): give them to the driver's `onEvent`. */
     ingestEvents,
@@ -101,7 +112,8 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
     async maintenance() {
       const requeued = await ingest.recoverStale();
       const purged = await purgeExpiredMedia(core);
-      return { requeued, purged };
+      const flowRuns = await flowsPart.maintenance();
+      return { requeued, purged, flowRuns };
     },
     /** Open conversations assigned to each seller (the orders part's seller counts). */
     conversationCounts: (tenantId: string, sellerIds: string[]) => convRepo.openCountsBySeller(deps.db, tenantId, sellerIds),
@@ -118,10 +130,12 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
       simulatorRoutes(app, { sim });
       bridgeRoutes(app, { conversations, status });
       registerWebhookRoutes(app, handleWebhook, connections);
+      flowsPart.registerRoutes(app);
     },
     registerJobs() {
       deps.jobs.register(defineJob<InboundJobPayload>({ name: INBOUND_JOB, attempts: 6, timeoutMs: 60_000, concurrency: 8, backoffMs: (n) => Math.min(30_000, 500 * 2 ** Math.max(0, n - 1)), handler: processInbound }) as never);
       deps.jobs.register(sender.job as never);
+      flowsPart.registerJobs();
     },
     async close() {
       await connections.close();
@@ -130,6 +144,6 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
 }
 
 export type CommerceModule = Awaited<ReturnType<typeof createCommerceModule>>;
-export type { CommercePorts, CartOrder, CommerceWebhookType } from './ports.js';
+export type { CommercePorts, CartOrder, CommerceWebhookType, FlowPorts, FlowProduct, FlowOrder } from './ports.js';
 export { topicsOf, type RealtimeType } from './realtime.js';
 export * from './channels/index.js';

@@ -73,6 +73,8 @@ export const contacts = pgTable(
     phone: text('phone'),
     name: text('name'),
     /** Set when this contact turned out to be another one (an @lid linked to a phone later). */
+    /** The store's labels for this person (a flow's `tag` action, the inbox). */
+    tags: jsonb('tags').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
     mergedInto: text('merged_into'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
@@ -136,7 +138,7 @@ export const messages = pgTable(
     content: jsonb('content').$type<Record<string, unknown>>().notNull(),
     category: text('category').$type<'service' | 'utility' | 'marketing' | 'authentication'>(),
     /** Who wrote it: the shopper, the API, an automatic reply (away, opt-out acknowledgement), an agent. */
-    source: text('source').$type<'shopper' | 'api' | 'auto'>().notNull(),
+    source: text('source').$type<'shopper' | 'api' | 'auto' | 'flow'>().notNull(),
     provider: text('provider').$type<ChannelProvider>(),
     connectionId: text('connection_id'),
     providerMessageId: text('provider_message_id'),

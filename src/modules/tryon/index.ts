@@ -5,6 +5,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../platform/errors.js';
+import type { TCreateTryonBody } from '../../../contracts/tryons.js';
 import type { Deps } from '../../deps.js';
 import type { App } from '../../platform/http/types.js';
 import { defineJob } from '../../platform/jobs/types.js';
@@ -62,6 +63,8 @@ export function createTryonModule(deps: Deps, ports: TryonPorts, opts: TryonModu
     router,
     /** Garment images for a store's catalog (modules/catalog): same intake as uploads, kept until released. */
     catalogImages,
+    /** A caller acting for the tenant itself (no key, no widget session), for work not tied to a request (a WhatsApp flow's step). */
+    systemCaller: (tenantId: string, baseUrl = ''): Caller => ({ ...tenantCaller(tenantId), baseUrl }),
     /** The caller of a request as intake and links see it (its key, widget session, link base). */
     callerOf: (req: FastifyRequest): Caller => callerOf(req, deps.config),
     /** Images of other modules (generation references, style selfies) through the upload intake; see intake-images.ts. */
@@ -89,6 +92,23 @@ export function createTryonModule(deps: Deps, ports: TryonPorts, opts: TryonModu
       const bytes = u.blobKey ? await deps.blobs.get(u.blobKey) : undefined;
       if (!bytes) throw new AppError('UPLOAD_GONE', `Upload ${uploadId} was deleted or has expired.`);
       return bytes;
+    },
+    /**
+     * A try-on for work not tied to a request (a WhatsApp flow's step): the person's photo (bytes)
+     * on a catalog product, as the tenant itself; waits up to `waitMs` for the result. Throws an
+     * Error when there is none (the intake's AppError for a bad photo).
+     */
+    async tryOnProduct(tenantId: string, p: { person: Buffer; contentType: string; productId: string; waitMs: number }): Promise<{ tryonId: string; key: string; contentType: string }> {
+      const c = tenantCaller(tenantId);
+      const [person] = await intake.store(c, [`data:${p.contentType};base64,${p.person.toString('base64')}`], { kind: 'person' });
+      const created = await service.createTryon(c, { person: person!.upload_id, garments: [{ product_id: p.productId }] } as TCreateTryonBody);
+      const deadline = Date.now() + p.waitMs;
+      for (let row = created; ; row = await service.getTryonRow(c, created.id)) {
+        if (row.status === 'succeeded' && row.resultBlobKey) return { tryonId: row.id, key: row.resultBlobKey, contentType: row.resultContentType ?? 'image/jpeg' };
+        if (row.status === 'failed' || row.status === 'canceled' || row.status === 'expired') throw new Error(`The try-on ${row.id} ${row.status}${row.errorCode ? ` (${row.errorCode})` : ''}.`);
+        if (Date.now() > deadline) throw new Error(`The try-on ${row.id} did not finish in time.`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
     },
     /** Retention purge, run by the worker's maintenance loop. */
     purgeExpired: () => service.purgeExpired(),

@@ -131,7 +131,10 @@ export function createConversationsService(core: CommerceCore) {
       const seller = body.to === 'agent' ? (body.seller_id === undefined ? conv.assignedSellerId : body.seller_id) : body.to === 'closed' ? conv.assignedSellerId : null;
       const moved = await repo.moveConversation(db, tenantId, id, [conv.status], { status: body.to, assignedSellerId: seller, updatedAt: core.now() });
       if (!moved) throw new AppError('INVALID_HANDOVER', 'The conversation changed meanwhile; read it and try again.');
-      return publishConversation(moved, { status: conv.status, seller: conv.assignedSellerId });
+      const data = await publishConversation(moved, { status: conv.status, seller: conv.assignedSellerId });
+      // Handed back to the bot: its flow goes on where it was.
+      if (body.to === 'bot' && conv.status !== 'bot') await core.flows?.resume(tenantId, id);
+      return data;
     },
 
     async markRead(tenantId: string, id: string) {

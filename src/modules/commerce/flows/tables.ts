@@ -1,7 +1,7 @@
 /**
  * The flow engine's tables: flows (`flw_`) with their editable draft, their numbered, immutable
  * versions, the sessions (`fls_`) that run a version on one conversation (variables, current step,
- * cart, a lease so one runner at a time drives a conversation, on any node), the inputs waiting
+ * cart), a lease per conversation so one runner at a time drives it (on any node), the inputs waiting
  * for a session (messages, timeouts, resumes; each once: its id is derived from what caused it)
  * and each session's visits per step (the analytics' drop-off and completion).
  */
@@ -68,9 +68,6 @@ export const flowSessions = pgTable(
     retries: integer('retries').notNull().default(0),
     variables: jsonb('variables').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
     cart: jsonb('cart').$type<CartLine[]>().notNull().default(sql`'[]'::jsonb`),
-    /** Runner's lease: one runner at a time, on any node; a dead runner's lease runs out. */
-    leaseOwner: text('lease_owner'),
-    leaseUntil: timestamp('lease_until', { withTimezone: true }),
     expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
@@ -107,6 +104,16 @@ export const flowInputs = pgTable(
   (t) => [index('commerce_flow_inputs_pending_idx').on(t.conversationId, t.seq).where(sql`${t.processedAt} is null`)],
 );
 export type FlowInputRow = typeof flowInputs.$inferSelect;
+
+/**
+ * One runner at a time per conversation, on any node: a lease taken by one upsert (free, run out,
+ * or already ours); a runner that dies loses it when it runs out.
+ */
+export const flowLeases = pgTable('commerce_flow_leases', {
+  conversationId: text('conversation_id').primaryKey(),
+  owner: text('owner').notNull(),
+  until: timestamp('until', { withTimezone: true }).notNull(),
+});
 
 export const flowStepVisits = pgTable(
   'commerce_flow_step_visits',

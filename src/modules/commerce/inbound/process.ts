@@ -3,8 +3,8 @@
  * the open conversation, the message row (its id derived from the event: a second run inserts
  * nothing), the window refreshed, media fetched into the blob store, then the automatic rules —
  * opt-out/opt-in keywords (ledger + acknowledgement), the away message outside business hours
- * (once per N hours), a cart handed to the orders part, and, as no flow drives bots yet, the
- * conversation routed to the inbox (`waiting_agent`). Nothing automatic is said while an agent
+ * (once per N hours), a cart handed to the orders part, then the bot's published flow (flows/:
+ * the message becomes its input) or, with none, the conversation routed to the inbox (`waiting_agent`). Nothing automatic is said while an agent
  * has the conversation, except the opt-out acknowledgement the law asks for. A status → the
  * message row, never backwards (one naming our id but no known provider id adopts a send whose
  * answer was lost: outbound/in-flight.ts). Every reply's id is derived too: killed mid-way, it answers once.
@@ -143,6 +143,8 @@ export function createInboundProcessor(core: CommerceCore) {
     }
     // The bot is silent while an agent has the conversation.
     if (conv.status === 'agent') return conv;
+    // A published flow drives the bot: the message is its input (the flow answers, at any hour).
+    if (conv.status === 'bot' && content.type !== 'order' && core.flows && (await core.flows.accept(conv, msg))) return conv;
     const now = core.now();
     if (bot.awayMessage && !withinBusinessHours(bot.businessHours, now) && (!conv.lastAwayAt || now.getTime() - conv.lastAwayAt.getTime() >= bot.awayEveryHours * 3600_000)) {
       // Claim the away slot (compare-and-set) before queueing: concurrent messages send one.
@@ -153,7 +155,7 @@ export function createInboundProcessor(core: CommerceCore) {
         .returning({ id: conversations.id });
       if (claimed) await reply('away', bot.awayMessage);
     }
-    // No flow drives the bot yet: the conversation goes to the inbox.
+    // No flow drives the bot: the conversation goes to the inbox.
     if (conv.status === 'bot') {
       const moved = await convRepo.moveConversation(db, row.tenantId, conv.id, ['bot'], { status: 'waiting_agent', updatedAt: now });
       if (moved) {

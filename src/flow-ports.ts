@@ -96,7 +96,7 @@ export function flowPorts(m: { catalog: CatalogModule; orders: () => OrdersPart;
       const season = color.season12.season;
       const name = color.palette.name.en;
       const best = color.palette.best.slice(0, 6).map((c) => c.name.en).join(', ');
-      const text = `Your colours: ${name} (${Math.round(color.season12.confidence * 100)}% sure).\nUndertone: ${color.undertone}.\nBest colours: ${best}.\nMetals: ${color.palette.metals.join(', ') || '—'}.`;
+      const text = `Your colours: ${name} (${Math.round(color.season12.confidence * 100)}% sure).\nUndertone: ${color.undertone}.\nBest colours: ${best}.\nMetals: ${color.palette.metals.map((x) => x.replace('_', ' ')).join(', ') || '—'}.`;
       let products: FlowProduct[] = [];
       if (p.products > 0) {
         const matches = await m.style.match.colorMatches({ tenantId, widgetSession: () => null }, { season, catalog: { limit: p.products, verdict: 'flatters' } });

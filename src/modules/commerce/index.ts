@@ -82,6 +82,7 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
       clock: deps.clock,
       templatesOf: async (tenantId, botId) => (await bots.getBot(tenantId, botId)).templates,
       emit: (ctx, events) => ingestEvents(ctx.id, events),
+      fetch,
     }),
   );
   const handleWebhook = createWebhookHandler(core, ingest);

@@ -7,7 +7,8 @@
  *
  * Its "webhook" is a JSON body signed with the connection's `secret` credential
  * (`x-simulator-signature: sha256=<hex HMAC of the raw body>`): the shopper API and the web chat
- * page sign and post it through the same inbound pipeline as a provider's webhook.
+ * page sign and post it through the same inbound pipeline as a provider's webhook. A shopper's
+ * media is given by URL and fetched under the platform's network policy (`downloadMedia`).
  */
 import { createHmac, timingSafeEqual, randomBytes } from 'node:crypto';
 import { and, desc, eq, inArray } from 'drizzle-orm';
@@ -16,7 +17,9 @@ import type { Clock } from '../../../platform/clock.js';
 import { newId } from '../../../platform/ids.js';
 import { simulatorMessages } from '../tables.js';
 import { checkContent, renderTemplate, type KnownTemplate } from './limits.js';
-import { ChannelError, type ChannelDriver, type ConnectionContext, type InboundContent, type InboundEvent, type WebhookRequest } from './types.js';
+import { ChannelError, type ChannelDriver, type ConnectionContext, type InboundContent, type InboundEvent, type InboundMedia, type WebhookRequest } from './types.js';
+import type { FetchLike } from '../../../platform/providers/http.js';
+import { readCapped } from './read-capped.js';
 
 export const WINDOW_MS = 24 * 3600 * 1000;
 export const SIMULATOR_SIGNATURE_HEADER = 'x-simulator-signature';
@@ -34,7 +37,12 @@ export type SimulatorOptions = {
   templatesOf: (tenantId: string, botId: string) => Promise<KnownTemplate[]>;
   /** Where the simulator's status events go (the inbound pipeline). */
   emit: (conn: ConnectionContext, events: InboundEvent[]) => Promise<void>;
+  /** Fetches a shopper's media by its URL (the platform's network policy: public https, or allow-listed hosts); without it media is not stored. */
+  fetch?: FetchLike | undefined;
 };
+
+/** The simulator's media are as large as WhatsApp lets a shopper send (16 MB). */
+const SIMULATOR_MEDIA_MAX = 16 * 1024 * 1024;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const bad = (m: string) => new ChannelError('simulator', 'bad_request', m);
@@ -136,6 +144,26 @@ export function simulatorDriver(opts: SimulatorOptions): ChannelDriver {
       const m = parseInbound(v);
       return [{ kind: 'message', providerMessageId: m.id, from: { phone: m.from.phone, name: m.from.name }, timestamp: new Date(m.timestamp), content: m.content }];
     },
+    // The shopper's photo or document, from the URL they gave (the simulator has no media store of its own).
+    ...(opts.fetch
+      ? {
+          async downloadMedia(_conn: ConnectionContext, media: InboundMedia, signal: AbortSignal) {
+            if (!media.url) return null;
+            let res: Response;
+            try {
+              res = await opts.fetch!(media.url, { method: 'GET', signal });
+            } catch (e) {
+              throw new ChannelError('simulator', 'unavailable', `simulator: the media could not be fetched: ${(e as Error).message.slice(0, 120)}`);
+            }
+            if (!res.ok) {
+              await res.body?.cancel().catch(() => undefined);
+              return null;
+            }
+            const bytes = await readCapped(res, SIMULATOR_MEDIA_MAX, () => new ChannelError('simulator', 'bad_request', `simulator: the media is larger than ${SIMULATOR_MEDIA_MAX} bytes`));
+            return { bytes, contentType: (res.headers.get('content-type') ?? media.contentType ?? 'application/octet-stream').split(';')[0]!.trim() };
+          },
+        }
+      : {}),
     async health() {
       return { ok: true, latencyMs: 0, detail: 'simulator' };
     },

@@ -1,0 +1,271 @@
+/**
+ * Bot analytics on the real app (PGlite, or PostgreSQL with DATABASE_URL): a scripted day of
+ * messages at known times — shopper messages through a provider's webhook and the simulator,
+ * agent replies through POST /v1/messages, a reply the provider reports failed, one no provider
+ * took, an order for a conversation — gives exact in/out/failed, error rate per provider,
+ * response time and conversion, live and after the 5-minute rollup; rolling up again changes
+ * nothing, and the incremental rollup equals one from scratch after late changes (an order for an
+ * older conversation, a failure reported for an older reply). Ten scripted flow sessions give
+ * exact drop-off and completion per step. The message log cleanup deletes exactly the old rows of
+ * a store kept 1 day and none of one kept the default 30. CSV, cross-tenant 404s.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { bearer, createTestApp, problem, type TestApp } from './harness.js';
+import { waitFor } from './commerce-helpers.js';
+import { putProduct } from './orders-helpers.js';
+import { signTestBody, testChannel } from './fakes/test-channel.js';
+import { LATENCY_BASE, percentile } from '../src/modules/analytics/index.js';
+
+const meta = testChannel('meta', { official: true });
+const SECRET = 'test-app-secret';
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+let t: TestApp;
+/** The scripted hour: everything happens at H + offset. */
+let H: number;
+let botM: { id: string; connections: { id: string }[] };
+let botS: { id: string };
+
+const call = (method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, key = t.tenantA.secretKey, headers: Record<string, string> = {}) =>
+  t.app.inject({ method, url, headers: { ...bearer(key), ...headers }, ...(payload === undefined ? {} : { payload: payload as object }) });
+const json = async <T = Record<string, unknown>>(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown, status = 200, key?: string): Promise<T> => {
+  const res = await call(method, url, payload, key);
+  expect(res.statusCode, res.body).toBe(status);
+  return res.json() as T;
+};
+const rows = async <T>(q: ReturnType<typeof sql>) => ((await t.deps.db.execute(q)) as unknown as { rows: T[] }).rows;
+const at = (offset: number) => t.clock.set(H + offset);
+let seq = 0;
+const hook = (connectionId: string, events: unknown[]) => {
+  const body = JSON.stringify({ events });
+  return t.app.inject({ method: 'POST', url: `/hooks/whatsapp/${connectionId}`, headers: { 'content-type': 'application/json', 'x-test-signature': signTestBody(SECRET, body) }, payload: body });
+};
+const count = async (botId: string, direction: 'in' | 'out') => (await rows<{ n: number }>(sql`select count(*)::int as n from commerce_messages where bot_id = ${botId} and direction = ${direction}`))[0]!.n;
+
+/** A shopper's message on the Meta test channel; waits until it is stored (its time is the clock's now). */
+async function shopperOnMeta(phone: string, text: string) {
+  const before = await count(botM.id, 'in');
+  expect((await hook(botM.connections[0]!.id, [{ kind: 'message', id: `wamid.${++seq}`, from: { phone }, text, timestamp: new Date(t.clock.now()).toISOString() }])).statusCode).toBe(200);
+  await waitFor(async () => (await count(botM.id, 'in')) === before + 1, 'inbound stored');
+}
+async function shopperOnSimulator(phone: string, text: string) {
+  const before = await count(botS.id, 'in');
+  await json('POST', `/v1/bots/${botS.id}/simulator/messages`, { phone, text }, 202);
+  await waitFor(async () => (await count(botS.id, 'in')) === before + 1, 'inbound stored');
+}
+const conversationOf = async (botId: string, phone: string) =>
+  (await rows<{ id: string }>(sql`select c.id from commerce_conversations c join commerce_contacts k on k.id = c.contact_id where c.bot_id = ${botId} and k.phone = ${phone}`))[0]!.id;
+/** An agent's reply; waits until the send job settled it (sent or failed). */
+async function reply(conversationId: string, text: string) {
+  const m = await json<{ id: string }>('POST', '/v1/messages', { conversation_id: conversationId, content: { type: 'text', text } }, 202);
+  return waitFor(async () => (await rows<{ id: string; status: string; provider: string | null; pid: string | null }>(sql`select id, status, provider, provider_message_id as pid from commerce_messages where id = ${m.id} and status <> 'queued'`))[0], 'reply settled');
+}
+/** Waits until the conversation has `n` outgoing messages, none still queued (an order's notice to the shopper is sent by a job). */
+const outSettled = (conversationId: string, n: number) =>
+  waitFor(async () => (await rows<{ n: number; q: number }>(sql`select count(*)::int as n, (count(*) filter (where status = 'queued'))::int as q from commerce_messages where conversation_id = ${conversationId} and direction = 'out'`)).every((r) => r.n === n && r.q === 0), 'outgoing settled');
+async function providerFails(pid: string, messageId: string) {
+  expect((await hook(botM.connections[0]!.id, [{ kind: 'status', id: pid, status: 'failed', reason: 'undeliverable', timestamp: new Date(t.clock.now()).toISOString() }])).statusCode).toBe(200);
+  await waitFor(async () => (await rows<{ status: string }>(sql`select status from commerce_messages where id = ${messageId}`))[0]!.status === 'failed', 'failed');
+}
+/** The analytics' latency histogram of these samples, and its percentile (how the API computes p50/p95). */
+const pct = (samples: number[], q: number) => {
+  const hist = new Map<number, number>();
+  for (const ms of samples) {
+    const b = ms < 1 ? -1 : Math.floor(Math.log(ms) / Math.log(LATENCY_BASE));
+    hist.set(b, (hist.get(b) ?? 0) + 1);
+  }
+  return percentile(hist, q);
+};
+const statsTable = () => rows<Record<string, unknown>>(sql`select tenant_id, bot_id, bucket, provider, messages_in, messages_out, out_failed, replies, reply_ms_sum, reply_hist, conversations, converted from commerce_bot_stats order by tenant_id, bucket, bot_id, provider`);
+
+type Figures = Record<string, unknown>;
+type Report = { summary: Figures; providers: Figures[]; points: (Figures & { t: string })[]; range: { from: string; to: string; granularity: string } };
+
+beforeAll(async () => {
+  t = await createTestApp({ build: { commerce: { drivers: [meta] } } });
+  await t.modules.tenants.tenants.updateTenant(t.tenantA.id, { tier: 'enterprise' });
+  await t.modules.tenants.tenants.updateTenant(t.tenantB.id, { tier: 'enterprise' });
+  // Two hours ahead of now, on the hour: the scripted day's hourly points are known.
+  H = Math.floor(t.clock.now() / HOUR) * HOUR + 2 * HOUR;
+  at(0);
+  botM = await json('POST', '/v1/bots', { name: 'Meta bot', connections: [{ provider: 'meta', credentials: { app_secret: SECRET, phone_number_id: '100' } }] }, 201);
+  botS = await json('POST', '/v1/bots', { name: 'Simulator bot' }, 201);
+});
+afterAll(async () => t?.close());
+
+describe('bot analytics: messages, providers, response time, conversion', () => {
+  const P1 = '+5491155550001';
+  const P2 = '+5491155550002';
+  const P3 = '+5491155550003';
+  let c1: string;
+  let c2: string;
+  let r4: { id: string; pid: string | null };
+
+  it('a scripted day of messages gives exact figures, live (before any rollup)', async () => {
+    at(1 * MIN);
+    await shopperOnMeta(P1, 'hi');
+    c1 = await conversationOf(botM.id, P1);
+    at(1 * MIN + 30_000);
+    await shopperOnMeta(P1, 'anyone?');
+    at(3 * MIN);
+    const r1 = await reply(c1, 'Hello!'); // answers the turn that began at 1:00 → 120 s
+    expect(r1).toMatchObject({ status: 'sent', provider: 'meta' });
+    at(3 * MIN + 10_000);
+    await reply(c1, 'How can I help?'); // a second reply: not a first reply
+    at(6 * MIN);
+    await shopperOnMeta(P2, 'hola');
+    c2 = await conversationOf(botM.id, P2);
+    at(12 * MIN);
+    await shopperOnMeta(P1, 'size M?');
+    at(13 * MIN);
+    const r3 = await reply(c1, 'Checking');
+    at(13 * MIN + 5_000);
+    await providerFails(r3.pid!, r3.id); // reported failed by Meta: not a reply
+    at(15 * MIN);
+    r4 = (await reply(c1, 'Yes, M is in stock')) as { id: string; pid: string | null }; // answers the turn of 12:00 → 180 s
+    at(20 * MIN);
+    meta.failures.set(botM.connections[0]!.id, { reason: 'undeliverable' });
+    const r5 = await reply(c2, 'Hola!'); // no provider took it
+    meta.failures.delete(botM.connections[0]!.id);
+    expect(r5).toMatchObject({ status: 'failed', provider: null });
+    at(HOUR);
+    await shopperOnSimulator(P3, 'hello sim');
+    const c3 = await conversationOf(botS.id, P3);
+    at(HOUR + 10_000);
+    expect(await reply(c3, 'Hi from the simulator')).toMatchObject({ status: 'sent', provider: 'simulator' }); // → 10 s
+    // An order for the first conversation, two hours in: the shopper is told on it (an outgoing message, on Meta).
+    at(2 * HOUR);
+    await putProduct(t, 'tee-1', { price: { amount: 1000, currency: 'USD' }, stock: 10 });
+    await json('POST', '/v1/orders', { items: [{ product_id: 'tee-1', quantity: 1 }], conversation_id: c1, bot_id: botM.id }, 201);
+    await outSettled(c1, 5);
+    at(2 * HOUR + 30 * MIN);
+
+    const r = await json<Report>('GET', '/v1/bots/analytics?period=24h');
+    const samples = [120_000, 180_000, 10_000];
+    expect(r.summary).toEqual({
+      messages_in: 5,
+      messages_out: 7,
+      out_failed: 2,
+      error_rate: 2 / 7,
+      replies: 3,
+      response_p50_ms: pct(samples, 0.5),
+      response_p95_ms: pct(samples, 0.95),
+      response_avg_ms: Math.round((120_000 + 180_000 + 10_000) / 3),
+      conversations: 3,
+      converted: 1,
+      conversion_rate: 1 / 3,
+    });
+    expect(r.summary.response_p95_ms).toBeGreaterThan(150_000);
+    const byName = Object.fromEntries(r.providers.map((p) => [p.provider, p]));
+    expect(byName.meta).toMatchObject({ messages_in: 4, messages_out: 5, out_failed: 1, error_rate: 0.2, replies: 2, response_avg_ms: 150_000 });
+    expect(byName.none).toMatchObject({ messages_in: 0, messages_out: 1, out_failed: 1, error_rate: 1, replies: 0, response_avg_ms: null });
+    expect(byName.simulator).toMatchObject({ messages_in: 1, messages_out: 1, out_failed: 0, error_rate: 0, replies: 1, response_avg_ms: 10_000 });
+    expect(Object.keys(byName).sort()).toEqual(['meta', 'none', 'simulator']);
+    // Hourly points: 24 of them, the scripted hours where they belong.
+    expect(r.range.granularity).toBe('hour');
+    expect(r.points).toHaveLength(24);
+    const point = (offset: number) => r.points.find((p) => p.t === new Date(H + offset).toISOString())!;
+    expect(point(0)).toMatchObject({ messages_in: 4, messages_out: 5, out_failed: 2, replies: 2, conversations: 2, converted: 1, conversion_rate: 0.5, by_provider: { meta: { messages_out: 4, out_failed: 1, error_rate: 0.25 }, none: { messages_out: 1, out_failed: 1, error_rate: 1 } } });
+    expect(point(HOUR)).toMatchObject({ messages_in: 1, messages_out: 1, out_failed: 0, replies: 1, response_avg_ms: 10_000, conversations: 1, converted: 0, by_provider: { simulator: { messages_out: 1, out_failed: 0, error_rate: 0 } } });
+    // The order notice: sent, but not a first reply (the turn of 12:00 was answered at 15:00).
+    expect(point(2 * HOUR)).toMatchObject({ messages_in: 0, messages_out: 1, replies: 0, conversations: 0, error_rate: 0, conversion_rate: null, by_provider: { meta: { messages_out: 1, out_failed: 0, error_rate: 0 } } });
+    expect(point(-HOUR)).toMatchObject({ messages_in: 0, messages_out: 0, replies: 0, error_rate: null, response_p50_ms: null, conversion_rate: null, by_provider: {} });
+    expect(r.points.at(-1)!.t).toBe(new Date(H + 2 * HOUR).toISOString()); // the current hour is the last point
+
+    // One bot; another store's bot is 404; the other store sees nothing of this one's.
+    const s = await json<Report>('GET', `/v1/bots/analytics?period=7d&bot_id=${botS.id}`);
+    expect(s.summary).toMatchObject({ messages_in: 1, messages_out: 1, out_failed: 0, replies: 1, conversations: 1, converted: 0 });
+    expect(s.range.granularity).toBe('day');
+    problem(await call('GET', `/v1/bots/analytics?bot_id=${botM.id}`, undefined, t.tenantB.secretKey), 404, 'BOT_NOT_FOUND');
+    const b = await json<Report>('GET', '/v1/bots/analytics?period=30d', undefined, 200, t.tenantB.secretKey);
+    expect(b.summary).toMatchObject({ messages_in: 0, messages_out: 0, conversations: 0 });
+    expect(b.providers).toEqual([]);
+  });
+
+  it('the rollup gives the same figures; rolling up again changes nothing', async () => {
+    const live = await json<Report>('GET', '/v1/bots/analytics?period=24h');
+    const first = await t.modules.commerce.analytics.rollup();
+    expect(first.from.getTime()).toBe(0); // the first run rolls everything up
+    const table = await statsTable();
+    // 5-minute rows: meta's in/out/replies and the conversations ('' provider) where they happened.
+    const row = (bot: string, offset: number, provider: string) => table.find((x) => x.bot_id === bot && new Date(x.bucket as string).getTime() === H + offset && x.provider === provider);
+    expect(row(botM.id, 0, 'meta')).toMatchObject({ messages_in: 2, messages_out: 2, out_failed: 0, replies: 1, reply_ms_sum: 120_000 });
+    expect(row(botM.id, 0, '')).toMatchObject({ messages_in: 0, conversations: 1, converted: 1 });
+    expect(row(botM.id, 5 * MIN, '')).toMatchObject({ conversations: 1, converted: 0 });
+    expect(row(botM.id, 10 * MIN, 'meta')).toMatchObject({ messages_in: 1, messages_out: 1, out_failed: 1, replies: 0 });
+    expect(row(botM.id, 15 * MIN, 'meta')).toMatchObject({ messages_out: 1, replies: 1, reply_ms_sum: 180_000 });
+    expect(row(botM.id, 20 * MIN, '')).toMatchObject({ messages_out: 1, out_failed: 1 });
+    expect(row(botS.id, HOUR, 'simulator')).toMatchObject({ messages_in: 1, messages_out: 1, replies: 1, reply_ms_sum: 10_000 });
+    expect(await json<Report>('GET', '/v1/bots/analytics?period=24h')).toEqual(live);
+    await t.modules.commerce.analytics.rollup();
+    expect(await statsTable()).toEqual(table);
+    expect(await json<Report>('GET', '/v1/bots/analytics?period=24h')).toEqual(live);
+  });
+
+  it('later changes reach older buckets: an order for an older conversation, a failure reported for an older reply; incremental equals from scratch', async () => {
+    at(3 * HOUR);
+    await json('POST', '/v1/orders', { items: [{ product_id: 'tee-1', quantity: 2 }], conversation_id: c2, bot_id: botM.id }, 201);
+    await outSettled(c2, 2); // its notice is C2's first reply that did not fail: 3:00:00 − 0:06:00
+    await providerFails(r4.pid!, r4.id); // the 12:00 turn's first reply is now the order notice of 2:00:00
+    at(3 * HOUR + 1 * MIN);
+    const run = await t.modules.commerce.analytics.rollup();
+    expect(run.conversationBuckets).toBe(1); // C2's start bucket (5:00), long before this run's range
+    expect(run.messageBuckets).toBeGreaterThanOrEqual(1);
+    const r = await json<Report>('GET', '/v1/bots/analytics?period=24h');
+    const samples = [120_000, 2 * HOUR - 12 * MIN, 10_000, 3 * HOUR - 6 * MIN];
+    expect(r.summary).toEqual({
+      messages_in: 5,
+      messages_out: 8,
+      out_failed: 3,
+      error_rate: 3 / 8,
+      replies: 4,
+      response_p50_ms: pct(samples, 0.5),
+      response_p95_ms: pct(samples, 0.95),
+      response_avg_ms: Math.round(samples.reduce((a, b) => a + b) / 4),
+      conversations: 3,
+      converted: 2,
+      conversion_rate: 2 / 3,
+    });
+    const incremental = await statsTable();
+    // From scratch: the same rows.
+    await t.deps.db.execute(sql`delete from commerce_bot_stats`);
+    await t.deps.db.execute(sql`delete from commerce_bot_stats_state`);
+    await t.modules.commerce.analytics.rollup();
+    expect(await statsTable()).toEqual(incremental);
+    expect(await json<Report>('GET', '/v1/bots/analytics?period=24h')).toEqual(r);
+  });
+
+  it('maintenance rolls up once per 5-minute bucket', async () => {
+    at(3 * HOUR + 2 * MIN);
+    expect((await t.modules.commerce.maintenance()).botAnalytics.rolledUp).toBe(false); // same bucket as the last run
+    at(3 * HOUR + 5 * MIN);
+    const m = await t.modules.commerce.maintenance();
+    expect(m.botAnalytics).toMatchObject({ rolledUp: true, cleaned: { messages: 0 } });
+    expect((await rows<{ runs: number }>(sql`select runs::int as runs from commerce_bot_stats_state`))[0]!.runs).toBe(2);
+  });
+
+  it('CSV: per hour (format=csv or Accept: text/csv) and per hour and provider', async () => {
+    const res = await call('GET', '/v1/bots/analytics?period=24h&format=csv');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/csv/);
+    expect(res.headers['content-disposition']).toBe('attachment; filename="bot-analytics.csv"');
+    const lines = res.body.trimEnd().split('\r\n');
+    expect(lines[0]).toBe('t,messages_in,messages_out,out_failed,error_rate,replies,response_p50_ms,response_p95_ms,response_avg_ms,conversations,converted,conversion_rate');
+    expect(lines).toHaveLength(25);
+    const h0 = lines.find((l) => l.startsWith(new Date(H).toISOString()))!;
+    expect(h0).toBe(`${new Date(H).toISOString()},4,5,3,0.6,1,${pct([120_000], 0.5)},${pct([120_000], 0.95)},120000,2,2,1`);
+    const accept = await call('GET', '/v1/bots/analytics?period=24h', undefined, t.tenantA.secretKey, { accept: 'text/csv' });
+    expect(accept.body).toBe(res.body);
+    const p = await call('GET', '/v1/bots/analytics?period=24h&format=csv&breakdown=provider');
+    const pl = p.body.trimEnd().split('\r\n');
+    expect(pl[0]).toBe('t,provider,messages_in,messages_out,out_failed,error_rate,replies,response_p50_ms,response_p95_ms,response_avg_ms');
+    expect(pl.slice(1)).toEqual([
+      `${new Date(H).toISOString()},meta,4,4,2,0.5,1,${pct([120_000], 0.5)},${pct([120_000], 0.95)},120000`,
+      `${new Date(H).toISOString()},none,0,1,1,1,0,,,`,
+      `${new Date(H + HOUR).toISOString()},simulator,1,1,0,0,1,${pct([10_000], 0.5)},${pct([10_000], 0.95)},10000`,
+      `${new Date(H + 2 * HOUR).toISOString()},meta,0,1,0,0,1,${pct([2 * HOUR - 12 * MIN], 0.5)},${pct([2 * HOUR - 12 * MIN], 0.95)},${2 * HOUR - 12 * MIN}`,
+      `${new Date(H + 3 * HOUR).toISOString()},meta,0,1,0,0,1,${pct([3 * HOUR - 6 * MIN], 0.5)},${pct([3 * HOUR - 6 * MIN], 0.95)},${3 * HOUR - 6 * MIN}`,
+    ]);
+  });
+});

@@ -269,3 +269,179 @@ describe('bot analytics: messages, providers, response time, conversion', () => 
     ]);
   });
 });
+
+describe('flow analytics: drop-off and completion per step', () => {
+  const FLOW = 'flw_01ANALYTICS0000000000000001';
+  const OTHER = 'flw_01ANALYTICS0000000000000002';
+  const steps = (ids: [string, string][]) => ({ start: ids[0]![0], steps: ids.map(([id, type]) => ({ id, type, title: `The ${id} step` })) });
+  const V1 = steps([['welcome', 'message'], ['menu', 'question'], ['size', 'question'], ['order', 'action'], ['pay', 'message'], ['handover', 'action'], ['end', 'end']]);
+  const V2 = steps([['welcome', 'message'], ['menu', 'question'], ['end', 'end']]);
+  let n = 0;
+
+  /** A session as the engine leaves it: its status, the step it is at or ended on, the steps it visited. */
+  async function session(flowId: string, version: number, status: string, stepId: string, visited: string[], o: { expiresIn?: number; startedAgo?: number; tenantId?: string } = {}) {
+    const id = `fls_01ANALYTICS${String(++n).padStart(15, '0')}`;
+    const now = t.clock.now();
+    const tenantId = o.tenantId ?? t.tenantA.id;
+    const started = new Date(now - (o.startedAgo ?? HOUR));
+    await t.deps.db.execute(sql`
+      insert into commerce_flow_sessions (id, tenant_id, bot_id, conversation_id, contact_id, flow_id, flow_version, status, step_id, expires_at, started_at, updated_at, ended_at)
+      values (${id}, ${tenantId}, ${botM.id}, ${`cnv_${id.slice(4)}`}, 'ctc_01ANALYTICS', ${flowId}, ${version}, ${status}, ${stepId},
+        ${new Date(now + (o.expiresIn ?? HOUR))}, ${started}, ${started}, ${status === 'active' ? null : new Date(now)})`);
+    for (const step of visited) {
+      await t.deps.db.execute(sql`insert into commerce_flow_step_visits (session_id, step_id, tenant_id, flow_id, flow_version, first_at) values (${id}, ${step}, ${tenantId}, ${flowId}, ${version}, ${started})`);
+    }
+  }
+
+  beforeAll(async () => {
+    const now = new Date(t.clock.now());
+    for (const [id, name, bot] of [[FLOW, 'Shop', botM.id], [OTHER, 'Other', botS.id]] as const) {
+      await t.deps.db.execute(sql`insert into commerce_flows (id, tenant_id, name, bot_id, draft, published_version, latest_version, created_at, updated_at)
+        values (${id}, ${t.tenantA.id}, ${name}, ${bot}, ${JSON.stringify(V1)}::jsonb, 1, 2, ${now}, ${now})`);
+    }
+    for (const [v, def] of [[1, V1], [2, V2]] as const) {
+      await t.deps.db.execute(sql`insert into commerce_flow_versions (flow_id, version, tenant_id, definition, created_at, published_at) values (${FLOW}, ${v}, ${t.tenantA.id}, ${JSON.stringify(def)}::jsonb, ${now}, ${v === 1 ? now : null})`);
+    }
+    const path = ['welcome', 'menu', 'size', 'order', 'pay', 'end'];
+    // Version 1, ten sessions with known endings.
+    await session(FLOW, 1, 'completed', 'end', path); // s1
+    await session(FLOW, 1, 'completed', 'end', path); // s2
+    await session(FLOW, 1, 'expired', 'menu', path.slice(0, 2)); // s3: dropped at menu
+    await session(FLOW, 1, 'exited', 'size', path.slice(0, 3)); // s4: dropped at size (an exit keyword)
+    await session(FLOW, 1, 'failed', 'order', path.slice(0, 4)); // s5: dropped at order (an API call failed)
+    await session(FLOW, 1, 'handed_over', 'menu', path.slice(0, 2)); // s6: to a seller at menu: not a drop-off
+    await session(FLOW, 1, 'active', 'menu', path.slice(0, 2)); // s7: waiting at menu, not expired
+    await session(FLOW, 1, 'active', 'size', path.slice(0, 3), { expiresIn: -MIN }); // s8: idle at size past its expiry: dropped
+    await session(FLOW, 1, 'expired', 'welcome', ['welcome'], { startedAgo: 10 * 24 * HOUR }); // s9: dropped at welcome, 10 days ago
+    await session(FLOW, 1, 'completed', 'end', path, { startedAgo: 40 * 24 * HOUR }); // s10: completed, 40 days ago
+    // Not version 1 of this flow: version 2, another flow.
+    await session(FLOW, 2, 'completed', 'end', ['welcome', 'menu', 'end']);
+    await session(FLOW, 2, 'expired', 'menu', ['welcome', 'menu']);
+    await session(OTHER, 1, 'exited', 'welcome', ['welcome']);
+  });
+
+  type Step = { step_id: string; type: string | null; reached: number; dropped_off: number; handed_over: number; active: number; completed: number; drop_off_rate: number | null; completion_rate: number | null };
+  type FlowReport = { version: number | null; versions: number[]; summary: Record<string, number | null>; steps: Step[] };
+  const figures = (r: FlowReport) => Object.fromEntries(r.steps.map((s) => [s.step_id, [s.reached, s.dropped_off, s.handed_over, s.active, s.completed]]));
+
+  it('counts every session of the published version exactly: reached, dropped off, handed over, active, completed per step', async () => {
+    const r = await json<FlowReport>('GET', `/v1/flows/${FLOW}/analytics`);
+    expect(r).toMatchObject({ object: 'flow_analytics', flow_id: FLOW, name: 'Shop', version: 1, published_version: 1, versions: [2, 1], period: 'all' });
+    expect(r.summary).toEqual({ sessions: 10, completed: 3, dropped_off: 5, handed_over: 1, active: 1, completion_rate: 0.3 });
+    // [reached, dropped_off, handed_over, active, completed], in the version's step order.
+    expect(r.steps.map((s) => s.step_id)).toEqual(['welcome', 'menu', 'size', 'order', 'pay', 'handover', 'end']);
+    expect(figures(r)).toEqual({
+      welcome: [10, 1, 0, 0, 3],
+      menu: [9, 1, 1, 1, 3],
+      size: [6, 2, 0, 0, 3],
+      order: [4, 1, 0, 0, 3],
+      pay: [3, 0, 0, 0, 3],
+      handover: [0, 0, 0, 0, 0],
+      end: [3, 0, 0, 0, 3],
+    });
+    const size = r.steps.find((s) => s.step_id === 'size')!;
+    expect(size).toMatchObject({ type: 'question', drop_off_rate: 2 / 6, completion_rate: 3 / 6 });
+    expect(r.steps.find((s) => s.step_id === 'handover')).toMatchObject({ drop_off_rate: null, completion_rate: null });
+  });
+
+  it('another version, a period, the list of flows; unknown versions and other stores’ flows are 404', async () => {
+    const v2 = await json<FlowReport>('GET', `/v1/flows/${FLOW}/analytics?version=2`);
+    expect(v2.summary).toEqual({ sessions: 2, completed: 1, dropped_off: 1, handed_over: 0, active: 0, completion_rate: 0.5 });
+    expect(figures(v2)).toEqual({ welcome: [2, 0, 0, 0, 1], menu: [2, 1, 0, 0, 1], end: [1, 0, 0, 0, 1] });
+    // The last 7 days: s9 (10 days ago) and s10 (40 days ago) are out.
+    const week = await json<FlowReport>('GET', `/v1/flows/${FLOW}/analytics?period=7d`);
+    expect(week.summary).toEqual({ sessions: 8, completed: 2, dropped_off: 4, handed_over: 1, active: 1, completion_rate: 0.25 });
+    expect(figures(week).welcome).toEqual([8, 0, 0, 0, 2]);
+    problem(await call('GET', `/v1/flows/${FLOW}/analytics?version=3`), 404, 'FLOW_NOT_FOUND');
+    problem(await call('GET', `/v1/flows/${FLOW}/analytics`, undefined, t.tenantB.secretKey), 404, 'FLOW_NOT_FOUND');
+    problem(await call('GET', '/v1/flows/flw_01NOSUCHFLOW/analytics'), 404, 'FLOW_NOT_FOUND');
+
+    const list = await json<{ data: Record<string, unknown>[] }>('GET', '/v1/flows/analytics');
+    expect(list.data).toEqual([
+      { flow_id: FLOW, name: 'Shop', bot_id: botM.id, published_version: 1, version: 1, sessions: 10, completed: 3, dropped_off: 5, handed_over: 1, active: 1, completion_rate: 0.3 },
+      // No version row, no sessions of its published version 1 but one: counted.
+      { flow_id: OTHER, name: 'Other', bot_id: botS.id, published_version: 1, version: 1, sessions: 1, completed: 0, dropped_off: 1, handed_over: 0, active: 0, completion_rate: 0 },
+    ]);
+    expect((await json<{ data: { flow_id: string }[] }>('GET', `/v1/flows/analytics?bot_id=${botS.id}`)).data.map((f) => f.flow_id)).toEqual([OTHER]);
+    expect((await json<{ data: unknown[] }>('GET', '/v1/flows/analytics', undefined, 200, t.tenantB.secretKey)).data).toEqual([]);
+    problem(await call('GET', `/v1/flows/analytics?bot_id=${botM.id}`, undefined, t.tenantB.secretKey), 404, 'BOT_NOT_FOUND');
+  });
+
+  it('CSV: one row per step', async () => {
+    const res = await call('GET', `/v1/flows/${FLOW}/analytics?format=csv`);
+    expect(res.headers['content-type']).toMatch(/^text\/csv/);
+    expect(res.headers['content-disposition']).toBe(`attachment; filename="flow-${FLOW}-v1.csv"`);
+    expect(res.body.trimEnd().split('\r\n')).toEqual([
+      'step_id,type,title,reached,dropped_off,drop_off_rate,handed_over,active,completed,completion_rate',
+      'welcome,message,The welcome step,10,1,0.1,0,0,3,0.3',
+      'menu,question,The menu step,9,1,0.1111111111111111,1,1,3,0.3333333333333333',
+      'size,question,The size step,6,2,0.3333333333333333,0,0,3,0.5',
+      'order,action,The order step,4,1,0.25,0,0,3,0.75',
+      'pay,message,The pay step,3,0,0,0,0,3,1',
+      'handover,action,The handover step,0,0,,0,0,0,',
+      'end,end,The end step,3,0,0,0,0,3,1',
+    ]);
+    const list = await call('GET', '/v1/flows/analytics', undefined, t.tenantA.secretKey, { accept: 'text/csv' });
+    expect(list.body.split('\r\n')[0]).toBe('flow_id,name,bot_id,version,sessions,completed,dropped_off,handed_over,active,completion_rate');
+  });
+});
+
+describe('message log cleanup', () => {
+  const DAY = 24 * HOUR;
+  const countOf = async (table: 'commerce_messages' | 'commerce_inbound_events' | 'commerce_simulator_messages', tenantId: string) =>
+    (await rows<{ n: number }>(sql`select count(*)::int as n from ${sql.raw(table)} where tenant_id = ${tenantId}`))[0]!.n;
+
+  it('the setting is a tenant setting, checked', async () => {
+    const patch = (settings: unknown) => t.app.inject({ method: 'PATCH', url: `/admin/v1/tenants/${t.tenantA.id}`, headers: t.operatorAuth, payload: { settings } });
+    problem(await patch({ commerce_message_log_days: 0 }), 400, 'VALIDATION_FAILED');
+    problem(await patch({ commerce_message_log_days: 1.5 }), 400, 'VALIDATION_FAILED');
+    const res = await patch({ commerce_message_log_days: 1 });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().settings).toEqual({ commerce_message_log_days: 1 });
+  });
+
+  it('deletes exactly the messages (and media, provider events, simulator copies) past each store’s days; figures stay', async () => {
+    // Tenant B (the default 30 days): a bot and a shopper, now.
+    at(3 * HOUR + 10 * MIN);
+    const botB = await json<{ id: string }>('POST', '/v1/bots', { name: 'B bot' }, 201, t.tenantB.secretKey);
+    await json('POST', `/v1/bots/${botB.id}/simulator/messages`, { phone: '+5491155550009', text: 'hi from B' }, 202, t.tenantB.secretKey);
+    await waitFor(async () => (await count(botB.id, 'in')) === 1, 'B inbound');
+    // A stored photo on one of A's old messages (as inbound media is kept).
+    const [old] = await rows<{ id: string }>(sql`select id from commerce_messages where bot_id = ${botS.id} and direction = 'in'`);
+    const key = `commerce/${t.tenantA.id}/x/${old!.id}`;
+    await t.deps.blobs.put(key, Buffer.from('photo bytes'), 'image/jpeg');
+    await t.deps.db.execute(sql`update commerce_messages set media = ${JSON.stringify({ key, content_type: 'image/jpeg', bytes: 11, expires_at: null })}::jsonb where id = ${old!.id}`);
+
+    // Figures made final by a rollup past the last message's bucket.
+    await t.modules.commerce.analytics.rollup(H + 3 * HOUR + 20 * MIN);
+    const before = await json<Report>('GET', '/v1/bots/analytics?period=24h');
+
+    const now = H + 2 * HOUR + 30 * MIN + DAY; // A keeps 1 day: everything of A's before 2:30:00 goes
+    const cutoff = new Date(now - DAY);
+    const keptA = (await rows<{ id: string }>(sql`select id from commerce_messages where tenant_id = ${t.tenantA.id} and created_at >= ${cutoff} order by id`)).map((r) => r.id);
+    expect(keptA).toHaveLength(1); // the order notice of 3:00:00
+    const totalA = await countOf('commerce_messages', t.tenantA.id);
+    expect(totalA).toBe(13); // Meta bot: 4 in, 7 out (5 replies, 2 order notices); simulator bot: 1 in, 1 out
+    const b = { messages: await countOf('commerce_messages', t.tenantB.id), events: await countOf('commerce_inbound_events', t.tenantB.id), sim: await countOf('commerce_simulator_messages', t.tenantB.id) };
+    expect(b).toEqual({ messages: 1, events: 1, sim: 1 });
+    const eventsA = (await rows<{ n: number }>(sql`select count(*)::int as n from commerce_inbound_events where tenant_id = ${t.tenantA.id} and received_at < ${cutoff}`))[0]!.n;
+    const simA = (await rows<{ n: number }>(sql`select count(*)::int as n from commerce_simulator_messages where tenant_id = ${t.tenantA.id} and created_at < ${cutoff}`))[0]!.n;
+    expect(eventsA).toBeGreaterThan(0);
+    expect(simA).toBe(2); // the simulator bot's shopper message and its reply
+
+    const done = await t.modules.commerce.analytics.cleanup(now);
+    expect(done).toEqual({ messages: totalA - 1, media: 1, inboundEvents: eventsA, simulatorMessages: simA });
+    expect((await rows<{ id: string }>(sql`select id from commerce_messages where tenant_id = ${t.tenantA.id} order by id`)).map((r) => r.id)).toEqual(keptA);
+    expect(await t.deps.blobs.head(key)).toBeUndefined();
+    expect({ messages: await countOf('commerce_messages', t.tenantB.id), events: await countOf('commerce_inbound_events', t.tenantB.id), sim: await countOf('commerce_simulator_messages', t.tenantB.id) }).toEqual(b);
+    // Conversations stay, and so do the figures.
+    expect(await countOf('commerce_messages', t.tenantA.id)).toBe(1);
+    expect(await json<Report>('GET', '/v1/bots/analytics?period=24h')).toEqual(before);
+    // Again: nothing more.
+    expect(await t.modules.commerce.analytics.cleanup(now)).toEqual({ messages: 0, media: 0, inboundEvents: 0, simulatorMessages: 0 });
+    // 31 days on, B's (30 days) go too, with the rest of A's.
+    const restA = { events: await countOf('commerce_inbound_events', t.tenantA.id), sim: await countOf('commerce_simulator_messages', t.tenantA.id) };
+    expect(await t.modules.commerce.analytics.cleanup(H + 3 * HOUR + 31 * DAY)).toEqual({ messages: 1 + 1, media: 0, inboundEvents: 1 + restA.events, simulatorMessages: 1 + restA.sim });
+    expect(await countOf('commerce_messages', t.tenantB.id)).toBe(0);
+  });
+});

@@ -3,13 +3,20 @@
  * (no rollup: a version's sessions are few next to messages, and both tables are indexed by
  * (tenant, flow, version)). A session drops off at the step it ended on when it ended expired,
  * exited or failed, or when it is still active but idle past its expiry; completed and
- * handed-over sessions are not drop-offs.
+ * handed-over sessions are not drop-offs. The flow tables (flows/tables.ts) are named in SQL here:
+ * the flows part has no index.ts of its own to import them through yet.
  */
-import { and, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { AppError } from '../../../platform/errors.js';
 import type { Db } from '../../../platform/db/client.js';
 import { resolveRange } from '../../analytics/index.js';
-import { flowSessions, flowStepVisits, flowVersions, flows } from '../flows/tables.js';
+
+const flows = sql.raw('commerce_flows');
+const flowVersions = sql.raw('commerce_flow_versions');
+const flowSessions = sql.raw('commerce_flow_sessions');
+const flowStepVisits = sql.raw('commerce_flow_step_visits');
+type Rows<T> = { rows: T[] };
+const rowsOf = async <T>(q: Promise<unknown>) => ((await q) as Rows<T>).rows;
 
 export type FlowPeriod = '24h' | '7d' | '30d' | 'all';
 type Outcome = 'completed' | 'dropped' | 'handed_over' | 'active';
@@ -39,15 +46,19 @@ const summaryOf = (c: Counts) => {
 type StepDef = { id: string; type?: string; title?: string };
 
 export async function flowAnalytics(db: Db, tenantId: string, flowId: string, q: { version?: number | undefined; period?: FlowPeriod | undefined }, now: number) {
-  const [flow] = await db.select().from(flows).where(and(eq(flows.tenantId, tenantId), eq(flows.id, flowId)));
+  const [flow] = await rowsOf<{ id: string; name: string; published_version: number | null; latest_version: number | null }>(
+    db.execute(sql`select id, name, published_version, latest_version from ${flows} where tenant_id = ${tenantId} and id = ${flowId}`),
+  );
   if (!flow) throw new AppError('FLOW_NOT_FOUND');
   const period = q.period ?? 'all';
-  const existing = await db.select({ version: flowVersions.version, definition: flowVersions.definition }).from(flowVersions).where(and(eq(flowVersions.tenantId, tenantId), eq(flowVersions.flowId, flowId))).orderBy(desc(flowVersions.version));
-  const seen = (await db.selectDistinct({ v: flowSessions.flowVersion }).from(flowSessions).where(and(eq(flowSessions.tenantId, tenantId), eq(flowSessions.flowId, flowId)))).map((r) => r.v);
-  const versions = [...new Set([...existing.map((e) => e.version), ...seen])].sort((a, b) => b - a);
-  const version = q.version ?? flow.publishedVersion ?? (seen.length ? Math.max(...seen) : null) ?? flow.latestVersion ?? null;
+  const existing = await rowsOf<{ version: number; definition: { steps?: StepDef[] } | string }>(
+    db.execute(sql`select version, definition from ${flowVersions} where tenant_id = ${tenantId} and flow_id = ${flowId} order by version desc`),
+  );
+  const seen = (await rowsOf<{ v: number }>(db.execute(sql`select distinct flow_version as v from ${flowSessions} where tenant_id = ${tenantId} and flow_id = ${flowId}`))).map((r) => Number(r.v));
+  const versions = [...new Set([...existing.map((e) => Number(e.version)), ...seen])].sort((a, b) => b - a);
+  const version = q.version ?? flow.published_version ?? (seen.length ? Math.max(...seen) : null) ?? flow.latest_version ?? null;
   if (q.version !== undefined && !versions.includes(q.version)) throw new AppError('FLOW_NOT_FOUND', `Flow ${flowId} has no version ${q.version}.`);
-  const base = { object: 'flow_analytics' as const, flow_id: flow.id, name: flow.name, version, published_version: flow.publishedVersion, versions, period };
+  const base = { object: 'flow_analytics' as const, flow_id: flow.id, name: flow.name, version, published_version: flow.published_version, versions, period };
   if (version === null) return { ...base, summary: summaryOf(zero()), steps: [] };
 
   const res = (await db.execute(sql`
@@ -70,7 +81,8 @@ export async function flowAnalytics(db: Db, tenantId: string, flowId: string, q:
     if (r.kind === 'end') total[r.outcome] += Number(r.n);
   }
   // Steps in the version's order, then any step sessions were at that the version does not have.
-  const defs = ((existing.find((e) => e.version === version)?.definition?.steps ?? []) as StepDef[]).map((s) => ({ id: s.id, type: s.type ?? null, title: s.title ?? null }));
+  const def = existing.find((e) => Number(e.version) === version)?.definition;
+  const defs = ((typeof def === 'string' ? (JSON.parse(def) as { steps?: StepDef[] }) : def)?.steps ?? []).map((s) => ({ id: s.id, type: s.type ?? null, title: s.title ?? null }));
   const known = new Set(defs.map((d) => d.id));
   const extra = [...new Set([...visits.keys(), ...ends.keys()])].filter((id) => !known.has(id)).sort();
   const steps = [...defs, ...extra.map((id) => ({ id, type: null, title: null }))].map((d) => {

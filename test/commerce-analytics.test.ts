@@ -445,3 +445,23 @@ describe('message log cleanup', () => {
     expect(await countOf('commerce_messages', t.tenantB.id)).toBe(0);
   });
 });
+
+describe('who may read, and the API document', () => {
+  it('secret keys and the dashboard’s people (an operator naming the store) read; publishable keys do not', async () => {
+    const key = await json<Report>('GET', '/v1/bots/analytics?period=7d');
+    const op = await t.app.inject({ method: 'GET', url: '/v1/bots/analytics?period=7d', headers: { ...t.operatorAuth, 'probador-tenant': t.tenantA.id } });
+    expect(op.statusCode, op.body).toBe(200);
+    expect(op.json()).toEqual(key);
+    const opFlows = await t.app.inject({ method: 'GET', url: '/v1/flows/analytics', headers: { ...t.operatorAuth, 'probador-tenant': t.tenantA.id } });
+    expect((opFlows.json() as { data: unknown[] }).data).toHaveLength(2);
+    problem(await call('GET', '/v1/bots/analytics', undefined, t.tenantA.publishableKey), 403, 'PUBLISHABLE_KEY_NOT_ALLOWED');
+    problem(await t.app.inject({ method: 'GET', url: '/v1/bots/analytics' }), 401, 'UNAUTHENTICATED');
+  });
+
+  it('documents the endpoints in OpenAPI and their schemas compile', async () => {
+    const doc = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+    const paths = Object.keys((doc.json() as { paths: Record<string, unknown> }).paths);
+    for (const p of ['/v1/bots/analytics', '/v1/flows/analytics', '/v1/flows/{flow_id}/analytics']) expect(paths).toContain(p);
+    expect(await t.compileSchemas()).toBeGreaterThan(0);
+  });
+});

@@ -9,7 +9,7 @@ import type { Db } from '../../../platform/db/client.js';
 import type { Clock } from '../../../platform/clock.js';
 import type { BlobStore } from '../../../platform/storage/blob-store.js';
 import type { App } from '../../../platform/http/types.js';
-import { floorBucket, lastRollupAt, runBotRollup } from './rollup.js';
+import { runBotRollup } from './rollup.js';
 import { cleanupMessageLogs, type CleanupResult } from './cleanup.js';
 import { botAnalyticsRoutes } from './routes.js';
 
@@ -24,14 +24,12 @@ export function createBotAnalytics(deps: BotAnalyticsDeps, ports: BotAnalyticsPo
   const daysOf = ports.messageLogDays ?? (async () => undefined);
   return {
     /** Roll up to `now` (idempotent: the same raw rows give the same figures). */
-    rollup: (now: number = deps.clock.now()) => runBotRollup(deps.db, now),
+    rollup: async (now: number = deps.clock.now()) => (await runBotRollup(deps.db, now))!,
     /** Delete message logs past each store's days. */
     cleanup: (now: number = deps.clock.now()) => cleanupMessageLogs({ ...deps, log }, now, daysOf),
     /** For the module's maintenance: roll up and clean when a 5-minute bucket began since the last run. */
     async maintenance(now: number = deps.clock.now()): Promise<{ rolledUp: boolean; cleaned: CleanupResult | null }> {
-      const last = await lastRollupAt(deps.db);
-      if (last !== undefined && floorBucket(now) <= floorBucket(last)) return { rolledUp: false, cleaned: null };
-      await runBotRollup(deps.db, now);
+      if (!(await runBotRollup(deps.db, now, { ifDue: true }))) return { rolledUp: false, cleaned: null };
       return { rolledUp: true, cleaned: await cleanupMessageLogs({ ...deps, log }, now, daysOf) };
     },
     registerRoutes(app: App) {

@@ -122,11 +122,16 @@ const MESSAGE_ZERO = sql`messages_in = 0, messages_out = 0, out_failed = 0, repl
 
 export type RollupResult = { from: Date; to: Date; messageBuckets: number; conversationBuckets: number };
 
-/** Roll up to `now`: the buckets described above, in one transaction, one run at a time across processes. */
-export async function runBotRollup(db: Db, now: number): Promise<RollupResult> {
+/**
+ * Roll up to `now`: the buckets described above, in one transaction, one run at a time across
+ * processes. With `ifDue`, nothing is done (null) unless a 5-minute bucket began since the last run
+ * (checked under the lock, so workers running maintenance together roll up once).
+ */
+export async function runBotRollup(db: Db, now: number, opts: { ifDue?: boolean } = {}): Promise<RollupResult | null> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${LOCK})`);
     const stored = await readState(tx);
+    if (opts.ifDue && stored !== undefined && floorBucket(now) <= floorBucket(Number(stored))) return null;
     const last = stored === undefined ? undefined : Math.min(Number(stored), now);
     const range = { from: new Date(last === undefined ? 0 : rewriteFrom(last)), to: new Date(floorBucket(now) + BUCKET_MS) };
     const tenantIds = (await rowsOf<{ tenant_id: string }>(tx.execute(sql`select distinct tenant_id from ${bots}`))).map((r) => r.tenant_id);
@@ -186,10 +191,4 @@ export async function runBotRollup(db: Db, now: number): Promise<RollupResult> {
       on conflict (name) do update set up_to = excluded.up_to, runs = ${botStatsState}.runs + 1`);
     return { ...range, messageBuckets: statusExtra.length, conversationBuckets: orderExtra.length };
   });
-}
-
-/** When the last rollup ran (ms), if ever. */
-export async function lastRollupAt(db: Db): Promise<number | undefined> {
-  const v = await readState(db);
-  return v === undefined ? undefined : Number(v);
 }

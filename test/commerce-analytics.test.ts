@@ -7,11 +7,13 @@
  * nothing, and the incremental rollup equals one from scratch after late changes (an order for an
  * older conversation, a failure reported for an older reply). Ten scripted flow sessions give
  * exact drop-off and completion per step. The message log cleanup deletes exactly the old rows of
- * a store kept 1 day and none of one kept the default 30. CSV, cross-tenant 404s.
+ * a store kept 1 day and none of one kept the default 30. CSV, cross-tenant 404s. And the flow
+ * engine itself: conversations run on a published flow through the simulator, each ending a known
+ * way, give the same exact drop-off and completion per step.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { bearer, createTestApp, problem, type TestApp } from './harness.js';
+import { bearer, createTestApp, problem, usingRedis, type TestApp } from './harness.js';
 import { waitFor } from './commerce-helpers.js';
 import { putProduct } from './orders-helpers.js';
 import { signTestBody, testChannel } from './fakes/test-channel.js';
@@ -352,7 +354,7 @@ describe('flow analytics: drop-off and completion per step', () => {
     const week = await json<FlowReport>('GET', `/v1/flows/${FLOW}/analytics?period=7d`);
     expect(week.summary).toEqual({ sessions: 8, completed: 2, dropped_off: 4, handed_over: 1, active: 1, completion_rate: 0.25 });
     expect(figures(week).welcome).toEqual([8, 0, 0, 0, 2]);
-    problem(await call('GET', `/v1/flows/${FLOW}/analytics?version=3`), 404, 'FLOW_NOT_FOUND');
+    problem(await call('GET', `/v1/flows/${FLOW}/analytics?version=3`), 404, 'FLOW_VERSION_NOT_FOUND');
     problem(await call('GET', `/v1/flows/${FLOW}/analytics`, undefined, t.tenantB.secretKey), 404, 'FLOW_NOT_FOUND');
     problem(await call('GET', '/v1/flows/flw_01NOSUCHFLOW/analytics'), 404, 'FLOW_NOT_FOUND');
 
@@ -463,5 +465,103 @@ describe('who may read, and the API document', () => {
     const paths = Object.keys((doc.json() as { paths: Record<string, unknown> }).paths);
     for (const p of ['/v1/bots/analytics', '/v1/flows/analytics', '/v1/flows/{flow_id}/analytics']) expect(paths).toContain(p);
     expect(await t.compileSchemas()).toBeGreaterThan(0);
+  });
+});
+
+describe('flow analytics of conversations run by the flow engine', () => {
+  // Tenant B's own bot and flow (tenant A's figures above stay as they are).
+  const key = () => t.tenantB.secretKey;
+  let bot: string;
+  let flow: string;
+  const definition = {
+    start: 'welcome',
+    settings: { debounce_ms: 0, exit_keywords: ['salir'], session_ttl_minutes: 60 },
+    steps: [
+      { id: 'welcome', type: 'message', content: { kind: 'text', text: 'Welcome!' }, next: 'size' },
+      {
+        id: 'size',
+        type: 'question',
+        prompt: 'Which size?',
+        input: { kind: 'choice', options: [{ id: 'S', label: 'S', next: 'qty' }, { id: 'M', label: 'M', next: 'qty' }, { id: 'human', label: 'A person', next: 'handover' }] },
+        save_as: 'size',
+        timeout_seconds: 10,
+      },
+      { id: 'qty', type: 'question', prompt: 'How many?', input: { kind: 'number', min: 1, max: 5 }, save_as: 'qty', retry: { max: 1, message: 'A number from 1 to 5, please.' }, next: 'end' },
+      { id: 'handover', type: 'action', action: 'handover', next: null },
+      { id: 'end', type: 'end', message: 'Thanks!' },
+    ],
+  };
+  let n = 0;
+  const phone = () => `+5491166${String(++n).padStart(6, '0')}`;
+  const send = (p: string, body: Record<string, unknown>) => json('POST', `/v1/bots/${bot}/simulator/messages`, { phone: p, ...body }, 202, key());
+  const sessionOf = async (p: string) =>
+    (await rows<{ status: string; step_id: string; wait: string }>(sql`select s.status, s.step_id, s.wait from commerce_flow_sessions s join commerce_contacts k on k.id = s.contact_id where s.bot_id = ${bot} and k.phone = ${p}`))[0];
+  const until = (p: string, status: string, step: string, wait?: string, timeoutMs?: number) =>
+    waitFor(
+      async () => {
+        const s = await sessionOf(p);
+        return s && s.status === status && s.step_id === step && (wait === undefined || s.wait === wait) ? s : undefined;
+      },
+      `${p}: ${status} at ${step}`,
+      timeoutMs,
+    );
+  const choose = (p: string, id: string) => send(p, { button_reply: { id, title: id } });
+
+  it('eight conversations ending known ways give exact drop-off and completion per step', async () => {
+    bot = (await json<{ id: string }>('POST', '/v1/bots', { name: 'Flow bot' }, 201, key())).id;
+    flow = (await json<{ id: string }>('POST', '/v1/flows', { name: 'Sizes', bot_id: bot, definition }, 201, key())).id;
+    expect((await json<{ published_version: number }>('POST', `/v1/flows/${flow}/publish`, undefined, 200, key())).published_version).toBe(1);
+
+    const [c1, c2, c3, c4, c5, c6, c7, c8] = Array.from({ length: 8 }, phone) as [string, string, string, string, string, string, string, string];
+    for (const p of [c1, c2, c3, c5, c6]) {
+      await send(p, { text: 'hi' });
+      await until(p, 'active', 'size', 'input');
+    }
+    await choose(c1, 'S');
+    await until(c1, 'active', 'qty', 'input');
+    await send(c1, { text: '2' });
+    await until(c1, 'completed', 'end'); // completed
+    await choose(c2, 'M');
+    await until(c2, 'active', 'qty', 'input');
+    await send(c2, { text: '1' });
+    await until(c2, 'completed', 'end'); // completed
+    await send(c3, { text: 'salir' });
+    await until(c3, 'exited', 'size'); // dropped at size: an exit keyword
+    await choose(c5, 'S');
+    await until(c5, 'active', 'qty', 'input');
+    await send(c5, { text: 'many' });
+    await waitFor(async () => (await rows<{ n: number }>(sql`select count(*)::int as n from commerce_flow_inputs where session_id is not null and processed_at is not null and conversation_id = (select conversation_id from commerce_flow_sessions s join commerce_contacts k on k.id = s.contact_id where k.phone = ${c5})`))[0]!.n >= 3, 'the retry');
+    await send(c5, { text: 'lots' });
+    await until(c5, 'failed', 'qty'); // dropped at qty: no valid answer
+    await choose(c6, 'human');
+    await until(c6, 'handed_over', 'handover'); // to a person: not a drop-off
+    // c4 lets the size question time out; c8 stops answering at qty, until its session is idle past its hour.
+    await send(c4, { text: 'hi' });
+    await until(c4, 'active', 'size', 'input');
+    await send(c8, { text: 'hi' });
+    await until(c8, 'active', 'size', 'input');
+    await choose(c8, 'S');
+    await until(c8, 'active', 'qty', 'input');
+    t.clock.advance(11_000); // the embedded queue's delayed job is then due; BullMQ's delays are real time
+    if (usingRedis()) await new Promise((r) => setTimeout(r, 11_000));
+    await until(c4, 'expired', 'size', undefined, 30_000); // dropped at size: the question timed out
+    t.clock.advance(61 * MIN);
+    // c7 is still at the first question, within its time.
+    await send(c7, { text: 'hi' });
+    await until(c7, 'active', 'size', 'input');
+    expect(await sessionOf(c8)).toMatchObject({ status: 'active', step_id: 'qty' }); // idle past expiry: dropped at qty
+
+    const r = await json<{ version: number; summary: Record<string, number | null>; steps: { step_id: string; reached: number; dropped_off: number; handed_over: number; active: number; completed: number }[] }>('GET', `/v1/flows/${flow}/analytics`, undefined, 200, key());
+    expect(r.version).toBe(1);
+    expect(r.summary).toEqual({ sessions: 8, completed: 2, dropped_off: 4, handed_over: 1, active: 1, completion_rate: 0.25 });
+    // [reached, dropped_off, handed_over, active, completed]
+    expect(Object.fromEntries(r.steps.map((s) => [s.step_id, [s.reached, s.dropped_off, s.handed_over, s.active, s.completed]]))).toEqual({
+      welcome: [8, 0, 0, 0, 2],
+      size: [8, 2, 0, 1, 2],
+      qty: [4, 2, 0, 0, 2],
+      handover: [1, 0, 1, 0, 0],
+      end: [2, 0, 0, 0, 2],
+    });
+    problem(await call('GET', `/v1/flows/${flow}/analytics`), 404, 'FLOW_NOT_FOUND'); // tenant A's key
   });
 });

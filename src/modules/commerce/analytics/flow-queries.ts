@@ -4,7 +4,7 @@
  * (tenant, flow, version)). A session drops off at the step it ended on when it ended expired,
  * exited or failed, or when it is still active but idle past its expiry; completed and
  * handed-over sessions are not drop-offs. The flow tables (flows/tables.ts) are named in SQL here:
- * the flows part has no index.ts of its own to import them through yet.
+ * the flows part's index.ts does not export them.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { AppError } from '../../../platform/errors.js';
@@ -57,7 +57,7 @@ export async function flowAnalytics(db: Db, tenantId: string, flowId: string, q:
   const seen = (await rowsOf<{ v: number }>(db.execute(sql`select distinct flow_version as v from ${flowSessions} where tenant_id = ${tenantId} and flow_id = ${flowId}`))).map((r) => Number(r.v));
   const versions = [...new Set([...existing.map((e) => Number(e.version)), ...seen])].sort((a, b) => b - a);
   const version = q.version ?? flow.published_version ?? (seen.length ? Math.max(...seen) : null) ?? flow.latest_version ?? null;
-  if (q.version !== undefined && !versions.includes(q.version)) throw new AppError('FLOW_NOT_FOUND', `Flow ${flowId} has no version ${q.version}.`);
+  if (q.version !== undefined && !versions.includes(q.version)) throw new AppError('FLOW_VERSION_NOT_FOUND', `Flow ${flowId} has no version ${q.version}.`);
   const base = { object: 'flow_analytics' as const, flow_id: flow.id, name: flow.name, version, published_version: flow.published_version, versions, period };
   if (version === null) return { ...base, summary: summaryOf(zero()), steps: [] };
 

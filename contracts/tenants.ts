@@ -64,6 +64,7 @@ export const TenantSettings = Type.Object(
     widget: Type.Optional(WidgetSettings),
     demo: Type.Optional(Type.Boolean({ description: 'Marks the seeded Demo Store' })),
     demo_publishable_key: Type.Optional(Type.String({ maxLength: 200 })),
+    commerce_message_log_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'Days WhatsApp messages are kept (default 30); older ones are deleted, the bot analytics stay' })),
   },
   { additionalProperties: false },
 );

@@ -219,6 +219,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
       emitWebhook: async (tenantId, type, data) => void (await webhooks.emit(tenantId, type, data)),
       signedUrl: (key, contentType, baseUrl) => tryon.signedUrl(key, contentType, baseUrl),
       retentionMs: async (tenantId) => RETENTION_MS[(await tryon.service.getTenant(tenantId)).retention],
+      messageLogDays: async (tenantId) => (await tenants.tenants.getTenant(tenantId)).settings.commerce_message_log_days as number | undefined,
       // The orders part (created below; these run at request and job time only).
       sellerExists: (tenantId, id) => orders.sellerExists(tenantId, id),
       // The flow engine's steps: the catalog, orders from a session's cart, try-ons and style analyses.

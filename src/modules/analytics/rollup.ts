@@ -26,7 +26,7 @@ export const DAY = 24 * HOUR;
 export const floorHour = (ms: number) => Math.floor(ms / HOUR) * HOUR;
 export const floorDay = (ms: number) => Math.floor(ms / DAY) * DAY;
 /** Bucket -1 holds sub-millisecond values (cache-like answers, or a test's frozen clock). */
-const bucketOf = (ms: SQL) => sql`(case when ${ms} < 1 then -1 else floor(ln(${ms}) / ln(${LATENCY_BASE}))::int end)::text`;
+export const bucketOf = (ms: SQL) => sql`(case when ${ms} < 1 then -1 else floor(ln(${ms}) / ln(${LATENCY_BASE}))::int end)::text`;
 
 /**
  * Hourly rows `(tenant_id, hour, metric, dim, n, total)` for every hour from `from`, optionally for one tenant.

@@ -30,6 +30,8 @@ import { createSimulatorService } from './simulator/service.js';
 import { simulatorRoutes } from './simulator/routes.js';
 import { bridgeRoutes } from './compat/bridge-routes.js';
 import { createFlowsPart } from './flows/index.js';
+// ---- bot analytics (issue 23, part 4) ----
+import { createBotAnalytics } from './analytics/index.js';
 
 export type CommerceOptions = {
   /** More channel drivers (Meta, Twilio, Evolution, Baileys), registered by provider name. */
@@ -99,6 +101,8 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
     }
   });
   core.flows = { accept: (conv, msg) => flowsPart.runner.accept(conv, msg), resume: (tenantId, id) => flowsPart.runner.resume(tenantId, id) };
+  // ---- bot analytics (issue 23, part 4): 5-minute rollup, message log cleanup, routes ----
+  const analytics = createBotAnalytics({ db: deps.db, clock: deps.clock, blobs: deps.blobs, log }, { messageLogDays: ports.messageLogDays });
 
   return {
     bots,
@@ -109,12 +113,15 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
     ingestEvents,
     /** Send on a conversation (order notifications): checked and queued like POST /v1/messages; a template outside the window. */
     sendToConversation: (tenantId: string, conversationId: string, content: OutboundContent, category: Category) => conversations.sendToConversation(tenantId, conversationId, content, category),
-    /** Periodic maintenance: re-queue inbound events whose job was lost; delete expired inbound media. */
+    /** Bot analytics: rollup(now), cleanup(now) (maintenance runs both every 5 minutes). */
+    analytics,
+    /** Periodic maintenance: re-queue inbound events whose job was lost; delete expired inbound media; the flows' own; bot analytics' rollup and message log cleanup. */
     async maintenance() {
       const requeued = await ingest.recoverStale();
       const purged = await purgeExpiredMedia(core);
       const flowRuns = await flowsPart.maintenance();
-      return { requeued, purged, flowRuns };
+      const botAnalytics = await analytics.maintenance(deps.clock.now()); // bot analytics (issue 23, part 4)
+      return { requeued, purged, flowRuns, botAnalytics };
     },
     /** Open conversations assigned to each seller (the orders part's seller counts). */
     conversationCounts: (tenantId: string, sellerIds: string[]) => convRepo.openCountsBySeller(deps.db, tenantId, sellerIds),
@@ -132,6 +139,7 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
       bridgeRoutes(app, { conversations, status });
       registerWebhookRoutes(app, handleWebhook, connections);
       flowsPart.registerRoutes(app);
+      analytics.registerRoutes(app); // bot analytics (issue 23, part 4)
     },
     registerJobs() {
       deps.jobs.register(defineJob<InboundJobPayload>({ name: INBOUND_JOB, attempts: 6, timeoutMs: 60_000, concurrency: 8, backoffMs: (n) => Math.min(30_000, 500 * 2 ** Math.max(0, n - 1)), handler: processInbound }) as never);

@@ -47,4 +47,6 @@ export type CommercePorts = {
   signedUrl?: (key: string, contentType: string, baseUrl: string) => Promise<{ url: string }>;
   /** How long a tenant's inbound media is kept, in ms (0: for good). Default 24 h. */
   retentionMs?: (tenantId: string) => Promise<number>;
+  /** The store's `commerce_message_log_days` setting: messages older are deleted (bot analytics' cleanup). Default 30. */
+  messageLogDays?: (tenantId: string) => Promise<number | undefined>;
 };

@@ -118,6 +118,8 @@ export const conversations = pgTable(
   (t) => [
     uniqueIndex('commerce_conversations_open_idx').on(t.botId, t.contactId).where(sql`${t.status} <> 'closed'`),
     index('commerce_conversations_tenant_idx').on(t.tenantId, t.id),
+    // Bot analytics (conversations started per 5 minutes).
+    index('commerce_conversations_tenant_created_idx').on(t.tenantId, t.createdAt),
   ],
 );
 export type ConversationRow = typeof conversations.$inferSelect;
@@ -157,6 +159,8 @@ export const messages = pgTable(
     index('commerce_messages_conversation_idx').on(t.conversationId, t.id),
     index('commerce_messages_provider_idx').on(t.connectionId, t.providerMessageId),
     index('commerce_messages_health_idx').on(t.connectionId, t.createdAt).where(sql`${t.direction} = 'out'`),
+    // Bot analytics (rollup by time, log cleanup by store and age).
+    index('commerce_messages_tenant_created_idx').on(t.tenantId, t.createdAt),
   ],
 );
 export type MessageRow = typeof messages.$inferSelect;

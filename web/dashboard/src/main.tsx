@@ -17,6 +17,7 @@ import { Bots } from './pages/bots';
 import { Inbox } from './pages/inbox';
 import { Orders } from './pages/orders';
 import { Sellers } from './pages/sellers';
+import { BotAnalyticsPage } from './pages/bot-analytics';
 import './styles.css';
 
 function Login() {
@@ -69,6 +70,7 @@ const STORE_PAGES = [
   ['widget', 'Widget settings'],
   ['inbox', 'Inbox'],
   ['bots', 'Bots'],
+  ['bot-analytics', 'Bot analytics'],
   ['orders', 'Orders'],
   ['sellers', 'Sellers'],
   ['keys', 'API keys'],
@@ -112,6 +114,7 @@ function Shell(props: { user: User }) {
       p === 'users' ? <Users tenant={tenantId} canWrite={u.role !== 'member'} /> :
       p === 'inbox' ? <Inbox tenant={tenantId} sub={store.sub} canWrite={u.role !== 'member'} /> :
       p === 'bots' ? <Bots tenant={tenantId} sub={store.sub} canWrite={u.role !== 'member'} /> :
+      p === 'bot-analytics' ? <BotAnalyticsPage tenant={tenantId} /> :
       p === 'orders' ? <Orders tenant={tenantId} sub={store.sub} canWrite={u.role !== 'member'} /> :
       p === 'sellers' ? <Sellers tenant={tenantId} canWrite={u.role !== 'member'} /> :
       <p>Nothing here: {path}</p>;

@@ -53,3 +53,5 @@ export type { OrderEventPorts, OrderWebhookType, PortOrder } from './events.js';
 export type { CartInput, CartResult } from './cart.js';
 export type { SellerSummary, ConversationCounts } from './seller-service.js';
 export type { NewOrder } from './order-service.js';
+/** The orders table, for the commerce analytics' conversion figures (read-only joins). */
+export { orders as ordersTable } from './tables.js';

@@ -165,3 +165,8 @@ export async function acquireLease(db: Db, conversationId: string, owner: string
 export async function releaseLease(db: Db, conversationId: string, owner: string): Promise<void> {
   await db.delete(flowLeases).where(and(eq(flowLeases.conversationId, conversationId), eq(flowLeases.owner, owner)));
 }
+
+export async function leaseOwner(db: Db, conversationId: string): Promise<string | undefined> {
+  const [r] = await db.select({ owner: flowLeases.owner }).from(flowLeases).where(eq(flowLeases.conversationId, conversationId));
+  return r?.owner;
+}

@@ -34,7 +34,18 @@ export const FLOW_TIMEOUT_JOB = 'commerce.flow.timeout';
 export type FlowRunPayload = { tenant_id: string; conversation_id: string };
 export type FlowTimeoutPayload = { tenant_id: string; conversation_id: string; session_id: string; wait_seq: number };
 
-const LEASE_MS = 120_000;
+/** A runner renews its lease while it runs; one that died loses it this long after its last renewal (at once when it died on this host). */
+const LEASE_MS = 30_000;
+const RENEW_MS = 10_000;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 export const DEFAULT_DEBOUNCE_MS = 1200;
 export const DEFAULT_TTL_MINUTES = 24 * 60;
 
@@ -109,7 +120,10 @@ export function createFlowRunner(core: CommerceCore, flows: FlowsService, handov
   async function run(p: FlowRunPayload, ctx?: JobContext): Promise<void> {
     const owner = `${me}:${newId('job')}`;
     const { tenant_id: tenantId, conversation_id: conversationId } = p;
-    if (!(await repo.acquireLease(db, conversationId, owner, core.now(), LEASE_MS))) return; // the holder runs our input: it looks again before it lets go
+    if (!(await takeLease(conversationId, owner))) return; // the holder runs our input: it looks again before it lets go
+    // Renewed while it runs (a try-on step may take a minute).
+    const renew = setInterval(() => void repo.acquireLease(db, conversationId, owner, core.now(), LEASE_MS).catch(() => undefined), RENEW_MS);
+    renew.unref();
     try {
       for (;;) {
         if (ctx?.signal.aborted) return;
@@ -118,15 +132,26 @@ export function createFlowRunner(core: CommerceCore, flows: FlowsService, handov
           await repo.releaseLease(db, conversationId, owner);
           // An input stored while we let go, whose job found the lease held: ours to run.
           if (!(await repo.nextPendingInput(db, tenantId, conversationId))) return;
-          if (!(await repo.acquireLease(db, conversationId, owner, core.now(), LEASE_MS))) return;
+          if (!(await takeLease(conversationId, owner))) return;
           continue;
         }
         await repo.acquireLease(db, conversationId, owner, core.now(), LEASE_MS); // renew
         await runInput(input);
       }
     } finally {
+      clearInterval(renew);
       await repo.releaseLease(db, conversationId, owner).catch(() => undefined);
     }
+  }
+
+  /** The lease, or false when a live runner holds it. One left by a process of this host that died (a restart) is taken at once. */
+  async function takeLease(conversationId: string, owner: string): Promise<boolean> {
+    if (await repo.acquireLease(db, conversationId, owner, core.now(), LEASE_MS)) return true;
+    const holder = await repo.leaseOwner(db, conversationId);
+    const [host, pid] = (holder ?? '').split(':');
+    if (!holder || host !== hostname() || Number(pid) === process.pid || !Number.isInteger(Number(pid)) || isAlive(Number(pid))) return false;
+    await repo.releaseLease(db, conversationId, holder);
+    return repo.acquireLease(db, conversationId, owner, core.now(), LEASE_MS);
   }
 
   function initialState(def: TFlowDefinition, flowId: string, version: number): SessionState {

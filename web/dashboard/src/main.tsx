@@ -14,6 +14,7 @@ import { Webhooks } from './pages/webhooks';
 import { WidgetSettings } from './pages/widget';
 import { Keys, Users } from './pages/access';
 import { Bots } from './pages/bots';
+import { Flows } from './pages/flows';
 import { Inbox } from './pages/inbox';
 import { Orders } from './pages/orders';
 import { Sellers } from './pages/sellers';
@@ -69,6 +70,7 @@ const STORE_PAGES = [
   ['widget', 'Widget settings'],
   ['inbox', 'Inbox'],
   ['bots', 'Bots'],
+  ['flows', 'Flows'],
   ['orders', 'Orders'],
   ['sellers', 'Sellers'],
   ['keys', 'API keys'],
@@ -112,6 +114,7 @@ function Shell(props: { user: User }) {
       p === 'users' ? <Users tenant={tenantId} canWrite={u.role !== 'member'} /> :
       p === 'inbox' ? <Inbox tenant={tenantId} sub={store.sub} canWrite={u.role !== 'member'} /> :
       p === 'bots' ? <Bots tenant={tenantId} sub={store.sub} canWrite={u.role !== 'member'} /> :
+      p === 'flows' ? <Flows tenant={tenantId} sub={store.sub} canWrite={u.role !== 'member'} /> :
       p === 'orders' ? <Orders tenant={tenantId} sub={store.sub} canWrite={u.role !== 'member'} /> :
       p === 'sellers' ? <Sellers tenant={tenantId} canWrite={u.role !== 'member'} /> :
       <p>Nothing here: {path}</p>;

@@ -40,7 +40,8 @@ export const PARTS = {
     scripts: ['build:widget'],
   },
   dashboard: {
-    inputs: ['web/dashboard/src', 'web/dashboard/index.html', 'web/dashboard/vite.config.mjs', 'web/dashboard/tsconfig.json', ...COMMON],
+    // graph.ts: the flow editor draws edges with the server's own edgesOf (pure, no server imports).
+    inputs: ['web/dashboard/src', 'web/dashboard/index.html', 'web/dashboard/vite.config.mjs', 'web/dashboard/tsconfig.json', 'src/modules/commerce/flows/graph.ts', ...COMMON],
     outputs: ['web/dashboard/dist/index.html'],
     scripts: ['build:dashboard'],
   },

@@ -14,6 +14,7 @@ import { Webhooks } from './pages/webhooks';
 import { WidgetSettings } from './pages/widget';
 import { Keys, Users } from './pages/access';
 import { Bots } from './pages/bots';
+import { Flows } from './pages/flows';
 import { Inbox } from './pages/inbox';
 import { Orders } from './pages/orders';
 import { Sellers } from './pages/sellers';
@@ -71,6 +72,7 @@ const STORE_PAGES = [
   ['inbox', 'Inbox'],
   ['bots', 'Bots'],
   ['bot-analytics', 'Bot analytics'],
+  ['flows', 'Flows'],
   ['orders', 'Orders'],
   ['sellers', 'Sellers'],
   ['keys', 'API keys'],
@@ -115,6 +117,7 @@ function Shell(props: { user: User }) {
       p === 'inbox' ? <Inbox tenant={tenantId} sub={store.sub} canWrite={u.role !== 'member'} /> :
       p === 'bots' ? <Bots tenant={tenantId} sub={store.sub} canWrite={u.role !== 'member'} /> :
       p === 'bot-analytics' ? <BotAnalyticsPage tenant={tenantId} /> :
+      p === 'flows' ? <Flows tenant={tenantId} sub={store.sub} canWrite={u.role !== 'member'} /> :
       p === 'orders' ? <Orders tenant={tenantId} sub={store.sub} canWrite={u.role !== 'member'} /> :
       p === 'sellers' ? <Sellers tenant={tenantId} canWrite={u.role !== 'member'} /> :
       <p>Nothing here: {path}</p>;

@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 
 function sink() {
   const waiters = new Set();
+  const listeners = [];
   const perSecond = new Map(); // second since `t0` -> inbound messages arrived in it
   let inbound = 0;
   let t0 = performance.now();
@@ -24,7 +25,12 @@ function sink() {
       perSecond.clear();
       inbound = 0;
     },
+    /** Call `f` with every event from now on (bench/flows.mjs follows many conversations at once). */
+    onEvent(f) {
+      listeners.push(f);
+    },
     feed(ev) {
+      for (const f of listeners) f(ev);
       if (ev.type === 'message.created' && ev.direction === 'in') {
         inbound++;
         const sec = Math.floor((ev.t - t0) / 1000);

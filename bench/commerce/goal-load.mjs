@@ -64,7 +64,7 @@ async function dbStats(dbUrl) {
  * (the machine's other work: other engineers' processes; the bench and its generator excluded) over
  * a run; and the database's transactions and rows.
  */
-async function cpuMeter(pids, dbName, dbUrl) {
+export async function cpuMeter(pids, dbName, dbUrl) {
   const pgRe = new RegExp(`^postgres: .* ${dbName} `);
   const p0 = pids.map((p) => cpuTimeMs(p));
   const pg0 = await cpuOfMatching(pgRe);

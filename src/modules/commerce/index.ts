@@ -99,7 +99,7 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
     } catch (err) {
       log.warn({ err: { message: (err as Error).message }, conversation_id: conversationId }, 'flow handover not made');
     }
-  });
+  }, deps.pubsub);
   core.flows = { accept: (conv, msg) => flowsPart.runner.accept(conv, msg), resume: (tenantId, id) => flowsPart.runner.resume(tenantId, id) };
   // ---- bot analytics (issue 23, part 4): 5-minute rollup, message log cleanup, routes ----
   const analytics = createBotAnalytics({ db: deps.db, clock: deps.clock, blobs: deps.blobs, log }, { messageLogDays: ports.messageLogDays });
@@ -148,6 +148,7 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
     },
     async close() {
       await connections.close();
+      await flowsPart.close();
     },
   };
 }

@@ -70,6 +70,12 @@ export async function insertMessage(db: Db, tenantId: string, m: NewMessage): Pr
   return r.length > 0;
 }
 
+/** The row when inserted; undefined when a message with that id was there already. */
+export async function insertMessageReturning(db: Db, tenantId: string, m: NewMessage): Promise<MessageRow | undefined> {
+  const [r] = await db.insert(messages).values({ ...m, tenantId }).onConflictDoNothing().returning();
+  return r;
+}
+
 export async function findMessage(db: Db, tenantId: string, id: string): Promise<MessageRow | undefined> {
   const [m] = await db.select().from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.id, id)));
   return m;

@@ -13,9 +13,10 @@ import { createFlowsService } from './service.js';
 import { createFlowTester } from './test-run.js';
 import { flowRoutes } from './routes.js';
 import * as repo from './repository.js';
+import type { PubSub } from '../../../platform/cache/pubsub.js';
 
-export function createFlowsPart(core: CommerceCore, handover: Parameters<typeof createFlowRunner>[2]) {
-  const flows = createFlowsService(core);
+export function createFlowsPart(core: CommerceCore, handover: Parameters<typeof createFlowRunner>[2], pubsub?: PubSub) {
+  const flows = createFlowsService(core, pubsub);
   const runner = createFlowRunner(core, flows, handover);
   const test = createFlowTester(core, flows);
   return {
@@ -29,6 +30,7 @@ export function createFlowsPart(core: CommerceCore, handover: Parameters<typeof 
       core.jobs.register(defineJob<FlowRunPayload>({ name: FLOW_RUN_JOB, attempts: 8, timeoutMs: 180_000, concurrency: 8, backoffMs: (n) => Math.min(30_000, 500 * 2 ** Math.max(0, n - 1)), handler: (p, ctx) => runner.run(p, ctx) }) as never);
       core.jobs.register(defineJob<FlowTimeoutPayload>({ name: FLOW_TIMEOUT_JOB, attempts: 5, timeoutMs: 30_000, handler: (p) => runner.onTimeout(p) }) as never);
     },
+    close: () => flows.close(),
     /** Runs lost to a crash (inputs stored, no job left): queued again. */
     async maintenance(olderThanMs = 60_000): Promise<number> {
       const stale = await repo.staleInputs(core.db, new Date(core.now().getTime() - olderThanMs));

@@ -130,17 +130,17 @@ export async function staleInputs(db: Db, olderThan: Date, limit = 200): Promise
 export async function commitRun(
   db: Db,
   tenantId: string,
-  p: { inputId: string; session?: { id: string; insert?: typeof flowSessions.$inferInsert; values: Partial<typeof flowSessions.$inferInsert> } | undefined; ended?: { id: string; values: Partial<typeof flowSessions.$inferInsert> } | undefined; visits: { sessionId: string; stepId: string; flowId: string; flowVersion: number }[]; now: Date },
+  p: { inputId: string; session?: { id: string; insert?: typeof flowSessions.$inferInsert; values: Partial<typeof flowSessions.$inferInsert> } | undefined; ended?: { id: string; values: Partial<typeof flowSessions.$inferInsert> } | undefined; visits: { sessionId: string; stepId: string; flowId: string; flowVersion: number; count: number }[]; now: Date },
 ): Promise<void> {
   await db.transaction(async (tx) => {
     if (p.ended) await tx.update(flowSessions).set(p.ended.values).where(and(eq(flowSessions.tenantId, tenantId), eq(flowSessions.id, p.ended.id)));
     if (p.session?.insert) await tx.insert(flowSessions).values(p.session.insert);
     else if (p.session) await tx.update(flowSessions).set(p.session.values).where(and(eq(flowSessions.tenantId, tenantId), eq(flowSessions.id, p.session.id)));
-    for (const v of p.visits) {
+    if (p.visits.length > 0) {
       await tx
         .insert(flowStepVisits)
-        .values({ ...v, tenantId, firstAt: p.now, count: 1 })
-        .onConflictDoUpdate({ target: [flowStepVisits.sessionId, flowStepVisits.stepId], set: { count: sql`${flowStepVisits.count} + 1` } });
+        .values(p.visits.map((v) => ({ ...v, tenantId, firstAt: p.now })))
+        .onConflictDoUpdate({ target: [flowStepVisits.sessionId, flowStepVisits.stepId], set: { count: sql`${flowStepVisits.count} + excluded.count` } });
     }
     await tx
       .update(flowInputs)
@@ -160,6 +160,15 @@ export async function acquireLease(db: Db, conversationId: string, owner: string
     .onConflictDoUpdate({ target: flowLeases.conversationId, set: { owner, until }, setWhere: or(lt(flowLeases.until, now), eq(flowLeases.owner, owner)) })
     .returning({ owner: flowLeases.owner });
   return r.length > 0;
+}
+
+/** Let the lease go and say whether an input of the conversation is still pending (one statement). */
+export async function releaseAndCheck(db: Db, tenantId: string, conversationId: string, owner: string): Promise<boolean> {
+  const res = (await db.execute(sql`
+    with released as (delete from ${flowLeases} where ${flowLeases.conversationId} = ${conversationId} and ${flowLeases.owner} = ${owner} returning 1)
+    select exists (select 1 from ${flowInputs} where ${flowInputs.tenantId} = ${tenantId} and ${flowInputs.conversationId} = ${conversationId} and ${flowInputs.processedAt} is null) as pending,
+           (select count(*) from released) as released`)) as unknown as { rows: { pending: boolean }[] };
+  return Boolean(res.rows[0]?.pending);
 }
 
 export async function releaseLease(db: Db, conversationId: string, owner: string): Promise<void> {

@@ -128,15 +128,14 @@ export function createFlowRunner(core: CommerceCore, flows: FlowsService, handov
       for (;;) {
         if (ctx?.signal.aborted) return;
         const input = await repo.nextPendingInput(db, tenantId, conversationId);
-        if (!input) {
-          await repo.releaseLease(db, conversationId, owner);
-          // An input stored while we let go, whose job found the lease held: ours to run.
-          if (!(await repo.nextPendingInput(db, tenantId, conversationId))) return;
-          if (!(await takeLease(conversationId, owner))) return;
+        if (input) {
+          await runInput(input);
           continue;
         }
-        await repo.acquireLease(db, conversationId, owner, core.now(), LEASE_MS); // renew
-        await runInput(input);
+        // Nothing left: let go, and look once more in the same statement — an input stored while we
+        // held the lease, whose own job found it taken, is ours to run.
+        if (!(await repo.releaseAndCheck(db, tenantId, conversationId, owner))) return;
+        if (!(await takeLease(conversationId, owner))) return;
       }
     } finally {
       clearInterval(renew);
@@ -245,9 +244,11 @@ export function createFlowRunner(core: CommerceCore, flows: FlowsService, handov
       isNew = true;
     }
 
-    const contact = await convRepo.findContact(db, tenantId, conv.contactId);
-    const bot = await core.bots.getBot(tenantId, conv.botId).catch(() => undefined);
-    const visits: { sessionId: string; stepId: string; flowId: string; flowVersion: number }[] = [];
+    // The contact and the bot are read only when the flow names them (templates, conditions, orders).
+    const needs = namesOf(def);
+    const contact = needs.contact ? await convRepo.findContact(db, tenantId, conv.contactId) : undefined;
+    const bot = needs.bot ? await core.bots.getBot(tenantId, conv.botId).catch(() => undefined) : undefined;
+    const visits: { sessionId: string; stepId: string; flowId: string; flowVersion: number; count: number }[] = [];
     const handovers: { sellerId?: string | undefined }[] = [];
     let sends = 0;
     let current = state;
@@ -261,7 +262,11 @@ export function createFlowRunner(core: CommerceCore, flows: FlowsService, handov
         sends += 1;
         await queueOutbound(core, conv, { id: derivedId('message', input.id, `flow:${stepId}:${sends}`), content, category: 'service', source: 'flow' });
       },
-      visit: (stepId) => void visits.push({ sessionId, stepId, flowId: current.flowId, flowVersion: current.flowVersion }),
+      visit: (stepId) => {
+        const v = visits.find((x) => x.stepId === stepId && x.flowId === current.flowId);
+        if (v) v.count += 1;
+        else visits.push({ sessionId, stepId, flowId: current.flowId, flowVersion: current.flowVersion, count: 1 });
+      },
       product: async (id) => (ports.product ? ports.product(tenantId, id) : undefined),
       products: async (limit) => (ports.products ? ports.products(tenantId, limit) : []),
       createOrder: async (cart, notes, stepId) => {
@@ -343,6 +348,18 @@ export function createFlowRunner(core: CommerceCore, flows: FlowsService, handov
 }
 
 export type FlowRunner = ReturnType<typeof createFlowRunner>;
+
+const names = new WeakMap<TFlowDefinition, { contact: boolean; bot: boolean }>();
+/** Whether a definition uses the contact (templates, conditions, orders' customer) or the bot; versions never change, so once per definition. */
+function namesOf(def: TFlowDefinition): { contact: boolean; bot: boolean } {
+  let n = names.get(def);
+  if (!n) {
+    const text = JSON.stringify(def.steps);
+    n = { contact: /contact\.|"order\.create"|"jump"/.test(text), bot: /bot\.|"jump"/.test(text) };
+    names.set(def, n);
+  }
+  return n;
+}
 
 /** A flow's API call, with the platform's network policy (no private addresses), a deadline and a size cap. */
 export async function callApi(fetch: FetchLike, req: { method: string; url: string; headers: Record<string, string>; body: unknown; timeoutMs: number }): Promise<unknown> {

@@ -8,6 +8,8 @@ import type { TFlowDefinition, TFlowIssue } from '../../../../contracts/flows.js
 import { AppError } from '../../../platform/errors.js';
 import { newId } from '../../../platform/ids.js';
 import type { CommerceCore } from '../core.js';
+import { invalidatedCache } from '../../../platform/cache/invalidated-cache.js';
+import type { PubSub } from '../../../platform/cache/pubsub.js';
 import * as repo from './repository.js';
 import type { FlowRow, FlowSessionRow, FlowVersionRow } from './tables.js';
 import { validateFlow } from './validate.js';
@@ -20,9 +22,29 @@ export const STARTER_FLOW: TFlowDefinition = {
 
 const VERSION_CACHE = 500;
 
-export function createFlowsService(core: CommerceCore) {
+type Bound = { flowId: string; version: number; definition: TFlowDefinition };
+/** Which flow drives a bot: cached on every node, forgotten through this channel when a flow is bound, published, rolled back or deleted. */
+export const BOUND_CHANNEL = 'commerce.flows.bound';
+
+export function createFlowsService(core: CommerceCore, pubsub?: PubSub) {
   const { db } = core;
   const versions = new Map<string, TFlowDefinition>();
+  const bound = invalidatedCache<Bound | null>(
+    BOUND_CHANNEL,
+    async (key) => {
+      const [tenantId, botId] = key.split('|') as [string, string];
+      const f = await repo.findFlowByBot(db, tenantId, botId);
+      if (!f || f.publishedVersion === null) return null;
+      const definition = await definitionOf(tenantId, f.id, f.publishedVersion);
+      return definition ? { flowId: f.id, version: f.publishedVersion, definition } : null;
+    },
+    pubsub,
+    { ttlMs: 60_000, max: 5_000 },
+  );
+  /** The bots whose flow changed (before and after the change): forgotten on every node. */
+  const rebind = async (tenantId: string, ...botIds: (string | null | undefined)[]) => {
+    for (const b of new Set(botIds)) if (b) await bound.invalidate(`${tenantId}|${b}`);
+  };
 
   function cacheVersion(tenantId: string, flowId: string, version: number, def: TFlowDefinition) {
     const key = `${tenantId}:${flowId}:${version}`;
@@ -93,14 +115,10 @@ export function createFlowsService(core: CommerceCore) {
   }
 
     /** A version's definition (cached: versions never change); undefined when the flow was deleted. */
+  /** A version's definition (cached: versions never change). A deleted flow's running sessions finish on the version they started (cached where they run). */
   async function definitionOf(tenantId: string, flowId: string, version: number): Promise<TFlowDefinition | undefined> {
     const hit = versions.get(`${tenantId}:${flowId}:${version}`);
-    if (hit) {
-      // Deleted flows lose their versions (cascade): a cached one must not outlive it.
-      if (await repo.findFlow(db, tenantId, flowId)) return hit;
-      versions.delete(`${tenantId}:${flowId}:${version}`);
-      return undefined;
-    }
+    if (hit) return hit;
     const v = await repo.findVersion(db, tenantId, flowId, version);
     if (!v) return undefined;
     cacheVersion(tenantId, flowId, version, v.definition);
@@ -116,6 +134,7 @@ export function createFlowsService(core: CommerceCore) {
       const now = core.now();
       const draft = body.definition === undefined ? STARTER_FLOW : draftOf(body.definition);
       const row = await bindingSafe(() => repo.insertFlow(db, { id: newId('flow', now.getTime()), tenantId, name: body.name, botId: body.bot_id ?? null, draft, createdAt: now, updatedAt: now }), body.bot_id);
+      await rebind(tenantId, row.botId);
       return present(row);
     },
 
@@ -129,7 +148,7 @@ export function createFlowsService(core: CommerceCore) {
     },
 
     async patch(tenantId: string, id: string, body: { name?: string | undefined; bot_id?: string | null | undefined; definition?: unknown }) {
-      await getFlow(tenantId, id);
+      const before = await getFlow(tenantId, id);
       if (body.bot_id) await checkBot(tenantId, body.bot_id, id);
       const values: Partial<FlowRow> = { updatedAt: core.now() };
       if (body.name !== undefined) values.name = body.name;
@@ -137,11 +156,14 @@ export function createFlowsService(core: CommerceCore) {
       if (body.definition !== undefined) values.draft = draftOf(body.definition);
       const row = await bindingSafe(() => repo.updateFlow(db, tenantId, id, values), body.bot_id);
       if (!row) throw new AppError('FLOW_NOT_FOUND', `No flow ${id}.`);
+      if (body.bot_id !== undefined) await rebind(tenantId, before.botId, row.botId);
       return present(row);
     },
 
     async remove(tenantId: string, id: string) {
+      const f = await getFlow(tenantId, id);
       if (!(await repo.deleteFlow(db, tenantId, id))) throw new AppError('FLOW_NOT_FOUND', `No flow ${id}.`);
+      await rebind(tenantId, f.botId);
     },
 
     validate: (definition: unknown) => {
@@ -156,6 +178,7 @@ export function createFlowsService(core: CommerceCore) {
       const row = await repo.publishDraft(db, tenantId, id, v.definition, core.now());
       if (!row) throw new AppError('FLOW_NOT_FOUND', `No flow ${id}.`);
       cacheVersion(tenantId, id, row.publishedVersion!, v.definition);
+      await rebind(tenantId, row.botId);
       return present(row);
     },
 
@@ -163,6 +186,7 @@ export function createFlowsService(core: CommerceCore) {
       await getFlow(tenantId, id);
       const row = await repo.setPublished(db, tenantId, id, version, core.now());
       if (!row) throw new AppError('FLOW_VERSION_NOT_FOUND', `Flow ${id} has no version ${version}.`);
+      await rebind(tenantId, row.botId);
       return present(row);
     },
 
@@ -181,13 +205,12 @@ export function createFlowsService(core: CommerceCore) {
 
     definitionOf,
 
-    /** The flow that drives a bot, at its published version; undefined when none does. */
-    async publishedForBot(tenantId: string, botId: string): Promise<{ flowId: string; version: number; definition: TFlowDefinition } | undefined> {
-      const f = await repo.findFlowByBot(db, tenantId, botId);
-      if (!f || f.publishedVersion === null) return undefined;
-      const definition = await definitionOf(tenantId, f.id, f.publishedVersion);
-      return definition ? { flowId: f.id, version: f.publishedVersion, definition } : undefined;
+    /** The flow that drives a bot, at its published version; undefined when none does (cached, see BOUND_CHANNEL). */
+    async publishedForBot(tenantId: string, botId: string): Promise<Bound | undefined> {
+      return (await bound.get(`${tenantId}|${botId}`)) ?? undefined;
     },
+
+    close: () => bound.close(),
 
     /** A flow at its published version (a `jump` target). */
     async publishedOf(tenantId: string, flowId: string): Promise<{ flowId: string; version: number; definition: TFlowDefinition } | undefined> {

@@ -46,7 +46,8 @@ const MAX_WARNINGS = 100;
 const HARD_STEP_CAP = 1000;
 /** How long a `{{placeholder}}` is assumed to render when deciding whether to warn about a limit. */
 const PLACEHOLDER_GUESS = 20;
-const BUILT_IN_ROOTS = new Set(['contact', 'bot', 'conversation', 'cart', 'order', 'last_input', 'flow']);
+// `error`: the message of the step whose on_error the flow took (engine.ts).
+const BUILT_IN_ROOTS = new Set(['contact', 'bot', 'conversation', 'cart', 'order', 'last_input', 'flow', 'error']);
 const WAIT_TIMEOUT_TYPES = new Set(['question', 'tryon', 'style']);
 
 // ---------------------------------------------------------------- schemas

@@ -25,7 +25,7 @@ export async function queueOutbound(
   m: { id: string; content: OutboundContent; category: NonNullable<MessageRow['category']>; source: MessageRow['source'] },
 ): Promise<MessageRow> {
   const now = core.now();
-  const inserted = await convRepo.insertMessage(core.db, conv.tenantId, {
+  const inserted = await convRepo.insertMessageReturning(core.db, conv.tenantId, {
     id: m.id,
     conversationId: conv.id,
     botId: conv.botId,
@@ -37,7 +37,7 @@ export async function queueOutbound(
     status: 'queued',
     createdAt: now,
   });
-  const row = (await convRepo.findMessage(core.db, conv.tenantId, m.id))!;
+  const row = inserted ?? (await convRepo.findMessage(core.db, conv.tenantId, m.id))!;
   if (row.status === 'queued') await core.jobs.enqueue<SendJobPayload>(SEND_JOB, { tenant_id: conv.tenantId, message_id: m.id }, { dedupeKey: `${SEND_JOB}:${m.id}` });
   if (inserted) {
     await convRepo.updateConversation(core.db, conv.tenantId, conv.id, { lastMessageAt: now, updatedAt: now });

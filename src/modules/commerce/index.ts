@@ -142,7 +142,8 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
       analytics.registerRoutes(app); // bot analytics (issue 23, part 4)
     },
     registerJobs() {
-      deps.jobs.register(defineJob<InboundJobPayload>({ name: INBOUND_JOB, attempts: 6, timeoutMs: 60_000, concurrency: 8, backoffMs: (n) => Math.min(30_000, 500 * 2 ** Math.max(0, n - 1)), handler: processInbound }) as never);
+      // 3 minutes: a flow without a debounce runs in this job (its API calls may take 30 s each).
+      deps.jobs.register(defineJob<InboundJobPayload>({ name: INBOUND_JOB, attempts: 6, timeoutMs: 180_000, concurrency: 8, backoffMs: (n) => Math.min(30_000, 500 * 2 ** Math.max(0, n - 1)), handler: processInbound }) as never);
       deps.jobs.register(sender.job as never);
       flowsPart.registerJobs();
     },

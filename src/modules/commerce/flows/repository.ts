@@ -1,5 +1,5 @@
 /** Drizzle queries for flows, their versions, sessions, inputs, step visits and runner leases. Tenant id first, always. */
-import { and, asc, desc, eq, gt, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, gt, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../../../platform/db/client.js';
 import type { TFlowDefinition } from '../../../../contracts/flows.js';
 import { flowInputs, flowLeases, flows, flowSessions, flowStepVisits, flowVersions, type FlowInputRow, type FlowRow, type FlowSessionRow, type FlowVersionRow } from './tables.js';
@@ -126,27 +126,44 @@ export async function staleInputs(db: Db, olderThan: Date, limit = 200): Promise
     .limit(limit);
 }
 
-/** The session's new state and its input done, together: a run killed before this runs again from the same state. */
+type SessionValues = Partial<typeof flowSessions.$inferInsert>;
+const SESSION_COLUMNS = getTableColumns(flowSessions);
+const col = (k: string) => {
+  const c = (SESSION_COLUMNS as Record<string, (typeof SESSION_COLUMNS)[keyof typeof SESSION_COLUMNS]>)[k];
+  if (!c) throw new Error(`no session column ${k}`);
+  return c;
+};
+const defined = (v: SessionValues) => Object.entries(v).filter(([, x]) => x !== undefined);
+/** `col = $n, …` of a session's values, each encoded as its column encodes it (jsonb, timestamptz). */
+const assignments = (v: SessionValues) => sql.join(defined(v).map(([k, x]) => sql`${sql.identifier(col(k).name)} = ${sql.param(x, col(k))}`), sql`, `);
+
+/**
+ * The session's new state, its step visits and its input done, in one statement (data-modifying
+ * CTEs: one round trip, atomic): a run killed before this runs again from the same state. A
+ * session the run ended first (expired, restarted) is written just before, on its own: a rerun
+ * then finds it ended and does the same.
+ */
 export async function commitRun(
   db: Db,
   tenantId: string,
-  p: { inputId: string; session?: { id: string; insert?: typeof flowSessions.$inferInsert; values: Partial<typeof flowSessions.$inferInsert> } | undefined; ended?: { id: string; values: Partial<typeof flowSessions.$inferInsert> } | undefined; visits: { sessionId: string; stepId: string; flowId: string; flowVersion: number; count: number }[]; now: Date },
+  p: { inputId: string; session?: { id: string; insert?: typeof flowSessions.$inferInsert; values: SessionValues } | undefined; ended?: { id: string; values: SessionValues } | undefined; visits: { sessionId: string; stepId: string; flowId: string; flowVersion: number; count: number }[]; now: Date },
 ): Promise<void> {
-  await db.transaction(async (tx) => {
-    if (p.ended) await tx.update(flowSessions).set(p.ended.values).where(and(eq(flowSessions.tenantId, tenantId), eq(flowSessions.id, p.ended.id)));
-    if (p.session?.insert) await tx.insert(flowSessions).values(p.session.insert);
-    else if (p.session) await tx.update(flowSessions).set(p.session.values).where(and(eq(flowSessions.tenantId, tenantId), eq(flowSessions.id, p.session.id)));
-    if (p.visits.length > 0) {
-      await tx
-        .insert(flowStepVisits)
-        .values(p.visits.map((v) => ({ ...v, tenantId, firstAt: p.now })))
-        .onConflictDoUpdate({ target: [flowStepVisits.sessionId, flowStepVisits.stepId], set: { count: sql`${flowStepVisits.count} + excluded.count` } });
-    }
-    await tx
-      .update(flowInputs)
-      .set({ processedAt: p.now, sessionId: p.session?.id ?? p.ended?.id ?? null })
-      .where(and(eq(flowInputs.tenantId, tenantId), eq(flowInputs.id, p.inputId)));
-  });
+  if (p.ended) await db.update(flowSessions).set(p.ended.values).where(and(eq(flowSessions.tenantId, tenantId), eq(flowSessions.id, p.ended.id)));
+  const parts: SQL[] = [];
+  if (p.session?.insert) {
+    const entries = defined(p.session.insert);
+    parts.push(sql`s as (insert into ${flowSessions} (${sql.join(entries.map(([k]) => sql.identifier(col(k).name)), sql`, `)}) values (${sql.join(entries.map(([k, x]) => sql.param(x, col(k))), sql`, `)}))`);
+  } else if (p.session) {
+    parts.push(sql`s as (update ${flowSessions} set ${assignments(p.session.values)} where ${flowSessions.tenantId} = ${tenantId} and ${flowSessions.id} = ${p.session.id})`);
+  }
+  if (p.visits.length > 0) {
+    const rows = p.visits.map((v) => sql`(${v.sessionId}, ${v.stepId}, ${tenantId}, ${v.flowId}, ${v.flowVersion}, ${sql.param(p.now, flowStepVisits.firstAt)}, ${v.count})`);
+    parts.push(sql`v as (insert into ${flowStepVisits} (session_id, step_id, tenant_id, flow_id, flow_version, first_at, count) values ${sql.join(rows, sql`, `)}
+      on conflict (session_id, step_id) do update set count = ${flowStepVisits}.count + excluded.count)`);
+  }
+  const sessionId = p.session?.id ?? p.ended?.id ?? null;
+  const done = sql`update ${flowInputs} set processed_at = ${sql.param(p.now, flowInputs.processedAt)}, session_id = ${sessionId} where ${flowInputs.tenantId} = ${tenantId} and ${flowInputs.id} = ${p.inputId}`;
+  await db.execute(parts.length > 0 ? sql`with ${sql.join(parts, sql`, `)} ${done}` : done);
 }
 
 // ---------------------------------------------------------------- leases

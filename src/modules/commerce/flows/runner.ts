@@ -97,7 +97,12 @@ export function createFlowRunner(core: CommerceCore, flows: FlowsService, handov
     if (!bound) return false;
     const id = derivedId('flowInput', msg.id, 'input');
     await repo.insertInput(db, { id, tenantId: conv.tenantId, conversationId: conv.id, source: 'message', messageId: msg.id, payload: answerOf(msg) as unknown as Record<string, unknown>, receivedAt: core.now() });
-    await enqueueRun(conv.tenantId, conv.id, id, bound.definition.settings?.debounce_ms ?? DEFAULT_DEBOUNCE_MS);
+    const debounce = bound.definition.settings?.debounce_ms ?? DEFAULT_DEBOUNCE_MS;
+    // Without a debounce, run it here in the inbound job (one job fewer per message) unless the
+    // flow has steps that may wait a minute (try-on, style): those run in their own job, so they
+    // do not hold the inbound job's slots. A failure here fails the inbound job, which runs again.
+    if (debounce === 0 && !longSteps(bound.definition)) await run({ tenant_id: conv.tenantId, conversation_id: conv.id });
+    else await enqueueRun(conv.tenantId, conv.id, id, debounce);
     return true;
   }
 
@@ -348,6 +353,17 @@ export function createFlowRunner(core: CommerceCore, flows: FlowsService, handov
 }
 
 export type FlowRunner = ReturnType<typeof createFlowRunner>;
+
+const long = new WeakMap<TFlowDefinition, boolean>();
+/** Whether a definition has steps that may take a minute (a try-on, a style analysis). */
+function longSteps(def: TFlowDefinition): boolean {
+  let l = long.get(def);
+  if (l === undefined) {
+    l = def.steps.some((s) => s.type === 'tryon' || s.type === 'style' || (s.type === 'action' && s.action === 'jump'));
+    long.set(def, l);
+  }
+  return l;
+}
 
 const names = new WeakMap<TFlowDefinition, { contact: boolean; bot: boolean }>();
 /** Whether a definition uses the contact (templates, conditions, orders' customer) or the bot; versions never change, so once per definition. */

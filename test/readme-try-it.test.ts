@@ -162,7 +162,7 @@ describe('README "Try it"', () => {
     expect(run.stdout, report).toContain('"color":"#1f3a93"');
   }, SLOW);
 
-  it('the Conversational commerce block runs as written too: a bot, a shopper through the simulator, an agent reply the shopper sees', async () => {
+  it('the Conversational commerce block runs as written too: a bot, a shopper through the simulator, an agent reply the shopper sees, a flow published, tried and answering', async () => {
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
     const block = sectionBlock(readme, 'Conversational commerce');
     for (const l of block.split('\n').filter((x) => x.trim() && !x.trim().startsWith('#'))) {
@@ -176,13 +176,20 @@ describe('README "Try it"', () => {
     expect(run.code, report).toBe(0);
     // The conversation, read back through the API: the shopper's message and the agent's reply, which the shopper's phone shows.
     const get = async <T>(path: string) => (await (await fetch(`http://127.0.0.1:${port}${path}`, { headers: { authorization: `Bearer ${key}` } })).json()) as T;
-    const convs = await get<{ data: { id: string; status: string }[] }>('/v1/conversations?limit=5');
-    expect(convs.data, report).toHaveLength(1);
-    expect(convs.data[0]!.status).toBe('agent');
-    const msgs = await get<{ data: { direction: string; content: { type: string } }[] }>(`/v1/conversations/${convs.data[0]!.id}/messages`);
+    const convs = await get<{ data: { id: string; status: string; contact: { phone: string } }[] }>('/v1/conversations?limit=5');
+    expect(convs.data, report).toHaveLength(2);
+    const ana = convs.data.find((c) => c.contact.phone === '+5491122334455')!;
+    expect(ana.status).toBe('agent');
+    const msgs = await get<{ data: { direction: string; content: { type: string } }[] }>(`/v1/conversations/${ana.id}/messages`);
     expect(msgs.data.map((m) => `${m.direction}:${m.content.type}`).sort(), report).toEqual(['in:text', 'out:buttons']);
     expect(run.stdout, report).toContain('"direction":"to_shopper"');
     expect(run.stdout, report).toMatch(/"url":"http:\/\/[^"]+\/simulator\/bot_/);
+    // The flow: published, its test run shows the demo catalog, and the new shopper got its buttons from a flow session.
+    expect(run.stdout, report).toContain('"published_version":1');
+    expect(run.stdout, report).toMatch(/"transcript":\[.*"header":"Novedades".*"rows":\[\{"id":"[^"]+"/);
+    const leo = convs.data.find((c) => c.contact.phone === '+5491199998888')!;
+    const sessions = await get<{ data: { status: string; step_id: string; waiting: boolean }[] }>(`/v1/flow-sessions?conversation_id=${leo.id}`);
+    expect(sessions.data, report).toEqual([expect.objectContaining({ status: 'active', step_id: 'hola', waiting: true })]);
   }, SLOW);
 
   it('SIGTERM to npm stops the server', async () => {

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { createTestApp, problem, usingRedis, type TestApp } from './harness.js';
+import { createTestApp, problem, usingPostgres, usingRedis, type TestApp } from './harness.js';
 import { commerceClient, waitFor, type Conversation, type ThreadMessage } from './commerce-helpers.js';
 import { putProduct } from './orders-helpers.js';
 
@@ -158,6 +158,15 @@ describe('the shop flow on the simulator', () => {
     // Every step of the path was visited once (the quantity question twice: the retry).
     const visits = await rows<{ step_id: string; count: number }>(sql`select step_id, count from commerce_flow_step_visits where session_id = ${session!.id} order by first_at, step_id`);
     expect(Object.fromEntries(visits.map((v) => [v.step_id, v.count]))).toEqual({ welcome: 1, menu: 1, pick: 1, qty: 1, check: 1, add: 1, order: 1, pay: 1, link: 1, handover: 1, after: 1 });
+    // The session was read from its cache (Redis when configured, else the embedded process's) between inputs.
+    // (PostgreSQL without Redis: no cache — a node's own memory would not see the other nodes' writes.)
+    const cache = t.deps.caches.get('commerce.flow-sessions');
+    if (usingPostgres() && !usingRedis()) expect(cache).toBeUndefined();
+    else {
+      const figures = await cache!.figures();
+      expect(figures.hits).toBeGreaterThan(0);
+      expect(figures.driver).toBe(usingRedis() ? 'redis' : 'memory');
+    }
   });
 
   it('a question that times out goes to its on_timeout step; an order that cannot be made goes to on_error', async () => {
@@ -232,6 +241,8 @@ describe('running again', () => {
     // Put the session back as it was before the message, and the input back in the queue: a rerun.
     const [input] = await rows<{ id: string }>(sql`select id from commerce_flow_inputs where conversation_id = ${conv.id} order by seq limit 1`);
     await t.deps.db.execute(sql`delete from commerce_flow_sessions where conversation_id = ${conv.id}`);
+    // A run drops the session's cache entry before it writes: killed then, it leaves none.
+    await t.deps.caches.get('commerce.flow-sessions')?.invalidate({ key: `${t.tenantA.id}:${conv.id}` });
     await t.deps.db.execute(sql`update commerce_flow_inputs set processed_at = null where id = ${input!.id}`);
     await t.deps.jobs.enqueue('commerce.flow.run', { tenant_id: t.tenantA.id, conversation_id: conv.id });
     await waitFor(async () => (await sessionsOf(conv.id)).length === 1, 'session again');

@@ -38,7 +38,7 @@ export type CommerceOptions = {
   drivers?: ChannelDriver[];
 };
 
-export type CommerceDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'log' | 'jobs' | 'realtime' | 'limiter' | 'blobs'> & Partial<Pick<Deps, 'pubsub'>>;
+export type CommerceDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'log' | 'jobs' | 'realtime' | 'limiter' | 'blobs'> & Partial<Pick<Deps, 'pubsub' | 'caches'>>;
 
 export async function createCommerceModule(deps: CommerceDeps, ports: CommercePorts = {}, opts: CommerceOptions = {}) {
   const { config } = deps;
@@ -99,7 +99,14 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
     } catch (err) {
       log.warn({ err: { message: (err as Error).message }, conversation_id: conversationId }, 'flow handover not made');
     }
-  }, deps.pubsub);
+  }, {
+    pubsub: deps.pubsub,
+    // Sessions cached where every node sees the same entries: Redis, or the one embedded process.
+    sessionCache:
+      deps.caches && (deps.caches.driver === 'redis' || config.database.driver === 'pglite')
+        ? deps.caches.create({ namespace: 'commerce.flow-sessions', ttlMs: 24 * 3600_000, maxEntries: 20_000 })
+        : undefined,
+  });
   core.flows = { accept: (conv, msg) => flowsPart.runner.accept(conv, msg), resume: (tenantId, id) => flowsPart.runner.resume(tenantId, id) };
   // ---- bot analytics (issue 23, part 4): 5-minute rollup, message log cleanup, routes ----
   const analytics = createBotAnalytics({ db: deps.db, clock: deps.clock, blobs: deps.blobs, log }, { messageLogDays: ports.messageLogDays });

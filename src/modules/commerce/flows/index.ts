@@ -8,16 +8,16 @@ import { defineJob } from '../../../platform/jobs/types.js';
 import type { App } from '../../../platform/http/types.js';
 import { Flow, FlowIssue, FlowSession, FlowVersion } from '../../../../contracts/flows.js';
 import type { CommerceCore } from '../core.js';
-import { createFlowRunner, FLOW_RUN_JOB, FLOW_TIMEOUT_JOB, type FlowRunPayload, type FlowTimeoutPayload } from './runner.js';
+import { createFlowRunner, FLOW_RUN_JOB, FLOW_TIMEOUT_JOB, type FlowRunPayload, type FlowTimeoutPayload, type SessionCache } from './runner.js';
 import { createFlowsService } from './service.js';
 import { createFlowTester } from './test-run.js';
 import { flowRoutes } from './routes.js';
 import * as repo from './repository.js';
 import type { PubSub } from '../../../platform/cache/pubsub.js';
 
-export function createFlowsPart(core: CommerceCore, handover: Parameters<typeof createFlowRunner>[2], pubsub?: PubSub) {
-  const flows = createFlowsService(core, pubsub);
-  const runner = createFlowRunner(core, flows, handover);
+export function createFlowsPart(core: CommerceCore, handover: Parameters<typeof createFlowRunner>[2], opts: { pubsub?: PubSub | undefined; sessionCache?: SessionCache | undefined } = {}) {
+  const flows = createFlowsService(core, opts.pubsub);
+  const runner = createFlowRunner(core, flows, handover, opts.sessionCache);
   const test = createFlowTester(core, flows);
   return {
     flows,

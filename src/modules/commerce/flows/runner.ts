@@ -14,10 +14,11 @@ import { eq, and, sql } from 'drizzle-orm';
 import type { TFlowDefinition } from '../../../../contracts/flows.js';
 import { newId } from '../../../platform/ids.js';
 import type { JobContext } from '../../../platform/jobs/types.js';
+import type { Cache } from '../../../platform/cache/cache.js';
 import type { CommerceCore } from '../core.js';
 import { derivedId } from '../derived-ids.js';
 import { convRepo } from '../conversations/index.js';
-import { queueOutbound } from '../outbound/index.js';
+import { queueOutbound, sendInOrder } from '../outbound/index.js';
 import { addOptOut } from '../opt-outs.js';
 import { contacts, type ConversationRow, type MessageRow } from '../tables.js';
 import { policyFetch, type OutboundContent } from '../channels/index.js';
@@ -76,8 +77,31 @@ export function answerOf(m: Pick<MessageRow, 'content' | 'media'>): FlowAnswer {
 
 type Handover = (tenantId: string, conversationId: string, to: 'waiting_agent' | 'agent', sellerId?: string) => Promise<void>;
 
-export function createFlowRunner(core: CommerceCore, flows: FlowsService, handover: Handover) {
+/** A session as cached (JSON: its times as ISO strings). */
+type CachedSession = Omit<FlowSessionRow, 'expiresAt' | 'startedAt' | 'updatedAt' | 'endedAt'> & { expiresAt: string; startedAt: string; updatedAt: string; endedAt: string | null };
+export type SessionCache = Cache<CachedSession>;
+
+export function createFlowRunner(core: CommerceCore, flows: FlowsService, handover: Handover, sessionCache?: SessionCache) {
   const { db } = core;
+  /**
+   * A conversation's active session: from the cache when there is one (Redis, shared by the nodes;
+   * or the embedded process's own), else the database. Only the lease holder writes a session, so
+   * the entry is dropped before each write and set after it: a run killed in between leaves no
+   * entry, and the next read goes to the database.
+   */
+  const cacheKey = (tenantId: string, conversationId: string) => `${tenantId}:${conversationId}`;
+  async function loadSession(tenantId: string, conversationId: string): Promise<FlowSessionRow | undefined> {
+    const hit = sessionCache ? await sessionCache.get(cacheKey(tenantId, conversationId)) : undefined;
+    if (hit) return { ...hit, expiresAt: new Date(hit.expiresAt), startedAt: new Date(hit.startedAt), updatedAt: new Date(hit.updatedAt), endedAt: hit.endedAt ? new Date(hit.endedAt) : null };
+    return repo.activeSession(db, tenantId, conversationId);
+  }
+  async function commit(tenantId: string, conversationId: string, p: Parameters<typeof repo.commitRun>[2], after?: FlowSessionRow) {
+    if (sessionCache) await sessionCache.invalidate({ key: cacheKey(tenantId, conversationId) });
+    await repo.commitRun(db, tenantId, p);
+    if (sessionCache && after?.status === 'active') {
+      await sessionCache.set(cacheKey(tenantId, conversationId), { ...after, expiresAt: after.expiresAt.toISOString(), startedAt: after.startedAt.toISOString(), updatedAt: after.updatedAt.toISOString(), endedAt: after.endedAt?.toISOString() ?? null });
+    }
+  }
   const ports = core.ports.flows ?? {};
   const me = `${hostname()}:${process.pid}`;
   const apiFetch = policyFetch({ allowPrivateHosts: core.config.fetch.allowPrivateHosts, timeoutMs: 30_000, maxBytes: 256 * 1024 });
@@ -186,7 +210,7 @@ export function createFlowRunner(core: CommerceCore, flows: FlowsService, handov
     const now = core.now();
     const conv = await convRepo.findConversation(db, tenantId, input.conversationId);
     if (!conv) return skip(input);
-    let session = await repo.activeSession(db, tenantId, conv.id);
+    let session = await loadSession(tenantId, conv.id);
     // The bot is silent while an agent has the conversation (or it waits for one): the message is theirs.
     if (conv.status !== 'bot') return skip(input);
     let ended: { id: string; values: Partial<FlowSessionRow> } | undefined;
@@ -203,7 +227,7 @@ export function createFlowRunner(core: CommerceCore, flows: FlowsService, handov
         const def = await flows.definitionOf(tenantId, session.flowId, session.flowVersion);
         const keyword = keywordOf(def?.settings, answer.text);
         if (keyword === 'exit') {
-          await repo.commitRun(db, tenantId, { inputId: input.id, ended: { id: session.id, values: endValues('exited', 'exit keyword') }, visits: [], now });
+          await commit(tenantId, conv.id, { inputId: input.id, ended: { id: session.id, values: endValues('exited', 'exit keyword') }, visits: [], now });
           await handover(tenantId, conv.id, 'waiting_agent');
           return;
         }
@@ -231,7 +255,7 @@ export function createFlowRunner(core: CommerceCore, flows: FlowsService, handov
       sessionId = session.id;
       if (!def) {
         // Its flow was deleted: the session ends, the conversation goes to the inbox.
-        await repo.commitRun(db, tenantId, { inputId: input.id, ended: { id: session.id, values: endValues('failed', 'flow deleted') }, visits: [], now });
+        await commit(tenantId, conv.id, { inputId: input.id, ended: { id: session.id, values: endValues('failed', 'flow deleted') }, visits: [], now });
         await handover(tenantId, conv.id, 'waiting_agent');
         return;
       }
@@ -239,7 +263,7 @@ export function createFlowRunner(core: CommerceCore, flows: FlowsService, handov
       const bound = await flows.publishedForBot(tenantId, conv.botId);
       if (!bound) {
         // The flow was unbound or unpublished since: the conversation goes to the inbox as without one.
-        await repo.commitRun(db, tenantId, { inputId: input.id, ...(ended ? { ended } : {}), visits: [], now });
+        await commit(tenantId, conv.id, { inputId: input.id, ...(ended ? { ended } : {}), visits: [], now });
         await handover(tenantId, conv.id, 'waiting_agent');
         return;
       }
@@ -256,6 +280,7 @@ export function createFlowRunner(core: CommerceCore, flows: FlowsService, handov
     const visits: { sessionId: string; stepId: string; flowId: string; flowVersion: number; count: number }[] = [];
     const handovers: { sellerId?: string | undefined }[] = [];
     let sends = 0;
+    const queued: string[] = [];
     let current = state;
     const env: FlowEnv = {
       builtins: {
@@ -265,7 +290,9 @@ export function createFlowRunner(core: CommerceCore, flows: FlowsService, handov
       },
       send: async (content: OutboundContent, stepId: string) => {
         sends += 1;
-        await queueOutbound(core, conv, { id: derivedId('message', input.id, `flow:${stepId}:${sends}`), content, category: 'service', source: 'flow' });
+        const id = derivedId('message', input.id, `flow:${stepId}:${sends}`);
+        await queueOutbound(core, conv, { id, content, category: 'service', source: 'flow' }, { enqueue: false });
+        queued.push(id);
       },
       visit: (stepId) => {
         const v = visits.find((x) => x.stepId === stepId && x.flowId === current.flowId);
@@ -321,6 +348,8 @@ export function createFlowRunner(core: CommerceCore, flows: FlowsService, handov
     };
     const next = await advance(def, state, event, env);
     current = next;
+    // The replies go out one after the other, in the order the flow said them.
+    await sendInOrder(core, tenantId, queued);
     const active = next.status === 'active';
     const values: Partial<FlowSessionRow> = {
       flowId: next.flowId,
@@ -336,15 +365,14 @@ export function createFlowRunner(core: CommerceCore, flows: FlowsService, handov
       updatedAt: now,
       ...(active ? {} : { endedAt: now, endReason: next.endReason ?? null }),
     };
-    await repo.commitRun(db, tenantId, {
-      inputId: input.id,
-      ...(ended ? { ended } : {}),
-      session: isNew
-        ? { id: sessionId, values, insert: { ...(values as typeof values & Pick<FlowSessionRow, 'status' | 'stepId' | 'expiresAt' | 'flowId' | 'flowVersion' | 'updatedAt'>), id: sessionId, tenantId, botId: conv.botId, conversationId: conv.id, contactId: conv.contactId, startedAt: now } }
-        : { id: sessionId, values },
-      visits,
-      now,
-    });
+    const insert = isNew ? { ...(values as typeof values & Pick<FlowSessionRow, 'status' | 'stepId' | 'expiresAt' | 'flowId' | 'flowVersion' | 'updatedAt'>), id: sessionId, tenantId, botId: conv.botId, conversationId: conv.id, contactId: conv.contactId, startedAt: now } : undefined;
+    const after: FlowSessionRow = { ...(session ?? { endedAt: null, endReason: null }), ...(insert ?? {}), ...values } as FlowSessionRow;
+    await commit(
+      tenantId,
+      conv.id,
+      { inputId: input.id, ...(ended ? { ended } : {}), session: insert ? { id: sessionId, values, insert } : { id: sessionId, values }, visits, now },
+      after,
+    );
     // After the state is written: a handover moves the conversation (idempotent: a rerun finds it moved).
     for (const h of handovers) await handover(tenantId, conv.id, h.sellerId ? 'agent' : 'waiting_agent', h.sellerId);
   }

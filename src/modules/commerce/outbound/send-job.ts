@@ -73,14 +73,23 @@ export function createSendJob(core: CommerceCore) {
     await core.emit(msg.tenantId, 'message.status', data);
   }
 
+  /** The job: send this message, then queue the next of its chain (`then`) unless this one was put off. */
   async function handler(p: SendJobPayload, ctx: JobContext): Promise<void> {
+    const outcome = await sendOne(p, ctx);
+    if (outcome === 'deferred' || !p.then?.length) return;
+    const [next, ...rest] = p.then;
+    await core.jobs.enqueue<SendJobPayload>(SEND_JOB, { tenant_id: p.tenant_id, message_id: next!, ...(rest.length > 0 ? { then: rest } : {}) }, { dedupeKey: `${SEND_JOB}:${next}` });
+  }
+
+  /** 'deferred' when the same job was queued again to run later (its chain goes on then). */
+  async function sendOne(p: SendJobPayload, ctx: JobContext): Promise<'deferred' | void> {
     const msg = await convRepo.findMessage(db, p.tenant_id, p.message_id);
     if (!msg || msg.status !== 'queued') return; // sent by an earlier run, or gone
     if (mayHaveBeenTaken(msg) && !p.reconciled && config.commerce.reconcileMs > 0) {
       // An earlier run died (or timed out) waiting for the provider's answer: its status webhook
       // says whether it took the message; the send waits for it, once.
       await core.jobs.enqueue<SendJobPayload>(SEND_JOB, { ...p, reconciled: true }, { delayMs: config.commerce.reconcileMs, dedupeKey: `${SEND_JOB}:${msg.id}:reconcile` });
-      return;
+      return 'deferred';
     }
     const conv = await convRepo.findConversation(db, msg.tenantId, msg.conversationId);
     const contact = await convRepo.findContact(db, msg.tenantId, msg.contactId);
@@ -160,7 +169,7 @@ export function createSendJob(core: CommerceCore) {
       const deferrals = p.deferrals ?? 0;
       if (wait !== undefined && deferrals < MAX_DEFERRALS) {
         await core.jobs.enqueue<SendJobPayload>(SEND_JOB, { ...p, deferrals: deferrals + 1 }, { delayMs: Math.min(wait, 60_000) });
-        return;
+        return 'deferred';
       }
       if (ctx.attempt < ctx.maxAttempts) throw new Error(e.message);
       return fail(msg, 'PROVIDERS_FAILED', e.message);

@@ -8,8 +8,8 @@
  * - PostgreSQL + Redis: the API runs here, the worker is a separate `--role worker` process.
  * - Embedded: one process owns the PGlite data directory; it is killed and restarted on it.
  */
+import { kill, startCli, until, type CliChild } from './cli-processes.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,38 +17,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestApp, usingPostgres, usingRedis, type TestApp } from './harness.js';
 
-const ROOT = join(import.meta.dirname, '..');
 const PHONE = '+5491166667777';
 
-type Child = ChildProcess & { output: string[] };
-function startChild(args: string[], env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', PROBADOR_PERCEPTION_THREADS: '0', PROBADOR_LOCAL_ENGINE_THREADS: '0', PROBADOR_PRECHECK_DEFAULT: 'off', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }) as Child;
-  child.output = [];
-  child.stdout!.on('data', (d) => child.output.push(String(d)));
-  child.stderr!.on('data', (d) => child.output.push(String(d)));
-  return child;
-}
+type Child = CliChild;
 
-async function until<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
-const kill = (c: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    c.once('exit', () => resolve());
-    c.kill('SIGKILL');
-  });
 
 /** An API whose first call is held open (never answered); later calls answer at once. */
 async function holdingApi() {
@@ -146,7 +119,7 @@ describe.runIf(usingPostgres() && usingRedis())('SIGKILL a separate worker mid-f
       PROBADOR_ADMIN_PASSWORD: 'worker-test-password',
     };
     const startWorker = async () => {
-      const w = startChild(['start', '--role', 'worker'], env);
+      const w = startCli(['start', '--role', 'worker'], env);
       await until(() => w.output.join('').includes('worker started'), 30_000, 'the worker to start');
       return w;
     };
@@ -177,7 +150,7 @@ describe.runIf(!usingPostgres())('SIGKILL the embedded process mid-flow (PGlite)
     hold = await holdingApi();
     const env = { PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS: hold.host, PROBADOR_DATA_DIR: dir, PORT: '0', PROBADOR_SEED_DEMO: 'true', PROBADOR_ADMIN_EMAIL: 'ops@test.local', PROBADOR_ADMIN_PASSWORD: 'crash-test-password' };
     const urlOf = (c: Child) => until(() => /API:\s+(http:\/\/\S+)\/v1/.exec(c.output.join(''))?.[1], 60_000, 'the server URL');
-    child = startChild(['start'], env);
+    child = startCli(['start'], env);
     const api: Api = { base: await urlOf(child), key: '' };
     api.key = await until(() => /secret key \(shown once\):\s+(sk_test_\S+)/.exec(child!.output.join(''))?.[1], 10_000, 'the demo key');
     await flowAnsweredOnce({
@@ -186,7 +159,7 @@ describe.runIf(!usingPostgres())('SIGKILL the embedded process mid-flow (PGlite)
       calls: () => hold!.calls.length,
       crash: async () => {
         await kill(child!);
-        child = startChild(['start'], env);
+        child = startCli(['start'], env);
         api.base = await urlOf(child);
       },
     });

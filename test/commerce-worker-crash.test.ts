@@ -12,8 +12,8 @@
  * - Embedded: one process owns the PGlite data directory (API + worker); it is killed and
  *   restarted on the same directory, and the job left active is run again.
  */
+import { kill, startCli, until, type CliChild } from './cli-processes.js';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,40 +21,13 @@ import { createTestApp, usingPostgres, usingRedis, type TestApp } from './harnes
 import { OPT_OUT_ACK } from '../src/modules/commerce/inbound/rules.js';
 import { inbound, postWebhook, startFakeMeta, type FakeMeta } from './fakes/meta-whatsapp.js';
 
-const ROOT = join(import.meta.dirname, '..');
 /** How long a re-run waits for the provider's word on an attempt whose answer was lost (short here). */
 const RECONCILE_MS = 6_000;
 const SHOPPERS = ['5491155557777', '5491155558888'];
 
-type Child = ChildProcess & { output: string[] };
-function startChild(args: string[], env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), ...args], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', PROBADOR_PERCEPTION_THREADS: '0', PROBADOR_LOCAL_ENGINE_THREADS: '0', PROBADOR_PRECHECK_DEFAULT: 'off', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }) as Child;
-  child.output = [];
-  child.stdout!.on('data', (d) => child.output.push(String(d)));
-  child.stderr!.on('data', (d) => child.output.push(String(d)));
-  return child;
-}
+type Child = CliChild;
 
-async function until<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
-const kill = (c: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    c.once('exit', () => resolve());
-    c.kill('SIGKILL');
-  });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const commerceEnv = (fake: FakeMeta) => ({ PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS: new URL(fake.url).host, PROBADOR_WA_SEND_RECONCILE_MS: String(RECONCILE_MS) });
@@ -165,7 +138,7 @@ describe.runIf(usingPostgres() && usingRedis())('SIGKILL a separate commerce wor
       PROBADOR_ADMIN_PASSWORD: 'worker-test-password',
     };
     const startWorker = async () => {
-      const w = startChild(['start', '--role', 'worker'], env);
+      const w = startCli(['start', '--role', 'worker'], env);
       await until(() => w.output.join('').includes('worker started'), 30_000, 'the worker to start');
       return w;
     };
@@ -201,7 +174,7 @@ describe.runIf(!usingPostgres())('SIGKILL the embedded process mid-message (PGli
     fake = await startFakeMeta();
     const env = { ...commerceEnv(fake), PROBADOR_DATA_DIR: dir, PORT: '0', PROBADOR_SEED_DEMO: 'true', PROBADOR_ADMIN_EMAIL: 'ops@test.local', PROBADOR_ADMIN_PASSWORD: 'crash-test-password' };
     const urlOf = (c: Child) => until(() => /API:\s+(http:\/\/\S+)\/v1/.exec(c.output.join(''))?.[1], 60_000, 'the server URL');
-    child = startChild(['start'], env);
+    child = startCli(['start'], env);
     const api: Api = { base: await urlOf(child), key: '' };
     api.key = await until(() => /secret key \(shown once\):\s+(sk_test_\S+)/.exec(child!.output.join(''))?.[1], 10_000, 'the demo key');
     await stopAnsweredOnce({
@@ -210,7 +183,7 @@ describe.runIf(!usingPostgres())('SIGKILL the embedded process mid-message (PGli
       crash: async (providerSettles, report) => {
         await kill(child!);
         await providerSettles();
-        child = startChild(['start'], env);
+        child = startCli(['start'], env);
         api.base = await urlOf(child);
         await report(); // Meta's status (retried by Meta while the server was down) lands after the restart
       },

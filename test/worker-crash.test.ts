@@ -6,8 +6,8 @@
  * - Embedded: one process owns the PGlite data directory (API + worker); it is killed and
  *   restarted on the same directory, and the job left active is run again.
  */
+import { kill, startCli, until, type CliChild } from './cli-processes.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,36 +20,8 @@ const ROOT = join(import.meta.dirname, '..');
 const ASTRONAUT = readFileSync(join(ROOT, 'test', 'fixtures', 'astronaut.png'));
 const dataUrl = (b: Buffer) => `data:image/png;base64,${b.toString('base64')}`;
 
-function startChild(args: string[], env: Record<string, string>): ChildProcess & { output: string[] } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), ...args], {
-    cwd: ROOT,
-    // Perception is off: this test is about a crashed worker, and loading the face/body models
-    // (seconds of CPU on a busy machine) would only let BullMQ's short test lock lapse.
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', PROBADOR_PERCEPTION_THREADS: '0', PROBADOR_LOCAL_ENGINE_THREADS: '0', PROBADOR_PRECHECK_DEFAULT: 'off', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }) as ChildProcess & { output: string[] };
-  child.output = [];
-  child.stdout!.on('data', (d) => child.output.push(String(d)));
-  child.stderr!.on('data', (d) => child.output.push(String(d)));
-  return child;
-}
 
-async function until<T>(fn: () => Promise<T | undefined> | T | undefined, ms: number, what: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
-const kill = (c: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (c.exitCode !== null || c.signalCode !== null) return resolve();
-    c.once('exit', () => resolve());
-    c.kill('SIGKILL');
-  });
 
 let fal: FakeFal;
 beforeAll(async () => {
@@ -62,7 +34,7 @@ const submits = () => fal.calls('POST', /fashn\/tryon/).length;
 
 describe.runIf(usingPostgres() && usingRedis())('SIGKILL a separate worker (PostgreSQL + Redis, BullMQ)', () => {
   let api: TestApp;
-  let worker: (ChildProcess & { output: string[] }) | undefined;
+  let worker: CliChild | undefined;
   let env: Record<string, string>;
 
   beforeAll(async () => {
@@ -87,7 +59,7 @@ describe.runIf(usingPostgres() && usingRedis())('SIGKILL a separate worker (Post
   });
 
   it('the job is taken over after the crash and completes once', { timeout: 180_000 }, async () => {
-    worker = startChild(['start', '--role', 'worker'], env);
+    worker = startCli(['start', '--role', 'worker'], env);
     await until(() => worker!.output.join('').includes('worker started') || undefined, 30_000, 'the worker to start');
     fal.scenario({ kind: 'slow' }); // the first run hangs at the provider
     const before = submits();
@@ -102,7 +74,7 @@ describe.runIf(usingPostgres() && usingRedis())('SIGKILL a separate worker (Post
     await until(() => (submits() > before ? true : undefined), 30_000, 'the first provider call');
     await kill(worker);
 
-    worker = startChild(['start', '--role', 'worker'], env);
+    worker = startCli(['start', '--role', 'worker'], env);
     const done = await until(async () => {
       const r = (await api.app.inject({ method: 'GET', url: `/v1/tryons/${id}`, headers: { authorization: `Bearer ${api.tenantA.secretKey}` } })).json();
       return ['succeeded', 'failed'].includes(r.status) ? r : undefined;
@@ -117,16 +89,16 @@ describe.runIf(usingPostgres() && usingRedis())('SIGKILL a separate worker (Post
 
 describe.runIf(!usingPostgres())('SIGKILL the embedded process (PGlite)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'probador-crash-'));
-  let child: (ChildProcess & { output: string[] }) | undefined;
+  let child: CliChild | undefined;
   afterAll(async () => {
     if (child) await kill(child);
     rmSync(dir, { recursive: true, force: true });
   });
   const env = () => ({ ...falEnv(), PROBADOR_DATA_DIR: dir, PORT: '0', PROBADOR_SEED_DEMO: 'true', PROBADOR_ADMIN_EMAIL: 'ops@test.local', PROBADOR_ADMIN_PASSWORD: 'crash-test-password' });
-  const urlOf = async (c: ChildProcess & { output: string[] }) => until(() => /API:\s+(http:\/\/\S+)\/v1/.exec(c.output.join(''))?.[1], 60_000, 'the server URL');
+  const urlOf = async (c: CliChild) => until(() => /API:\s+(http:\/\/\S+)\/v1/.exec(c.output.join(''))?.[1], 60_000, 'the server URL');
 
   it('the job left running is run again after restart and completes once', { timeout: 180_000 }, async () => {
-    child = startChild(['start'], env());
+    child = startCli(['start'], env());
     let base = await urlOf(child);
     const secret = await until(() => /secret key \(shown once\):\s+(sk_test_\S+)/.exec(child!.output.join(''))?.[1], 10_000, 'the demo key');
     fal.scenario({ kind: 'slow' });
@@ -141,7 +113,7 @@ describe.runIf(!usingPostgres())('SIGKILL the embedded process (PGlite)', () => 
     await until(() => (submits() > before ? true : undefined), 30_000, 'the first provider call');
     await kill(child);
 
-    child = startChild(['start'], env());
+    child = startCli(['start'], env());
     base = await urlOf(child);
     const done = await until(async () => {
       const r = (await (await fetch(`${base}/v1/tryons/${id}`, { headers: { authorization: `Bearer ${secret}` } })).json()) as { status: string; attempts: { outcome: string }[] };

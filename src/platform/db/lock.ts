@@ -13,7 +13,8 @@ export class DataDirLockedError extends Error {
 
 const heldHere = new Set<string>();
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this host is alive (EPERM: alive, someone else's). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

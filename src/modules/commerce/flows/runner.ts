@@ -15,6 +15,7 @@ import type { TFlowDefinition } from '../../../../contracts/flows.js';
 import { newId } from '../../../platform/ids.js';
 import type { JobContext } from '../../../platform/jobs/types.js';
 import type { Cache } from '../../../platform/cache/cache.js';
+import { isAlive } from '../../../platform/db/lock.js';
 import type { CommerceCore } from '../core.js';
 import { derivedId } from '../derived-ids.js';
 import { convRepo } from '../conversations/index.js';
@@ -39,14 +40,6 @@ export type FlowTimeoutPayload = { tenant_id: string; conversation_id: string; s
 const LEASE_MS = 30_000;
 const RENEW_MS = 10_000;
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 export const DEFAULT_DEBOUNCE_MS = 1200;
 export const DEFAULT_TTL_MINUTES = 24 * 60;
 

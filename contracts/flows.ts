@@ -90,6 +90,13 @@ export const ConditionGroup = Type.Object(
 const Common = { id: StepId, title: Type.Optional(Type.String({ maxLength: 120, description: 'A label for the editor' })) };
 const OnError = Type.Optional(Type.Union([StepId, Type.Null()], { description: 'Where to go when the step fails; default: the session ends and the conversation goes to the inbox' }));
 
+/** What every step that waits for the shopper has: retries with a message, and a timeout with its own next step. */
+const Waits = {
+  retry: Type.Optional(Type.Object({ max: Type.Integer({ minimum: 0, maximum: 10 }), message: Text(1024) }, { additionalProperties: false })),
+  timeout_seconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 7 * 24 * 3600 })),
+  on_timeout: Type.Optional(Next),
+};
+
 export const QUESTION_KINDS = ['text', 'number', 'email', 'phone', 'date', 'choice', 'product', 'image', 'location'] as const;
 const ChoiceOption = Type.Object(
   { id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }), label: Text(200, 'At most 20 characters (3 options or fewer: buttons) or 24 (a list)'), description: Type.Optional(Type.String({ maxLength: 400 })), next: Type.Optional(Next) },
@@ -120,11 +127,9 @@ export const QuestionStep = Type.Object(
       { additionalProperties: false },
     ),
     save_as: Type.Optional(VarName),
-    retry: Type.Optional(Type.Object({ max: Type.Integer({ minimum: 0, maximum: 10 }), message: Text(1024) }, { additionalProperties: false })),
+    ...Waits,
     /** After the retries: where to go (default: the session ends and the conversation goes to the inbox). */
     on_invalid: Type.Optional(Next),
-    timeout_seconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 7 * 24 * 3600 })),
-    on_timeout: Type.Optional(Next),
     next: Type.Optional(Next),
   },
   { additionalProperties: false },
@@ -186,9 +191,7 @@ export const TryonStep = Type.Object(
     prompt: Text(1024, 'Asks for a photo of the shopper'),
     /** Sent with the result image. */
     caption: Type.Optional(Type.String({ maxLength: 1024 })),
-    retry: Type.Optional(Type.Object({ max: Type.Integer({ minimum: 0, maximum: 10 }), message: Text(1024) }, { additionalProperties: false })),
-    timeout_seconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 7 * 24 * 3600 })),
-    on_timeout: Type.Optional(Next),
+    ...Waits,
     save_as: Type.Optional(VarName),
     on_error: OnError,
     next: Type.Optional(Next),
@@ -202,9 +205,7 @@ export const StyleStep = Type.Object(
     prompt: Text(1024, 'Asks for a selfie'),
     /** How many products of the catalog that suit the season to send (0: none). */
     products: Type.Optional(Type.Integer({ minimum: 0, maximum: 10 })),
-    retry: Type.Optional(Type.Object({ max: Type.Integer({ minimum: 0, maximum: 10 }), message: Text(1024) }, { additionalProperties: false })),
-    timeout_seconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 7 * 24 * 3600 })),
-    on_timeout: Type.Optional(Next),
+    ...Waits,
     save_as: Type.Optional(VarName),
     on_error: OnError,
     next: Type.Optional(Next),

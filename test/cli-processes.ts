@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { Config } from '../src/config.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -40,3 +41,29 @@ export const kill = (c: ChildProcess) =>
     c.once('exit', () => resolve());
     c.kill('SIGKILL');
   });
+
+/**
+ * The environment of a `--role worker` process joining a test app's PostgreSQL database and Redis
+ * (its own data directory, a 3 s BullMQ lock so a killed worker's job is taken again quickly).
+ */
+export function workerEnvOf(cfg: Config, extra: Record<string, string> = {}): Record<string, string> {
+  if (cfg.database.driver !== 'postgres' || !cfg.redis) throw new Error('needs PostgreSQL + Redis');
+  return {
+    ...extra,
+    DATABASE_URL: cfg.database.url,
+    REDIS_URL: cfg.redis.url,
+    REDIS_PREFIX: cfg.redis.prefix,
+    PROBADOR_DATA_DIR: cfg.dataDir,
+    PROBADOR_JOB_LOCK_MS: '3000',
+    PROBADOR_SEED_DEMO: 'false',
+    PROBADOR_ADMIN_EMAIL: 'ops@test.local',
+    PROBADOR_ADMIN_PASSWORD: 'worker-test-password',
+  };
+}
+
+/** Start a worker process and wait until it says it started. */
+export async function startWorker(env: Record<string, string>): Promise<CliChild> {
+  const w = startCli(['start', '--role', 'worker'], env);
+  await until(() => w.output.join('').includes('worker started'), 30_000, 'the worker to start');
+  return w;
+}

@@ -8,7 +8,7 @@
  * - PostgreSQL + Redis: the API runs here, the worker is a separate `--role worker` process.
  * - Embedded: one process owns the PGlite data directory; it is killed and restarted on it.
  */
-import { kill, startCli, until, type CliChild } from './cli-processes.js';
+import { kill, startCli, startWorker, until, workerEnvOf, type CliChild } from './cli-processes.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -105,32 +105,15 @@ describe.runIf(usingPostgres() && usingRedis())('SIGKILL a separate worker mid-f
     api = await createTestApp({ build: { role: 'api' }, env: { PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS: hold.host } });
     await api.modules.tenants.tenants.updateTenant(api.tenantA.id, { tier: 'enterprise' });
     const base = await api.app.listen({ port: 0, host: '127.0.0.1' });
-    const cfg = api.config;
-    if (cfg.database.driver !== 'postgres' || !cfg.redis) throw new Error('needs PostgreSQL + Redis');
-    const env = {
-      PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS: hold.host,
-      DATABASE_URL: cfg.database.url,
-      REDIS_URL: cfg.redis.url,
-      REDIS_PREFIX: cfg.redis.prefix,
-      PROBADOR_DATA_DIR: cfg.dataDir,
-      PROBADOR_JOB_LOCK_MS: '3000',
-      PROBADOR_SEED_DEMO: 'false',
-      PROBADOR_ADMIN_EMAIL: 'ops@test.local',
-      PROBADOR_ADMIN_PASSWORD: 'worker-test-password',
-    };
-    const startWorker = async () => {
-      const w = startCli(['start', '--role', 'worker'], env);
-      await until(() => w.output.join('').includes('worker started'), 30_000, 'the worker to start');
-      return w;
-    };
-    worker = await startWorker();
+    const env = workerEnvOf(api.config, { PROBADOR_FETCH_ALLOW_PRIVATE_HOSTS: hold.host });
+    worker = await startWorker(env);
     await flowAnsweredOnce({
       api: () => ({ base, key: api!.tenantA.secretKey }),
       apiUrl: hold.url,
       calls: () => hold!.calls.length,
       crash: async () => {
         await kill(worker!);
-        worker = await startWorker();
+        worker = await startWorker(env);
       },
     });
   });

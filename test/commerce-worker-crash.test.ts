@@ -12,7 +12,7 @@
  * - Embedded: one process owns the PGlite data directory (API + worker); it is killed and
  *   restarted on the same directory, and the job left active is run again.
  */
-import { kill, startCli, until, type CliChild } from './cli-processes.js';
+import { kill, startCli, startWorker, until, workerEnvOf, type CliChild } from './cli-processes.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -124,32 +124,15 @@ describe.runIf(usingPostgres() && usingRedis())('SIGKILL a separate commerce wor
     api = await createTestApp({ build: { role: 'api' }, env: commerceEnv(fake) });
     await api.modules.tenants.tenants.updateTenant(api.tenantA.id, { tier: 'enterprise' });
     const base = await api.app.listen({ port: 0, host: '127.0.0.1' });
-    const cfg = api.config;
-    if (cfg.database.driver !== 'postgres' || !cfg.redis) throw new Error('needs PostgreSQL + Redis');
-    const env = {
-      ...commerceEnv(fake),
-      DATABASE_URL: cfg.database.url,
-      REDIS_URL: cfg.redis.url,
-      REDIS_PREFIX: cfg.redis.prefix,
-      PROBADOR_DATA_DIR: cfg.dataDir,
-      PROBADOR_JOB_LOCK_MS: '3000',
-      PROBADOR_SEED_DEMO: 'false',
-      PROBADOR_ADMIN_EMAIL: 'ops@test.local',
-      PROBADOR_ADMIN_PASSWORD: 'worker-test-password',
-    };
-    const startWorker = async () => {
-      const w = startCli(['start', '--role', 'worker'], env);
-      await until(() => w.output.join('').includes('worker started'), 30_000, 'the worker to start');
-      return w;
-    };
-    worker = await startWorker();
+    const env = workerEnvOf(api.config, commerceEnv(fake));
+    worker = await startWorker(env);
     await stopAnsweredOnce({
       fake,
       api: () => ({ base, key: api!.tenantA.secretKey }),
       crash: async (providerSettles, report) => {
         await kill(worker!);
         await providerSettles();
-        worker = await startWorker();
+        worker = await startWorker(env);
         // Meta's status comes late, once the restarted worker has run both send jobs again (each
         // now waiting as a delayed job, or — without the wait — one sent a second time).
         const delayed = async () => (await api!.deps.jobs.counts())['commerce.send']?.delayed ?? 0;

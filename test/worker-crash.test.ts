@@ -6,7 +6,7 @@
  * - Embedded: one process owns the PGlite data directory (API + worker); it is killed and
  *   restarted on the same directory, and the job left active is run again.
  */
-import { kill, startCli, until, type CliChild } from './cli-processes.js';
+import { kill, startCli, until, workerEnvOf, type CliChild } from './cli-processes.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,19 +39,7 @@ describe.runIf(usingPostgres() && usingRedis())('SIGKILL a separate worker (Post
 
   beforeAll(async () => {
     api = await createTestApp({ build: { role: 'api' } });
-    const cfg = api.config;
-    if (cfg.database.driver !== 'postgres' || !cfg.redis) throw new Error('needs PostgreSQL + Redis');
-    env = {
-      ...falEnv(),
-      DATABASE_URL: cfg.database.url,
-      REDIS_URL: cfg.redis.url,
-      REDIS_PREFIX: cfg.redis.prefix,
-      PROBADOR_DATA_DIR: cfg.dataDir,
-      PROBADOR_JOB_LOCK_MS: '3000',
-      PROBADOR_SEED_DEMO: 'false',
-      PROBADOR_ADMIN_EMAIL: 'ops@test.local',
-      PROBADOR_ADMIN_PASSWORD: 'worker-test-password',
-    };
+    env = workerEnvOf(api.config, falEnv());
   });
   afterAll(async () => {
     if (worker) await kill(worker);

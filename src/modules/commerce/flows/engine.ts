@@ -293,8 +293,9 @@ export async function advance(def: TFlowDefinition, state: SessionState, ev: Eng
   const offer = (s.variables._offer as { id: string; name: string }[] | undefined) ?? undefined;
   const parsed = parseAnswer(kind, answer, offer);
   if (!parsed.ok) {
-    const max = waiting.retry?.max ?? 0;
-    if (s.retries < max || (!waiting.retry && waiting.type === 'question' && waiting.on_invalid === undefined && s.retries < 2)) {
+    // Without a retry setting a question that has nowhere else to go asks twice more; other waits do not retry.
+    const max = waiting.retry?.max ?? (waiting.type === 'question' && waiting.on_invalid === undefined ? 2 : 0);
+    if (s.retries < max) {
       s.retries += 1;
       const msg = waiting.retry?.message ?? invalidMessage() ?? `Please answer with ${parsed.reason}.`;
       await env.send({ type: 'text', text: render(msg, scope()) }, `${waiting.id}#retry${s.retries}`);

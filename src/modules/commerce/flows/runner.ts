@@ -370,7 +370,7 @@ export function createFlowRunner(core: CommerceCore, flows: FlowsService, handov
     for (const h of handovers) await handover(tenantId, conv.id, h.sellerId ? 'agent' : 'waiting_agent', h.sellerId);
   }
 
-  return { accept, resume, onTimeout, run, stateOf };
+  return { accept, resume, onTimeout, run };
 }
 
 export type FlowRunner = ReturnType<typeof createFlowRunner>;

@@ -80,6 +80,9 @@ export async function resolveContact(db: Db, tenantId: string, addr: ContactAddr
  */
 export async function mergeContacts(db: Db, tenantId: string, keep: string, other: string, now: Date): Promise<void> {
   await db.transaction(async (tx) => {
+    // Both rows locked first, in id order: an inbound job writing a message for either holds a share
+    // lock on its contact (inbound/process.ts), so the message lands before the move or after the mark.
+    await tx.select({ id: contacts.id }).from(contacts).where(and(eq(contacts.tenantId, tenantId), inArray(contacts.id, [keep, other]))).orderBy(asc(contacts.id)).for('update');
     await tx.update(contactIdentities).set({ contactId: keep }).where(and(eq(contactIdentities.tenantId, tenantId), eq(contactIdentities.contactId, other)));
     await tx.execute(sql`insert into commerce_opt_outs (tenant_id, contact_id, category, source, created_at)
       select tenant_id, ${keep}, category, source, created_at from commerce_opt_outs where tenant_id = ${tenantId} and contact_id = ${other} on conflict do nothing`);

@@ -18,7 +18,7 @@ import { convRepo } from '../conversations/index.js';
 import { presentConversation, presentMessage } from '../conversations/index.js';
 import { adoptLostSend, queueOutbound } from '../outbound/index.js';
 import { addOptOut, removeOptOuts } from '../opt-outs.js';
-import { conversations, inboundEvents, messages, type ConversationRow, type InboundEventRow, type MessageRow } from '../tables.js';
+import { contacts, conversations, inboundEvents, messages, type ConversationRow, type InboundEventRow, type MessageRow } from '../tables.js';
 import { botsRepo } from '../bots/index.js';
 import { fromPayload, type InboundJobPayload } from './ingest.js';
 import { liveContactId, resolveContact } from './contacts.js';
@@ -38,54 +38,69 @@ export function createInboundProcessor(core: CommerceCore) {
     const bot = await core.bots.getBot(row.tenantId, row.botId).catch(() => undefined);
     const conn = await botsRepo.findConnection(db, row.tenantId, row.botId, row.connectionId);
     if (!bot || !conn) return; // deleted since
-    const contact = await resolveContact(db, row.tenantId, e.from, core.now());
-    const { row: opened } = await convRepo.openConversation(db, row.tenantId, bot.id, contact.id, () => ({ id: derivedId('conversation', row.id, 'conversation'), now: core.now() }));
+    let contact = await resolveContact(db, row.tenantId, e.from, core.now());
     const msgId = derivedId('message', row.id, 'message');
     const at = e.timestamp instanceof Date && !Number.isNaN(e.timestamp.getTime()) ? e.timestamp : core.now();
-    // The message and the window refresh together: a second run finds the message and changes nothing.
-    const inserted = await db.transaction(async (tx) => {
-      const r = await tx
-        .insert(messages)
-        .values({
-          id: msgId,
-          tenantId: row.tenantId,
-          conversationId: opened.id,
-          botId: bot.id,
-          contactId: contact.id,
-          direction: 'in',
-          content: e.content as Record<string, unknown>,
-          source: 'shopper',
-          provider: conn.provider,
-          connectionId: conn.id,
-          providerMessageId: e.providerMessageId,
-          replyToProviderMessageId: e.replyToProviderMessageId ?? null,
-          status: 'received',
-          createdAt: core.now(),
-        })
-        .onConflictDoNothing()
-        .returning();
-      if (r.length === 0) return undefined;
-      const [c] = await tx
+    let opened: ConversationRow;
+    let inserted: { msg: MessageRow; conv: ConversationRow | undefined } | undefined;
+    for (let round = 0; ; round++) {
+      ({ row: opened } = await convRepo.openConversation(db, row.tenantId, bot.id, contact.id, () => ({ id: derivedId('conversation', row.id, round === 0 ? 'conversation' : `merged-${round}`), now: core.now() })));
+      // The message and the window refresh together: a second run finds the message and changes nothing.
+      // The contact's row is share-locked first: a merge (which locks it for update) either finished
+      // before — the contact reads as merged and the message goes to the live one — or waits until
+      // this commits and then moves the message with the rest.
+      const step = await db.transaction(async (tx) => {
+        const [c] = await tx.select({ mergedInto: contacts.mergedInto }).from(contacts).where(and(eq(contacts.tenantId, row.tenantId), eq(contacts.id, contact.id))).for('share');
+        if (c?.mergedInto) return { mergedInto: c.mergedInto };
+        const r = await tx
+          .insert(messages)
+          .values({
+            id: msgId,
+            tenantId: row.tenantId,
+            conversationId: opened.id,
+            botId: bot.id,
+            contactId: contact.id,
+            direction: 'in',
+            content: e.content as Record<string, unknown>,
+            source: 'shopper',
+            provider: conn.provider,
+            connectionId: conn.id,
+            providerMessageId: e.providerMessageId,
+            replyToProviderMessageId: e.replyToProviderMessageId ?? null,
+            status: 'received',
+            createdAt: core.now(),
+          })
+          .onConflictDoNothing()
+          .returning();
+        if (r.length === 0) return { inserted: undefined };
+        const [cv] = await tx
+          .update(conversations)
+          .set({
+            lastInboundAt: sql`greatest(${conversations.lastInboundAt}, ${at.toISOString()}::timestamptz)`,
+            lastMessageAt: core.now(),
+            unreadCount: sql`${conversations.unreadCount} + 1`,
+            updatedAt: core.now(),
+          })
+          .where(eq(conversations.id, opened.id))
+          .returning();
+        return { inserted: { msg: r[0]!, conv: cv } };
+      });
+      if ('inserted' in step) {
+        inserted = step.inserted;
+        break;
+      }
+      // Merged meanwhile (an @lid linked to its phone by another job): a conversation this job opened
+      // for the merged-away contact after the merge is empty; it is closed, and the live contact's used.
+      if (round >= 4) throw new Error('the contact kept being merged; again');
+      await db
         .update(conversations)
-        .set({
-          lastInboundAt: sql`greatest(${conversations.lastInboundAt}, ${at.toISOString()}::timestamptz)`,
-          lastMessageAt: core.now(),
-          unreadCount: sql`${conversations.unreadCount} + 1`,
-          updatedAt: core.now(),
-        })
-        .where(eq(conversations.id, opened.id))
-        .returning();
-      return { msg: r[0]!, conv: c };
-    });
-    // Another job may have merged this contact into another meanwhile (an @lid linked to its phone):
-    // checked after the insert, so either the merge moved this message or the message moves now.
-    const live = await liveContactId(db, row.tenantId, contact.id);
-    let convId = opened.id;
-    if (live !== contact.id) convId = await rehome(row, bot.id, contact.id, live, msgId, at);
-    // The rows as the transaction left them, when nothing moved them since (two reads fewer).
-    const fresh = inserted && convId === opened.id ? inserted : undefined;
-    let conv = fresh?.conv ?? (await convRepo.findConversation(db, row.tenantId, convId))!;
-    let msg = fresh?.msg ?? (await convRepo.findMessage(db, row.tenantId, msgId))!;
+        .set({ status: 'closed', contactId: step.mergedInto, unreadCount: 0, updatedAt: core.now() })
+        .where(and(eq(conversations.tenantId, row.tenantId), eq(conversations.contactId, contact.id), ne(conversations.status, 'closed')));
+      contact = (await convRepo.findContact(db, row.tenantId, await liveContactId(db, row.tenantId, step.mergedInto)))!;
+    }
+    // The rows as the transaction left them; on a second run, wherever a merge has put the message since.
+    let msg = inserted?.msg ?? (await convRepo.findMessage(db, row.tenantId, msgId))!;
+    let conv = (inserted?.conv ?? (await convRepo.findConversation(db, row.tenantId, msg.conversationId)))!;
     if (e.content.type === 'media' && !msg.media) msg = (await storeInboundMedia(core, conn, msg, e.content.media, ctx.signal)) ?? msg;
     if (inserted) {
       const data = presentMessage(msg) as unknown as Record<string, unknown>;
@@ -94,23 +109,6 @@ export function createInboundProcessor(core: CommerceCore) {
     }
     conv = await applyRules(row, bot, conv, e.content, msg);
     void conv;
-  }
-
-  /** Move a message of a merged-away contact to the live contact's open conversation; close the stale one. */
-  async function rehome(row: InboundEventRow, botId: string, from: string, to: string, msgId: string, at: Date): Promise<string> {
-    const { row: target } = await convRepo.openConversation(db, row.tenantId, botId, to, () => ({ id: derivedId('conversation', row.id, 'merged'), now: core.now() }));
-    await db.transaction(async (tx) => {
-      await tx.update(messages).set({ conversationId: target.id, contactId: to }).where(and(eq(messages.tenantId, row.tenantId), eq(messages.id, msgId)));
-      await tx
-        .update(conversations)
-        .set({ lastInboundAt: sql`greatest(${conversations.lastInboundAt}, ${at.toISOString()}::timestamptz)`, lastMessageAt: core.now(), updatedAt: core.now() })
-        .where(eq(conversations.id, target.id));
-      await tx
-        .update(conversations)
-        .set({ status: 'closed', contactId: to, unreadCount: 0, updatedAt: core.now() })
-        .where(and(eq(conversations.tenantId, row.tenantId), eq(conversations.contactId, from), ne(conversations.status, 'closed')));
-    });
-    return target.id;
   }
 
   async function applyRules(row: InboundEventRow, bot: Awaited<ReturnType<CommerceCore['bots']['getBot']>>, conv: ConversationRow, content: InboundContent, msg: MessageRow): Promise<ConversationRow> {

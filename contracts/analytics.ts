@@ -2,7 +2,7 @@
 import Type, { type Static } from 'typebox';
 
 export const FunnelEventType = Type.Union(
-  ['opened', 'consented', 'uploaded', 'precheck_failed', 'generated', 'viewed', 'downloaded', 'shared', 'added_to_cart'].map((t) => Type.Literal(t)),
+  ['opened', 'consented', 'uploaded', 'precheck_failed', 'generated', 'viewed', 'downloaded', 'shared', 'added_to_cart', 'colours_opened', 'colours_found', 'colours_retake', 'colours_forgotten'].map((t) => Type.Literal(t)),
   { description: 'What the shopper did in the widget' },
 );
 

@@ -1,6 +1,6 @@
 import { bigint, doublePrecision, index, jsonb, pgTable, primaryKey, text, timestamp } from 'drizzle-orm/pg-core';
 
-export const FUNNEL_EVENT_TYPES = ['opened', 'consented', 'uploaded', 'precheck_failed', 'generated', 'viewed', 'downloaded', 'shared', 'added_to_cart'] as const;
+export const FUNNEL_EVENT_TYPES = ['opened', 'consented', 'uploaded', 'precheck_failed', 'generated', 'viewed', 'downloaded', 'shared', 'added_to_cart', 'colours_opened', 'colours_found', 'colours_retake', 'colours_forgotten'] as const;
 export type FunnelEventType = (typeof FUNNEL_EVENT_TYPES)[number];
 /** The conversion funnel's steps, in order (a subset of the event types). */
 export const FUNNEL_STEPS = ['opened', 'consented', 'uploaded', 'generated', 'added_to_cart'] as const;

@@ -15,8 +15,8 @@ type DemoProduct = { slug: string; id: string; category: string; price: number; 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 const WORDS = {
-  en: { tagline: 'Everyday clothes, tried on before you buy.', addToCart: 'Add to cart', more: 'You may also like', cart: 'Cart', all: 'All products', other: 'Español', notSeeded: 'The demo tenant is not seeded: start with PROBADOR_SEED_DEMO=true (the default) or run `probador seed`.', notBuilt: 'The widget is not built: run `npm run build:widget`.', footer: 'A demo store for Probador. Garment pictures are drawn for the demo; try-ons run on the local engine unless a provider key is set.' },
-  es: { tagline: 'Ropa de diario, probada antes de comprar.', addToCart: 'Añadir al carrito', more: 'También te puede gustar', cart: 'Carrito', all: 'Todos los productos', other: 'English', notSeeded: 'El tenant de demostración no existe: arranca con PROBADOR_SEED_DEMO=true (por defecto) o ejecuta `probador seed`.', notBuilt: 'El widget no está compilado: ejecuta `npm run build:widget`.', footer: 'Una tienda de demostración de Probador. Las prendas están dibujadas para la demo; las pruebas usan el motor local si no hay claves de proveedor.' },
+  en: { colours: 'Your colours', coloursTitle: 'Shop by your colours', coloursText: 'Find your colour season with a selfie or a few questions: every product then shows whether its colour suits you, and your try-ons say so too. Your colours stay in this browser until you forget them.', tagline: 'Everyday clothes, tried on before you buy.', addToCart: 'Add to cart', more: 'You may also like', cart: 'Cart', all: 'All products', other: 'Español', notSeeded: 'The demo tenant is not seeded: start with PROBADOR_SEED_DEMO=true (the default) or run `probador seed`.', notBuilt: 'The widget is not built: run `npm run build:widget`.', footer: 'A demo store for Probador. Garment pictures are drawn for the demo; try-ons run on the local engine unless a provider key is set.' },
+  es: { colours: 'Tus colores', coloursTitle: 'Compra según tus colores', coloursText: 'Descubre tu estación de color con un selfie o unas preguntas: cada producto te dirá si su color te favorece, y tus pruebas también. Tus colores se quedan en este navegador hasta que los olvides.', tagline: 'Ropa de diario, probada antes de comprar.', addToCart: 'Añadir al carrito', more: 'También te puede gustar', cart: 'Carrito', all: 'Todos los productos', other: 'English', notSeeded: 'El tenant de demostración no existe: arranca con PROBADOR_SEED_DEMO=true (por defecto) o ejecuta `probador seed`.', notBuilt: 'El widget no está compilado: ejecuta `npm run build:widget`.', footer: 'Una tienda de demostración de Probador. Las prendas están dibujadas para la demo; las pruebas usan el motor local si no hay claves de proveedor.' },
 } as const;
 
 export function demoRoutes(app: App, opts: { dir: string; widget: () => WidgetAsset | undefined; demoKey: () => Promise<string | undefined> }) {
@@ -55,7 +55,7 @@ export function demoRoutes(app: App, opts: { dir: string; widget: () => WidgetAs
 ${tag}
 </head>
 <body>
-<header class="top"><a class="brand" href="/demo${q(lang)}">DEMO STORE</a><nav><a href="/demo${q(lang)}">${w.all}</a><a href="${path}${lang === 'es' ? '' : '?lang=es'}" hreflang="${lang === 'es' ? 'en' : 'es'}">${w.other}</a></nav><span class="cart">${w.cart}: <span id="cart-count">0</span></span></header>
+<header class="top"><a class="brand" href="/demo${q(lang)}">DEMO STORE</a><nav><a href="/demo${q(lang)}">${w.all}</a><a href="/demo/style${q(lang)}">${w.colours}</a><a href="${path}${lang === 'es' ? '' : '?lang=es'}" hreflang="${lang === 'es' ? 'en' : 'es'}">${w.other}</a></nav><span class="cart">${w.cart}: <span id="cart-count">0</span></span></header>
 <main>
 ${notice ? `<p class="notice" role="alert">${esc(notice)}</p>` : ''}
 ${main}
@@ -71,6 +71,15 @@ ${main}
     const lang = langOf(req.query);
     const main = `<h1>${WORDS[lang].tagline}</h1>\n<div class="grid">${products.map((p) => card(p, lang)).join('\n')}</div>`;
     return reply.headers(html).send(await page(lang, WORDS[lang].all, main, '/demo'));
+  });
+
+  // The style page: "Find my colours" (the widget's button) and the products with their colour badges.
+  app.get('/demo/style', { config: { auth: 'none' }, schema: { hide: true } }, async (req, reply) => {
+    const lang = langOf(req.query);
+    const w = WORDS[lang];
+    const main = `<section class="style-hero"><h1>${w.coloursTitle}</h1><p>${esc(w.coloursText)}</p><div class="style-find" data-probador-style></div></section>
+<div class="grid">${products.map((p) => card(p, lang)).join('\n')}</div>`;
+    return reply.headers(html).send(await page(lang, w.colours, main, '/demo/style'));
   });
 
   app.get('/demo/:slug', { config: { auth: 'none' }, schema: { hide: true } }, async (req, reply) => {

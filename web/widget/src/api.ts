@@ -19,7 +19,19 @@ export type Upload = { id: string; width: number; height: number; expires_at: st
 /** A garment's colour judged for the shopper's season (POST /v1/tryons with `style`). */
 export type ColorMatch = { color: string; verdict: 'flatters' | 'neutral' | 'avoid'; delta_e: { best: number }; nearest: { name: Record<string, string>; hex: string }; season_name: Record<string, string> };
 /** POST /v1/style/analyses (kinds: color): `color` is null when the photo asked for a retake. */
-export type StyleAnalysis = { id: string; status: string; color: object | null; quality: { retake: boolean; issues: PhotoCheck['issues'] } };
+export type StyleAnalysis = { id: string; status: string; color: object | null; face?: object | null; quality: { retake: boolean; issues: Array<PhotoCheck['issues'][number] & { code: string }> } };
+type Text = Record<string, string>;
+type Named = { name: Text; hex: string };
+/** The colour answer of an analysis or quiz result (contracts/style.ts ColorAnswer), the parts the widget shows. */
+export type ColourAnswer = {
+  season12: { season: string; confidence: number };
+  margin: number;
+  palette: { season: string; name: Text; best: Named[]; neutrals: Named[]; avoid: Named[]; metals: string[] };
+};
+export type FaceAnswer = { shape: string; advice: { necklines: Text[]; glasses: Text[]; hairstyles: Text[]; avoid: Text[] } };
+export type Quiz = { version: string; questions: Array<{ id: string; text: Text; options: Array<{ id: string; text: Text }> }> };
+export type QuizResult = { id: string; source: 'quiz' | 'fused'; color: ColourAnswer };
+export type ProductMatch = { product_id: string; verdict: 'flatters' | 'neutral' | 'avoid' };
 export type Tryon = {
   id: string;
   status: string;
@@ -128,7 +140,11 @@ export function createApi(base: string, key: string, session: string) {
     cancelTryon: (id: string) => call<Tryon>('POST', `/v1/tryons/${encodeURIComponent(id)}/cancel`, {}),
     stream,
     /** A colour analysis of the visit's photo (the shopper opted in), and its erasure. */
-    analyse: (uploadId: string) => call<StyleAnalysis>('POST', '/v1/style/analyses', { image: uploadId, kinds: ['color'] }),
+    analyse: (uploadId: string, kinds: string[] = ['color']) => call<StyleAnalysis>('POST', '/v1/style/analyses', { image: uploadId, kinds }),
+    quiz: () => call<Quiz>('GET', '/v1/style/quiz'),
+    quizResult: (answers: { question: string; option: string }[], analysisId?: string) => call<QuizResult>('POST', '/v1/style/quiz-results', { answers, ...(analysisId ? { analysis_id: analysisId } : {}) }),
+    /** The page's catalog products judged against the shopper's colours. */
+    productMatches: (analysisId: string, productIds: string[]) => call<{ data: ProductMatch[] }>('POST', '/v1/style/color-matches', { analysis_id: analysisId, product_ids: productIds }),
     getAnalysis: (id: string) => call<StyleAnalysis>('GET', `/v1/style/analyses/${encodeURIComponent(id)}`),
     deleteAnalysis: (id: string) => call<void>('DELETE', `/v1/style/analyses/${encodeURIComponent(id)}`),
     /** Funnel events, batched (at most 50 per request) and sent with keepalive so a leaving page still delivers them. */

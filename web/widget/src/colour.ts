@@ -58,6 +58,9 @@ export function createColour(api: Api, t: T, lang: Lang) {
 
     /** The opt-in for the pick view: off until ticked (ticked again only if the shopper chose it for this photo). */
     optIn(photo: Photo): HTMLElement {
+      // Colours found with "Find my colours" serve every try-on: no opt-in needed for this photo.
+      const kept = store.colours();
+      if (kept) return h('p', { class: 'muted', role: 'status' }, t('cUsed', { season: sentence(say(kept.color.palette.name)) }));
       const rec = store.style();
       const mine = rec?.uploadId === photo.uploadId ? rec : null;
       const box = h('input', { type: 'checkbox', id: 'pb-style', 'aria-describedby': 'pb-style-text pb-style-status' });
@@ -100,7 +103,9 @@ export function createColour(api: Api, t: T, lang: Lang) {
     async styleFor(photo: Photo): Promise<{ analysis_id: string } | undefined> {
       await pending;
       const rec = store.style();
-      return rec && rec.uploadId === photo.uploadId && rec.season ? { analysis_id: rec.analysisId } : undefined;
+      if (rec && rec.uploadId === photo.uploadId && rec.season) return { analysis_id: rec.analysisId };
+      const mine = store.colours();
+      return mine ? { analysis_id: mine.id } : undefined;
     },
 
     /** A badge per garment that has a colour match, labelled with its name when there are several. */

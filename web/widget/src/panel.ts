@@ -8,15 +8,17 @@ import { retentionKey, type Key, type Lang, type T } from './i18n.js';
 import { PhotoError, preparePhoto } from './image.js';
 import { garmentRef, type Product } from './products.js';
 import { createColour } from './colour.js';
-import { store } from './store.js';
+import { createStylePath } from './style-path.js';
+import { store, type Colours } from './store.js';
 
-export type PanelDeps = { root: ShadowRoot; api: Api; cfg: WidgetConfig; t: T; lang: Lang; products: Product[]; left: boolean };
+export type PanelDeps = { root: ShadowRoot; api: Api; cfg: WidgetConfig; t: T; lang: Lang; products: Product[]; left: boolean; onColours: (c: Colours | null) => void };
 type Fail = { message: Key; tip: Key; retry?: () => void };
 
 export function createPanel(d: PanelDeps) {
   const { root, api, cfg, t, lang } = d;
   const colour = createColour(api, t, lang);
   let backdrop: HTMLElement | undefined;
+  let title: HTMLElement;
   let body: HTMLElement;
   let live: HTMLElement;
   let opener: HTMLElement | null = null;
@@ -35,9 +37,30 @@ export function createPanel(d: PanelDeps) {
     opener = from;
     note = undefined;
     if (!backdrop) mount();
+    title.textContent = t('dialogTitle');
     track('opened');
     if (!store.get('onboarded', 'local')) onboarding();
     else photoStep();
+  }
+
+  const stylePath = createStylePath(api, t, lang, {
+    view: (title, ...children) => view(title, ...children),
+    button: (...a) => button(...a),
+    busy: (label) => busy(label),
+    close: () => close(),
+    changed: d.onColours,
+    track: (type, properties) => api.events.track(type, properties ? { properties } : {}),
+    retention: t(retentionKey(cfg.retention)),
+    store: cfg.tenant.name,
+  });
+
+  /** "Find my colours" (a page's style button, or window.Probador.findColours()). */
+  function openColours(from: HTMLElement | null) {
+    opener = from;
+    if (!backdrop) mount();
+    title.textContent = t('cDialog');
+    api.events.track('colours_opened');
+    stylePath.start();
   }
 
   function close() {
@@ -55,7 +78,7 @@ export function createPanel(d: PanelDeps) {
     const panel = h(
       'div',
       { class: 'panel', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'pb-title', lang },
-      h('header', null, logo, h('h2', { id: 'pb-title' }, t('dialogTitle')), h('button', { class: 'x', type: 'button', 'aria-label': t('close'), onclick: close }, '×')),
+      h('header', null, logo, (title = h('h2', { id: 'pb-title' }, t('dialogTitle'))), h('button', { class: 'x', type: 'button', 'aria-label': t('close'), onclick: close }, '×')),
       body,
       live,
       h('footer', null, `${cfg.tenant.name} · ${t('poweredBy')}`),
@@ -250,9 +273,11 @@ export function createPanel(d: PanelDeps) {
       }, 'secondary', { 'data-autofocus': true }),
     );
     let current: string | undefined;
+    let usedStyle: string | undefined;
     try {
       const garments = await Promise.all([product, ...(second ? [second] : [])].map((g) => garmentRef(api, g)));
       const style = await colour.styleFor(photo);
+      usedStyle = style?.analysis_id;
       let tryon = await api.createTryon({ person: photo.uploadId, garments, ...(style ? { style } : {}) });
       current = tryon.id;
       if (!['succeeded', 'failed', 'canceled', 'expired'].includes(tryon.status)) tryon = await follow(tryon.id, ctl.signal, label, pos);
@@ -265,6 +290,10 @@ export function createPanel(d: PanelDeps) {
       if (e instanceof ApiError && (e.problem.code === 'STYLE_ANALYSIS_NOT_FOUND' || e.problem.code === 'STYLE_ANALYSIS_NO_COLOR')) {
         // The colour analysis is gone (retention, another tab): try on without the badge.
         void colour.forget();
+        if (usedStyle && usedStyle === store.colours()?.id) {
+          store.setColours(null);
+          d.onColours(null);
+        }
         return generate(retried);
       }
       if (e instanceof ApiError && e.problem.code === 'PHOTO_REJECTED' && e.problem.issues?.length) {
@@ -399,7 +428,7 @@ export function createPanel(d: PanelDeps) {
     );
   }
 
-  return { open, close, isOpen: () => Boolean(backdrop) };
+  return { open, openColours, close, isOpen: () => Boolean(backdrop) };
 }
 
 const STAGES: Partial<Record<Key, true>> = { stage_preparing: true, stage_generating: true, stage_provider_queued: true, stage_provider_running: true, stage_saving: true };

@@ -1,3 +1,5 @@
+import type { ColourAnswer, FaceAnswer } from './api.js';
+
 /** What the widget remembers: onboarding seen (localStorage), this visit's photo, its colour analysis and garment uploads (sessionStorage). */
 type Where = 'local' | 'session';
 const area = (w: Where): Storage | undefined => {
@@ -12,6 +14,9 @@ const memory = new Map<string, string>();
 export type Photo = { uploadId: string; preview: string };
 /** The shopper's colour analysis of this visit's photo (only when they opted in): its season's name, or why it has none (a retake). */
 export type StyleRec = { uploadId: string; analysisId: string; season: Record<string, string> | null; why: Record<string, string> | null };
+
+/** The shopper's colours from "Find my colours" (a selfie analysis, a quiz result, or both fused), kept in this browser until forgotten. */
+export type Colours = { id: string; source: 'selfie' | 'quiz' | 'fused'; color: ColourAnswer; face: FaceAnswer | null };
 
 export const store = {
   get(key: string, w: Where = 'session'): string | null {
@@ -52,5 +57,16 @@ export const store = {
   },
   setStyle(r: StyleRec | null) {
     store.set('style', r ? JSON.stringify(r) : null);
+  },
+  colours(): Colours | null {
+    try {
+      const c = JSON.parse(store.get('colours', 'local') ?? 'null') as Colours | null;
+      return c && /^(sta|qzr)_[0-9A-Za-z]{1,64}$/.test(c.id) && c.color?.palette ? c : null;
+    } catch {
+      return null;
+    }
+  },
+  setColours(c: Colours | null) {
+    store.set('colours', c ? JSON.stringify(c) : null, 'local');
   },
 };

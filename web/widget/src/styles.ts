@@ -67,4 +67,16 @@ footer{padding:10px 16px;border-top:1px solid var(--line);font-size:12px;color:v
 .sw{width:30px;height:30px;border-radius:50%;background:var(--c,#d1d5db);border:2px solid #fff;box-shadow:0 0 0 1px rgba(0,0,0,.25)}
 .sw+.sw{margin-left:-9px}
 @media (prefers-reduced-motion:reduce){*,*::before,*::after{animation:none!important;transition:none!important}.bar>i{width:100%;opacity:.6}}
+.pal{display:grid;gap:6px}
+.chips{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:8px 12px}
+.chips li{display:flex;align-items:center;gap:6px;font-size:13px}
+.chips .sw{width:26px;height:26px}
+fieldset.quiz{border:none;padding:0;margin:0;display:grid;gap:8px}
+fieldset.quiz legend{font-weight:600;margin-bottom:6px;padding:0}
+label.check.opt{font-weight:400;border:1px solid var(--line);border-radius:10px;padding:10px 12px}
+label.check.opt:has(input:checked){border-color:var(--pb)}
+.vb{display:inline-block;margin-left:8px;padding:3px 10px;border-radius:99px;font:600 12px/1.6 system-ui,sans-serif;background:#f3f4f6;color:#374151;vertical-align:middle}
+.vb.flatters{background:#ecfdf3;color:#067647}
+.vb.avoid{background:#fffaeb;color:#93370d}
+.vb[hidden]{display:none}
 `;

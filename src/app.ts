@@ -92,7 +92,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   // Shared schemas referenced by $ref in route declarations and in the OpenAPI document.
   for (const s of [Problem, Tenant, ApiKey, User, Upload, Tryon]) app.addSchema(s);
 
-  registerProblemHandlers(app);
+  registerProblemHandlers(app, deps.errors);
   registerEmptyBody(app);
   // Links (signed file URLs) start with PUBLIC_URL or the listen address, never the request's Host.
   registerLinkBase(app, config);

@@ -16,6 +16,10 @@ const Env = Type.Object({
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   /** `auto`: human-readable lines when stdout is a terminal, JSON otherwise; `true`/`false` force it. */
   LOG_PRETTY: Type.Union([Type.Literal('auto'), Type.Boolean()], { default: 'auto' }),
+  /** Error tracking (Sentry or a compatible service such as GlitchTip): unhandled errors, 5xx answers and jobs failed for good. Off when unset. */
+  SENTRY_DSN: Type.Optional(Type.String({ pattern: '^https?://[^@/\\s]+@[^/\\s]+/.+' })),
+  /** The environment reported with errors (default: production or development, from NODE_ENV). */
+  SENTRY_ENVIRONMENT: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   PROBADOR_DATA_DIR: Type.String({ default: './data' }),
   /** Read by the CLI's client commands (`probador tryon`), not by the server: the API key and the server's URL. */
   PROBADOR_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
@@ -148,6 +152,8 @@ export type Config = Readonly<{
   production: boolean;
   logLevel: EnvShape['LOG_LEVEL'];
   logPretty: boolean | 'auto';
+  /** Error tracking: off when `dsn` is undefined. */
+  sentry: { dsn: string | undefined; environment: string };
   dataDir: string;
   database: { driver: 'pglite'; dataDir: string; sharedBuffersMb: number } | { driver: 'postgres'; url: string; poolMax: number };
   redis: { url: string; prefix: string } | undefined;
@@ -301,6 +307,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     production: e.NODE_ENV === 'production',
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
+    sentry: { dsn: e.SENTRY_DSN, environment: e.SENTRY_ENVIRONMENT ?? (e.NODE_ENV === 'production' ? 'production' : 'development') },
     dataDir,
     database: e.DATABASE_URL
       ? { driver: 'postgres' as const, url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX }

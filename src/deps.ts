@@ -18,6 +18,8 @@ import { createRateLimiter, type RateLimiter } from './platform/ratelimit/limite
 import { fsBlobStore, type BlobStore } from './platform/storage/blob-store.js';
 import { createMetrics, type Metrics } from './platform/observability/metrics.js';
 import { createLogger } from './platform/observability/logger.js';
+import { createErrorReporter, type ErrorReporter } from './platform/observability/error-reports.js';
+import { version } from './version.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import type { JobQueue } from './platform/jobs/types.js';
 import { dbJobQueue } from './platform/jobs/db-queue.js';
@@ -39,6 +41,8 @@ export type Deps = {
   metrics: Metrics;
   log: Logger;
   clock: Clock;
+  /** Error tracking (SENTRY_DSN), a no-op when not configured. */
+  errors: ErrorReporter;
   close: () => Promise<void>;
 };
 
@@ -104,9 +108,12 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     // The caches' Redis commands go on the request hot-path connection (they fail fast instead of waiting for a reconnect).
     const caches = await createCaches({ redis: limiterRedis, prefix: config.redis?.prefix ?? '', pubsub, registry: metrics.registry, clock, log });
     closers.unshift(() => caches.close());
+    const errors = await createErrorReporter({ dsn: config.sentry.dsn, release: `probador@${version}`, environment: config.sentry.environment }, log);
+    closers.push(() => errors.close());
+    const report = errors.enabled ? errors.capture : undefined;
     const jobs: JobQueue = redis
-      ? bullJobQueue({ redis, prefix: config.redis!.prefix, log, lockDurationMs: config.jobs.lockMs, stalledIntervalMs: Math.min(5_000, Math.max(500, Math.floor(config.jobs.lockMs / 3))) })
-      : dbJobQueue({ db: database.db, clock, log, singleProcess: database.driver === 'pglite' });
+      ? bullJobQueue({ redis, prefix: config.redis!.prefix, log, lockDurationMs: config.jobs.lockMs, stalledIntervalMs: Math.min(5_000, Math.max(500, Math.floor(config.jobs.lockMs / 3))), ...(report ? { report } : {}) })
+      : dbJobQueue({ db: database.db, clock, log, singleProcess: database.driver === 'pglite', ...(report ? { report } : {}) });
     closers.unshift(() => jobs.close());
     let closed = false;
     return {
@@ -123,6 +130,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       metrics,
       log,
       clock,
+      errors,
       close: async () => {
         if (closed) return;
         closed = true;

@@ -29,6 +29,7 @@ import type { Db } from '../db/client.js';
 import { jobs } from '../db/tables.js';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
+import type { ErrorReporter } from '../observability/error-reports.js';
 import { jobContext, PermanentJobError, type EnqueueOptions, type JobDefinition, type JobQueue, type QueueCounts } from './types.js';
 
 type Row = Pick<typeof jobs.$inferSelect, 'id' | 'name' | 'payload' | 'attempts' | 'maxAttempts'>;
@@ -43,7 +44,7 @@ const GATHER_MS = 5;
  */
 const IDLE_POLL_MS = 10_000;
 
-export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: number; idlePollMs?: number; singleProcess: boolean }): JobQueue {
+export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: number; idlePollMs?: number; singleProcess: boolean; report?: ErrorReporter['capture'] }): JobQueue {
   const { db, clock, log } = opts;
   const defs = new Map<string, JobDefinition<never>>();
   const running = new Map<string, number>(); // job name -> in flight (including slots reserved by enqueue)
@@ -165,6 +166,8 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
       return;
     }
     await db.update(jobs).set({ status: 'failed', lockedUntil: null, lastError: error.message.slice(0, 1000), updatedAt: new Date(clock.now()) }).where(eq(jobs.id, row.id));
+    // A job that failed for good on an unexpected error (not one it declared permanent) is a bug to track.
+    if (!permanent) opts.report?.(error, { job: row.name, jobId: row.id });
     await def.onFailed?.(row.payload as never, error).catch((err) => log.error({ err, job: row.name }, 'onFailed hook failed'));
   }
 

@@ -11,6 +11,8 @@ import { newId } from './platform/ids.js';
 import { requestChildLogger } from './platform/observability/logger.js';
 import { AppError } from './platform/errors.js';
 import { registerProblemHandlers, sendProblem, toAppError } from './platform/http/problem.js';
+import { registerTracingHooks } from './platform/http/tracing-hooks.js';
+import { tracingOn } from './platform/observability/tracing.js';
 import { registerCors } from './platform/http/cors.js';
 import { registerSecurityHeaders } from './platform/http/security-headers.js';
 import { registerRateLimit } from './platform/http/rate-limit.js';
@@ -92,6 +94,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   // Shared schemas referenced by $ref in route declarations and in the OpenAPI document.
   for (const s of [Problem, Tenant, ApiKey, User, Upload, Tryon]) app.addSchema(s);
 
+  if (tracingOn()) registerTracingHooks(app);
   registerProblemHandlers(app, deps.errors);
   registerEmptyBody(app);
   // Links (signed file URLs) start with PUBLIC_URL or the listen address, never the request's Host.

@@ -18,6 +18,11 @@ const Env = Type.Object({
   LOG_PRETTY: Type.Union([Type.Literal('auto'), Type.Boolean()], { default: 'auto' }),
   /** Error tracking (Sentry or a compatible service such as GlitchTip): unhandled errors, 5xx answers and jobs failed for good. Off when unset. */
   SENTRY_DSN: Type.Optional(Type.String({ pattern: '^https?://[^@/\\s]+@[^/\\s]+/.+' })),
+  /** Tracing: OpenTelemetry spans exported over OTLP/HTTP to this collector (`<endpoint>/v1/traces`). Off when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  OTEL_SERVICE_NAME: Type.String({ minLength: 1, maxLength: 100, default: 'probador' }),
+  /** Share of new traces kept (a trace started elsewhere keeps its caller's decision). */
+  PROBADOR_TRACE_SAMPLE_RATIO: Type.Number({ minimum: 0, maximum: 1, default: 1 }),
   /** The environment reported with errors (default: production or development, from NODE_ENV). */
   SENTRY_ENVIRONMENT: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   PROBADOR_DATA_DIR: Type.String({ default: './data' }),
@@ -154,6 +159,8 @@ export type Config = Readonly<{
   logPretty: boolean | 'auto';
   /** Error tracking: off when `dsn` is undefined. */
   sentry: { dsn: string | undefined; environment: string };
+  /** Tracing: off when `endpoint` is undefined. */
+  tracing: { endpoint: string | undefined; serviceName: string; sampleRatio: number };
   dataDir: string;
   database: { driver: 'pglite'; dataDir: string; sharedBuffersMb: number } | { driver: 'postgres'; url: string; poolMax: number };
   redis: { url: string; prefix: string } | undefined;
@@ -307,6 +314,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     production: e.NODE_ENV === 'production',
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
+    tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME, sampleRatio: e.PROBADOR_TRACE_SAMPLE_RATIO },
     sentry: { dsn: e.SENTRY_DSN, environment: e.SENTRY_ENVIRONMENT ?? (e.NODE_ENV === 'production' ? 'production' : 'development') },
     dataDir,
     database: e.DATABASE_URL

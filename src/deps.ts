@@ -19,6 +19,7 @@ import { fsBlobStore, type BlobStore } from './platform/storage/blob-store.js';
 import { createMetrics, type Metrics } from './platform/observability/metrics.js';
 import { createLogger } from './platform/observability/logger.js';
 import { createErrorReporter, type ErrorReporter } from './platform/observability/error-reports.js';
+import { startTracing } from './platform/observability/tracing.js';
 import { version } from './version.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import type { JobQueue } from './platform/jobs/types.js';
@@ -108,6 +109,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     // The caches' Redis commands go on the request hot-path connection (they fail fast instead of waiting for a reconnect).
     const caches = await createCaches({ redis: limiterRedis, prefix: config.redis?.prefix ?? '', pubsub, registry: metrics.registry, clock, log });
     closers.unshift(() => caches.close());
+    const tracing = await startTracing({ ...config.tracing, release: version, environment: config.sentry.environment }, log);
+    closers.push(() => tracing.close());
     const errors = await createErrorReporter({ dsn: config.sentry.dsn, release: `probador@${version}`, environment: config.sentry.environment }, log);
     closers.push(() => errors.close());
     const report = errors.enabled ? errors.capture : undefined;

@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERRORS, type ErrorCode, isAppError, problemType } from '../errors.js';
 import type { ErrorReporter } from '../observability/error-reports.js';
+import { requestTraceId } from './tracing-hooks.js';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
@@ -67,6 +68,8 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: A
     request_id: request.id,
     ...err.extra,
   };
+  const traceId = requestTraceId(request);
+  if (traceId) body.trace_id = traceId;
   if (err.headers) reply.headers(err.headers);
   // Plain JSON, not the route's response schema: that schema's serializer drops the members it does
   // not list (`scope` of RATE_LIMITED, `quota` and `period` of QUOTA_EXCEEDED …). The body is built

@@ -6,6 +6,7 @@
  */
 import type * as BullMQ from 'bullmq';
 import type { ErrorReporter } from '../observability/error-reports.js';
+import { runJobSpan, takeTraceContext, withTraceContext } from '../observability/tracing.js';
 import type { Logger } from 'pino';
 import type { Redis } from '../redis.js';
 import { newId } from '../ids.js';
@@ -54,7 +55,7 @@ export function bullJobQueue(opts: BullOptions): JobQueue {
     if (!def) throw new Error(`unknown job ${name}`);
     return items.map(({ payload, opts: o = {} }) => ({
       name,
-      data: payload,
+      data: withTraceContext(payload),
       opts: {
         jobId: o.dedupeKey ? `d-${o.dedupeKey.replace(/:/g, '_')}` : newId('job'),
         attempts: def.attempts,
@@ -93,9 +94,12 @@ export function bullJobQueue(opts: BullOptions): JobQueue {
             const ac = new AbortController();
             const timer = setTimeout(() => ac.abort(new Error(`job timed out after ${def.timeoutMs} ms`)), def.timeoutMs);
             try {
-              await def.handler(
-                job.data as never,
-                jobContext({ jobId: job.id ?? '', attempt: job.attemptsMade + 1, maxAttempts: def.attempts, signal: ac.signal }, opts.log, { job: def.name, job_id: job.id }),
+              const { payload, parent } = takeTraceContext(job.data);
+              await runJobSpan(def.name, job.id ?? '', job.attemptsMade + 1, parent, () =>
+                def.handler(
+                  payload as never,
+                  jobContext({ jobId: job.id ?? '', attempt: job.attemptsMade + 1, maxAttempts: def.attempts, signal: ac.signal }, opts.log, { job: def.name, job_id: job.id }),
+                ),
               );
             } catch (e) {
               if (e instanceof PermanentJobError) throw new UnrecoverableError(e.message);

@@ -30,6 +30,7 @@ import { jobs } from '../db/tables.js';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
 import type { ErrorReporter } from '../observability/error-reports.js';
+import { runJobSpan, takeTraceContext, withTraceContext } from '../observability/tracing.js';
 import { jobContext, PermanentJobError, type EnqueueOptions, type JobDefinition, type JobQueue, type QueueCounts } from './types.js';
 
 type Row = Pick<typeof jobs.$inferSelect, 'id' | 'name' | 'payload' | 'attempts' | 'maxAttempts'>;
@@ -178,7 +179,10 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
     const timer = setTimeout(() => ac.abort(new Error(`job timed out after ${def.timeoutMs} ms`)), def.timeoutMs);
     let error: Error | undefined;
     try {
-      await def.handler(row.payload as never, jobContext({ jobId: row.id, attempt: row.attempts, maxAttempts: row.maxAttempts, signal: ac.signal }, log, { job: row.name, job_id: row.id }));
+      const { payload, parent } = takeTraceContext(row.payload);
+      await runJobSpan(row.name, row.id, row.attempts, parent, () =>
+        def.handler(payload as never, jobContext({ jobId: row.id, attempt: row.attempts, maxAttempts: row.maxAttempts, signal: ac.signal }, log, { job: row.name, job_id: row.id })),
+      );
     } catch (e) {
       error = e instanceof Error ? e : new Error(String(e));
     } finally {
@@ -317,6 +321,7 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
       if (!def) throw new Error(`unknown job ${name}`);
       const id = newId('job');
       const now = clock.now();
+      const stored = withTraceContext(payload);
       // This process's worker has a free slot: insert the job already claimed and run it here.
       const direct = started && !stopping && !o.delayMs && freeSlots(name) > 0;
       if (direct) running.set(name, (running.get(name) ?? 0) + 1); // reserve the slot before awaiting
@@ -327,7 +332,7 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
           .values({
             id,
             name,
-            payload: payload as object,
+            payload: stored as object,
             maxAttempts: def.attempts,
             runAt: new Date(now + (o.delayMs ?? 0)),
             dedupeKey: o.dedupeKey ?? null,
@@ -352,7 +357,7 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
       }
       if (direct) {
         if (rows.length > 0) {
-          launch({ id, name, payload, attempts: 1, maxAttempts: def.attempts });
+          launch({ id, name, payload: stored, attempts: 1, maxAttempts: def.attempts });
           wakeUp(); // an idle single-process loop sleeps without a timer: arm the lease safety net
         } else {
           running.set(name, (running.get(name) ?? 1) - 1);

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
 import type { Principal } from '../http/principal.js';
+import { activeTraceId } from './tracing.js';
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -108,6 +109,8 @@ const mixin = (_obj: object, _level: number, logger: unknown) => {
   const l = logger as WithContext;
   const ctx = l[LOG_CONTEXT];
   const caller = l[LOG_CALLER];
+  const traceId = activeTraceId();
+  if (traceId) return { ...ctx, ...caller, trace_id: traceId };
   return ctx || caller ? { ...ctx, ...caller } : {};
 };
 

@@ -31,7 +31,7 @@ import type { App } from './platform/http/types.js';
 import { Problem } from '../contracts/common.js';
 import { ApiKey, Tenant } from '../contracts/tenants.js';
 import { User } from '../contracts/auth.js';
-import { createTenantsModule } from './modules/tenants/index.js';
+import { checkedSettings, createTenantsModule } from './modules/tenants/index.js';
 import type { TenantRow } from './modules/tenants/tables.js';
 import { createTryonModule, MULTIPART_REF, RETENTION_MS, type TryonCaller, type TryonModuleOptions, type TryonPorts } from './modules/tryon/index.js';
 import { createGenerationModule, type GenerationModuleOptions } from './modules/generation/index.js';
@@ -153,6 +153,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     refundGeneration: (id) => tenants.usage.refundGeneration(id),
     recordUsage: (id, type, o) => tenants.usage.record(id, type, o),
     emitWebhook: async (tenantId, type, data) => void (await webhooks.emit(tenantId, type as WebhookEventType, data)),
+    // The analytics module is created below; a finished try-on is forwarded to the tenant's product analytics.
+    reportOutcome: (tenantId, o) => analytics.tryonOutcome(tenantId, o),
     // DELETE /v1/shoppers/:id erases the shopper's style analyses and quiz results too (the style module is created below).
     eraseShopperElsewhere: (c, shopperId) => style.eraseShopper(c.tenantId, shopperId, c.widgetSession),
   };
@@ -315,6 +317,10 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
       return { data: await Promise.all(page.data.map((r) => tryon.service.present(r, caller, false))), hasMore: page.hasMore };
     },
     providers: () => tryon.router.providers().map((p) => ({ name: p.name, breaker: breakerName(tryon.router.breakerState(p.name)) })),
+    posthogSettings: async (tenantId) => {
+      const t = await tenants.tenants.getTenant(tenantId).catch(() => undefined);
+      return (t && checkedSettings(t.settings).product_analytics?.posthog) || null;
+    },
   });
   analytics.registerJobs();
   analytics.registerRoutes(app);

@@ -53,3 +53,4 @@ export { effectiveLimits, TIER_LIMITS } from './limits.js';
 export type { TenantRow, ApiKeyRow, Tier, Retention } from './tables.js';
 export { presentTenant, presentKey } from './service.js';
 export { purgeRefreshTokens } from './maintenance.js';
+export { checkedSettings } from './settings.js';

@@ -11,17 +11,15 @@
  * (known seasons, Monk levels and dates): the analyser itself is tested elsewhere, and the face
  * models would cost seconds each.
  */
-import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, problem, type TestApp } from './harness.js';
-import { newId } from '../src/platform/ids.js';
-import { styleAnalyses } from '../src/modules/style/tables.js';
-import type { TColorAnswer, TFaceAnswer } from '../contracts/style.js';
+import { insertAnalysis, type Seed } from './style-feedback-helpers.js';
 
 let t: TestApp;
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 let now: number;
+const seedAnalysis = (s: Seed = {}) => insertAnalysis(t, { at: now, ...s });
 
 const A = () => bearer(t.tenantA.secretKey);
 const B = () => bearer(t.tenantB.secretKey);
@@ -30,37 +28,6 @@ const SESSION_2 = 'session-two-0123456789';
 const pk = (session: string) => ({ ...bearer(t.tenantA.publishableKey), origin: t.tenantA.origin, 'probador-session': session });
 const req = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, headers: Record<string, string>, payload?: unknown) =>
   t.app.inject({ method, url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
-
-type Seed = { season?: string | null; monk?: number | null; shape?: string | null; status?: 'succeeded' | 'queued' | 'failed'; at?: number; tenantId?: string; session?: string; retake?: boolean; cached?: boolean; source?: 'photo' | 'quiz' | 'fused' };
-
-/** An analysis as the analyser leaves it: only what the figures read is filled in. */
-async function seedAnalysis(s: Seed = {}): Promise<string> {
-  const id = newId('styleAnalysis');
-  const at = new Date(s.at ?? now);
-  const season = s.season === undefined ? 'soft_autumn' : s.season;
-  const color = season ? ({ season12: { season, confidence: 0.7 }, measured: s.monk === null ? null : { skin: { monk: s.monk ?? 5 } } } as unknown as TColorAnswer) : null;
-  const shape = s.shape === undefined ? 'oval' : s.shape;
-  await t.deps.db.insert(styleAnalyses).values({
-    id,
-    tenantId: s.tenantId ?? t.tenantA.id,
-    environment: 'live',
-    widgetSession: s.session ? createHash('sha256').update(s.session).digest('hex') : null,
-    status: s.status ?? 'succeeded',
-    kinds: 'color,face',
-    source: s.source ?? 'photo',
-    analyserName: 'local',
-    analyserVersion: 'test-1',
-    imageSha256: id,
-    face: shape ? ({ shape } as unknown as TFaceAnswer) : null,
-    color,
-    quality: { score: 0.9, retake: s.retake ?? false, issues: [] },
-    cached: s.cached ?? false,
-    createdAt: at,
-    completedAt: at,
-    updatedAt: at,
-  });
-  return id;
-}
 
 beforeAll(async () => {
   t = await createTestApp();

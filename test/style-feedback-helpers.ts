@@ -22,6 +22,7 @@ export type Seed = {
   retake?: boolean;
   cached?: boolean;
   source?: 'photo' | 'quiz' | 'fused';
+  shopperId?: string;
 };
 
 /** An analysis of tenant A (or `tenantId`), succeeded, soft autumn, Monk 5, oval, now — unless told otherwise. */
@@ -35,6 +36,7 @@ export async function insertAnalysis(t: TestApp, s: Seed = {}): Promise<string> 
     id,
     tenantId: s.tenantId ?? t.tenantA.id,
     environment: 'live',
+    shopperId: s.shopperId ?? null,
     widgetSession: s.session ? createHash('sha256').update(s.session).digest('hex') : null,
     status: s.status ?? 'succeeded',
     kinds: 'color,face',

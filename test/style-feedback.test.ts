@@ -86,6 +86,18 @@ describe('feedback on an analysis', () => {
     problem(await req('GET', `/v1/style/analyses/${analysis}/feedback`, A()), 404, 'STYLE_ANALYSIS_NOT_FOUND');
   });
 
+  it('the shopper’s erasure takes their feedback with their analyses', async () => {
+    const theirs = await seedAnalysis({ shopperId: 'shopper-erased-1' });
+    const other = await seedAnalysis({ shopperId: 'shopper-kept-1' });
+    const gone = (await req('POST', `/v1/style/analyses/${theirs}/feedback`, A(), { feels_right: 'no', comment: 'Not me at all' })).json();
+    const kept = (await req('POST', `/v1/style/analyses/${other}/feedback`, A(), { feels_right: 'yes' })).json();
+    const erased = await req('DELETE', '/v1/shoppers/shopper-erased-1', A());
+    expect(erased.statusCode, erased.body).toBe(200);
+    expect(erased.json().style_analyses_erased).toBe(1);
+    problem(await req('GET', `/v1/style/feedback/${gone.id}`, A()), 404, 'STYLE_FEEDBACK_NOT_FOUND');
+    expect((await req('GET', `/v1/style/feedback/${kept.id}`, A())).statusCode).toBe(200);
+  });
+
   it('refuses bad bodies with 400 problem+json and stores nothing', async () => {
     const analysis = await seedAnalysis();
     const url = `/v1/style/analyses/${analysis}/feedback`;
@@ -329,6 +341,21 @@ describe('the figures', () => {
     expect((await req('GET', '/v1/style/analytics?period=7d', ownerAuth)).json().summary).toEqual(f.summary);
     const ofB = (await req('GET', '/v1/style/analytics?period=7d', B())).json();
     expect(ofB.summary.feedback).toBe(1);
-    expect((await req('GET', '/v1/style/analytics')).statusCode).toBe(401);
+    expect((await req('GET', '/v1/style/analytics', {})).statusCode).toBe(401);
+  });
+});
+
+describe('the API description', () => {
+  it('lists the feedback and figures endpoints with their schemas', async () => {
+    await t.compileSchemas();
+    const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json();
+    expect(Object.keys(doc.paths['/v1/style/analyses/{analysis_id}/feedback']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/v1/style/feedback/{feedback_id}']).sort()).toEqual(['delete', 'get', 'patch']);
+    expect(Object.keys(doc.paths['/v1/style/feedback/summary'])).toEqual(['get']);
+    expect(Object.keys(doc.paths['/v1/style/analytics'])).toEqual(['get']);
+    const ref = doc.paths['/v1/style/feedback/{feedback_id}'].get.responses['200'].content['application/json'].schema.$ref as string;
+    const feedback = doc.components.schemas[ref.split('/').pop()!];
+    expect(feedback.properties.correction.properties.season.enum).toContain('soft_autumn');
+    expect(doc.paths['/v1/style/analyses/{analysis_id}/feedback'].post.requestBody.content['application/json'].schema.properties.rating).toMatchObject({ minimum: 1, maximum: 5 });
   });
 });

@@ -112,7 +112,7 @@ describe('style page', () => {
     // The keyboard: from "English", Tab reaches "Español", Enter switches.
     await page.getByRole('button', { name: 'English' }).focus();
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Español');
+    expect(await page.locator(':focus').innerText()).toBe('Español');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Estilo', exact: true }).waitFor();
     expect(await page.getByRole('button', { name: 'Español' }).getAttribute('aria-pressed')).toBe('true');

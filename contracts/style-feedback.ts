@@ -110,7 +110,9 @@ export const FeedbackSummary = Type.Object({
 });
 export type TFeedbackSummary = Static<typeof FeedbackSummary>;
 
+/** The figures' period (as the analytics API's); the summary has no CSV. */
 export const FiguresQuery = SeriesQuery;
+export const SummaryQuery = Type.Object({ period: SeriesQuery.properties.period, from: SeriesQuery.properties.from, to: SeriesQuery.properties.to, granularity: SeriesQuery.properties.granularity });
 
 /* ---------- the dashboard's style figures ---------- */
 

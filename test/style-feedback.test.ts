@@ -7,13 +7,15 @@
  * analyses: the agreement summary per season and Monk level with its confusion list, and the
  * dashboard's style figures (JSON and CSV, for a secret key and a signed-in store owner).
  *
- * The analyses are written straight into style_analyses as the analyser would have left them
- * (known seasons, Monk levels and dates): the analyser itself is tested elsewhere, and the face
- * models would cost seconds each.
+ * One analysis is made for real (the offline analyser on the fixture portrait) to show what feedback
+ * records of it; the others are written straight into style_analyses as the analyser would have
+ * left them (known seasons, Monk levels and dates: test/style-feedback-helpers.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, createTestApp, problem, type TestApp } from './harness.js';
 import { insertAnalysis, type Seed } from './style-feedback-helpers.js';
+import { dataUrl } from './tryon-helpers.js';
+import { selfie1024 } from './style-images.js';
 
 let t: TestApp;
 const HOUR = 3600_000;
@@ -30,7 +32,8 @@ const req = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, headers: 
   t.app.inject({ method, url, headers, ...(payload !== undefined ? { payload: payload as object } : {}) });
 
 beforeAll(async () => {
-  t = await createTestApp();
+  // One perception thread: a test below makes a real analysis with the offline analyser.
+  t = await createTestApp({ env: { PROBADOR_PERCEPTION_THREADS: '1' } });
   // Noon UTC today: an hour ago and two days ago are the same UTC day as an hour later.
   now = Math.floor(t.clock.now() / DAY) * DAY + 12 * HOUR;
   t.clock.set(now);
@@ -85,6 +88,17 @@ describe('feedback on an analysis', () => {
     problem(await req('GET', `/v1/style/feedback/${second.id}`, A()), 404, 'STYLE_FEEDBACK_NOT_FOUND');
     problem(await req('GET', `/v1/style/analyses/${analysis}/feedback`, A()), 404, 'STYLE_ANALYSIS_NOT_FOUND');
   });
+
+  it('on a real analysis by the offline analyser, records its season, Monk level and face shape', async () => {
+    expect((await t.modules.perception.warm()).models).toBe('ready');
+    const made = await req('POST', '/v1/style/analyses', A(), { image: dataUrl(await selfie1024(), 'image/png') });
+    expect(made.statusCode, made.body.slice(0, 300)).toBe(201);
+    const analysis = made.json();
+    expect(analysis.color?.season12.season).toBeTruthy();
+    const fb = await req('POST', `/v1/style/analyses/${analysis.id}/feedback`, A(), { rating: 3, feels_right: 'unsure' });
+    expect(fb.statusCode, fb.body).toBe(201);
+    expect(fb.json().predicted).toEqual({ season: analysis.color.season12.season, monk: analysis.color.measured.skin.monk, face_shape: analysis.face.shape });
+  }, 120_000);
 
   it('the shopper’s erasure takes their feedback with their analyses', async () => {
     const theirs = await seedAnalysis({ shopperId: 'shopper-erased-1' });

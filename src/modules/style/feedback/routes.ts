@@ -8,7 +8,7 @@
 import Type, { type TSchema } from 'typebox';
 import type { FastifyRequest } from 'fastify';
 import { IdParam, listOf, problemResponses } from '../../../../contracts/common.js';
-import { CreateFeedbackBody, FeedbackSummary, FiguresQuery, ListFeedbackQuery, StyleFeedback, StyleFigures, UpdateFeedbackBody } from '../../../../contracts/style-feedback.js';
+import { CreateFeedbackBody, FeedbackSummary, FiguresQuery, ListFeedbackQuery, StyleFeedback, StyleFigures, SummaryQuery, UpdateFeedbackBody } from '../../../../contracts/style-feedback.js';
 import type { TSeriesQuery } from '../../../../contracts/analytics.js';
 import { keyPrincipal, tenantIdOf } from '../../../platform/http/principal.js';
 import type { App } from '../../../platform/http/types.js';
@@ -68,7 +68,7 @@ export function styleFeedbackRoutes(app: App, { svc, ports, db, clock }: Feedbac
       schema: {
         tags,
         summary: 'Agreement figures from feedback given in a period (default the last 30 days): per predicted season and Monk level — count, share that feels right, mean rating, corrections — and the confusion list (predicted → corrected season)',
-        querystring: FiguresQuery,
+        querystring: SummaryQuery,
         response: { 200: FeedbackSummary, ...problemResponses(400, 401, 403, 429) },
       },
     },

@@ -88,7 +88,7 @@ const TEXT = {
     last: (p: string) => (p === '24h' ? 'Últimas 24 h' : p === '7d' ? 'Últimos 7 días' : 'Últimos 30 días'),
     export: 'Exportar CSV',
     analyses: 'Análisis',
-    analysesHint: (s: number, f: number, r: number) => `${int('es', s)} correctos · ${int('es', f)} fallidos · ${int('es', r)} pidieron otra foto`,
+    analysesHint: (s: number, f: number, r: number) => `${int('es', s)} ${s === 1 ? 'correcto' : 'correctos'} · ${int('es', f)} ${f === 1 ? 'fallido' : 'fallidos'} · ${int('es', r)} ${r === 1 ? 'pidió' : 'pidieron'} otra foto`,
     feedback: 'Opiniones',
     feedbackHint: (y: number, n: number, u: number) => `${int('es', y)} sí · ${int('es', n)} no · ${int('es', u)} no sé`,
     agreement: 'Les parece acertado',

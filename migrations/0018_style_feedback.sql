@@ -21,4 +21,6 @@ ALTER TABLE "style_feedback" ADD CONSTRAINT "style_feedback_analysis_id_style_an
 CREATE INDEX "style_feedback_analysis_idx" ON "style_feedback" USING btree ("tenant_id","analysis_id","id");--> statement-breakpoint
 CREATE INDEX "style_feedback_created_idx" ON "style_feedback" USING btree ("tenant_id","created_at");--> statement-breakpoint
 CREATE INDEX "style_feedback_user_idx" ON "style_feedback" USING btree ("tenant_id","user_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "style_feedback_session_uniq" ON "style_feedback" USING btree ("analysis_id","widget_session") WHERE "style_feedback"."widget_session" is not null;--> statement-breakpoint
+CREATE UNIQUE INDEX "style_feedback_user_uniq" ON "style_feedback" USING btree ("analysis_id","user_id") WHERE "style_feedback"."user_id" is not null;--> statement-breakpoint
 CREATE INDEX "style_analyses_created_idx" ON "style_analyses" USING btree ("tenant_id","created_at");

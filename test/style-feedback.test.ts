@@ -186,6 +186,12 @@ describe('feedback on an analysis', () => {
     problem(await req('GET', `/v1/style/analyses/${mine}/feedback`, pk(SESSION_2)), 404, 'STYLE_ANALYSIS_NOT_FOUND');
     problem(await req('GET', `/v1/style/feedback/${fb.id}`, pk(SESSION_2)), 404, 'STYLE_FEEDBACK_NOT_FOUND');
     problem(await req('PATCH', `/v1/style/feedback/${fb.id}`, pk(SESSION_2), { rating: 1 }), 404, 'STYLE_FEEDBACK_NOT_FOUND');
+    // One each per session: a second is refused with the one to edit; two at once, one gets in.
+    const again = problem(await req('POST', `/v1/style/analyses/${mine}/feedback`, pk(SESSION_1), { feels_right: 'no' }), 409, 'STYLE_FEEDBACK_EXISTS');
+    expect(again.detail).toContain(fb.id);
+    const both = await Promise.all([1, 2].map(() => req('POST', `/v1/style/analyses/${theirs}/feedback`, pk(SESSION_2), { feels_right: 'yes' })));
+    expect(both.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    problem(both.find((r) => r.statusCode === 409)!, 409, 'STYLE_FEEDBACK_EXISTS');
     const edited = await req('PATCH', `/v1/style/feedback/${fb.id}`, pk(SESSION_1), { rating: 3 });
     expect(edited.statusCode, edited.body).toBe(200);
     expect(edited.json().rating).toBe(3);

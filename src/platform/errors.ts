@@ -39,6 +39,7 @@ export const ERRORS = {
   TRYON_NOT_CANCELABLE: { status: 409, title: 'The try-on has already finished' },
   GENERATION_NOT_CANCELABLE: { status: 409, title: 'The generation has already finished' },
   STYLE_ANALYSIS_NOT_FINISHED: { status: 409, title: 'The style analysis has not succeeded' },
+  STYLE_FEEDBACK_EXISTS: { status: 409, title: 'This widget session already gave feedback on the analysis' },
   // 405/408/409/413/415/422
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   CONFLICT: { status: 409, title: 'The request conflicts with the current state' },

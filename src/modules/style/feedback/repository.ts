@@ -8,6 +8,21 @@ export async function insertFeedback(db: Db, tenantId: string, row: Omit<NewStyl
   return r!;
 }
 
+/** The feedback a widget session already gave on an analysis (one each). */
+export async function findSessionFeedback(db: Db, tenantId: string, analysisId: string, widgetSession: string): Promise<StyleFeedbackRow | undefined> {
+  const [r] = await db
+    .select()
+    .from(styleFeedback)
+    .where(and(eq(styleFeedback.tenantId, tenantId), eq(styleFeedback.analysisId, analysisId), eq(styleFeedback.widgetSession, widgetSession)));
+  return r;
+}
+
+/** True for a unique-index violation (PostgreSQL 23505), as node-postgres or PGlite report it, wrapped or not. */
+export function isUniqueViolation(e: unknown): boolean {
+  const code = (x: unknown) => (x && typeof x === 'object' && 'code' in x ? String((x as { code: unknown }).code) : undefined);
+  return code(e) === '23505' || code((e as { cause?: unknown })?.cause) === '23505';
+}
+
 export async function findFeedback(db: Db, tenantId: string, id: string): Promise<StyleFeedbackRow | undefined> {
   const [r] = await db.select().from(styleFeedback).where(and(eq(styleFeedback.tenantId, tenantId), eq(styleFeedback.id, id)));
   return r;

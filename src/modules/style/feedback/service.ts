@@ -1,6 +1,7 @@
 /**
  * Style feedback: made on an analysis the caller may see (its tenant; with a publishable key, its
- * widget session) once the analysis has succeeded; read, listed per analysis, edited and deleted
+ * widget session) once the analysis has succeeded — once per widget session (409
+ * STYLE_FEEDBACK_EXISTS names the one to edit), any number with a secret key; read, listed per analysis, edited and deleted
  * by whoever could make it (a secret key: any of the tenant's; a widget session: its own).
  * Other tenants' (and other sessions') feedback and analyses are 404.
  */
@@ -56,22 +57,33 @@ export function createFeedbackService(deps: Pick<Deps, 'db' | 'clock'>, ports: F
   async function create(c: FeedbackCaller, analysisId: string, body: TCreateFeedbackBody) {
     const analysis = await ports.analysisOf(c.tenantId, analysisId, c.widgetSession);
     if (analysis.status !== 'succeeded') throw new AppError('STYLE_ANALYSIS_NOT_FINISHED', `Style analysis ${analysisId} is ${analysis.status}: feedback is given on a finished analysis.`);
+    const exists = (id: string) => new AppError('STYLE_FEEDBACK_EXISTS', `This widget session already gave feedback ${id} on analysis ${analysis.id}: edit it with PATCH /v1/style/feedback/${id}.`);
+    if (c.widgetSession) {
+      const earlier = await repo.findSessionFeedback(db, c.tenantId, analysis.id, c.widgetSession);
+      if (earlier) throw exists(earlier.id);
+    }
     const now = new Date(clock.now());
-    const row = await repo.insertFeedback(db, c.tenantId, {
-      id: newId('styleFeedback'),
-      analysisId: analysis.id,
-      userId: c.userId ?? null,
-      keyId: c.keyId,
-      widgetSession: c.widgetSession,
-      rating: body.rating ?? null,
-      feelsRight: body.feels_right,
-      correctedSeason: body.correction?.season ?? null,
-      correctedFaceShape: body.correction?.face_shape ?? null,
-      comment: body.comment ?? null,
-      ...predictionOf(analysis),
-      createdAt: now,
-      updatedAt: now,
-    });
+    const row = await repo
+      .insertFeedback(db, c.tenantId, {
+        id: newId('styleFeedback'),
+        analysisId: analysis.id,
+        userId: c.userId ?? null,
+        keyId: c.keyId,
+        widgetSession: c.widgetSession,
+        rating: body.rating ?? null,
+        feelsRight: body.feels_right,
+        correctedSeason: body.correction?.season ?? null,
+        correctedFaceShape: body.correction?.face_shape ?? null,
+        comment: body.comment ?? null,
+        ...predictionOf(analysis),
+        createdAt: now,
+        updatedAt: now,
+      })
+      .catch(async (e: unknown) => {
+        // Two at once from the same session: the unique index lets one in.
+        const earlier = repo.isUniqueViolation(e) && c.widgetSession ? await repo.findSessionFeedback(db, c.tenantId, analysis.id, c.widgetSession) : undefined;
+        throw earlier ? exists(earlier.id) : e;
+      });
     return presentFeedback(row);
   }
 

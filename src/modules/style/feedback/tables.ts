@@ -3,8 +3,11 @@
  * (season, face shape) and a comment. What the analysis predicted is copied in when the feedback is
  * made (an analysis does not change once finished), so the agreement figures group plain columns.
  * Deleted with its analysis (DELETE, the shopper's erasure): the foreign key cascades.
+ * One per analysis for a widget session (and, with accounts, for an end user): they edit theirs;
+ * a store's secret key may relay any number (its own users' answers).
  */
-import { index, integer, pgTable, smallint, text, timestamp } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { index, integer, pgTable, smallint, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { styleAnalyses } from '../tables.js';
 
 export const styleFeedback = pgTable(
@@ -35,6 +38,8 @@ export const styleFeedback = pgTable(
     index('style_feedback_analysis_idx').on(t.tenantId, t.analysisId, t.id),
     index('style_feedback_created_idx').on(t.tenantId, t.createdAt),
     index('style_feedback_user_idx').on(t.tenantId, t.userId),
+    uniqueIndex('style_feedback_session_uniq').on(t.analysisId, t.widgetSession).where(sql`${t.widgetSession} is not null`),
+    uniqueIndex('style_feedback_user_uniq').on(t.analysisId, t.userId).where(sql`${t.userId} is not null`),
   ],
 );
 

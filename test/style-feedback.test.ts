@@ -83,6 +83,9 @@ describe('feedback on an analysis', () => {
     problem(await req('GET', `/v1/style/feedback/${fb.id}`, A()), 404, 'STYLE_FEEDBACK_NOT_FOUND');
     problem(await req('DELETE', `/v1/style/feedback/${fb.id}`, A()), 404, 'STYLE_FEEDBACK_NOT_FOUND');
 
+    // What people write stays out of the logs.
+    expect(t.logs.join('')).not.toContain('softer');
+
     // Deleting the analysis deletes its feedback.
     expect((await req('DELETE', `/v1/style/analyses/${analysis}`, A())).statusCode).toBe(204);
     problem(await req('GET', `/v1/style/feedback/${second.id}`, A()), 404, 'STYLE_FEEDBACK_NOT_FOUND');
@@ -357,6 +360,8 @@ describe('the figures', () => {
     expect(lines).toHaveLength(8);
     expect(lines.slice(1).reduce((n, l) => n + Number(l.split(',')[1]), 0)).toBe(7);
 
+    // An operator names the tenant.
+    expect((await req('GET', '/v1/style/analytics?period=7d', { ...t.operatorAuth, 'probador-tenant': tenant.id })).json().summary).toEqual(f.summary);
     // The owner's dashboard session; other tenants' figures are their own.
     expect((await req('GET', '/v1/style/analytics?period=7d', ownerAuth)).json().summary).toEqual(f.summary);
     const ofB = (await req('GET', '/v1/style/analytics?period=7d', B())).json();

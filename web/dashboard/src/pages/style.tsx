@@ -7,8 +7,8 @@
 import { useState } from 'preact/hooks';
 import { call, downloadCsv } from '../api';
 import { Chart, Empty, ErrorNote, Stat, Table, useLoad } from '../components';
+import { MONK_HEX, SEASONS, TEXT, dec, int, pct, type Lang } from './style-text';
 
-type Lang = 'en' | 'es';
 type PeriodName = '24h' | '7d' | '30d';
 type Agreement = { feedback: number; yes: number; no: number; unsure: number; agreement: number | null; rated: number; mean_rating: number | null; corrected: number };
 type Figures = {
@@ -23,110 +23,6 @@ type Summary = {
   by_monk: (Agreement & { monk: number | null })[];
   confusion: { predicted: string; corrected: string; count: number }[];
 };
-
-const SEASONS: Record<string, { en: string; es: string; color: string }> = {
-  light_spring: { en: 'Light Spring', es: 'Primavera clara', color: '#f7c59f' },
-  true_spring: { en: 'True Spring', es: 'Primavera cálida', color: '#f59e0b' },
-  bright_spring: { en: 'Bright Spring', es: 'Primavera brillante', color: '#f43f5e' },
-  light_summer: { en: 'Light Summer', es: 'Verano claro', color: '#a5b4fc' },
-  true_summer: { en: 'True Summer', es: 'Verano frío', color: '#6366f1' },
-  soft_summer: { en: 'Soft Summer', es: 'Verano suave', color: '#94a3b8' },
-  soft_autumn: { en: 'Soft Autumn', es: 'Otoño suave', color: '#b5a27a' },
-  true_autumn: { en: 'True Autumn', es: 'Otoño cálido', color: '#c2410c' },
-  deep_autumn: { en: 'Deep Autumn', es: 'Otoño profundo', color: '#7c2d12' },
-  deep_winter: { en: 'Deep Winter', es: 'Invierno profundo', color: '#1e1b4b' },
-  true_winter: { en: 'True Winter', es: 'Invierno frío', color: '#1d4ed8' },
-  bright_winter: { en: 'Bright Winter', es: 'Invierno brillante', color: '#db2777' },
-};
-/** The Monk Skin Tone scale's reference colours, 1–10. */
-const MONK_HEX = ['#f6ede4', '#f3e7db', '#f7ead0', '#eadaba', '#d7bd96', '#a07e56', '#825c43', '#604134', '#3a312a', '#292420'];
-
-const TEXT = {
-  en: {
-    title: 'Style',
-    language: 'Language',
-    period: 'Period',
-    last: (p: string) => `Last ${p}`,
-    export: 'Export CSV',
-    analyses: 'Analyses',
-    analysesHint: (s: number, f: number, r: number) => `${int('en', s)} succeeded · ${int('en', f)} failed · ${int('en', r)} asked for a retake`,
-    feedback: 'Feedback',
-    feedbackHint: (y: number, n: number, u: number) => `${int('en', y)} yes · ${int('en', n)} no · ${int('en', u)} unsure`,
-    agreement: 'Feels right',
-    agreementHint: 'Share of feedback answering “yes”',
-    rating: 'Mean rating',
-    ratingHint: (n: number) => `of ${int('en', n)} rated, 1–5`,
-    corrected: 'Corrected',
-    correctedHint: 'Feedback naming another season',
-    perBucket: (g: string) => `Analyses per ${g}`,
-    failed: 'Failed',
-    retakes: 'Retakes',
-    agreementChart: 'Feedback, and how much of it feels right',
-    feels: 'Feels right (yes)',
-    seasons: 'Seasons of the analyses',
-    season: 'Season',
-    share: 'Share',
-    bySeason: 'Agreement per season',
-    topCorrection: 'Most common correction',
-    byMonk: 'Per skin tone (Monk scale)',
-    monk: 'Monk level',
-    notMeasured: 'Not measured (quiz)',
-    withFeedback: 'Feedback',
-    confusion: 'Corrections: predicted → corrected',
-    predicted: 'Predicted',
-    correctedTo: 'Corrected to',
-    times: 'Times',
-    noneYet: 'No style analyses in this period',
-    noneYetBody: 'Figures appear once shoppers analyse a selfie or take the colour quiz in the widget (or your server calls POST /v1/style/analyses).',
-    noFeedback: 'No feedback in this period.',
-    noCorrections: 'No corrections in this period.',
-  },
-  es: {
-    title: 'Estilo',
-    language: 'Idioma',
-    period: 'Periodo',
-    last: (p: string) => (p === '24h' ? 'Últimas 24 h' : p === '7d' ? 'Últimos 7 días' : 'Últimos 30 días'),
-    export: 'Exportar CSV',
-    analyses: 'Análisis',
-    analysesHint: (s: number, f: number, r: number) => `${int('es', s)} ${s === 1 ? 'correcto' : 'correctos'} · ${int('es', f)} ${f === 1 ? 'fallido' : 'fallidos'} · ${int('es', r)} ${r === 1 ? 'pidió' : 'pidieron'} otra foto`,
-    feedback: 'Opiniones',
-    feedbackHint: (y: number, n: number, u: number) => `${int('es', y)} sí · ${int('es', n)} no · ${int('es', u)} no sé`,
-    agreement: 'Les parece acertado',
-    agreementHint: 'Parte de las opiniones que responden «sí»',
-    rating: 'Valoración media',
-    ratingHint: (n: number) => `de ${int('es', n)} valoradas, 1–5`,
-    corrected: 'Corregidos',
-    correctedHint: 'Opiniones que indican otra estación',
-    perBucket: (g: string) => `Análisis por ${g === 'hour' ? 'hora' : 'día'}`,
-    failed: 'Fallidos',
-    retakes: 'Otra foto',
-    agreementChart: 'Opiniones, y cuántas lo ven acertado',
-    feels: 'Acertado (sí)',
-    seasons: 'Estaciones de los análisis',
-    season: 'Estación',
-    share: 'Parte',
-    bySeason: 'Acuerdo por estación',
-    topCorrection: 'Corrección más frecuente',
-    byMonk: 'Por tono de piel (escala Monk)',
-    monk: 'Nivel Monk',
-    notMeasured: 'Sin medir (test)',
-    withFeedback: 'Opiniones',
-    confusion: 'Correcciones: estimada → corregida',
-    predicted: 'Estimada',
-    correctedTo: 'Corregida a',
-    times: 'Veces',
-    noneYet: 'No hay análisis de estilo en este periodo',
-    noneYetBody: 'Las cifras aparecen cuando los compradores analizan un selfie o hacen el test de color en el widget (o tu servidor llama a POST /v1/style/analyses).',
-    noFeedback: 'No hay opiniones en este periodo.',
-    noCorrections: 'No hay correcciones en este periodo.',
-  },
-} as const;
-
-const locale = (lang: Lang) => (lang === 'es' ? 'es-ES' : 'en-US');
-const int = (lang: Lang, v: number) => v.toLocaleString(locale(lang));
-/** 40.0% in English, 40,0 % in Spanish. */
-const pct = (lang: Lang, v: number | null) => (v === null ? '—' : `${(v * 100).toLocaleString(locale(lang), { minimumFractionDigits: 1, maximumFractionDigits: 1 })}${lang === 'es' ? ' %' : '%'}`);
-const dec = (lang: Lang, v: number | null) => (v === null ? '—' : v.toLocaleString(locale(lang), { minimumFractionDigits: 1, maximumFractionDigits: 2 }));
 
 function initialLang(): Lang {
   const saved = localStorage.getItem('pb.style.lang');

@@ -9,6 +9,7 @@ export * from './modules/generation/tables.js';
 export * from './modules/style/tables.js';
 export * from './modules/style/tables-match.js';
 export * from './modules/style/tables-gemini.js';
+export * from './modules/style/feedback/tables.js';
 export * from './modules/commerce/tables.js';
 export * from './modules/commerce/orders/tables.js';
 export * from './modules/commerce/channels/baileys/tables.js';

@@ -22,6 +22,7 @@ export const ID_PREFIXES = {
   job: 'job',
   attempt: 'att',
   styleAnalysis: 'sta',
+  styleFeedback: 'fbk',
   quizResult: 'qzr',
   bot: 'bot',
   channelConnection: 'con',

@@ -22,6 +22,7 @@ import { systemClock, type Clock } from './platform/clock.js';
 import type { JobQueue } from './platform/jobs/types.js';
 import { dbJobQueue } from './platform/jobs/db-queue.js';
 import { bullJobQueue } from './platform/jobs/bullmq-queue.js';
+import { createMailer, type Mailer } from './platform/mail/mailer.js';
 
 export type Deps = {
   config: Config;
@@ -36,6 +37,8 @@ export type Deps = {
   limiter: RateLimiter;
   blobs: BlobStore;
   jobs: JobQueue;
+  /** Mail: SMTP (SMTP_URL) or the local outbox table. */
+  mail: Mailer;
   metrics: Metrics;
   log: Logger;
   clock: Clock;
@@ -108,6 +111,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       ? bullJobQueue({ redis, prefix: config.redis!.prefix, log, lockDurationMs: config.jobs.lockMs, stalledIntervalMs: Math.min(5_000, Math.max(500, Math.floor(config.jobs.lockMs / 3))) })
       : dbJobQueue({ db: database.db, clock, log, singleProcess: database.driver === 'pglite' });
     closers.unshift(() => jobs.close());
+    const mail = await createMailer({ config: config.mail, db: database.db, clock, log });
+    closers.unshift(() => mail.close());
     let closed = false;
     return {
       config,
@@ -120,6 +125,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       limiter,
       blobs,
       jobs,
+      mail,
       metrics,
       log,
       clock,

@@ -254,6 +254,41 @@ describe('profile, export and erasure', () => {
   });
 });
 
+describe("the store's view", () => {
+  it('lists and reads its own end users; erases one on request; another store gets 404', async () => {
+    const u = await c.newUser(t.tenantA, { name: 'Listed' });
+    const other = await c.newUser(t.tenantB);
+    const sk = skHeaders(t.tenantA);
+    const list = await c.get(`/v1/end-users?email=${encodeURIComponent(u.user.email.toUpperCase())}`, sk);
+    expect(list.statusCode, list.body).toBe(200);
+    expect(list.json()).toMatchObject({ object: 'list', has_more: false, data: [{ id: u.user.id, name: 'Listed' }] });
+    const all = (await c.get('/v1/end-users?limit=100', sk)).json() as { data: { id: string; tenant_id: string }[] };
+    expect(all.data.every((x) => x.tenant_id === t.tenantA.id)).toBe(true);
+    expect(all.data.some((x) => x.id === other.user.id)).toBe(false);
+    expect(JSON.stringify(all)).not.toContain('argon2');
+    const page = (await c.get('/v1/end-users?limit=1', sk)).json() as { data: { id: string }[]; has_more: boolean };
+    expect(page.has_more).toBe(true);
+    const next = (await c.get(`/v1/end-users?limit=1&starting_after=${page.data[0]!.id}`, sk)).json() as { data: { id: string }[] };
+    expect(next.data[0]!.id < page.data[0]!.id).toBe(true);
+
+    expect((await c.get(`/v1/end-users/${u.user.id}`, sk)).json()).toMatchObject({ id: u.user.id, email: u.user.email });
+    problem(await c.get(`/v1/end-users/${other.user.id}`, sk), 404, 'USER_NOT_FOUND');
+    problem(await t.app.inject({ method: 'DELETE', url: `/v1/end-users/${other.user.id}`, headers: sk }), 404, 'USER_NOT_FOUND');
+    // A publishable key (the browser) may not list a store's people; an end user's token neither.
+    problem(await c.get('/v1/end-users', pkHeaders(t.tenantA)), 403, 'PUBLISHABLE_KEY_NOT_ALLOWED');
+    problem(await c.get('/v1/end-users', userAuth(u.access_token)), 401, 'INVALID_TOKEN');
+    // The store erases the person (their request reached the store): gone, sessions ended.
+    const del = await t.app.inject({ method: 'DELETE', url: `/v1/end-users/${u.user.id}`, headers: sk });
+    expect(del.statusCode, del.body).toBe(204);
+    problem(await c.me(userAuth(u.access_token)), 401, 'INVALID_TOKEN');
+    problem(await c.get(`/v1/end-users/${u.user.id}`, sk), 404, 'USER_NOT_FOUND');
+    // The store's dashboard people read through the same routes (operators name the store).
+    const asOperator = await c.get('/v1/end-users?limit=1', { ...t.operatorAuth, 'probador-tenant': t.tenantB.id });
+    expect(asOperator.statusCode, asOperator.body).toBe(200);
+    expect((asOperator.json() as { data: { tenant_id: string }[] }).data[0]!.tenant_id).toBe(t.tenantB.id);
+  });
+});
+
 describe('isolation', () => {
   it('a user of one store is unknown to another; tokens and keys of different stores do not mix', async () => {
     const a = await c.newUser(t.tenantA);

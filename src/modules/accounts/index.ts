@@ -11,6 +11,7 @@ import { createAccountsService } from './service.js';
 import { createUserDataRegistry, type UserDataContributor } from './user-data.js';
 import { accountAuthRoutes } from './routes/auth.js';
 import { accountRoutes } from './routes/account.js';
+import { storeRoutes } from './routes/store.js';
 
 export type AccountsPorts = {
   /** Is the tenant active (a cached view: a deactivated store's end users stop at once). */
@@ -42,6 +43,7 @@ export function createAccountsModule(deps: Deps, ports: AccountsPorts) {
       app.addSchema(EndUser);
       accountAuthRoutes(app, { accounts });
       accountRoutes(app, { accounts });
+      storeRoutes(app, { accounts });
     },
     close: () => accounts.close(),
   };

@@ -42,6 +42,23 @@ export async function deleteEndUser(db: Db, tenantId: string, userId: string): P
   return rows.length === 1;
 }
 
+/** A tenant's end users, newest first (`email`: exact, case-insensitive). */
+export async function listEndUsers(db: Db, tenantId: string, opts: { limit: number; startingAfter?: string | undefined; email?: string | undefined }) {
+  const rows = await db
+    .select()
+    .from(endUsers)
+    .where(
+      and(
+        eq(endUsers.tenantId, tenantId),
+        opts.startingAfter ? lt(endUsers.id, opts.startingAfter) : undefined,
+        opts.email ? eq(endUsers.email, opts.email.trim().toLowerCase()) : undefined,
+      ),
+    )
+    .orderBy(desc(endUsers.id))
+    .limit(opts.limit + 1);
+  return { data: rows.slice(0, opts.limit), hasMore: rows.length > opts.limit };
+}
+
 // ---- refresh tokens (sessions) ----
 
 export async function insertRefreshToken(db: Db, row: typeof endUserRefreshTokens.$inferInsert) {

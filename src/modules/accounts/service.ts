@@ -138,6 +138,16 @@ export function createAccountsService(o: AccountsServiceOptions) {
     }
   }
 
+  async function erase(user: EndUserRow) {
+    const { tenantId, id: userId } = user;
+    const now = new Date(clock.now());
+    await dropSessions(await repo.revokeUserSessions(db, tenantId, userId, now));
+    for (const c of registry.list()) await c.erase(tenantId, userId);
+    await mail.eraseRecipient(tenantId, user.email);
+    await repo.deleteEndUser(db, tenantId, userId);
+    o.log.info({ tenant_id: tenantId, user_id: userId }, 'end user erased');
+  }
+
   return {
     registry,
     async start() {
@@ -284,6 +294,18 @@ export function createAccountsService(o: AccountsServiceOptions) {
       await dropSessions(await repo.revokeUserSessions(db, tenantId, used.userId, now));
     },
 
+    /** The store's view (dashboard, its server): its end users, newest first. */
+    async listUsers(tenantId: string, opts: { limit: number; startingAfter?: string | undefined; email?: string | undefined }) {
+      const page = await repo.listEndUsers(db, tenantId, opts);
+      return { data: page.data.map(presentEndUser), hasMore: page.hasMore };
+    },
+
+    async getUserForTenant(tenantId: string, userId: string) {
+      const u = await repo.findEndUser(db, tenantId, userId);
+      if (!u) throw new AppError('USER_NOT_FOUND', `End user ${userId} not found.`);
+      return presentEndUser(u);
+    },
+
     listSessions: (tenantId: string, userId: string, currentSessionId: string) => liveSessions(tenantId, userId, currentSessionId),
 
     async revokeSession(tenantId: string, userId: string, sessionId: string) {
@@ -314,20 +336,14 @@ export function createAccountsService(o: AccountsServiceOptions) {
     async deleteAccount(tenantId: string, userId: string, password: string) {
       const user = await getUser(tenantId, userId);
       if (!(await verifyPassword(user.passwordHash, password))) throw new AppError('INVALID_CREDENTIALS', 'The password is wrong.');
-      await this.eraseUser(tenantId, userId);
+      await erase(user);
     },
 
-    /** Erase without asking the password (an operator's or the store's erasure request). */
+    /** Erase without asking the password (the store's erasure request); another store's id: USER_NOT_FOUND. */
     async eraseUser(tenantId: string, userId: string) {
       const user = await repo.findEndUser(db, tenantId, userId);
-      if (!user) return false;
-      const now = new Date(clock.now());
-      await dropSessions(await repo.revokeUserSessions(db, tenantId, userId, now));
-      for (const c of registry.list()) await c.erase(tenantId, userId);
-      await mail.eraseRecipient(tenantId, user.email);
-      await repo.deleteEndUser(db, tenantId, userId);
-      o.log.info({ tenant_id: tenantId, user_id: userId }, 'end user erased');
-      return true;
+      if (!user) throw new AppError('USER_NOT_FOUND', `End user ${userId} not found.`);
+      await erase(user);
     },
   };
 }

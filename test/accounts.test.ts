@@ -363,6 +363,25 @@ describe('throttling', () => {
   });
 });
 
+describe('idempotency', () => {
+  it('a replayed sign-up answers the same account without the tokens, which are never stored', async () => {
+    const body = { email: freshEmail(), password: PASSWORD };
+    const h = { ...pkHeaders(t.tenantA), 'idempotency-key': `signup-${freshEmail()}` };
+    const first = await c.post('/v1/auth/register', body, h);
+    expect(first.statusCode, first.body).toBe(201);
+    const tokens = first.json() as EndTokens & { user: { id: string } };
+    const replay = await c.post('/v1/auth/register', body, h);
+    expect(replay.statusCode).toBe(201);
+    expect(replay.json()).toMatchObject({ user: { id: tokens.user.id }, access_token: '[shown once]', refresh_token: '[shown once]' });
+    const r = await t.deps.db.execute(sql`select body from idempotency_keys where key = ${h['idempotency-key']}`);
+    const rows = (r as unknown as { rows: { body: string }[] }).rows;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.body).toContain(tokens.user.id);
+    expect(rows[0]!.body).not.toContain(tokens.refresh_token);
+    expect(rows[0]!.body).not.toContain(tokens.access_token);
+  });
+});
+
 describe('bad input', () => {
   it('mistyped, malformed and huge bodies are 4xx problem+json', async () => {
     const h = pkHeaders(t.tenantA);

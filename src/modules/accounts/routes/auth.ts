@@ -12,6 +12,8 @@ import type { App } from '../../../platform/http/types.js';
 import type { AccountsService } from '../service.js';
 
 const tags = ['end users'];
+/** Tokens are never kept in the idempotency table: a replay shows "[shown once]" in their place. */
+const withTokens = { auth: 'key' as const, secretFields: ['access_token', 'refresh_token'] };
 
 /** A reset page must be a plain http(s) URL; a browser's (publishable key) must be on its own origin. */
 function checkResetUrl(p: KeyPrincipal, raw: string | undefined): string | undefined {
@@ -33,7 +35,7 @@ export function accountAuthRoutes(app: App, { accounts }: { accounts: AccountsSe
   app.post(
     '/v1/auth/register',
     {
-      config: { auth: 'key' },
+      config: withTokens,
       schema: { tags, summary: "Create an end user of the key's store and sign them in", body: RegisterBody, response: { 201: EndUserSession, ...problemResponses(400, 401, 403, 409, 422, 429) } },
     },
     async (req, reply) => reply.code(201).send(await accounts.register(keyPrincipal(req.principal).tenantId, req.body, req.ip)),
@@ -42,7 +44,7 @@ export function accountAuthRoutes(app: App, { accounts }: { accounts: AccountsSe
   app.post(
     '/v1/auth/login',
     {
-      config: { auth: 'key' },
+      config: withTokens,
       schema: { tags, summary: 'Sign an end user in with email and password', body: EndUserLoginBody, response: { 200: EndUserSession, ...problemResponses(400, 401, 403, 429) } },
     },
     async (req) => accounts.login(keyPrincipal(req.principal).tenantId, req.body.email, req.body.password, req.ip),
@@ -51,7 +53,7 @@ export function accountAuthRoutes(app: App, { accounts }: { accounts: AccountsSe
   app.post(
     '/v1/auth/refresh',
     {
-      config: { auth: 'key' },
+      config: withTokens,
       schema: {
         tags,
         summary: 'Exchange a refresh token for new tokens (single use: presenting it twice ends the session)',

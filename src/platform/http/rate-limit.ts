@@ -79,8 +79,8 @@ export function registerRateLimit(app: App, { limiter, metrics }: { limiter: Rat
       checks = [{ scope: 'user', key: `e:${p.userId}`, limit: USER_PER_MINUTE, windowS: WINDOW_S }];
       if (p.key) {
         checks.push(
-          { scope: 'key', key: `k:${p.key.keyId}`, limit: p.key.limits.perKey, windowS: WINDOW_S, reused: true },
-          { scope: 'tenant', key: `t:${p.tenantId}`, limit: p.key.limits.perTenant, windowS: WINDOW_S, reused: true },
+          { scope: 'key', key: `k:${p.key.keyId}`, limit: p.key.limits.perKey, windowS: WINDOW_S },
+          { scope: 'tenant', key: `t:${p.tenantId}`, limit: p.key.limits.perTenant, windowS: WINDOW_S },
         );
       }
     } else if (p?.kind === 'user') {

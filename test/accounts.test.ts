@@ -337,6 +337,9 @@ describe('throttling', () => {
     const pw = problem(wrong, 401, 'INVALID_CREDENTIALS');
     const pu = problem(unknown, 401, 'INVALID_CREDENTIALS');
     expect(pu.detail).toBe(pw.detail);
+    // The security log names the store and the user id, never the email.
+    expect(t.logs.some((l) => l.includes('end user sign-in failed') && l.includes(u.user.id))).toBe(true);
+    expect(t.logs.join('')).not.toContain(u.user.email);
     for (let i = 0; i < 9; i++) expect((await c.login(t.tenantA, u.user.email, 'wrong password!')).statusCode).toBe(401);
     const limited = await c.login(t.tenantA, u.user.email, PASSWORD);
     problem(limited, 429, 'RATE_LIMITED');

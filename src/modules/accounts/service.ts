@@ -101,7 +101,10 @@ export function createAccountsService(o: AccountsServiceOptions) {
   async function throttle(checks: { key: string; limit: number; windowS: number }[], msg: string) {
     const ds = await limiter.consumeAll(checks);
     const refused = ds.filter((d) => !d.allowed);
-    if (refused.length > 0) throw throttled(msg, Math.max(...refused.map((d) => d.resetMs)));
+    if (refused.length > 0) {
+      o.log.warn({ throttle: checks[ds.findIndex((d) => !d.allowed)]!.key.split(':').slice(0, 2).join(':') }, 'end user attempts throttled');
+      throw throttled(msg, Math.max(...refused.map((d) => d.resetMs)));
+    }
   }
 
   async function assertTenantActive(tenantId: string) {
@@ -197,12 +200,18 @@ export function createAccountsService(o: AccountsServiceOptions) {
       );
       const user = await repo.findEndUserByEmail(db, tenantId, email);
       // Unknown email or wrong password: the same answer, after the same work.
+      // Security log: ids only (never the email or the password).
       if (!user) {
         await verifyNobody(password);
+        o.log.info({ tenant_id: tenantId, reason: 'unknown_email' }, 'end user sign-in failed');
         throw new AppError('INVALID_CREDENTIALS');
       }
-      if (!(await verifyPassword(user.passwordHash, password))) throw new AppError('INVALID_CREDENTIALS');
+      if (!(await verifyPassword(user.passwordHash, password))) {
+        o.log.info({ tenant_id: tenantId, user_id: user.id, reason: 'wrong_password' }, 'end user sign-in failed');
+        throw new AppError('INVALID_CREDENTIALS');
+      }
       const updated = (await repo.updateEndUser(db, tenantId, user.id, { lastLoginAt: new Date(clock.now()) })) ?? user;
+      o.log.info({ tenant_id: tenantId, user_id: user.id }, 'end user signed in');
       return { ...(await issue(updated, newId('session'))), user: presentEndUser(updated) };
     },
 

@@ -32,6 +32,8 @@ import { Problem } from '../contracts/common.js';
 import { ApiKey, Tenant } from '../contracts/tenants.js';
 import { User } from '../contracts/auth.js';
 import { checkedSettings, createTenantsModule } from './modules/tenants/index.js';
+import { createAccountsModule } from './modules/accounts/index.js';
+import { outboxRoutes } from './platform/mail/routes.js';
 import type { TenantRow } from './modules/tenants/tables.js';
 import { createTryonModule, MULTIPART_REF, RETENTION_MS, type TryonCaller, type TryonModuleOptions, type TryonPorts } from './modules/tryon/index.js';
 import { createGenerationModule, type GenerationModuleOptions } from './modules/generation/index.js';
@@ -259,8 +261,13 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     },
   });
 
+  // End users of the tenants (modules/accounts); other modules add their part of a person's data
+  // (export, erasure) with accounts.registerUserData.
+  const accounts = createAccountsModule(deps, { tenantActive: async (id) => (await tenants.tenants.getTenant(id)).active });
+  await accounts.start();
+
   // Order matters: authenticate, then rate-limit by who the caller is.
-  tenants.registerAuth(app);
+  tenants.registerAuth(app, { endUsers: (token) => accounts.verifyAccessToken(token) });
   registerRateLimit(app, { limiter: deps.limiter, metrics });
   registerIdempotency(app, { db: deps.db, clock: deps.clock });
 
@@ -274,11 +281,13 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   ];
   healthRoutes(app, { checks, metrics, version });
   cacheRoutes(app, { caches: deps.caches });
+  outboxRoutes(app, { mailer: deps.mail });
   // The realtime WebSocket (live inbox): tickets signed with a per-install secret.
   await registerRealtimeStream(app, { bus: deps.realtime, secret: () => getOrCreateSetting(deps.db, 'realtime_secret', () => randomBytes(32).toString('base64url')) });
 
   // Modules: the explicit list.
   tenants.registerRoutes(app);
+  accounts.registerRoutes(app);
   await tryon.registerRoutes(app);
   perception.registerRoutes(app, (req, id) => tryon.readUpload(req, id));
   webhooks.registerRoutes(app);
@@ -335,12 +344,13 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     await perception.close();
     await webhooks.close();
     await analytics.close();
+    await accounts.close();
     await tenants.close();
   });
   // Load the perception models in the background (unless they load on first use); the log says which features are on.
   perception.start();
   if (role !== 'api') await deps.jobs.startWorker();
-  return { app, modules: { tenants, tryon, perception, webhooks, analytics, web, catalog, generation, style, commerce, orders }, compileSchemas: schemas.compileAll };
+  return { app, modules: { tenants, accounts, tryon, perception, webhooks, analytics, web, catalog, generation, style, commerce, orders }, compileSchemas: schemas.compileAll };
 }
 
 /** What the shopper is told when their order is made or changes status. */

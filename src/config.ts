@@ -36,6 +36,10 @@ const Env = Type.Object({
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   REDIS_PREFIX: Type.String({ default: 'probador:' }),
   PROBADOR_ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
+  /** Mail (password resets): an SMTP server, e.g. smtps://user:pass@smtp.example.com:465; unset: the local outbox (GET /admin/v1/outbox). */
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  /** The From of mail sent through SMTP_URL. */
+  MAIL_FROM: Type.String({ minLength: 3, default: 'Probador <no-reply@probador.local>' }),
   PROBADOR_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 10 })),
   PROBADOR_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   /** The whole request (headers and body) must arrive within this, or 408 and the connection is closed. */
@@ -172,6 +176,8 @@ export type Config = Readonly<{
   maxEventLoopDelayMs: number;
   accessTokenTtlS: number;
   refreshTokenTtlS: number;
+  /** SMTP_URL unset: the local outbox. */
+  mail: { smtpUrl: string | undefined; from: string };
   keyCacheTtlMs: number;
   seedDemo: boolean;
   metricsGc: boolean;
@@ -328,6 +334,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxEventLoopDelayMs: e.PROBADOR_MAX_EVENT_LOOP_DELAY_MS,
     accessTokenTtlS: e.PROBADOR_ACCESS_TOKEN_TTL_S,
     refreshTokenTtlS: e.PROBADOR_REFRESH_TOKEN_TTL_S,
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     keyCacheTtlMs: e.PROBADOR_KEY_CACHE_TTL_MS,
     seedDemo: e.PROBADOR_SEED_DEMO,
     metricsGc: e.PROBADOR_METRICS_GC,

@@ -25,6 +25,7 @@ import { systemClock, type Clock } from './platform/clock.js';
 import type { JobQueue } from './platform/jobs/types.js';
 import { dbJobQueue } from './platform/jobs/db-queue.js';
 import { bullJobQueue } from './platform/jobs/bullmq-queue.js';
+import { createMailer, type Mailer } from './platform/mail/mailer.js';
 
 export type Deps = {
   config: Config;
@@ -39,6 +40,8 @@ export type Deps = {
   limiter: RateLimiter;
   blobs: BlobStore;
   jobs: JobQueue;
+  /** Mail: SMTP (SMTP_URL) or the local outbox table. */
+  mail: Mailer;
   metrics: Metrics;
   log: Logger;
   clock: Clock;
@@ -118,6 +121,8 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       ? bullJobQueue({ redis, prefix: config.redis!.prefix, log, lockDurationMs: config.jobs.lockMs, stalledIntervalMs: Math.min(5_000, Math.max(500, Math.floor(config.jobs.lockMs / 3))), ...(report ? { report } : {}) })
       : dbJobQueue({ db: database.db, clock, log, singleProcess: database.driver === 'pglite', ...(report ? { report } : {}) });
     closers.unshift(() => jobs.close());
+    const mail = await createMailer({ config: config.mail, db: database.db, clock, log });
+    closers.unshift(() => mail.close());
     let closed = false;
     return {
       config,
@@ -130,6 +135,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       limiter,
       blobs,
       jobs,
+      mail,
       metrics,
       log,
       clock,

@@ -15,3 +15,5 @@ export * from './modules/commerce/orders/tables.js';
 export * from './modules/commerce/channels/baileys/tables.js';
 export * from './modules/commerce/flows/tables.js';
 export * from './modules/commerce/analytics/tables.js';
+export * from './platform/mail/tables.js';
+export * from './modules/accounts/tables.js';

@@ -71,6 +71,11 @@ export const ERRORS = {
   STYLE_ANALYSIS_NO_COLOR: { status: 422, title: 'The style analysis has no colour answer' },
   // style: quiz, colour matching (modules/style)
   QUIZ_ANSWER_INVALID: { status: 400, title: 'A quiz answer names no such question or option' },
+  // end users (modules/accounts)
+  RESET_TOKEN_INVALID: { status: 400, title: 'The password reset link is not valid, was used, or has expired' },
+  SESSION_NOT_FOUND: { status: 404, title: 'Session not found' },
+  // mail (platform/mail)
+  MAIL_NOT_SENT: { status: 503, title: 'The mail server did not take the message' },
   QUIZ_RESULT_NOT_FOUND: { status: 404, title: 'Quiz result not found' },
   // conversational commerce (modules/commerce)
   BOT_NOT_FOUND: { status: 404, title: 'Bot not found' },

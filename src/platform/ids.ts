@@ -10,6 +10,8 @@ export const ID_PREFIXES = {
   user: 'usr',
   refreshToken: 'rtk',
   session: 'ses',
+  passwordReset: 'prt',
+  mail: 'eml',
   request: 'req',
   tryon: 'try',
   generation: 'gen',

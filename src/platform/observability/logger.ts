@@ -70,6 +70,7 @@ const serializers = {
   res: (res: { statusCode: number; request?: { principal?: Principal } }) => {
     const p = res.request?.principal;
     if (p?.kind === 'api_key') return { status: res.statusCode, tenant_id: p.tenantId, key_id: p.keyId };
+    if (p?.kind === 'end_user') return { status: res.statusCode, tenant_id: p.tenantId, user_id: p.userId, ...(p.key ? { key_id: p.key.keyId } : {}) };
     if (p?.kind === 'user') return { status: res.statusCode, user_id: p.userId, ...(p.tenantId ? { tenant_id: p.tenantId } : {}) };
     return { status: res.statusCode };
   },

@@ -1,4 +1,10 @@
-/** OpenAPI 3.1 generated from the route schemas, served at /openapi.json, with a reference UI at /docs. */
+/**
+ * OpenAPI 3.1 generated from the route schemas, served at /openapi.json, with two reference UIs:
+ * Swagger UI at /docs and ReDoc at /redoc. Both are served from this server (no CDN), so they work
+ * offline: ReDoc's standalone bundle comes from the installed `redoc` package, read once.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { App } from './types.js';
@@ -32,4 +38,41 @@ export async function registerOpenApi(app: App, { version, publicUrl }: { versio
   });
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true, docExpansion: 'list' } });
+  registerRedoc(app);
+}
+
+/** ReDoc's page: its own CSP (scripts from here only; ReDoc's inline styles and its search worker made from a blob). */
+const REDOC_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+
+export const REDOC_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Probador API — ReDoc</title>
+<style>body { margin: 0; padding: 0; }</style>
+</head>
+<body>
+<redoc spec-url="/openapi.json"></redoc>
+<noscript>ReDoc needs JavaScript. The OpenAPI document itself is at <a href="/openapi.json">/openapi.json</a>; Swagger UI at <a href="/docs">/docs</a>.</noscript>
+<script src="/redoc/redoc.standalone.js"></script>
+</body>
+</html>
+`;
+
+function registerRedoc(app: App) {
+  const require = createRequire(import.meta.url);
+  let bundle: Promise<Buffer> | undefined;
+  // Read on first use (1.1 MB), then kept; a failed read is tried again next time.
+  const readBundle = () =>
+    (bundle ??= readFile(require.resolve('redoc/bundles/redoc.standalone.js')).catch((e: unknown) => {
+      bundle = undefined;
+      throw e;
+    }));
+  app.get('/redoc', { config: { auth: 'none' }, schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').header('content-security-policy', REDOC_CSP).header('cache-control', 'no-cache').send(REDOC_PAGE),
+  );
+  app.get('/redoc/redoc.standalone.js', { config: { auth: 'none' }, schema: { hide: true } }, async (_req, reply) =>
+    reply.type('application/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(await readBundle()),
+  );
 }

@@ -7,6 +7,7 @@
  */
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import sharp from 'sharp';
+import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FACE_SHAPES, SEASONS_12, SEASONS_4 } from '../contracts/style.js';
 import { bearer, createTestApp, problem, type TestApp } from './harness.js';
@@ -356,6 +357,31 @@ describe('compression (every API)', () => {
     const head = await t.app.inject({ method: 'HEAD', url: '/openapi.json', headers: { 'accept-encoding': 'br' } });
     expect(head.statusCode).toBe(200);
     expect(head.rawPayload.length).toBe(0);
+  });
+});
+
+describe('compression over a real connection', () => {
+  it('a WebSocket upgrade (the realtime stream) and an SSE stream work for a client that accepts br and gzip; a large answer arrives compressed', async () => {
+    const base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const ticket = (await t.app.inject({ method: 'POST', url: '/v1/realtime/tickets', headers: A() })).json() as { ticket: string };
+    const ws = new WebSocket(`${base.replace(/^http/, 'ws')}/v1/realtime?ticket=${encodeURIComponent(ticket.ticket)}`, { headers: { 'accept-encoding': 'br, gzip' } });
+    const first = await new Promise<string>((resolve, reject) => {
+      ws.once('message', (raw) => resolve(String(raw)));
+      ws.once('error', reject);
+      setTimeout(() => reject(new Error('no frame')), 5000);
+    });
+    expect(JSON.parse(first)).toMatchObject({ type: 'ready' });
+    ws.close();
+    // Node's fetch asks for gzip and deflate (and decodes what it gets).
+    const doc = await fetch(`${base}/openapi.json`);
+    const docJson = (await doc.json()) as { openapi: string };
+    expect(doc.headers.get('content-encoding')).toBe('gzip');
+    expect(docJson.openapi).toBe('3.1.0');
+    const created = await t.app.inject({ method: 'POST', url: '/v1/style/analyses', headers: A(), payload: { image: `data:image/jpeg;base64,${(await freshSelfie()).toString('base64')}` } });
+    const sse = await fetch(`${base}/v1/style/analyses/${created.json().id}/events`, { headers: { ...A(), 'accept-encoding': 'br, gzip' } });
+    expect(sse.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    expect(sse.headers.get('content-encoding')).toBeNull();
+    expect(await sse.text()).toContain('event: analysis');
   });
 });
 

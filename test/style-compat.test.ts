@@ -40,7 +40,8 @@ function multipart(parts: { name: string; value: string | Buffer; filename?: str
   const chunks: Buffer[] = [];
   for (const p of parts) {
     const disposition = `form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"` : ''}`;
-    chunks.push(Buffer.from(`--${boundary}\r\ncontent-disposition: ${disposition}\r\n${p.filename ? `content-type: ${p.type ?? 'image/jpeg'}\r\n` : ''}\r\n`));
+    const type = p.filename ? (p.type ?? 'image/jpeg') : p.type;
+    chunks.push(Buffer.from(`--${boundary}\r\ncontent-disposition: ${disposition}\r\n${type ? `content-type: ${type}\r\n` : ''}\r\n`));
     chunks.push(Buffer.isBuffer(p.value) ? p.value : Buffer.from(p.value));
     chunks.push(Buffer.from('\r\n'));
   }
@@ -184,6 +185,13 @@ describe('POST /api/v1/chromatic-analysis/analyze', () => {
     problem(await postJson(CHROMATIC, { answers: {} }), 400, 'VALIDATION_FAILED');
     problem(await postMultipart(CHROMATIC, [{ name: 'answers', value: '{not json' }]), 400, 'VALIDATION_FAILED');
     problem(await postMultipart(CHROMATIC, [{ name: 'answers', value: '[1,2]' }]), 400, 'VALIDATION_FAILED');
+    problem(await postMultipart(CHROMATIC, [{ name: 'answers', value: '{"veins":', type: 'application/json' }]), 400, 'VALIDATION_FAILED');
+    // A photo as base64 in a text field is for small ones: past 64 KiB, send the file.
+    problem(await postMultipart(CHROMATIC, [{ name: 'image', value: selfie.toString('base64') }]), 400, 'VALIDATION_FAILED');
+    // A part typed application/json is read as the same answers.
+    const typed = await postMultipart(CHROMATIC, [{ name: 'answers', value: JSON.stringify({ veins: 'green' }), type: 'application/json' }]);
+    expect(typed.statusCode, typed.body).toBe(200);
+    expect(typed.json().provider).toBe('quiz');
   });
 });
 

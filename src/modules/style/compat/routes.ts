@@ -50,6 +50,8 @@ const tags = ['style-api (compatibility)'];
 const FILE_FIELDS = new Set(['file', 'image']);
 const TEXT_FIELDS = new Set(['image', 'image_data', 'answers', 'shopper_id']);
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+/** The largest multipart text field (a small base64 photo, a data URL, the quiz answers). */
+const FIELD_BYTES = 64 * 1024;
 
 export type StyleCompatDeps = {
   svc: StyleService;
@@ -96,20 +98,23 @@ function fromJson(body: TCompatAnalyzeBody | undefined, ports: Pick<StylePorts, 
   return { ...(raw !== undefined ? { image: imageRef(raw, files, ports, maxBytes) } : {}), ...(answers ? { answers } : {}), ...(b.shopper_id ? { shopperId: b.shopper_id } : {}), files };
 }
 
-/** Multipart: one file (`file` or `image`), and the text fields `image` / `image_data` (base64), `answers` (JSON), `shopper_id`; other text fields are ignored. */
+/** Multipart: one file (`file` or `image`), and the text fields `image` / `image_data` (base64 up to 64 KiB), `answers` (JSON), `shopper_id`; other text fields are ignored. */
 async function fromMultipart(req: FastifyRequest, ports: Pick<StylePorts, 'multipartRef'>, maxBytes: number): Promise<Input> {
   const fields: Record<string, string> = {};
   const files = new Map<string, Buffer>();
   try {
-    for await (const part of req.parts({ limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: Math.ceil(maxBytes * 1.37) + 1024, parts: 21 } })) {
+    // Text fields are small (64 KiB each, 20 at most: ~1.3 MB held at worst); a photo comes as the file.
+    for await (const part of req.parts({ limits: { fileSize: maxBytes, files: 1, fields: 20, fieldSize: FIELD_BYTES, parts: 21 } })) {
       if (part.type === 'file') {
         if (!FILE_FIELDS.has(part.fieldname)) throw new AppError('VALIDATION_FAILED', `The photo goes in the \`file\` field (got "${part.fieldname.slice(0, 40)}").`);
         const bytes = await part.toBuffer();
         if (bytes.length === 0) throw new AppError('VALIDATION_FAILED', 'The uploaded file is empty.');
         files.set('image:0', bytes);
       } else if (TEXT_FIELDS.has(part.fieldname)) {
+        if (part.valueTruncated) throw new AppError('VALIDATION_FAILED', `The form field ${part.fieldname} is longer than ${FIELD_BYTES / 1024} KiB: send the photo as a file in \`file\`.`);
         if (fields[part.fieldname] !== undefined) throw new AppError('VALIDATION_FAILED', `The field ${part.fieldname} is given twice.`);
-        fields[part.fieldname] = String(part.value);
+        // A part typed application/json arrives parsed.
+        fields[part.fieldname] = typeof part.value === 'string' ? part.value : JSON.stringify(part.value);
       }
     }
   } catch (e) {
@@ -118,7 +123,7 @@ async function fromMultipart(req: FastifyRequest, ports: Pick<StylePorts, 'multi
     if (code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('IMAGE_TOO_LARGE', `The image is larger than ${maxBytes} bytes.`);
     if (code === 'FST_FILES_LIMIT') throw new AppError('VALIDATION_FAILED', 'Send one photo.');
     if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') throw new AppError('VALIDATION_FAILED', 'Too many form fields.');
-    if (code === 'FST_PART_FIELD_SIZE_LIMIT' || code === 'FST_FIELD_SIZE_LIMIT') throw new AppError('IMAGE_TOO_LARGE', `The image is larger than ${maxBytes} bytes.`);
+    if (code === 'FST_INVALID_JSON_FIELD_ERROR') throw new AppError('VALIDATION_FAILED', 'A form field typed application/json is not valid JSON.');
     throw new AppError('VALIDATION_FAILED', 'The multipart body could not be read.');
   }
   let answers: TCompatAnalyzeBody['answers'];

@@ -66,6 +66,9 @@ describe('POST /api/v1/facial-analysis/analyze', () => {
     const photo = await freshSelfie();
     const res = await postJson(FACIAL, { image: photo.toString('base64'), user_id: 42, extra: 'ignored' });
     expect(res.statusCode, res.body).toBe(200);
+    // An API answer: the REST security headers of /v1 (never cached, never framed).
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
     const a = res.json();
     expectCommon(a);
     expect(Object.keys(a).sort()).toEqual(

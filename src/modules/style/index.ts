@@ -29,7 +29,7 @@ import { FIT_VERSION, colorFit } from './color-match.js';
 import { createTryonColors } from './tryon-colors.js';
 import { createStyleFeedback } from './feedback/index.js';
 import { styleCompatRoutes } from './compat/routes.js';
-import type { CompatTenant } from './compat/access.js';
+import type { CompatTenant } from '../../platform/http/compat-access.js';
 
 export type StyleModuleOptions = {
   /** The analysers (default: Gemini when GEMINI_API_KEY is set, and the offline analyser); one must be named `local`. */

@@ -33,7 +33,7 @@ import {
 } from '../../../../contracts/style-compat.js';
 import type { TAnalysisKind, TCreateAnalysisBody } from '../../../../contracts/style.js';
 import { AppError } from '../../../platform/errors.js';
-import { keyPrincipal, type KeyPrincipal } from '../../../platform/http/principal.js';
+import type { KeyPrincipal } from '../../../platform/http/principal.js';
 import type { App } from '../../../platform/http/types.js';
 import type { Caches } from '../../../platform/cache/cache.js';
 import type { Db } from '../../../platform/db/client.js';
@@ -42,7 +42,7 @@ import type { Config } from '../../../config.js';
 import type { StyleCaller, StyleService } from '../service.js';
 import type { StyleMatchService } from '../service-match.js';
 import type { StylePorts } from '../ports.js';
-import { KEY_CONSTRAINT, defaultTenantPrincipal, ensureWidgetSession, registerKeyConstraint, type CompatTenant } from './access.js';
+import { dualRoute, ensureWidgetSession, type CompatTenant } from '../../../platform/http/compat-access.js';
 import { chromaticAnswer, chromaticQuizAnswer, facialAnswer, langOf } from './mapping.js';
 import { tenantCacheFigures } from './figures.js';
 
@@ -154,37 +154,11 @@ type Handler = (req: FastifyRequest, reply: FastifyReply, p: KeyPrincipal) => Pr
 
 export async function styleCompatRoutes(app: App, d: StyleCompatDeps) {
   const { svc, match, ports, config, db, caches, clock } = d;
-  registerKeyConstraint(app);
   const maxBytes = config.images.maxBytes;
 
-  /**
-   * One path and method, twice: with a key (`auth`, documented) and without one (the default
-   * tenant, hidden from the OpenAPI document; 401 when none is configured).
-   */
+  /** One path and method, with a key and for the default tenant (platform/http/compat-access.ts). */
   function route(scope: App, method: 'GET' | 'POST' | 'DELETE', url: string, auth: 'key' | 'secret', options: Record<string, unknown>, handler: Handler) {
-    const opts = options as { schema: Record<string, unknown> };
-    scope.route({
-      method,
-      url,
-      constraints: { [KEY_CONSTRAINT]: 'present' },
-      ...opts,
-      config: { auth },
-      handler: (req: FastifyRequest, reply: FastifyReply) => handler(req, reply, keyPrincipal(req.principal)),
-    } as never);
-    scope.route({
-      method,
-      url,
-      ...opts,
-      schema: { ...opts.schema, hide: true },
-      config: { auth: 'none' },
-      // Before the body is read: the default tenant (or the refusal), as the auth hook does for keys.
-      onRequest: async (req: FastifyRequest) => {
-        // Invalidation changes the tenant's cache: only its server (a secret key) may.
-        if (auth === 'secret') throw new AppError('UNAUTHENTICATED', 'Cache invalidation needs a secret key: "Authorization: Bearer sk_…".');
-        req.principal = await defaultTenantPrincipal(req, config.style.compatDefaultTenant, d.compatTenant);
-      },
-      handler: (req: FastifyRequest, reply: FastifyReply) => handler(req, reply, keyPrincipal(req.principal)),
-    } as never);
+    dualRoute(scope, { method, url, auth, options, defaultTenantId: () => config.style.compatDefaultTenant, lookup: d.compatTenant }, handler);
   }
 
   const callerOf = (req: FastifyRequest, p: KeyPrincipal): StyleCaller => {

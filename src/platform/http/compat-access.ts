@@ -1,5 +1,5 @@
 /**
- * Who calls the older Style API's paths. With an API key (`Authorization: Bearer sk_…|pk_…`,
+ * Who calls an older API's paths (the older Style backend's `/api/v1/…`: style, accounts). With an API key (`Authorization: Bearer sk_…|pk_…`,
  * `x-api-key` or `x-client-key`) a request is the platform's usual key request: a secret key, or a
  * publishable key from one of its tenant's allowed origins. Without one it acts for the default
  * tenant the operator configured (PROBADOR_STYLE_COMPAT_DEFAULT_TENANT), as if with a publishable
@@ -12,10 +12,10 @@
  * An `Authorization: Bearer` that is not a key (the older frontend's own JWT) counts as no key.
  */
 import { randomBytes } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
-import { AppError } from '../../../platform/errors.js';
-import type { KeyPrincipal } from '../../../platform/http/principal.js';
-import type { App } from '../../../platform/http/types.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.js';
+import { keyPrincipal, type KeyPrincipal } from './principal.js';
+import type { App } from './types.js';
 
 export const KEY_CONSTRAINT = 'styleCompatKey';
 
@@ -64,4 +64,41 @@ export async function defaultTenantPrincipal(req: FastifyRequest, tenantId: stri
  */
 export function ensureWidgetSession(req: FastifyRequest, p: KeyPrincipal) {
   if (p.keyKind === 'publishable' && req.headers['probador-session'] === undefined) req.headers['probador-session'] = randomBytes(18).toString('base64url');
+}
+
+export type DualRouteHandler = (req: FastifyRequest, reply: FastifyReply, p: KeyPrincipal) => Promise<unknown>;
+
+/**
+ * One path and method, twice: with a key (`auth`, documented) and without one (the default
+ * tenant, hidden from the OpenAPI document; 401 when none is configured). A `secret` route has no
+ * default-tenant twin that works: without a key it is refused.
+ */
+export function dualRoute(
+  scope: App,
+  r: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; url: string; auth: 'key' | 'secret'; options: Record<string, unknown>; defaultTenantId: () => string | undefined; lookup: (id: string) => Promise<CompatTenant | undefined> },
+  handler: DualRouteHandler,
+) {
+  registerKeyConstraint(scope);
+  const opts = r.options as { schema: Record<string, unknown>; config?: Record<string, unknown> };
+  scope.route({
+    method: r.method,
+    url: r.url,
+    constraints: { [KEY_CONSTRAINT]: 'present' },
+    ...opts,
+    config: { ...opts.config, auth: r.auth },
+    handler: (req: FastifyRequest, reply: FastifyReply) => handler(req, reply, keyPrincipal(req.principal)),
+  } as never);
+  scope.route({
+    method: r.method,
+    url: r.url,
+    ...opts,
+    schema: { ...opts.schema, hide: true },
+    config: { ...opts.config, auth: 'none' },
+    // Before the body is read: the default tenant (or the refusal), as the auth hook does for keys.
+    onRequest: async (req: FastifyRequest) => {
+      if (r.auth === 'secret') throw new AppError('UNAUTHENTICATED', 'This needs a secret key: "Authorization: Bearer sk_…".');
+      req.principal = await defaultTenantPrincipal(req, r.defaultTenantId(), r.lookup);
+    },
+    handler: (req: FastifyRequest, reply: FastifyReply) => handler(req, reply, keyPrincipal(req.principal)),
+  } as never);
 }

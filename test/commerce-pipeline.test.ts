@@ -131,6 +131,33 @@ describe('inbound webhooks', () => {
     expect(open[0]!.contact.phone).toBe('+5491155550004');
   });
 
+  it('a patched bot answers the next message with its new away message (the job’s cached bot is dropped)', async () => {
+    const day = (new Date(t.clock.now()).getUTCDay() + 3) % 7; // closed now: open one minute, three days away
+    const bot = await api.json<Bot>('POST', '/v1/bots', { name: `bot ${++seq}`, connections: [{ provider: 'meta', credentials: creds('777') }], business_hours: { timezone: 'UTC', intervals: [{ day, start: '00:00', end: '00:01' }] }, away_message: 'Closed, first version.' }, 201);
+    const con = bot.connections[0]!.id;
+    const awayTo = async (phone: string) => {
+      const conv = await waitFor(async () => (await api.json<{ data: Conversation[] }>('GET', `/v1/conversations?bot_id=${bot.id}&limit=10`)).data.find((c) => c.contact.phone === phone), `conversation of ${phone}`);
+      return (await waitFor(async () => (await messagesOf(conv.id)).find((m) => m.direction === 'out'), 'away message')).content.text;
+    };
+    await hook(con, [msgEvent({ providerId: '5491155550007' }, 'hello')]);
+    expect(await awayTo('+5491155550007')).toBe('Closed, first version.');
+    await api.json('PATCH', `/v1/bots/${bot.id}`, { away_message: 'Closed, second version.' });
+    await hook(con, [msgEvent({ providerId: '5491155550008' }, 'hello')]);
+    expect(await awayTo('+5491155550008')).toBe('Closed, second version.');
+  });
+
+  it('a known shopper writing under a new profile name stays one contact, renamed', async () => {
+    const bot = await newBot([{ provider: 'meta', credentials: creds('888') }]);
+    const con = bot.connections[0]!.id;
+    await hook(con, [msgEvent({ providerId: '5491155550009', name: 'Ana' }, 'one')]);
+    const conv = await convOf(bot.id);
+    await waitFor(async () => (await messagesOf(conv.id)).length === 1 || undefined, 'first message');
+    await hook(con, [msgEvent({ providerId: '5491155550009', name: 'Ana María' }, 'two')]);
+    await waitFor(async () => (await messagesOf(conv.id)).length === 2 || undefined, 'second message');
+    const all = (await api.json<{ data: Conversation[] }>('GET', `/v1/conversations?bot_id=${bot.id}&limit=10`)).data;
+    expect(all.map((c) => [c.id, (c.contact as { name?: string | null }).name])).toEqual([[conv.id, 'Ana María']]);
+  });
+
   it('an event naming another of the tenant’s numbers is filed under that number’s connection', async () => {
     const one = await newBot([{ provider: 'meta', credentials: creds('555') }]);
     const two = await newBot([{ provider: 'meta', credentials: creds('666') }]);

@@ -22,6 +22,7 @@ import { createInboundProcessor } from './inbound/process.js';
 import { purgeExpiredMedia } from './inbound/media.js';
 import { createWebhookHandler, registerWebhookRoutes } from './inbound/routes.js';
 import { webhookConnections } from './inbound/webhook-connections.js';
+import { botCache } from './inbound/bot-cache.js';
 import { createSendJob } from './outbound/send-job.js';
 import type { Category } from './outbound/plan.js';
 import type { CommercePorts } from './ports.js';
@@ -49,7 +50,9 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
   const fetch = policyFetch({ allowPrivateHosts: config.fetch.allowPrivateHosts, timeoutMs: 15_000, maxBytes: 16 * 1024 * 1024 });
   // The webhook's connection cache (made below: it needs the bots service to open credentials).
   const onConnectionsChanged = async (ids: string[]) => void (await connections.invalidate(ids));
-  const bots = createBotsService({ db: deps.db, clock: deps.clock, box, registry, fetch, linkBase: () => linkBase(), onConnectionsChanged });
+  // The inbound job's bot rows, cached per process and dropped on every node when a bot changes.
+  const botRows = botCache(deps.db, deps.pubsub);
+  const bots = createBotsService({ db: deps.db, clock: deps.clock, box, registry, fetch, linkBase: () => linkBase(), onConnectionsChanged, onBotChanged: (tenantId, id) => botRows.invalidate(tenantId, id) });
   const core: CommerceCore = {
     db: deps.db,
     clock: deps.clock,
@@ -91,7 +94,14 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
   const conversations = createConversationsService(core);
   const sim = createSimulatorService(core, handleWebhook, async (conn, events) => void (await ingest.ingest(conn, events)));
   const sender = createSendJob(core);
-  const processInbound = createInboundProcessor(core);
+  const processInbound = createInboundProcessor(core, {
+    bot: (tenantId, id) => botRows.get(tenantId, id),
+    // The webhook's cached connection (its row as read by id), if it is this bot's in this tenant.
+    connection: async (tenantId, botId, id) => {
+      const c = (await connections.get(id))?.row;
+      return c && c.tenantId === tenantId && c.botId === botId ? c : undefined;
+    },
+  });
   // The flow engine: the inbound job hands it a bot conversation's messages; handing back resumes it.
   const flowsPart = createFlowsPart(core, async (tenantId, conversationId, to, sellerId) => {
     try {
@@ -156,6 +166,7 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
     },
     async close() {
       await connections.close();
+      await botRows.close();
       await flowsPart.close();
     },
   };

@@ -27,6 +27,19 @@ export type BullOptions = {
 // serves only reads never loads it.
 let bullmq: Promise<typeof BullMQ> | undefined;
 const loadBullmq = () => (bullmq ??= import('bullmq'));
+// A node that only adds jobs (`--role api`) loads BullMQ's Queue class alone: its CommonJS module,
+// without the package index's workers, flows and the PostgreSQL, Bun, Valkey and node-redis
+// backends (~0.6 MB of source, a few MB of an API node's heap: bench/RESULTS.md, commerce goal 4).
+// The same module the index loads, so one class either way; the index if the layout ever moves.
+const QUEUE_MODULE: string = 'bullmq/dist/cjs/classes/queue.js';
+let queueClass: Promise<typeof BullMQ.Queue> | undefined;
+const loadQueueClass = () =>
+  (queueClass ??= bullmq
+    ? bullmq.then((m) => m.Queue)
+    : (import(QUEUE_MODULE) as Promise<Partial<Pick<typeof BullMQ, 'Queue'>>>).then(
+        (m) => m.Queue ?? loadBullmq().then((b) => b.Queue),
+        () => loadBullmq().then((b) => b.Queue),
+      ));
 
 export function bullJobQueue(opts: BullOptions): JobQueue {
   const defs = new Map<string, JobDefinition<never>>();
@@ -39,7 +52,7 @@ export function bullJobQueue(opts: BullOptions): JobQueue {
   const queueOf = async (name: string) => {
     let q = queues.get(name);
     if (!q) {
-      const { Queue } = await loadBullmq();
+      const Queue = await loadQueueClass();
       q = queues.get(name); // another call may have made it while the module loaded
       if (q) return q;
       q = new Queue(queueName(name), { connection: opts.redis, prefix });

@@ -29,6 +29,8 @@ export type BotsDeps = {
   linkBase: () => string;
   /** Connections changed (credentials, settings) or were deleted: caches of them (the webhook's) drop them. */
   onConnectionsChanged?: (ids: string[]) => Promise<void>;
+  /** A bot changed or was deleted: caches of it (the inbound job's) drop it. */
+  onBotChanged?: (tenantId: string, id: string) => Promise<void>;
 };
 
 export function createBotsService(d: BotsDeps) {
@@ -225,6 +227,7 @@ export function createBotsService(d: BotsDeps) {
       if (body.window_template !== undefined) values.windowTemplate = body.window_template;
       if (body.metadata !== undefined) values.metadata = body.metadata;
       const row = await repo.updateBot(db, tenantId, id, values);
+      await d.onBotChanged?.(tenantId, id);
       if (!row) throw new AppError('BOT_NOT_FOUND', `Bot ${id} not found.`);
       return present(row, await repo.connectionsOf(db, tenantId, [id]));
     },
@@ -232,6 +235,7 @@ export function createBotsService(d: BotsDeps) {
     async deleteBot(tenantId: string, id: string): Promise<void> {
       const gone = (await repo.connectionsOf(db, tenantId, [id])).map((c) => c.id);
       if (!(await repo.deleteBot(db, tenantId, id))) throw new AppError('BOT_NOT_FOUND', `Bot ${id} not found.`);
+      await d.onBotChanged?.(tenantId, id);
       await d.onConnectionsChanged?.(gone);
     },
 

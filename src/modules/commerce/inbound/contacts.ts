@@ -5,16 +5,28 @@
  * `lid:…@lid`, else `pid:…`); an event that names two identities known as two contacts (an @lid
  * later linked to a phone) merges them into the older one.
  */
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Db } from '../../../platform/db/client.js';
 import { newId } from '../../../platform/ids.js';
 import type { ContactAddress } from '../channels/index.js';
-import { contactIdentities, contacts, conversations, messages, optOuts, type ContactRow } from '../tables.js';
+import { contactIdentities, contacts, conversations, messages, optOuts, type ContactRow, type ConversationRow } from '../tables.js';
 
-const e164 = (digits: string) => {
+const parseE164 = (digits: string) => {
   const p = parsePhoneNumberFromString(`+${digits.replace(/^\+/, '')}`);
   return p?.number ?? (/^\+?\d{6,15}$/.test(digits) ? `+${digits.replace(/^\+/, '')}` : undefined);
+};
+// The same few thousand shoppers write again and again: their numbers parsed once (libphonenumber's
+// parse was a visible share of an inbound job's CPU), at most E164_KEPT of them kept.
+const E164_KEPT = 10_000;
+const e164Seen = new Map<string, string | undefined>();
+const e164 = (digits: string) => {
+  if (e164Seen.has(digits)) return e164Seen.get(digits);
+  const v = parseE164(digits);
+  if (digits.length > 32) return v; // not a phone number's length: not kept
+  if (e164Seen.size >= E164_KEPT) e164Seen.delete(e164Seen.keys().next().value!);
+  e164Seen.set(digits, v);
+  return v;
 };
 
 /** The identities an address names, phone first. */
@@ -36,8 +48,14 @@ export function identitiesOf(addr: ContactAddress): string[] {
 
 export const phoneOfIdentities = (ids: string[]) => ids.find((i) => i.startsWith('phone:'))?.slice(6) ?? null;
 
-/** The contact for an address, created on first sight; merges two contacts an event shows to be one person. */
-export async function resolveContact(db: Db, tenantId: string, addr: ContactAddress, now: Date): Promise<ContactRow> {
+/**
+ * The contact for an address, created on first sight; merges two contacts an event shows to be one
+ * person. With `botId`, also the contact's open conversation with that bot when the contact was
+ * already known under every identity of the address (read in the same statement; else undefined).
+ */
+export async function resolveContact(db: Db, tenantId: string, addr: ContactAddress, now: Date, botId?: string): Promise<ContactRow>;
+export async function resolveContact(db: Db, tenantId: string, addr: ContactAddress, now: Date, botId: string, withConversation: true): Promise<{ contact: ContactRow; conversation: ConversationRow | undefined }>;
+export async function resolveContact(db: Db, tenantId: string, addr: ContactAddress, now: Date, botId?: string, withConversation?: true): Promise<ContactRow | { contact: ContactRow; conversation: ConversationRow | undefined }> {
   const ids = identitiesOf(addr);
   if (ids.length === 0) throw new Error('the event names no contact');
   const phone = phoneOfIdentities(ids);
@@ -47,7 +65,20 @@ export async function resolveContact(db: Db, tenantId: string, addr: ContactAddr
       .select({ contactId: contactIdentities.contactId })
       .from(contactIdentities)
       .where(and(eq(contactIdentities.tenantId, tenantId), inArray(contactIdentities.identity, ids)));
-  let found = [...new Set((await known()).map((r) => r.contactId))];
+  // The usual case in one statement: a person who wrote before, known under every identity of this
+  // address as one live contact that lacks nothing the address brings (phone, name): nothing to
+  // write, and their open conversation with the bot comes along.
+  const seen = await db
+    .select({ identity: contactIdentities.identity, contact: contacts, conversation: conversations })
+    .from(contactIdentities)
+    .innerJoin(contacts, and(eq(contacts.tenantId, contactIdentities.tenantId), eq(contacts.id, contactIdentities.contactId)))
+    .leftJoin(conversations, and(eq(conversations.tenantId, contacts.tenantId), eq(conversations.contactId, contacts.id), eq(conversations.botId, botId ?? ''), ne(conversations.status, 'closed')))
+    .where(and(eq(contactIdentities.tenantId, tenantId), inArray(contactIdentities.identity, ids)));
+  const one = seen[0]?.contact;
+  if (one && seen.length === ids.length && seen.every((r) => r.contact.id === one.id) && !one.mergedInto && (phone === null || one.phone !== null) && (name === null || one.name === name)) {
+    return withConversation ? { contact: one, conversation: seen[0]!.conversation ?? undefined } : one;
+  }
+  let found = [...new Set(seen.map((r) => r.contact.id))];
   if (found.length === 0) {
     const id = newId('contact', now.getTime());
     await db.insert(contacts).values({ id, tenantId, phone, name, createdAt: now, updatedAt: now });
@@ -71,7 +102,7 @@ export async function resolveContact(db: Db, tenantId: string, addr: ContactAddr
     .set({ phone: sql`coalesce(${contacts.phone}, ${phone})`, name: name ? sql`${name}` : sql`${contacts.name}`, updatedAt: now })
     .where(and(eq(contacts.tenantId, tenantId), eq(contacts.id, keep)))
     .returning();
-  return row!;
+  return withConversation ? { contact: row!, conversation: undefined } : row!;
 }
 
 /**

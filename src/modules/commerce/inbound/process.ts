@@ -9,8 +9,10 @@
  * message row, never backwards (one naming our id but no known provider id adopts a send whose
  * answer was lost: outbound/in-flight.ts). Every reply's id is derived too: killed mid-way, it answers once.
  */
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, ne, sql } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import { PermanentJobError, type JobContext } from '../../../platform/jobs/types.js';
+import { rawRows } from '../../../platform/db/raw.js';
 import type { CommerceCore } from '../core.js';
 import { derivedId } from '../derived-ids.js';
 import type { InboundEvent, InboundContent } from '../channels/index.js';
@@ -18,73 +20,105 @@ import { convRepo } from '../conversations/index.js';
 import { presentConversation, presentMessage } from '../conversations/index.js';
 import { adoptLostSend, queueOutbound } from '../outbound/index.js';
 import { addOptOut, removeOptOuts } from '../opt-outs.js';
-import { contacts, conversations, inboundEvents, messages, type ConversationRow, type InboundEventRow, type MessageRow } from '../tables.js';
+import { conversations, messages, type BotRow, type ConnectionRow, type ConversationRow, type InboundEventRow, type MessageRow } from '../tables.js';
 import { botsRepo } from '../bots/index.js';
 import { fromPayload, type InboundJobPayload } from './ingest.js';
 import { liveContactId, resolveContact } from './contacts.js';
 import { isOptIn, OPT_IN_ACK, OPT_OUT_ACK, optOutOf, withinBusinessHours } from './rules.js';
 import { storeInboundMedia } from './media.js';
 
+const SELECT_EVENT = `select id, tenant_id as "tenantId", bot_id as "botId", connection_id as "connectionId", dedupe_key as "dedupeKey", kind, payload,
+  received_at as "receivedAt", processed_at as "processedAt" from commerce_inbound_events where tenant_id = $1 and id = $2`;
+const MARK_PROCESSED = 'update commerce_inbound_events set processed_at = $2::timestamptz where id = $1';
+
+const WRITE_MESSAGE = `with c as (
+  select merged_into from commerce_contacts where tenant_id = $1 and id = $2 for share
+), ins as (
+  insert into commerce_messages (id, tenant_id, conversation_id, bot_id, contact_id, direction, content, source, provider, connection_id, provider_message_id, reply_to_provider_message_id, status, created_at)
+  select $3, $1, $4, $5, $2, 'in', $6::jsonb, 'shopper', $7, $8, $9, $10, 'received', $11::timestamptz
+  where not exists (select 1 from c where merged_into is not null)
+  on conflict do nothing
+  returning *
+), upd as (
+  update commerce_conversations
+  set last_inbound_at = greatest(last_inbound_at, $12::timestamptz), last_message_at = $11::timestamptz, unread_count = unread_count + 1, updated_at = $11::timestamptz
+  where id = $4 and exists (select 1 from ins)
+  returning *
+)
+select (select merged_into from c) as "mergedInto", (select row_to_json(ins) from ins) as msg, (select row_to_json(upd) from upd) as conv`;
+
+/** A row of `table` from its `row_to_json` (snake_case keys, timestamps as text) through the columns' own mapping. */
+function rowOf<T extends PgTable>(table: T, json: Record<string, unknown>): T['$inferSelect'] {
+  const out: Record<string, unknown> = {};
+  for (const [key, col] of Object.entries(getTableColumns(table))) {
+    const v = json[col.name];
+    out[key] = v === null || v === undefined ? null : col.mapFromDriverValue(v);
+  }
+  return out as T['$inferSelect'];
+}
+
 const RANK: Record<MessageRow['status'], number> = { received: 0, queued: 0, sent: 1, delivered: 2, read: 3, failed: 1 };
 
-export function createInboundProcessor(core: CommerceCore) {
+/** The job's reads of its bot and connection (cached per process in index.ts; the database by default). */
+export type InboundLookups = {
+  bot: (tenantId: string, id: string) => Promise<BotRow | undefined>;
+  connection: (tenantId: string, botId: string, id: string) => Promise<ConnectionRow | undefined>;
+};
+
+export function createInboundProcessor(core: CommerceCore, lookups?: InboundLookups) {
   const { db } = core;
 
+  // The job's first and last statements as constant texts (platform/db/raw.ts): prepared once per
+  // connection, not built by Drizzle for every message. The mark commits relaxed: if a database
+  // crash loses it, the event runs again (maintenance re-queues it), which writes nothing twice.
   async function markProcessed(row: InboundEventRow) {
-    await db.update(inboundEvents).set({ processedAt: core.now() }).where(eq(inboundEvents.id, row.id));
+    await rawRows(db, MARK_PROCESSED, [row.id, core.now().toISOString()], { relaxed: true });
+  }
+
+  /**
+   * The message row and its conversation's window refresh in one statement (one implicit
+   * transaction, one round trip): the contact's row share-locked first, so a merge (which locks it
+   * for update) either finished before — the contact reads as merged, nothing is written and the
+   * message goes to the live contact — or waits until this commits and then moves the message with
+   * the rest. A second run finds the message (same derived id) and changes nothing.
+   */
+  async function writeMessage(row: InboundEventRow, contactId: string, msgId: string, conversationId: string, botId: string, conn: ConnectionRow, e: Extract<InboundEvent, { kind: 'message' }>, at: Date) {
+    const now = core.now().toISOString();
+    const [r] = await rawRows<{ mergedInto: string | null; msg: Record<string, unknown> | null; conv: Record<string, unknown> | null }>(db, WRITE_MESSAGE, [
+      row.tenantId,
+      contactId,
+      msgId,
+      conversationId,
+      botId,
+      JSON.stringify(e.content),
+      conn.provider,
+      conn.id,
+      e.providerMessageId,
+      e.replyToProviderMessageId ?? null,
+      now,
+      at.toISOString(),
+    ]);
+    if (r?.mergedInto) return { mergedInto: r.mergedInto };
+    if (!r?.msg) return { inserted: undefined };
+    return { inserted: { msg: rowOf(messages, r.msg), conv: r.conv ? rowOf(conversations, r.conv) : undefined } };
   }
 
   async function processMessage(row: InboundEventRow, e: Extract<InboundEvent, { kind: 'message' }>, ctx: JobContext) {
-    const bot = await core.bots.getBot(row.tenantId, row.botId).catch(() => undefined);
-    const conn = await botsRepo.findConnection(db, row.tenantId, row.botId, row.connectionId);
+    const bot = lookups ? await lookups.bot(row.tenantId, row.botId) : await core.bots.getBot(row.tenantId, row.botId).catch(() => undefined);
+    const conn = lookups ? await lookups.connection(row.tenantId, row.botId, row.connectionId) : await botsRepo.findConnection(db, row.tenantId, row.botId, row.connectionId);
     if (!bot || !conn) return; // deleted since
-    let contact = await resolveContact(db, row.tenantId, e.from, core.now());
+    // The contact and, for a known one, its open conversation with the bot (one statement).
+    const resolved = await resolveContact(db, row.tenantId, e.from, core.now(), bot.id, true);
+    let contact = resolved.contact;
     const msgId = derivedId('message', row.id, 'message');
     const at = e.timestamp instanceof Date && !Number.isNaN(e.timestamp.getTime()) ? e.timestamp : core.now();
     let opened: ConversationRow;
     let inserted: { msg: MessageRow; conv: ConversationRow | undefined } | undefined;
     for (let round = 0; ; round++) {
-      ({ row: opened } = await convRepo.openConversation(db, row.tenantId, bot.id, contact.id, () => ({ id: derivedId('conversation', row.id, round === 0 ? 'conversation' : `merged-${round}`), now: core.now() })));
-      // The message and the window refresh together: a second run finds the message and changes nothing.
-      // The contact's row is share-locked first: a merge (which locks it for update) either finished
-      // before — the contact reads as merged and the message goes to the live one — or waits until
-      // this commits and then moves the message with the rest.
-      const step = await db.transaction(async (tx) => {
-        const [c] = await tx.select({ mergedInto: contacts.mergedInto }).from(contacts).where(and(eq(contacts.tenantId, row.tenantId), eq(contacts.id, contact.id))).for('share');
-        if (c?.mergedInto) return { mergedInto: c.mergedInto };
-        const r = await tx
-          .insert(messages)
-          .values({
-            id: msgId,
-            tenantId: row.tenantId,
-            conversationId: opened.id,
-            botId: bot.id,
-            contactId: contact.id,
-            direction: 'in',
-            content: e.content as Record<string, unknown>,
-            source: 'shopper',
-            provider: conn.provider,
-            connectionId: conn.id,
-            providerMessageId: e.providerMessageId,
-            replyToProviderMessageId: e.replyToProviderMessageId ?? null,
-            status: 'received',
-            createdAt: core.now(),
-          })
-          .onConflictDoNothing()
-          .returning();
-        if (r.length === 0) return { inserted: undefined };
-        const [cv] = await tx
-          .update(conversations)
-          .set({
-            lastInboundAt: sql`greatest(${conversations.lastInboundAt}, ${at.toISOString()}::timestamptz)`,
-            lastMessageAt: core.now(),
-            unreadCount: sql`${conversations.unreadCount} + 1`,
-            updatedAt: core.now(),
-          })
-          .where(eq(conversations.id, opened.id))
-          .returning();
-        return { inserted: { msg: r[0]!, conv: cv } };
-      });
+      if (round === 0 && resolved.conversation) opened = resolved.conversation;
+      else ({ row: opened } = await convRepo.openConversation(db, row.tenantId, bot.id, contact.id, () => ({ id: derivedId('conversation', row.id, round === 0 ? 'conversation' : `merged-${round}`), now: core.now() })));
+      // The message and the window refresh together (writeMessage: the contact's row share-locked first).
+      const step = await writeMessage(row, contact.id, msgId, opened.id, bot.id, conn, e, at);
       if ('inserted' in step) {
         inserted = step.inserted;
         break;
@@ -111,7 +145,7 @@ export function createInboundProcessor(core: CommerceCore) {
     void conv;
   }
 
-  async function applyRules(row: InboundEventRow, bot: Awaited<ReturnType<CommerceCore['bots']['getBot']>>, conv: ConversationRow, content: InboundContent, msg: MessageRow): Promise<ConversationRow> {
+  async function applyRules(row: InboundEventRow, bot: BotRow, conv: ConversationRow, content: InboundContent, msg: MessageRow): Promise<ConversationRow> {
     const reply = (purpose: string, text: string) => queueOutbound(core, conv, { id: derivedId('message', row.id, purpose), content: { type: 'text', text }, category: 'service', source: 'auto' });
     if (content.type === 'text') {
       const out = optOutOf(content.text);
@@ -205,7 +239,7 @@ export function createInboundProcessor(core: CommerceCore) {
   }
 
   return async function handle(p: InboundJobPayload, ctx: JobContext): Promise<void> {
-    const [row] = await db.select().from(inboundEvents).where(and(eq(inboundEvents.tenantId, p.tenant_id), eq(inboundEvents.id, p.event_id)));
+    const [row] = await rawRows<InboundEventRow>(db, SELECT_EVENT, [p.tenant_id, p.event_id]);
     if (!row) throw new PermanentJobError(`inbound event ${p.event_id} not found`);
     if (row.processedAt) return;
     const e = fromPayload(row.payload);

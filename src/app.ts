@@ -166,6 +166,13 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   const tryon = createTryonModule(deps, ports, opts.tryon);
   await tryon.start();
   // Style analyses: selfies through the try-on intake (as `person` uploads), faces from perception's mesh level.
+  // The older Style API's default tenant: the try-on module's tenant cache holds the whole row (dropped on tenant changes).
+  const compatTenant = async (id: string) => {
+    const t = (await tryon.service.getTenant(id).catch(() => undefined)) as unknown as TenantRow | undefined;
+    if (!t) return undefined;
+    const l = effectiveLimits(t.tier, t.limits);
+    return { id: t.id, active: t.active, allowedOrigins: t.allowedOrigins, tier: t.tier, limits: { perKey: l.perKey, perTenant: l.perTenant } };
+  };
   const style = createStyleModule(
     deps,
     {
@@ -188,13 +195,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
       productColors: (tenantId, ids) => catalog.productColors(tenantId, ids),
       rankByColorFit: (tenantId, q) => catalog.rankByColorFit(tenantId, q),
       widgetSession: (req) => tryon.callerOf(req).widgetSession,
-      // The older Style API's default tenant: the try-on module's tenant cache holds the whole row (dropped on tenant changes).
-      compatTenant: async (id) => {
-        const t = (await tryon.service.getTenant(id).catch(() => undefined)) as unknown as TenantRow | undefined;
-        if (!t) return undefined;
-        const l = effectiveLimits(t.tier, t.limits);
-        return { id: t.id, active: t.active, allowedOrigins: t.allowedOrigins, tier: t.tier, limits: { perKey: l.perKey, perTenant: l.perTenant } };
-      },
+      compatTenant,
     },
     opts.style,
   );
@@ -273,7 +274,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
 
   // End users of the tenants (modules/accounts); other modules add their part of a person's data
   // (export, erasure) with accounts.registerUserData.
-  const accounts = createAccountsModule(deps, { tenantActive: async (id) => (await tenants.tenants.getTenant(id)).active });
+  const accounts = createAccountsModule(deps, { tenantActive: async (id) => (await tenants.tenants.getTenant(id)).active, compatTenant });
   await accounts.start();
 
   // Order matters: authenticate, then rate-limit by who the caller is.

@@ -12,10 +12,14 @@ import { createUserDataRegistry, type UserDataContributor } from './user-data.js
 import { accountAuthRoutes } from './routes/auth.js';
 import { accountRoutes } from './routes/account.js';
 import { storeRoutes } from './routes/store.js';
+import { accountCompatRoutes } from './routes/compat.js';
+import type { CompatTenant } from '../../platform/http/compat-access.js';
 
 export type AccountsPorts = {
   /** Is the tenant active (a cached view: a deactivated store's end users stop at once). */
   tenantActive: (tenantId: string) => Promise<boolean>;
+  /** The older Style API's default tenant (requests without a key), as the style module's compat paths see it. */
+  compatTenant: (tenantId: string) => Promise<CompatTenant | undefined>;
 };
 
 export function createAccountsModule(deps: Deps, ports: AccountsPorts) {
@@ -44,6 +48,7 @@ export function createAccountsModule(deps: Deps, ports: AccountsPorts) {
       accountAuthRoutes(app, { accounts });
       accountRoutes(app, { accounts });
       storeRoutes(app, { accounts });
+      accountCompatRoutes(app, { accounts, defaultTenantId: () => deps.config.style.compatDefaultTenant, lookup: ports.compatTenant });
     },
     close: () => accounts.close(),
   };

@@ -9,9 +9,11 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Webhook } from 'standardwebhooks';
 import { createProbador, ProbadorError, unwrap, verifyWebhook, WebhookVerificationError, VERSION, type Probador } from '../packages/sdk/src/index.js';
 import { generateSchema, generateVersion } from '../packages/sdk/scripts/generate.js';
@@ -239,5 +241,30 @@ describe('@probador/sdk', () => {
     } finally {
       await new Promise((r) => server.close(r));
     }
+  });
+
+  it('runs the README’s “Try it” SDK block as written (only the key and the port are the test’s)', async () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Try it\n'));
+    const block = /```ts\n([\s\S]*?)```/.exec(section.slice(0, section.indexOf('\n## ', 5)))?.[1];
+    expect(block, 'a ```ts block in the README’s “Try it”').toBeTruthy();
+    const code = block!
+      .replace("from '@probador/sdk'", `from ${JSON.stringify(join(SDK, 'src/index.ts'))}`)
+      .replace("'http://localhost:3000'", JSON.stringify(baseUrl));
+    const dir = mkdtempSync(join(tmpdir(), 'probador-readme-sdk-'));
+    const file = join(dir, 'try-it.ts');
+    writeFileSync(file, code);
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void lines.push(args.join(' ')));
+    process.env.PROBADOR_KEY = tenant.key;
+    try {
+      await import(pathToFileURL(file).href);
+    } finally {
+      log.mockRestore();
+      delete process.env.PROBADOR_KEY;
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(lines.some((l) => /^succeeded https?:\/\//.test(l)), lines.join('\n')).toBe(true);
+    expect(lines.filter((l) => /^try_\w+ succeeded$/.test(l)).length).toBeGreaterThanOrEqual(1);
   });
 });

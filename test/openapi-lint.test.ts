@@ -137,6 +137,11 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '404', '429', '500']);
   });
 
+  it('names the media type of the Server-Sent Events routes', () => {
+    const ok = doc.paths['/v1/tryons/{tryon_id}/events']!.get!.responses['200']!;
+    expect(Object.keys(ok.content ?? {})).toEqual(['text/event-stream']);
+  });
+
   it('names the configured public URL as its server', () => {
     expect(doc.servers).toEqual([{ url: 'https://tryon.probador.test' }]);
   });

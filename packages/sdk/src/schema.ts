@@ -5996,12 +5996,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A stream of Server-Sent Events */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/event-stream": string;
+                };
             };
             /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
             400: {
@@ -8231,12 +8233,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A stream of Server-Sent Events */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/event-stream": string;
+                };
             };
             /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
             400: {
@@ -8955,12 +8959,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A stream of Server-Sent Events */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "text/event-stream": string;
+                };
             };
             /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
             400: {

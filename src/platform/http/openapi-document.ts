@@ -112,7 +112,7 @@ function problemResponse(status: string, description?: string): Json {
   return res;
 }
 
-export type RouteFacts = { rateLimited: boolean };
+export type RouteFacts = { rateLimited: boolean; /** The route's `schema.produces` (e.g. `text/event-stream`). */ produces?: string[] };
 
 /** Completes the document in place (see the file's comment) and returns it. */
 export function completeDocument(doc: Json, facts: (method: string, path: string) => RouteFacts | undefined): Json {
@@ -131,6 +131,12 @@ export function completeDocument(doc: Json, facts: (method: string, path: string
       }
       if (!Object.keys(responses).some((s) => /^2\d\d$/.test(s))) responses['200'] = { description: 'Acknowledged' };
       const f = facts(method, path);
+      // A Server-Sent Events route declares no body schema: name its media type.
+      const ok = responses['200'];
+      if (ok && !ok.content && f?.produces?.includes('text/event-stream')) {
+        ok.description = 'A stream of Server-Sent Events';
+        ok.content = { 'text/event-stream': { schema: { type: 'string' } } };
+      }
       const add = (status: string, when: boolean) => {
         if (when && !responses[status]) responses[status] = problemResponse(status);
       };

@@ -63,9 +63,9 @@ export async function registerOpenApi(app: App, { version, publicUrl }: { versio
     },
     transform: ({ schema, url, route }) => {
       const config = (route.config ?? {}) as { auth?: string; rateLimit?: false };
+      const s = (schema ?? {}) as { tags?: string[]; produces?: string[] };
       const path = url.replace(/:(\w+)/g, '{$1}');
-      for (const m of [route.method].flat()) facts.set(`${String(m).toLowerCase()} ${path}`, { rateLimited: config.rateLimit !== false });
-      const s = (schema ?? {}) as { tags?: string[] };
+      for (const m of [route.method].flat()) facts.set(`${String(m).toLowerCase()} ${path}`, { rateLimited: config.rateLimit !== false, ...(s.produces ? { produces: s.produces } : {}) });
       return { schema: { ...schema, security: securityFor(config.auth ?? 'none'), tags: s.tags?.length ? s.tags : [tagForPath(url)] }, url } as never;
     },
     transformObject: (documents) => completeDocument((documents as { openapiObject: Record<string, unknown> }).openapiObject, (method, path) => facts.get(`${method} ${path}`)) as never,

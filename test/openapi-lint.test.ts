@@ -44,6 +44,8 @@ beforeAll(async () => {
         { config: { auth: 'secret' }, schema: { summary: 'A route added later', body: Type.Object({ n: Type.Integer() }), response: { 200: Type.Object({ ok: Type.Boolean() }) } } },
         async () => ({ ok: true }),
       );
+      // An end user's route (the accounts module's auth mode), documented only: never called here.
+      app.get('/v1/test-profiles/me', { config: { auth: 'end_user' as never }, schema: { summary: 'An end user’s route', response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({ ok: true }));
     },
   });
   const res = await t.app.inject({ method: 'GET', url: '/openapi.json' });
@@ -135,6 +137,13 @@ describe('the OpenAPI document', () => {
     expect(op.tags).toEqual(['test-widgets']);
     expect(op.security).toEqual([{ apiKey: [] }]);
     expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '404', '429', '500']);
+  });
+
+  it('documents end users’ routes with their token (Bearer, or beside the key) and keeps unused schemes out', () => {
+    const op = doc.paths['/v1/test-profiles/me']!.get!;
+    expect(op.operationId).toBe('testProfiles.me.get');
+    expect(op.security).toEqual([{ endUser: [] }, { endUser: [], xApiKey: [] }, { apiKey: [], endUserToken: [] }]);
+    expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['apiKey', 'endUser', 'endUserToken', 'session', 'xApiKey']);
   });
 
   it('names the media type of the Server-Sent Events routes', () => {

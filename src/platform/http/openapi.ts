@@ -16,9 +16,9 @@ function securityFor(auth: string): Record<string, string[]>[] {
     // `tenant`: a secret key, or a signed-in person's access token (either one).
     case 'tenant':
       return [{ apiKey: [] }, { session: [] }];
-    // An end user's access token as the Bearer, or the tenant's key as the Bearer with the token beside it.
+    // An end user's access token as the Bearer (alone, or with the key in x-api-key), or the key as the Bearer with the token beside it.
     case 'end_user':
-      return [{ endUser: [] }, { apiKey: [], endUserToken: [] }];
+      return [{ endUser: [] }, { endUser: [], xApiKey: [] }, { apiKey: [], endUserToken: [] }];
     default:
       return [];
   }
@@ -48,8 +48,10 @@ export async function registerOpenApi(app: App, { version, publicUrl }: { versio
         securitySchemes: {
           apiKey: { type: 'http', scheme: 'bearer', description: 'A secret (sk_…) or publishable (pk_…) API key; `x-api-key` is also accepted' },
           session: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token from /admin/v1/auth/login' },
-          endUser: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A signed-in end user’s access token' },
-          endUserToken: { type: 'apiKey', in: 'header', name: 'probador-user-token', description: 'A signed-in end user’s access token, beside the tenant’s key' },
+          // The end users' schemes (the accounts module); a scheme no route uses is left out of the document.
+          endUser: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: "An end user's access token from /v1/auth/login or /v1/auth/register" },
+          endUserToken: { type: 'apiKey', in: 'header', name: 'probador-user-token', description: "An end user's access token, beside the store's key in Authorization" },
+          xApiKey: { type: 'apiKey', in: 'header', name: 'x-api-key', description: 'A secret or publishable API key' },
         },
       },
     },

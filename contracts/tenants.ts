@@ -64,6 +64,26 @@ export const TenantSettings = Type.Object(
     widget: Type.Optional(WidgetSettings),
     demo: Type.Optional(Type.Boolean({ description: 'Marks the seeded Demo Store' })),
     demo_publishable_key: Type.Optional(Type.String({ maxLength: 200 })),
+    product_analytics: Type.Optional(
+      Type.Object(
+        {
+          posthog: Type.Union(
+            [
+              Type.Object(
+                {
+                  project_api_key: Type.String({ pattern: '^phc_[A-Za-z0-9_-]{10,100}$', description: 'The PostHog project API key (write-only, public by design: `phc_…`)' }),
+                  host: Type.String({ pattern: '^https?://[^\\s/]+/?$', maxLength: 200, description: 'Your PostHog host, e.g. https://eu.i.posthog.com (https; http only for hosts the operator allow-lists)' }),
+                },
+                { additionalProperties: false },
+              ),
+              Type.Null(),
+            ],
+            { description: 'Forward widget funnel events and try-on outcomes to this PostHog project (the shopper pseudonymised); null turns it off' },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     commerce_message_log_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'Days WhatsApp messages are kept (default 30); older ones are deleted, the bot analytics stay' })),
   },
   { additionalProperties: false },

@@ -11,6 +11,8 @@ import { newId } from './platform/ids.js';
 import { requestChildLogger } from './platform/observability/logger.js';
 import { AppError } from './platform/errors.js';
 import { registerProblemHandlers, sendProblem, toAppError } from './platform/http/problem.js';
+import { registerTracingHooks } from './platform/http/tracing-hooks.js';
+import { tracingOn } from './platform/observability/tracing.js';
 import { registerCors } from './platform/http/cors.js';
 import { registerSecurityHeaders } from './platform/http/security-headers.js';
 import { registerRateLimit } from './platform/http/rate-limit.js';
@@ -29,7 +31,9 @@ import type { App } from './platform/http/types.js';
 import { Problem } from '../contracts/common.js';
 import { ApiKey, Tenant } from '../contracts/tenants.js';
 import { User } from '../contracts/auth.js';
-import { createTenantsModule } from './modules/tenants/index.js';
+import { checkedSettings, createTenantsModule } from './modules/tenants/index.js';
+import { createAccountsModule } from './modules/accounts/index.js';
+import { outboxRoutes } from './platform/mail/routes.js';
 import type { TenantRow } from './modules/tenants/tables.js';
 import { createTryonModule, MULTIPART_REF, RETENTION_MS, type TryonCaller, type TryonModuleOptions, type TryonPorts } from './modules/tryon/index.js';
 import { createGenerationModule, type GenerationModuleOptions } from './modules/generation/index.js';
@@ -92,7 +96,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   // Shared schemas referenced by $ref in route declarations and in the OpenAPI document.
   for (const s of [Problem, Tenant, ApiKey, User, Upload, Tryon]) app.addSchema(s);
 
-  registerProblemHandlers(app);
+  if (tracingOn()) registerTracingHooks(app);
+  registerProblemHandlers(app, deps.errors);
   registerEmptyBody(app);
   // Links (signed file URLs) start with PUBLIC_URL or the listen address, never the request's Host.
   registerLinkBase(app, config);
@@ -150,6 +155,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     refundGeneration: (id) => tenants.usage.refundGeneration(id),
     recordUsage: (id, type, o) => tenants.usage.record(id, type, o),
     emitWebhook: async (tenantId, type, data) => void (await webhooks.emit(tenantId, type as WebhookEventType, data)),
+    // The analytics module is created below; a finished try-on is forwarded to the tenant's product analytics.
+    reportOutcome: (tenantId, o) => analytics.tryonOutcome(tenantId, o),
     // DELETE /v1/shoppers/:id erases the shopper's style analyses and quiz results too (the style module is created below).
     eraseShopperElsewhere: (c, shopperId) => style.eraseShopper(c.tenantId, shopperId, c.widgetSession),
   };
@@ -254,8 +261,13 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     },
   });
 
+  // End users of the tenants (modules/accounts); other modules add their part of a person's data
+  // (export, erasure) with accounts.registerUserData.
+  const accounts = createAccountsModule(deps, { tenantActive: async (id) => (await tenants.tenants.getTenant(id)).active });
+  await accounts.start();
+
   // Order matters: authenticate, then rate-limit by who the caller is.
-  tenants.registerAuth(app);
+  tenants.registerAuth(app, { endUsers: (token) => accounts.verifyAccessToken(token) });
   registerRateLimit(app, { limiter: deps.limiter, metrics });
   registerIdempotency(app, { db: deps.db, clock: deps.clock });
 
@@ -269,11 +281,13 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   ];
   healthRoutes(app, { checks, metrics, version });
   cacheRoutes(app, { caches: deps.caches });
+  outboxRoutes(app, { mailer: deps.mail });
   // The realtime WebSocket (live inbox): tickets signed with a per-install secret.
   await registerRealtimeStream(app, { bus: deps.realtime, secret: () => getOrCreateSetting(deps.db, 'realtime_secret', () => randomBytes(32).toString('base64url')) });
 
   // Modules: the explicit list.
   tenants.registerRoutes(app);
+  accounts.registerRoutes(app);
   await tryon.registerRoutes(app);
   perception.registerRoutes(app, (req, id) => tryon.readUpload(req, id));
   webhooks.registerRoutes(app);
@@ -312,6 +326,10 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
       return { data: await Promise.all(page.data.map((r) => tryon.service.present(r, caller, false))), hasMore: page.hasMore };
     },
     providers: () => tryon.router.providers().map((p) => ({ name: p.name, breaker: breakerName(tryon.router.breakerState(p.name)) })),
+    posthogSettings: async (tenantId) => {
+      const t = await tenants.tenants.getTenant(tenantId).catch(() => undefined);
+      return (t && checkedSettings(t.settings).product_analytics?.posthog) || null;
+    },
   });
   analytics.registerJobs();
   analytics.registerRoutes(app);
@@ -326,12 +344,13 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     await perception.close();
     await webhooks.close();
     await analytics.close();
+    await accounts.close();
     await tenants.close();
   });
   // Load the perception models in the background (unless they load on first use); the log says which features are on.
   perception.start();
   if (role !== 'api') await deps.jobs.startWorker();
-  return { app, modules: { tenants, tryon, perception, webhooks, analytics, web, catalog, generation, style, commerce, orders }, compileSchemas: schemas.compileAll };
+  return { app, modules: { tenants, accounts, tryon, perception, webhooks, analytics, web, catalog, generation, style, commerce, orders }, compileSchemas: schemas.compileAll };
 }
 
 /** What the shopper is told when their order is made or changes status. */

@@ -16,6 +16,15 @@ const Env = Type.Object({
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   /** `auto`: human-readable lines when stdout is a terminal, JSON otherwise; `true`/`false` force it. */
   LOG_PRETTY: Type.Union([Type.Literal('auto'), Type.Boolean()], { default: 'auto' }),
+  /** Error tracking (Sentry or a compatible service such as GlitchTip): unhandled errors, 5xx answers and jobs failed for good. Off when unset. */
+  SENTRY_DSN: Type.Optional(Type.String({ pattern: '^https?://[^@/\\s]+@[^/\\s]+/.+' })),
+  /** Tracing: OpenTelemetry spans exported over OTLP/HTTP to this collector (`<endpoint>/v1/traces`). Off when unset. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String({ pattern: '^https?://' })),
+  OTEL_SERVICE_NAME: Type.String({ minLength: 1, maxLength: 100, default: 'probador' }),
+  /** Share of new traces kept (a trace started elsewhere keeps its caller's decision). */
+  PROBADOR_TRACE_SAMPLE_RATIO: Type.Number({ minimum: 0, maximum: 1, default: 1 }),
+  /** The environment reported with errors (default: production or development, from NODE_ENV). */
+  SENTRY_ENVIRONMENT: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   PROBADOR_DATA_DIR: Type.String({ default: './data' }),
   /** Read by the CLI's client commands (`probador tryon`), not by the server: the API key and the server's URL. */
   PROBADOR_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
@@ -27,6 +36,10 @@ const Env = Type.Object({
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   REDIS_PREFIX: Type.String({ default: 'probador:' }),
   PROBADOR_ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
+  /** Mail (password resets): an SMTP server, e.g. smtps://user:pass@smtp.example.com:465; unset: the local outbox (GET /admin/v1/outbox). */
+  SMTP_URL: Type.Optional(Type.String({ pattern: '^smtps?://' })),
+  /** The From of mail sent through SMTP_URL. */
+  MAIL_FROM: Type.String({ minLength: 3, default: 'Probador <no-reply@probador.local>' }),
   PROBADOR_ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 10 })),
   PROBADOR_BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1_048_576 }),
   /** The whole request (headers and body) must arrive within this, or 408 and the connection is closed. */
@@ -148,6 +161,10 @@ export type Config = Readonly<{
   production: boolean;
   logLevel: EnvShape['LOG_LEVEL'];
   logPretty: boolean | 'auto';
+  /** Error tracking: off when `dsn` is undefined. */
+  sentry: { dsn: string | undefined; environment: string };
+  /** Tracing: off when `endpoint` is undefined. */
+  tracing: { endpoint: string | undefined; serviceName: string; sampleRatio: number };
   dataDir: string;
   database: { driver: 'pglite'; dataDir: string; sharedBuffersMb: number } | { driver: 'postgres'; url: string; poolMax: number };
   redis: { url: string; prefix: string } | undefined;
@@ -159,6 +176,8 @@ export type Config = Readonly<{
   maxEventLoopDelayMs: number;
   accessTokenTtlS: number;
   refreshTokenTtlS: number;
+  /** SMTP_URL unset: the local outbox. */
+  mail: { smtpUrl: string | undefined; from: string };
   keyCacheTtlMs: number;
   seedDemo: boolean;
   metricsGc: boolean;
@@ -301,6 +320,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     production: e.NODE_ENV === 'production',
     logLevel: e.LOG_LEVEL,
     logPretty: e.LOG_PRETTY,
+    tracing: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME, sampleRatio: e.PROBADOR_TRACE_SAMPLE_RATIO },
+    sentry: { dsn: e.SENTRY_DSN, environment: e.SENTRY_ENVIRONMENT ?? (e.NODE_ENV === 'production' ? 'production' : 'development') },
     dataDir,
     database: e.DATABASE_URL
       ? { driver: 'postgres' as const, url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX }
@@ -313,6 +334,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxEventLoopDelayMs: e.PROBADOR_MAX_EVENT_LOOP_DELAY_MS,
     accessTokenTtlS: e.PROBADOR_ACCESS_TOKEN_TTL_S,
     refreshTokenTtlS: e.PROBADOR_REFRESH_TOKEN_TTL_S,
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     keyCacheTtlMs: e.PROBADOR_KEY_CACHE_TTL_MS,
     seedDemo: e.PROBADOR_SEED_DEMO,
     metricsGc: e.PROBADOR_METRICS_GC,

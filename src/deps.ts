@@ -18,10 +18,14 @@ import { createRateLimiter, type RateLimiter } from './platform/ratelimit/limite
 import { fsBlobStore, type BlobStore } from './platform/storage/blob-store.js';
 import { createMetrics, type Metrics } from './platform/observability/metrics.js';
 import { createLogger } from './platform/observability/logger.js';
+import { createErrorReporter, type ErrorReporter } from './platform/observability/error-reports.js';
+import { startTracing } from './platform/observability/tracing.js';
+import { version } from './version.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import type { JobQueue } from './platform/jobs/types.js';
 import { dbJobQueue } from './platform/jobs/db-queue.js';
 import { bullJobQueue } from './platform/jobs/bullmq-queue.js';
+import { createMailer, type Mailer } from './platform/mail/mailer.js';
 
 export type Deps = {
   config: Config;
@@ -36,9 +40,13 @@ export type Deps = {
   limiter: RateLimiter;
   blobs: BlobStore;
   jobs: JobQueue;
+  /** Mail: SMTP (SMTP_URL) or the local outbox table. */
+  mail: Mailer;
   metrics: Metrics;
   log: Logger;
   clock: Clock;
+  /** Error tracking (SENTRY_DSN), a no-op when not configured. */
+  errors: ErrorReporter;
   close: () => Promise<void>;
 };
 
@@ -104,10 +112,17 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     // The caches' Redis commands go on the request hot-path connection (they fail fast instead of waiting for a reconnect).
     const caches = await createCaches({ redis: limiterRedis, prefix: config.redis?.prefix ?? '', pubsub, registry: metrics.registry, clock, log });
     closers.unshift(() => caches.close());
+    const tracing = await startTracing({ ...config.tracing, release: version, environment: config.sentry.environment }, log);
+    closers.push(() => tracing.close());
+    const errors = await createErrorReporter({ dsn: config.sentry.dsn, release: `probador@${version}`, environment: config.sentry.environment }, log);
+    closers.push(() => errors.close());
+    const report = errors.enabled ? errors.capture : undefined;
     const jobs: JobQueue = redis
-      ? bullJobQueue({ redis, prefix: config.redis!.prefix, log, lockDurationMs: config.jobs.lockMs, stalledIntervalMs: Math.min(5_000, Math.max(500, Math.floor(config.jobs.lockMs / 3))) })
-      : dbJobQueue({ db: database.db, clock, log, singleProcess: database.driver === 'pglite' });
+      ? bullJobQueue({ redis, prefix: config.redis!.prefix, log, lockDurationMs: config.jobs.lockMs, stalledIntervalMs: Math.min(5_000, Math.max(500, Math.floor(config.jobs.lockMs / 3))), ...(report ? { report } : {}) })
+      : dbJobQueue({ db: database.db, clock, log, singleProcess: database.driver === 'pglite', ...(report ? { report } : {}) });
     closers.unshift(() => jobs.close());
+    const mail = await createMailer({ config: config.mail, db: database.db, clock, log });
+    closers.unshift(() => mail.close());
     let closed = false;
     return {
       config,
@@ -120,9 +135,11 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       limiter,
       blobs,
       jobs,
+      mail,
       metrics,
       log,
       clock,
+      errors,
       close: async () => {
         if (closed) return;
         closed = true;

@@ -15,11 +15,26 @@ import { startControlSocket, type ControlServer } from './cli/control-socket.js'
 
 export type Started = { url: string | undefined; close: () => Promise<void> };
 
+/**
+ * With error tracking on, an uncaught exception or unhandled rejection is reported (and flushed,
+ * 2 s at most) before the process exits as Node would have made it.
+ */
+function reportProcessErrors(deps: Deps) {
+  const fatal = (source: string) => (err: unknown) => {
+    deps.log.fatal({ err, source }, 'process error');
+    deps.errors.capture(err, { source });
+    void deps.errors.flush(2000).finally(() => process.exit(1));
+  };
+  process.on('uncaughtException', fatal('uncaughtException'));
+  process.on('unhandledRejection', fatal('unhandledRejection'));
+}
+
 /** How long the banner waits for the perception models to finish loading (their log line comes first). */
 const MODELS_WAIT_MS = 60_000;
 
 export async function start(config: Config, role: Role = 'all', opts: { print?: (line: string) => void } = {}): Promise<Started> {
   const deps = await createDeps(config);
+  if (deps.errors.enabled) reportProcessErrors(deps);
   const print = opts.print ?? printThrough(deps.log);
   const { app, modules } = await buildApp(deps, { role });
   let url: string | undefined;

@@ -7,6 +7,7 @@
 import type { Deps } from './deps.js';
 import { purgeIdempotencyKeys } from './platform/http/idempotency.js';
 import { purgeRefreshTokens } from './modules/tenants/index.js';
+import { purgeEndUserTokens } from './modules/accounts/index.js';
 import { vacuumWhereDue } from './platform/db/maintenance.js';
 
 export type MaintenanceHooks = {
@@ -25,6 +26,7 @@ export async function runMaintenance(deps: Deps, hooks: MaintenanceHooks = {}) {
   const now = deps.clock.now();
   const idempotency = await purgeIdempotencyKeys(deps.db, now);
   const refreshTokens = await purgeRefreshTokens(deps.db, now);
+  const endUserTokens = await purgeEndUserTokens(deps.db, now);
   const tryons = hooks.purgeTryons ? await hooks.purgeTryons() : { uploads: 0, results: 0 };
   const generations = hooks.purgeGenerations ? (await hooks.purgeGenerations()).generations : 0;
   const style = hooks.purgeStyle ? await hooks.purgeStyle() : { selfies: 0 };
@@ -34,7 +36,7 @@ export async function runMaintenance(deps: Deps, hooks: MaintenanceHooks = {}) {
   const commerce = hooks.commerce ? await hooks.commerce() : { requeued: 0, purged: 0 };
   // Last, after the purges' deletes: the embedded database's autovacuum (platform/db/maintenance.ts).
   const vacuumed = (await vacuumWhereDue(deps.database)).length;
-  return { idempotency, refreshTokens, uploads: tryons.uploads, results: tryons.results, generations, styleSelfies, quizResults, commerceInboundRequeued: commerce.requeued, commerceMedia: commerce.purged, vacuumed };
+  return { idempotency, refreshTokens, endUserTokens, uploads: tryons.uploads, results: tryons.results, generations, styleSelfies, quizResults, commerceInboundRequeued: commerce.requeued, commerceMedia: commerce.purged, vacuumed };
 }
 
 export function startMaintenance(deps: Deps, hooks: MaintenanceHooks = {}, everyMs = 60 * 1000) {

@@ -61,7 +61,7 @@ describe('errors', () => {
     expect(rows.length).toBe(new Set(rows.map((r) => r.code)).size);
     // Every backticked SCREAMING_CASE word that looks like a code is a real one (catches stale mentions in prose).
     const mentioned = new Set([...doc.matchAll(/`([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)`/g)].map((m) => m[1]!));
-    const settings = [...mentioned].filter((w) => /^(PROBADOR|DATABASE|REDIS|GEMINI|FAL|REPLICATE|FASHN)_/.test(w));
+    const settings = [...mentioned].filter((w) => /^(PROBADOR|DATABASE|REDIS|GEMINI|FAL|REPLICATE|FASHN|SMTP|MAIL)_/.test(w));
     const stale = [...mentioned].filter((w) => !(w in ERRORS) && !settings.includes(w));
     expect(stale, `unknown codes mentioned: ${stale.join(', ')}`).toEqual([]);
   });

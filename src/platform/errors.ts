@@ -31,12 +31,15 @@ export const ERRORS = {
   TRYON_NOT_FOUND: { status: 404, title: 'Try-on not found' },
   GENERATION_NOT_FOUND: { status: 404, title: 'Generation not found' },
   STYLE_ANALYSIS_NOT_FOUND: { status: 404, title: 'Style analysis not found' },
+  STYLE_FEEDBACK_NOT_FOUND: { status: 404, title: 'Style feedback not found' },
   PRODUCT_NOT_FOUND: { status: 404, title: 'Product not found' },
   FILE_NOT_FOUND: { status: 404, title: 'The file does not exist or its link has expired' },
   CACHE_NAMESPACE_NOT_FOUND: { status: 404, title: 'No such cache namespace' },
   UPLOAD_GONE: { status: 410, title: 'The upload was deleted or has expired' },
   TRYON_NOT_CANCELABLE: { status: 409, title: 'The try-on has already finished' },
   GENERATION_NOT_CANCELABLE: { status: 409, title: 'The generation has already finished' },
+  STYLE_ANALYSIS_NOT_FINISHED: { status: 409, title: 'The style analysis has not succeeded' },
+  STYLE_FEEDBACK_EXISTS: { status: 409, title: 'This widget session already gave feedback on the analysis' },
   // 405/408/409/413/415/422
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   CONFLICT: { status: 409, title: 'The request conflicts with the current state' },
@@ -68,6 +71,11 @@ export const ERRORS = {
   STYLE_ANALYSIS_NO_COLOR: { status: 422, title: 'The style analysis has no colour answer' },
   // style: quiz, colour matching (modules/style)
   QUIZ_ANSWER_INVALID: { status: 400, title: 'A quiz answer names no such question or option' },
+  // end users (modules/accounts)
+  RESET_TOKEN_INVALID: { status: 400, title: 'The password reset link is not valid, was used, or has expired' },
+  SESSION_NOT_FOUND: { status: 404, title: 'Session not found' },
+  // mail (platform/mail)
+  MAIL_NOT_SENT: { status: 503, title: 'The mail server did not take the message' },
   QUIZ_RESULT_NOT_FOUND: { status: 404, title: 'Quiz result not found' },
   // conversational commerce (modules/commerce)
   BOT_NOT_FOUND: { status: 404, title: 'Bot not found' },

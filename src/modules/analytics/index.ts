@@ -13,12 +13,21 @@ import { dashboardRoutes } from './dashboard-files.js';
 import { runRollup } from './rollup.js';
 import { tryonSeries } from './queries.js';
 import { resolveRange } from './range.js';
+import { invalidatedCache } from '../../platform/cache/invalidated-cache.js';
+import { createPosthogExport, type ExportedEvent, type PosthogSettings, type TryonOutcome } from './posthog.js';
+
+/** The tenants module's change channel (a tenant's settings changed). */
+const TENANTS_CHANGED = 'tenants.invalidate';
 
 export const ROLLUP_JOB = 'analytics.rollup';
 const ROLLUP_EVERY_MS = 60_000;
 
-export function createAnalyticsModule(deps: Pick<Deps, 'db' | 'clock' | 'jobs' | 'log'>, ports: AnalyticsPorts) {
+export function createAnalyticsModule(deps: Pick<Deps, 'db' | 'clock' | 'jobs' | 'log' | 'pubsub'> & { config: Pick<Deps['config'], 'fetch'> }, ports: AnalyticsPorts & { posthogSettings: (tenantId: string) => Promise<PosthogSettings | null> }) {
   const log = deps.log.child({ module: 'analytics' });
+  // A tenant's export settings, kept per node and dropped when the tenant changes (on every node).
+  const settings = invalidatedCache(TENANTS_CHANGED, ports.posthogSettings, deps.pubsub, { ttlMs: 60_000 });
+  const posthog = createPosthogExport({ log, allowPrivateHosts: deps.config.fetch.allowPrivateHosts, settingsOf: (id) => settings.get(id) });
+  const exportEvents = (tenantId: string, events: ExportedEvent[]) => void posthog.events(tenantId, events).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'product analytics export failed'));
   const timers: NodeJS.Timeout[] = [];
   const rollup = () => runRollup(deps.db, deps.clock);
   return {
@@ -41,13 +50,20 @@ export function createAnalyticsModule(deps: Pick<Deps, 'db' | 'clock' | 'jobs' |
       timers.push(setTimeout(tick, 3_000), setInterval(tick, ROLLUP_EVERY_MS));
       for (const t of timers) t.unref();
     },
+    /** A try-on finished: forwarded to the tenant's PostHog when it opted in (never awaited by the try-on). */
+    tryonOutcome(tenantId: string, o: TryonOutcome) {
+      void posthog.tryonOutcome(tenantId, o).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'product analytics export failed'));
+    },
+    /** Sends what the export has batched (tests). */
+    flushExport: () => posthog.flush(),
     registerRoutes(app: App) {
-      eventRoutes(app, { db: deps.db, clock: deps.clock });
+      eventRoutes(app, { db: deps.db, clock: deps.clock, exportEvents });
       analyticsRoutes(app, { db: deps.db, clock: deps.clock, ports });
       dashboardRoutes(app);
     },
     async close() {
       for (const t of timers) clearTimeout(t);
+      await posthog.close();
     },
   };
 }

@@ -6,8 +6,9 @@ import type { App } from '../../platform/http/types.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Clock } from '../../platform/clock.js';
 import { recordEvents, widgetSessionHash } from './events.js';
+import type { ExportedEvent } from './posthog.js';
 
-export function eventRoutes(app: App, { db, clock }: { db: Db; clock: Clock }) {
+export function eventRoutes(app: App, { db, clock, exportEvents }: { db: Db; clock: Clock; exportEvents: (tenantId: string, events: ExportedEvent[]) => void }) {
   app.post(
     '/v1/events',
     {
@@ -26,6 +27,7 @@ export function eventRoutes(app: App, { db, clock }: { db: Db; clock: Clock }) {
       const h = req.headers['probador-session'];
       const session = widgetSessionHash(p, Array.isArray(h) ? h[0] : h);
       const accepted = await recordEvents(db, clock, p, session, req.body.events);
+      exportEvents(p.tenantId, req.body.events.map((e) => ({ type: e.type, at: e.at ? new Date(e.at) : new Date(clock.now()), session, productId: e.product_id ?? null, tryonId: e.tryon_id ?? null, properties: e.properties ?? null })));
       return reply.code(202).send({ accepted });
     },
   );

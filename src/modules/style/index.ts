@@ -4,7 +4,8 @@
  * perception's face mesh (analyser/) or by Gemini through the style router (providers/, the
  * `style.analyse` job), behind one StyleAnalyser seam; the `style.analyses` cache; palettes, the
  * colour quiz (and its fusion with a photo analysis), tie-break questions, colour matching and a
- * garment's dominant colour; the shopper's erasure and the retention purges. Other modules use
+ * garment's dominant colour; feedback on analyses with its agreement figures and the dashboard's
+ * style figures (feedback/); the shopper's erasure and the retention purges. Other modules use
  * only what this file exports.
  */
 import type { FastifyRequest } from 'fastify';
@@ -26,6 +27,7 @@ import { styleMatchRoutes } from './routes-match.js';
 import { dominantGarmentColor } from './garment-color.js';
 import { FIT_VERSION, colorFit } from './color-match.js';
 import { createTryonColors } from './tryon-colors.js';
+import { createStyleFeedback } from './feedback/index.js';
 
 export type StyleModuleOptions = {
   /** The analysers (default: Gemini when GEMINI_API_KEY is set, and the offline analyser); one must be named `local`. */
@@ -68,11 +70,15 @@ export function createStyleModule(deps: Deps, ports: StyleModulePorts, opts: Sty
     quizColor: async (tenantId, id, widgetSession) => (await match.getQuizResult({ tenantId, widgetSession: () => widgetSession }, id)).color,
     productColors: ports.productColors,
   });
+  // Feedback on analyses (fbk_…) and the figures from it; deleted with its analysis (foreign key).
+  const feedback = createStyleFeedback(deps, { callerOf: ports.callerOf, analysisOf: (tenantId, id, widgetSession) => service.getRow(tenantId, id, widgetSession) });
   const job = createAnalyseJob(deps, service.router, createAnalyseJobPorts(deps, ports, service), service.cache);
 
   return {
     service,
     match,
+    /** Feedback on analyses and the agreement and style figures (summary, figures by tenant and period). */
+    feedback,
     /** For the try-on module (wired in app.ts): the season a try-on's `style` names, and its garments' colour matches. */
     tryonColors: { seasonOf: tryonColors.seasonOf, judge: tryonColors.judge },
     /** For the catalog: a garment's dominant colour from its image, and its fit to the 12 palettes. */
@@ -85,6 +91,7 @@ export function createStyleModule(deps: Deps, ports: StyleModulePorts, opts: Sty
       app.addSchema(StyleAnalysis);
       await styleRoutes(app, { svc: service, ports, config: deps.config, pubsub: deps.pubsub });
       styleMatchRoutes(app, { svc: match, widgetSession: ports.widgetSession });
+      feedback.registerRoutes(app);
     },
     getAnalysis,
     /** Analyse a selfie for a caller (the widget, bots): the same use-case as POST /v1/style/analyses. */

@@ -59,6 +59,8 @@ export const styleAnalyses = pgTable(
     index('style_analyses_tenant_idx').on(t.tenantId, t.id),
     index('style_analyses_shopper_idx').on(t.tenantId, t.shopperId),
     index('style_analyses_selfie_expiry_idx').on(t.selfieExpiresAt),
+    // The style figures (/v1/style/analytics) read a tenant's analyses by date.
+    index('style_analyses_created_idx').on(t.tenantId, t.createdAt),
   ],
 );
 

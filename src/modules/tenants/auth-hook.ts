@@ -12,7 +12,7 @@ import type { Logger } from 'pino';
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { AppError } from '../../platform/errors.js';
 import type { App } from '../../platform/http/types.js';
-import type { AuthMode } from '../../platform/http/principal.js';
+import { END_USER_TOKEN_HEADER, type AuthMode, type EndUserVerifier } from '../../platform/http/principal.js';
 import { setLogContext } from '../../platform/observability/logger.js';
 import type { KeyAuth, KeyAuthenticator, KeyEntry } from './key-auth.js';
 import type { UsersService } from './users-service.js';
@@ -61,7 +61,20 @@ export function presentedKey(req: FastifyRequest): string | undefined {
 
 export function registerAuthHook(
   app: App,
-  { keys, users, limiter, assertTenant }: { keys: KeyAuthenticator; users: UsersService; limiter: RateLimiter; /** Throws TENANT_NOT_FOUND for an unknown id. */ assertTenant: (tenantId: string) => Promise<unknown> },
+  {
+    keys,
+    users,
+    limiter,
+    assertTenant,
+    endUsers,
+  }: {
+    keys: KeyAuthenticator;
+    users: UsersService;
+    limiter: RateLimiter;
+    /** Throws TENANT_NOT_FOUND for an unknown id. */ assertTenant: (tenantId: string) => Promise<unknown>;
+    /** End users' access tokens (the accounts module); without it `end_user` routes refuse everyone. */
+    endUsers?: EndUserVerifier | undefined;
+  },
 ) {
   app.decorateRequest('principal', undefined);
   app.decorateRequest('keyEntry', undefined);
@@ -101,9 +114,45 @@ export function registerAuthHook(
     if (req.log !== rootLog) setLogContext(req.log as Logger, { user_id: principal.userId, ...(principal.tenantId ? { tenant_id: principal.tenantId } : {}) });
   };
 
+  /**
+   * An end user: their access token as `Authorization: Bearer` (a key may come along in x-api-key /
+   * x-client-key), or the key as `Authorization: Bearer` and the token in probador-user-token. A key
+   * sent along is checked as on widget routes (publishable from an allowed origin) and must be of
+   * the token's tenant.
+   */
+  const endUserAuth = async (req: FastifyRequest) => {
+    const authz = bearer(req);
+    const headerToken = header(req, END_USER_TOKEN_HEADER)?.trim() || undefined;
+    let token: string | undefined;
+    let key: string | undefined;
+    if (authz && KEY_LIKE.test(authz)) {
+      key = authz;
+      token = headerToken;
+    } else {
+      token = authz ?? headerToken;
+      key = header(req, 'x-api-key') ?? header(req, 'x-client-key');
+    }
+    if (!token || !endUsers) throw new AppError('UNAUTHENTICATED', `Sign in and send the end user's access token as "Authorization: Bearer …" (or in the ${END_USER_TOKEN_HEADER} header beside the key).`);
+    let auth: KeyAuth | undefined;
+    if (key) {
+      try {
+        auth = await keys.authenticate(key.trim(), 'key', originOf(req));
+      } catch (e) {
+        await refused(req, e);
+      }
+    }
+    const p = await endUsers(token);
+    // Another store's key with this token: the token is simply not valid here (nothing said about the user).
+    if (auth && auth.principal.tenantId !== p.tenantId) throw new AppError('INVALID_TOKEN');
+    req.principal = { ...p, key: auth?.principal };
+    req.keyEntry = auth?.entry;
+    if (req.log !== rootLog) setLogContext(req.log as Logger, { tenant_id: p.tenantId, user_id: p.userId, ...(auth ? auth.logFields : {}) });
+  };
+
   app.addHook('onRequest', (req: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const mode = req.routeOptions.config?.auth ?? 'none';
     if (mode === 'none') return done();
+    if (mode === 'end_user') return void endUserAuth(req).then(() => done(), done);
     const presented = presentedKey(req);
     // `tenant` routes take a key (as a secret key) or a signed-in person's access token.
     if (mode === 'user' || mode === 'operator' || (mode === 'tenant' && !(presented && KEY_LIKE.test(presented)))) {

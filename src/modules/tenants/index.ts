@@ -4,6 +4,7 @@
  */
 import type { Deps } from '../../deps.js';
 import type { App } from '../../platform/http/types.js';
+import type { EndUserVerifier } from '../../platform/http/principal.js';
 import { createTenantsService } from './service.js';
 import { createKeyAuthenticator } from './key-auth.js';
 import { createUsersService } from './users-service.js';
@@ -32,8 +33,8 @@ export function createTenantsModule(deps: Deps) {
       await keys.start();
     },
     /** The authentication hook: register before any route of any module. */
-    registerAuth(app: App) {
-      registerAuthHook(app, { keys, users, limiter: deps.limiter, assertTenant: (id) => tenants.getTenant(id) });
+    registerAuth(app: App, opts: { endUsers?: EndUserVerifier } = {}) {
+      registerAuthHook(app, { keys, users, limiter: deps.limiter, assertTenant: (id) => tenants.getTenant(id), endUsers: opts.endUsers });
     },
     registerRoutes(app: App) {
       authRoutes(app, { users, limiter: deps.limiter });
@@ -53,3 +54,4 @@ export { effectiveLimits, TIER_LIMITS } from './limits.js';
 export type { TenantRow, ApiKeyRow, Tier, Retention } from './tables.js';
 export { presentTenant, presentKey } from './service.js';
 export { purgeRefreshTokens } from './maintenance.js';
+export { checkedSettings } from './settings.js';

@@ -92,7 +92,7 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
     return [...order.filter((p) => p !== 'local'), 'local'];
   }
 
-  async function fail(row: Pick<TryonRow, 'id' | 'tenantId' | 'metadata'>, code: string, message: string) {
+  async function fail(row: Pick<TryonRow, 'id' | 'tenantId' | 'metadata'> & Partial<Pick<TryonRow, 'widgetSession' | 'shopperId'>>, code: string, message: string) {
     const now = new Date(clock.now());
     const done = await repo.updateTryonIf(db, row.tenantId, row.id, ['queued', 'processing'], { status: 'failed', errorCode: code, errorMessage: message.slice(0, 500), finishedAt: now, stage: null });
     if (!done) return;
@@ -100,6 +100,7 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
     await ports.recordUsage(row.tenantId, 'tryon.failed', { refId: row.id, meta: { code } });
     await publishEvent(pubsub, { id: row.id, status: 'failed', at: now.toISOString() });
     await ports.emitWebhook(row.tenantId, 'tryon.failed', { id: row.id, error: { code, message }, metadata: row.metadata });
+    ports.reportOutcome?.(row.tenantId, { tryonId: row.id, status: 'failed', session: row.widgetSession ?? null, shopperId: row.shopperId ?? null, cached: false, provider: null, errorCode: code });
   }
 
   async function markCanceled(row: Pick<TryonRow, 'id' | 'tenantId'>) {
@@ -225,6 +226,7 @@ export function createPipeline(deps: Deps, ports: TryonPorts, router: TryonRoute
       await ports.recordUsage(tenantId, 'tryon.generation', { costUsd: result.costUsd, refId: tryonId, meta: { provider: result.provider, model: out.model } });
       await publishEvent(pubsub, { id: tryonId, status: 'succeeded', provider: result.provider, at: finishedAt.toISOString() });
       await ports.emitWebhook(tenantId, 'tryon.succeeded', { id: tryonId, cached: false, provider: result.provider, model: out.model, metadata: row.metadata, ...colorMatchesOf(row) });
+      ports.reportOutcome?.(tenantId, { tryonId, status: 'succeeded', session: row.widgetSession, shopperId: row.shopperId, cached: false, provider: result.provider, errorCode: null });
     } catch (e) {
       if (!row) throw e;
       await Promise.all(recorded);

@@ -43,6 +43,8 @@ export type TryonPorts = {
   refundGeneration: (tenantId: string) => Promise<void>;
   recordUsage: (tenantId: string, type: string, opts: { costUsd?: number; refId?: string; meta?: Record<string, unknown> }) => Promise<void>;
   emitWebhook: (tenantId: string, type: string, data: Record<string, unknown>) => Promise<void>;
+  /** A try-on finished (product-analytics export; fire and forget — never slows or fails the try-on). */
+  reportOutcome?: (tenantId: string, o: { tryonId: string; status: 'succeeded' | 'failed'; session: string | null; shopperId: string | null; cached: boolean; provider: string | null; errorCode: string | null }) => void;
   /** Photo pre-check (perception module), run on intake before a generation is spent; undefined = not checked (off, or perception failed). */
   checkPhoto?: (
     tenant: { id: string; settings: Record<string, unknown> },

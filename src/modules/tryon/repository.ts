@@ -276,7 +276,7 @@ function uploadOf(r: UploadDbRow): UploadRow {
 /** What the generate job reads of its try-on. */
 export type JobTryon = Pick<
   TryonRow,
-  'id' | 'tenantId' | 'status' | 'mode' | 'requestedProvider' | 'personUploadId' | 'personBlob' | 'garments' | 'metadata' | 'cacheKey' | 'cancelRequested'
+  'id' | 'tenantId' | 'status' | 'mode' | 'requestedProvider' | 'personUploadId' | 'personBlob' | 'garments' | 'metadata' | 'cacheKey' | 'cancelRequested' | 'widgetSession' | 'shopperId'
 >;
 
 export type NewAttempt = Omit<typeof tryonAttempts.$inferInsert, 'tenantId'>;
@@ -300,7 +300,7 @@ const START_COLUMNS: ArrayColumn<StartItem>[] = [
 const START_MANY = `update tryons t set status = 'processing', stage = 'generating', started_at = coalesce(t.started_at, v.now), updated_at = v.now
 from ${unnestSql(START_COLUMNS, 1, 'v')}
 where t.id = any($2::text[]) and t.tenant_id = v.tenant_id and t.id = v.id and t.status in ('queued', 'processing')
-returning t.id, t.tenant_id, t.status, t.mode, t.requested_provider, t.person_upload_id, t.person_blob, t.garments, t.metadata, t.cache_key, t.cancel_requested`;
+returning t.id, t.tenant_id, t.status, t.mode, t.requested_provider, t.person_upload_id, t.person_blob, t.garments, t.metadata, t.cache_key, t.cancel_requested, t.widget_session, t.shopper_id`;
 
 type StartedRow = {
   id: string;
@@ -314,6 +314,8 @@ type StartedRow = {
   metadata: JobTryon['metadata'];
   cache_key: string | null;
   cancel_requested: boolean;
+  widget_session: string | null;
+  shopper_id: string | null;
 };
 
 /** startTryon for many jobs in one statement: one answer per item, in order (undefined: gone or final). */
@@ -343,6 +345,8 @@ export async function startTryons(db: Db, items: StartItem[]): Promise<(JobTryon
           metadata: r.metadata,
           cacheKey: r.cache_key,
           cancelRequested: r.cancel_requested,
+          widgetSession: r.widget_session,
+          shopperId: r.shopper_id,
         }
       : undefined;
   });

@@ -358,6 +358,7 @@ export function createTryonService(deps: Deps, ports: TryonPorts) {
         if (row) {
           await ports.recordUsage(tenantId, 'tryon.cache_hit', { refId: id });
           await ports.emitWebhook(tenantId, 'tryon.succeeded', { id, cached: true, provider: row.provider, ...colorMatchesOf(row) });
+          ports.reportOutcome?.(tenantId, { tryonId: id, status: 'succeeded', session: row.widgetSession, shopperId: row.shopperId, cached: true, provider: row.provider, errorCode: null });
           return row;
         }
       }

@@ -18,6 +18,7 @@ import { defineJob, type JobContext } from '../../platform/jobs/types.js';
 import { isAppError } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { safeFetch } from '../../platform/net/safe-fetch.js';
+import { SpanKind, withSpan } from '../../platform/observability/tracing.js';
 import * as repo from './repository.js';
 import { signatureHeader } from './signing.js';
 import { parseRetryAfter, retryDelayMs, urlPolicyFor, type ResolvedOptions } from './options.js';
@@ -69,18 +70,21 @@ async function send(deps: DeliverDeps, endpoint: WebhookEndpointRow, eventId: st
     'webhook-signature': signatureHeader(signingSecrets(endpoint, now), eventId, timestamp, body),
   };
   try {
-    const res = await safeFetch(endpoint.url, {
-      ...urlPolicyFor(endpoint.url, deps.opts.allowPrivateHosts),
-      method: 'POST',
-      headers,
-      body,
-      timeoutMs: deps.opts.timeoutMs,
-      maxBytes: MAX_RESPONSE_BYTES,
-      maxRedirects: 0,
-      throwOnStatus: false,
-      signal,
-      ...(deps.opts.resolver ? { resolver: deps.opts.resolver } : {}),
-    });
+    const res = await withSpan('webhook POST', { 'probador.webhook.endpoint_id': endpoint.id, 'probador.webhook.event_id': eventId }, () =>
+      safeFetch(endpoint.url, {
+        ...urlPolicyFor(endpoint.url, deps.opts.allowPrivateHosts),
+        method: 'POST',
+        headers,
+        body,
+        timeoutMs: deps.opts.timeoutMs,
+        maxBytes: MAX_RESPONSE_BYTES,
+        maxRedirects: 0,
+        throwOnStatus: false,
+        signal,
+        ...(deps.opts.resolver ? { resolver: deps.opts.resolver } : {}),
+      }),
+      SpanKind.CLIENT,
+    );
     const ok = res.status >= 200 && res.status <= 299;
     const excerpt = res.body.subarray(0, EXCERPT_CHARS * 4).toString('utf8').slice(0, EXCERPT_CHARS);
     const redirect = res.status >= 300 && res.status <= 399;

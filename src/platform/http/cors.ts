@@ -11,7 +11,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from './types.js';
 
-const ALLOWED_HEADERS = ['authorization', 'content-type', 'x-api-key', 'x-client-key', 'idempotency-key', 'request-id', 'last-event-id', 'probador-session'];
+const ALLOWED_HEADERS = ['authorization', 'content-type', 'x-api-key', 'x-client-key', 'idempotency-key', 'request-id', 'last-event-id', 'probador-session', 'probador-user-token'];
 const EXPOSED_HEADERS = 'request-id, ratelimit-limit, ratelimit-remaining, ratelimit-reset, ratelimit-policy, retry-after, location';
 const LOCALHOST = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 
@@ -49,7 +49,9 @@ export function registerCors(app: App, opts: { isKnownOrigin: (origin: string) =
     reply.header('vary', 'Origin');
     const p = req.principal;
     const allowed =
-      (p?.kind === 'api_key' && p.origin === origin) || (reply.statusCode >= 400 && req.routeOptions.config?.auth === 'key' && (await known(origin)));
+      (p?.kind === 'api_key' && p.origin === origin) ||
+      (p?.kind === 'end_user' && p.key?.origin === origin) ||
+      (reply.statusCode >= 400 && (req.routeOptions.config?.auth === 'key' || req.routeOptions.config?.auth === 'end_user') && (await known(origin)));
     if (allowed) reply.headers({ 'access-control-allow-origin': origin, 'access-control-expose-headers': EXPOSED_HEADERS });
   };
 

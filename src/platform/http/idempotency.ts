@@ -53,7 +53,7 @@ function withoutSecrets(body: string, paths: string[] | undefined): string {
 function scopeOf(req: FastifyRequest): string | undefined {
   const p = req.principal;
   if (!p) return undefined;
-  return p.kind === 'api_key' ? `tenant:${p.tenantId}:${p.environment}` : `user:${p.userId}`;
+  return p.kind === 'api_key' ? `tenant:${p.tenantId}:${p.environment}` : p.kind === 'end_user' ? `end_user:${p.tenantId}:${p.userId}` : `user:${p.userId}`;
 }
 
 function requestHash(req: FastifyRequest): string {

@@ -39,7 +39,9 @@ export async function registerOpenApi(app: App, { version, publicUrl }: { versio
         description:
           'Try-on, style analysis and conversational commerce for fashion stores. ' +
           'Store servers authenticate with a secret key (`Authorization: Bearer sk_…`); the browser widget with a publishable key (`pk_…`) from an allowed origin. ' +
-          'Operators and store users sign in at `/admin/v1/auth/login` and send the access token as a Bearer token. Errors are `application/problem+json`. ' +
+          'Operators and store users sign in at `/admin/v1/auth/login` and send the access token as a Bearer token. ' +
+          "A store's end users sign in at `/v1/auth/login` (with the store's key) and send their access token as a Bearer token, alone or with the key in `x-api-key`; " +
+          'a widget sends the publishable key as the Bearer token and the user\'s token in `probador-user-token`. Errors are `application/problem+json`. ' +
           'A typed client: `@probador/sdk` (packages/sdk).',
       },
       // The configured public address, else this server itself (a relative URL: where the document was read).

@@ -25,7 +25,26 @@ export type UserPrincipal = {
   sessionId: string;
 };
 
-export type Principal = KeyPrincipal | UserPrincipal;
+/**
+ * A tenant's end user (modules/accounts), signed in with their own access token, which names the
+ * tenant and the session. `key` is the tenant's API key when the request also carried one (a widget:
+ * the publishable key from an allowed origin plus the user's token); its tenant is the token's.
+ */
+export type EndUserPrincipal = {
+  kind: 'end_user';
+  tenantId: string;
+  userId: string;
+  sessionId: string;
+  key?: KeyPrincipal | undefined;
+};
+
+export type Principal = KeyPrincipal | UserPrincipal | EndUserPrincipal;
+
+/** Verifies an end user's access token (served by the accounts module, wired in app.ts). */
+export type EndUserVerifier = (token: string) => Promise<Omit<EndUserPrincipal, 'key'>>;
+
+/** The header that carries an end user's access token when `Authorization` carries the API key. */
+export const END_USER_TOKEN_HEADER = 'probador-user-token';
 
 /**
  * What a route accepts:
@@ -34,10 +53,13 @@ export type Principal = KeyPrincipal | UserPrincipal;
  * - `key`: a secret key, or a publishable key from an allowed origin (widget endpoints)
  * - `user`: a signed-in operator or tenant user (dashboard, admin API)
  * - `operator`: a signed-in operator only
+ * - `end_user`: a signed-in end user of a tenant: their access token as `Authorization: Bearer`
+ *   (optionally with the tenant's key in `x-api-key`), or the key as `Authorization: Bearer` and the
+ *   token in `probador-user-token` (docs/architecture.md, "End users")
  * - `tenant`: a secret key, or a signed-in person acting for one tenant (dashboard): a tenant
  *   user for their own tenant, an operator for the tenant named in the `probador-tenant` header
  */
-export type AuthMode = 'none' | 'secret' | 'key' | 'user' | 'operator' | 'tenant';
+export type AuthMode = 'none' | 'secret' | 'key' | 'user' | 'operator' | 'tenant' | 'end_user';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -53,6 +75,11 @@ export function keyPrincipal(p: Principal | undefined): KeyPrincipal {
   return p;
 }
 
+export function endUserPrincipal(p: Principal | undefined): EndUserPrincipal {
+  if (!p || p.kind !== 'end_user') throw new Error('route expected an end user principal');
+  return p;
+}
+
 export function userPrincipal(p: Principal | undefined): UserPrincipal {
   if (!p || p.kind !== 'user') throw new Error('route expected a user principal');
   return p;
@@ -65,6 +92,7 @@ export function userPrincipal(p: Principal | undefined): UserPrincipal {
 export function tenantIdOf(p: Principal | undefined, need: 'read' | 'write' = 'read'): string {
   if (!p) throw new Error('route expected a principal');
   if (p.kind === 'api_key') return p.tenantId;
+  if (p.kind === 'end_user') throw new Error('tenant routes do not take end users');
   if (!p.tenantId) throw new AppError('VALIDATION_FAILED', 'Operators name the tenant in the probador-tenant header.');
   if (need === 'write' && p.role === 'member') throw new AppError('FORBIDDEN', 'Only the tenant owner can do this.');
   return p.tenantId;

@@ -4,6 +4,8 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, ERRORS, type ErrorCode, isAppError, problemType } from '../errors.js';
+import type { ErrorReporter } from '../observability/error-reports.js';
+import { requestTraceId } from './tracing-hooks.js';
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
@@ -66,6 +68,8 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, err: A
     request_id: request.id,
     ...err.extra,
   };
+  const traceId = requestTraceId(request);
+  if (traceId) body.trace_id = traceId;
   if (err.headers) reply.headers(err.headers);
   // Plain JSON, not the route's response schema: that schema's serializer drops the members it does
   // not list (`scope` of RATE_LIMITED, `quota` and `period` of QUOTA_EXCEEDED …). The body is built
@@ -107,7 +111,7 @@ function sqlState(err: unknown): string | undefined {
   return undefined;
 }
 
-export function registerProblemHandlers(app: FastifyInstance) {
+export function registerProblemHandlers(app: FastifyInstance, errors?: ErrorReporter) {
   // The API speaks JSON only. Fastify also parses text/plain by default, which turned a text body
   // into a confusing 400 "must be object"; without the parser it is a clear 415.
   app.removeContentTypeParser('text/plain');
@@ -126,7 +130,13 @@ export function registerProblemHandlers(app: FastifyInstance) {
   );
   app.setErrorHandler((err, request, reply) => {
     const appErr = toAppError(err, request);
-    if (appErr.status >= 500) request.log.error({ err: appErr.cause ?? err, code: appErr.code }, 'request failed');
+    if (appErr.status >= 500) {
+      request.log.error({ err: appErr.cause ?? err, code: appErr.code }, 'request failed');
+      if (errors?.enabled) {
+        const p = request.principal as { tenantId?: string | null } | undefined;
+        errors.capture(appErr.cause ?? err, { requestId: request.id, tenantId: p?.tenantId ?? null, method: request.method, route: request.routeOptions?.url, status: appErr.status });
+      }
+    }
     else request.log.info({ code: appErr.code, status: appErr.status }, 'request refused');
     return sendProblem(reply, request, appErr);
   });

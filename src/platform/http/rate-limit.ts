@@ -74,6 +74,15 @@ export function registerRateLimit(app: App, { limiter, metrics }: { limiter: Rat
         if (shared) keyChecks.set(p, c);
       }
       checks = c;
+    } else if (p?.kind === 'end_user') {
+      // Per end user; a key sent along also counts against its own and its tenant's budget.
+      checks = [{ scope: 'user', key: `e:${p.userId}`, limit: USER_PER_MINUTE, windowS: WINDOW_S }];
+      if (p.key) {
+        checks.push(
+          { scope: 'key', key: `k:${p.key.keyId}`, limit: p.key.limits.perKey, windowS: WINDOW_S },
+          { scope: 'tenant', key: `t:${p.tenantId}`, limit: p.key.limits.perTenant, windowS: WINDOW_S },
+        );
+      }
     } else if (p?.kind === 'user') {
       checks = [{ scope: 'user', key: `u:${p.userId}`, limit: USER_PER_MINUTE, windowS: WINDOW_S }];
     } else {

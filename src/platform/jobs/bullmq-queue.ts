@@ -5,6 +5,8 @@
  * worker (or the restarted one), so handlers must be idempotent.
  */
 import type * as BullMQ from 'bullmq';
+import type { ErrorReporter } from '../observability/error-reports.js';
+import { runJobSpan, takeTraceContext, withTraceContext } from '../observability/tracing.js';
 import type { Logger } from 'pino';
 import type { Redis } from '../redis.js';
 import { newId } from '../ids.js';
@@ -17,6 +19,8 @@ export type BullOptions = {
   /** How long a job's lock lives without renewal; a dead worker's job is retried after about this. */
   lockDurationMs?: number;
   stalledIntervalMs?: number;
+  /** Told of jobs that failed for good on an unexpected error (error tracking). */
+  report?: ErrorReporter['capture'];
 };
 
 // BullMQ (~10 MB of modules) loads when a queue or worker is first needed: an API node that
@@ -51,7 +55,7 @@ export function bullJobQueue(opts: BullOptions): JobQueue {
     if (!def) throw new Error(`unknown job ${name}`);
     return items.map(({ payload, opts: o = {} }) => ({
       name,
-      data: payload,
+      data: withTraceContext(payload),
       opts: {
         jobId: o.dedupeKey ? `d-${o.dedupeKey.replace(/:/g, '_')}` : newId('job'),
         attempts: def.attempts,
@@ -90,9 +94,12 @@ export function bullJobQueue(opts: BullOptions): JobQueue {
             const ac = new AbortController();
             const timer = setTimeout(() => ac.abort(new Error(`job timed out after ${def.timeoutMs} ms`)), def.timeoutMs);
             try {
-              await def.handler(
-                job.data as never,
-                jobContext({ jobId: job.id ?? '', attempt: job.attemptsMade + 1, maxAttempts: def.attempts, signal: ac.signal }, opts.log, { job: def.name, job_id: job.id }),
+              const { payload, parent } = takeTraceContext(job.data);
+              await runJobSpan(def.name, job.id ?? '', job.attemptsMade + 1, parent, () =>
+                def.handler(
+                  payload as never,
+                  jobContext({ jobId: job.id ?? '', attempt: job.attemptsMade + 1, maxAttempts: def.attempts, signal: ac.signal }, opts.log, { job: def.name, job_id: job.id }),
+                ),
               );
             } catch (e) {
               if (e instanceof PermanentJobError) throw new UnrecoverableError(e.message);
@@ -116,6 +123,8 @@ export function bullJobQueue(opts: BullOptions): JobQueue {
           const final = err instanceof UnrecoverableError || job.attemptsMade >= def.attempts;
           opts.log.warn({ job: def.name, job_id: job.id, attempt: job.attemptsMade, err: err.message }, 'job attempt failed');
           if (final) void def.onFailed?.(job.data as never, err)?.catch((e: Error) => opts.log.error({ err: e }, 'onFailed hook failed'));
+          // A job that failed for good on an unexpected error (not one it declared permanent) is a bug to track.
+          if (final && !(err instanceof UnrecoverableError)) opts.report?.(err, { job: def.name, jobId: job.id });
         });
         worker.on('error', (err) => opts.log.warn({ err: err.message }, 'worker error'));
         workers.push(worker);

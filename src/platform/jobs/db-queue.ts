@@ -29,6 +29,8 @@ import type { Db } from '../db/client.js';
 import { jobs } from '../db/tables.js';
 import type { Clock } from '../clock.js';
 import { newId } from '../ids.js';
+import type { ErrorReporter } from '../observability/error-reports.js';
+import { runJobSpan, takeTraceContext, withTraceContext } from '../observability/tracing.js';
 import { jobContext, PermanentJobError, type EnqueueOptions, type JobDefinition, type JobQueue, type QueueCounts } from './types.js';
 
 type Row = Pick<typeof jobs.$inferSelect, 'id' | 'name' | 'payload' | 'attempts' | 'maxAttempts'>;
@@ -43,7 +45,7 @@ const GATHER_MS = 5;
  */
 const IDLE_POLL_MS = 10_000;
 
-export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: number; idlePollMs?: number; singleProcess: boolean }): JobQueue {
+export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: number; idlePollMs?: number; singleProcess: boolean; report?: ErrorReporter['capture'] }): JobQueue {
   const { db, clock, log } = opts;
   const defs = new Map<string, JobDefinition<never>>();
   const running = new Map<string, number>(); // job name -> in flight (including slots reserved by enqueue)
@@ -165,6 +167,8 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
       return;
     }
     await db.update(jobs).set({ status: 'failed', lockedUntil: null, lastError: error.message.slice(0, 1000), updatedAt: new Date(clock.now()) }).where(eq(jobs.id, row.id));
+    // A job that failed for good on an unexpected error (not one it declared permanent) is a bug to track.
+    if (!permanent) opts.report?.(error, { job: row.name, jobId: row.id });
     await def.onFailed?.(row.payload as never, error).catch((err) => log.error({ err, job: row.name }, 'onFailed hook failed'));
   }
 
@@ -175,7 +179,10 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
     const timer = setTimeout(() => ac.abort(new Error(`job timed out after ${def.timeoutMs} ms`)), def.timeoutMs);
     let error: Error | undefined;
     try {
-      await def.handler(row.payload as never, jobContext({ jobId: row.id, attempt: row.attempts, maxAttempts: row.maxAttempts, signal: ac.signal }, log, { job: row.name, job_id: row.id }));
+      const { payload, parent } = takeTraceContext(row.payload);
+      await runJobSpan(row.name, row.id, row.attempts, parent, () =>
+        def.handler(payload as never, jobContext({ jobId: row.id, attempt: row.attempts, maxAttempts: row.maxAttempts, signal: ac.signal }, log, { job: row.name, job_id: row.id })),
+      );
     } catch (e) {
       error = e instanceof Error ? e : new Error(String(e));
     } finally {
@@ -314,6 +321,7 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
       if (!def) throw new Error(`unknown job ${name}`);
       const id = newId('job');
       const now = clock.now();
+      const stored = withTraceContext(payload);
       // This process's worker has a free slot: insert the job already claimed and run it here.
       const direct = started && !stopping && !o.delayMs && freeSlots(name) > 0;
       if (direct) running.set(name, (running.get(name) ?? 0) + 1); // reserve the slot before awaiting
@@ -324,7 +332,7 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
           .values({
             id,
             name,
-            payload: payload as object,
+            payload: stored as object,
             maxAttempts: def.attempts,
             runAt: new Date(now + (o.delayMs ?? 0)),
             dedupeKey: o.dedupeKey ?? null,
@@ -349,7 +357,7 @@ export function dbJobQueue(opts: { db: Db; clock: Clock; log: Logger; pollMs?: n
       }
       if (direct) {
         if (rows.length > 0) {
-          launch({ id, name, payload, attempts: 1, maxAttempts: def.attempts });
+          launch({ id, name, payload: stored, attempts: 1, maxAttempts: def.attempts });
           wakeUp(); // an idle single-process loop sleeps without a timer: arm the lease safety net
         } else {
           running.set(name, (running.get(name) ?? 1) - 1);

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
 import type PinoPretty from 'pino-pretty';
 import type { Principal } from '../http/principal.js';
+import { activeTraceId } from './tracing.js';
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -69,6 +70,7 @@ const serializers = {
   res: (res: { statusCode: number; request?: { principal?: Principal } }) => {
     const p = res.request?.principal;
     if (p?.kind === 'api_key') return { status: res.statusCode, tenant_id: p.tenantId, key_id: p.keyId };
+    if (p?.kind === 'end_user') return { status: res.statusCode, tenant_id: p.tenantId, user_id: p.userId, ...(p.key ? { key_id: p.key.keyId } : {}) };
     if (p?.kind === 'user') return { status: res.statusCode, user_id: p.userId, ...(p.tenantId ? { tenant_id: p.tenantId } : {}) };
     return { status: res.statusCode };
   },
@@ -108,6 +110,8 @@ const mixin = (_obj: object, _level: number, logger: unknown) => {
   const l = logger as WithContext;
   const ctx = l[LOG_CONTEXT];
   const caller = l[LOG_CALLER];
+  const traceId = activeTraceId();
+  if (traceId) return { ...ctx, ...caller, trace_id: traceId };
   return ctx || caller ? { ...ctx, ...caller } : {};
 };
 

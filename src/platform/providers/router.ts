@@ -25,6 +25,7 @@ import {
   type CircuitBreakerPolicy,
 } from 'cockatiel';
 import { ProviderError, type GenerateOptions, type ProgressEvent } from './types.js';
+import { SpanKind, withSpan } from '../observability/tracing.js';
 
 /** What the router needs of an adapter. */
 export type RoutableProvider<I, O> = {
@@ -168,7 +169,7 @@ export function createProviderRouter<I extends RoutableInput, O extends Routable
         const call: Call = { step, model: input.model, started, recorded: false };
         calls.current = call;
         try {
-          const out = await p.generate(input, { signal: callSignal, onProgress: (e) => req.onProgress?.(p.name, e) });
+          const out = await withSpan(`provider ${p.name}`, { 'probador.provider': p.name, 'probador.provider.step': step, 'probador.provider.hedged': hedged, ...(input.model ? { 'probador.provider.model': input.model } : {}) }, () => p.generate(input, { signal: callSignal, onProgress: (e) => req.onProgress?.(p.name, e) }), SpanKind.CLIENT);
           const c = out.costUsd ?? p.estimateCostUsd(input);
           cost += c;
           // Answered after another provider won: already on record as canceled, and its result is dropped.

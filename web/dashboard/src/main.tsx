@@ -19,6 +19,7 @@ import { Inbox } from './pages/inbox';
 import { Orders } from './pages/orders';
 import { Sellers } from './pages/sellers';
 import { BotAnalyticsPage } from './pages/bot-analytics';
+import { StylePage } from './pages/style';
 import './styles.css';
 
 function Login() {
@@ -67,6 +68,7 @@ const STORE_PAGES = [
   ['funnel', 'Widget funnel'],
   ['products', 'Products'],
   ['tryons', 'Try-ons'],
+  ['style', 'Style'],
   ['webhooks', 'Webhooks'],
   ['widget', 'Widget settings'],
   ['inbox', 'Inbox'],
@@ -110,6 +112,7 @@ function Shell(props: { user: User }) {
       p === 'funnel' ? <FunnelPage tenant={tenantId} /> :
       p === 'products' ? <Products tenant={tenantId} /> :
       p === 'tryons' ? <RecentTryons tenant={tenantId} /> :
+      p === 'style' ? <StylePage tenant={tenantId} /> :
       p === 'webhooks' ? <Webhooks tenant={tenantId} sub={store.sub} /> :
       p === 'widget' ? <WidgetSettings tenant={tenantId} canWrite={u.role !== 'member'} /> :
       p === 'keys' ? <Keys tenant={tenantId} canWrite={u.role !== 'member'} /> :

@@ -26,6 +26,11 @@ export interface ProbadorOptions {
   maxRetryDelayMs?: number;
   /** Send an `Idempotency-Key` (a random UUID) on every POST that has none (default true). */
   idempotencyKeys?: boolean;
+  /**
+   * With a publishable key (`pk_…`, the browser): the visit's id, sent as `probador-session` (the
+   * server counts a widget's funnel and feedback per session). Default: a random id per client.
+   */
+  session?: string;
   /** Extra headers on every request. */
   headers?: Record<string, string>;
   /** How to wait before a retry (default: a timer); tests and schedulers may replace it. */
@@ -116,9 +121,11 @@ export function retryingFetch(opts: Pick<ProbadorOptions, 'fetch' | 'maxRetries'
 /** The Bearer credential, the SDK's own headers, and an Idempotency-Key on POST. */
 function headersMiddleware(opts: ProbadorOptions): Middleware {
   const credential = opts.apiKey ?? opts.accessToken;
+  const session = opts.session ?? (opts.apiKey?.startsWith('pk_') ? randomId() : undefined);
   return {
     onRequest({ request }) {
       if (credential && !request.headers.has('authorization')) request.headers.set('authorization', `Bearer ${credential}`);
+      if (session && !request.headers.has('probador-session')) request.headers.set('probador-session', session);
       if (opts.idempotencyKeys !== false && request.method === 'POST' && !request.headers.has('idempotency-key')) request.headers.set('idempotency-key', randomId());
       return request;
     },

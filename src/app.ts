@@ -19,6 +19,7 @@ import { registerRateLimit } from './platform/http/rate-limit.js';
 import { registerIdempotency } from './platform/http/idempotency.js';
 import { registerEmptyBody } from './platform/http/empty-body.js';
 import { registerOpenApi } from './platform/http/openapi.js';
+import { registerCompression } from './platform/http/compress.js';
 import { createLazyCompilers } from './platform/http/lazy-compilers.js';
 import { registerBodyTimeout, timeoutServerOptions } from './platform/http/timeouts.js';
 import { registerLinkBase } from './platform/http/link-base.js';
@@ -31,7 +32,7 @@ import type { App } from './platform/http/types.js';
 import { Problem } from '../contracts/common.js';
 import { ApiKey, Tenant } from '../contracts/tenants.js';
 import { User } from '../contracts/auth.js';
-import { checkedSettings, createTenantsModule } from './modules/tenants/index.js';
+import { checkedSettings, createTenantsModule, effectiveLimits } from './modules/tenants/index.js';
 import { createAccountsModule } from './modules/accounts/index.js';
 import { outboxRoutes } from './platform/mail/routes.js';
 import type { TenantRow } from './modules/tenants/tables.js';
@@ -102,6 +103,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   // Links (signed file URLs) start with PUBLIC_URL or the listen address, never the request's Host.
   registerLinkBase(app, config);
   registerBodyTimeout(app, config.timeouts);
+  // JSON and text answers of PROBADOR_COMPRESS_MIN_BYTES or more, brotli or gzip (before any route is declared).
+  await registerCompression(app, { minBytes: config.compressMinBytes });
   app.addHook('onResponse', (req, reply, done) => {
     metrics.httpDuration.observe({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     done();
@@ -185,6 +188,13 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
       productColors: (tenantId, ids) => catalog.productColors(tenantId, ids),
       rankByColorFit: (tenantId, q) => catalog.rankByColorFit(tenantId, q),
       widgetSession: (req) => tryon.callerOf(req).widgetSession,
+      // The older Style API's default tenant: the try-on module's tenant cache holds the whole row (dropped on tenant changes).
+      compatTenant: async (id) => {
+        const t = (await tryon.service.getTenant(id).catch(() => undefined)) as unknown as TenantRow | undefined;
+        if (!t) return undefined;
+        const l = effectiveLimits(t.tier, t.limits);
+        return { id: t.id, active: t.active, allowedOrigins: t.allowedOrigins, tier: t.tier, limits: { perKey: l.perKey, perTenant: l.perTenant } };
+      },
     },
     opts.style,
   );

@@ -116,6 +116,14 @@ const Env = Type.Object({
   /** The Gemini model a style analysis asks (structured output; see modules/style/providers/gemini.ts for prices). */
   PROBADOR_STYLE_GEMINI_MODEL: Type.String({ pattern: '^gemini-[a-z0-9.-]{1,60}$', default: 'gemini-2.5-flash' }),
   /**
+   * The older Style API's paths (/api/v1/facial-analysis/analyze …, modules/style/compat): the tenant a
+   * request without an API key acts for, so the older React frontend works by changing only its base
+   * URL. Unset (the default): those paths need a key like the rest of the API.
+   */
+  PROBADOR_STYLE_COMPAT_DEFAULT_TENANT: Type.Optional(Type.String({ pattern: '^ten_[0-9A-Za-z]{1,64}$' })),
+  /** JSON (and text) answers of at least this many bytes are compressed, brotli or gzip as the client accepts; 0 turns compression off. */
+  PROBADOR_COMPRESS_MIN_BYTES: Type.Integer({ minimum: 0, maximum: 10_000_000, default: 1024 }),
+  /**
    * Channel credentials at rest (AES-256-GCM): base64 of 32 bytes (`openssl rand -base64 32`); older
    * keys may follow, comma-separated, to open values sealed before a rotation. Unset: a key kept in
    * the database (embedded default; a warning in production).
@@ -185,7 +193,9 @@ export type Config = Readonly<{
   fetch: { timeoutMs: number; allowPrivateHosts: string[] };
   tryon: { providerTimeoutMs: number; retries: number; latencyBudgetMs: number; resultUrlTtlS: number; concurrency: number; providerOrder: string[]; inputCacheBytes: number };
   generation: { providerOrder: ('gemini' | 'fal')[]; geminiModel: string; falModel: string; concurrency: number; compatWaitMs: number };
-  style: { geminiModel: string };
+  style: { geminiModel: string; compatDefaultTenant: string | undefined };
+  /** Minimum size of a compressed answer (bytes); 0 = no compression. */
+  compressMinBytes: number;
   jobs: { lockMs: number };
   /** PROBADOR_SECRETS_KEY parsed: the first seals, all open; undefined = a key kept in the database. */
   secretsKeys: Buffer[] | undefined;
@@ -359,7 +369,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       concurrency: e.PROBADOR_GENERATION_CONCURRENCY,
       compatWaitMs: e.PROBADOR_GENERATION_COMPAT_WAIT_MS,
     },
-    style: { geminiModel: e.PROBADOR_STYLE_GEMINI_MODEL },
+    style: { geminiModel: e.PROBADOR_STYLE_GEMINI_MODEL, compatDefaultTenant: e.PROBADOR_STYLE_COMPAT_DEFAULT_TENANT },
+    compressMinBytes: e.PROBADOR_COMPRESS_MIN_BYTES,
     storage:
       e.STORAGE_DRIVER === 's3' && e.S3_BUCKET
         ? {

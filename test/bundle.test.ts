@@ -108,6 +108,11 @@ describe('the server bundle (dist/bundle/cli.js)', () => {
     const docs = await fetch(`${base}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toMatch(/swagger-ui/i);
+    // ReDoc: its bundle is read from node_modules at run time (the bundle resolves it from its own place).
+    expect(await (await fetch(`${base}/redoc`)).text()).toContain('<redoc spec-url="/openapi.json">');
+    const redoc = await fetch(`${base}/redoc/redoc.standalone.js`);
+    expect(redoc.status).toBe(200);
+    expect((await redoc.text()).length).toBeGreaterThan(500_000);
     expect((await fetch(`${base}/health`)).status).toBe(200);
     expect((await fetch(`${base}/ready`)).status).toBe(200);
   });

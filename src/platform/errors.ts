@@ -116,6 +116,7 @@ export const ERRORS = {
   INTERNAL: { status: 500, title: 'Internal server error' },
   OVERLOADED: { status: 503, title: 'The server is overloaded; retry shortly' },
   NOT_READY: { status: 503, title: 'A dependency is not reachable' },
+  COMPAT_TENANT_UNAVAILABLE: { status: 503, title: 'The default tenant of the older Style API is not available' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1279,6 +1279,133 @@ export interface paths {
         patch: operations["style.feedback.update"];
         trace?: never;
     };
+    "/api/v1/facial-analysis/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The older facial analysis: face shape, confidence, measurements and recommendations of a selfie
+         * @description The photo as a multipart file (`file`) or base64 in JSON (`image` / `image_data`). Computed by the offline analyser and cached as `POST /v1/style/analyses` with `kinds: ["face"]` (`cached: true` on a repeat). Without an API key the request acts for the configured default tenant (docs/compat/style-api.md).
+         */
+        post: operations["api.facialAnalysis.analyze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/chromatic-analysis/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The older chromatic analysis: season, undertone, palette — from a selfie, from the colour quiz (`answers`), or both fused
+         * @description The photo as a multipart file (`file`) or base64 in JSON (`image` / `image_data`), and/or `answers` to the colour quiz (`GET /v1/style/quiz`: `{"veins": "green", …}`). A photo is analysed and cached as `POST /v1/style/analyses` with `kinds: ["color"]`; with answers too, its colour answer is fused with the quiz result (`quiz_result_id`).
+         */
+        post: operations["api.chromaticAnalysis.analyze"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cache/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The older cache health check: a write, read and delete round trip on the cache (Redis when configured) */
+        get: operations["api.cache.health.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cache/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The older cache metrics, for the caller's tenant: hit ratio, requests, times (from its style analyses) */
+        get: operations["api.cache.metrics.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cache/invalidate/{namespace}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The older cache invalidation: drop the tenant's cached analyses (`analysis` or `all`); the older backend's other namespaces hold nothing here */
+        post: operations["api.cache.invalidate.post"];
+        /** The older cache invalidation: drop the tenant's cached analyses (`analysis` or `all`); the older backend's other namespaces hold nothing here */
+        delete: operations["api.cache.invalidate.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cache/invalidate/analysis/{image_hash}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Drop the tenant's cached analyses of one photo (its `image_hash`) */
+        post: operations["api.cache.invalidate.analysis.post"];
+        /** Drop the tenant's cached analyses of one photo (its `image_hash`) */
+        delete: operations["api.cache.invalidate.analysis.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cache/keys/{pattern}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** The older key-pattern delete (`analysis:*`, `analysis:<image_hash>`): the same as the invalidation paths, for the tenant */
+        delete: operations["api.cache.keys.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/bots": {
         parameters: {
             query?: never;
@@ -12163,6 +12290,993 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["StyleFeedback"];
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api.facialAnalysis.analyze": {
+        parameters: {
+            query?: {
+                lang?: "en" | "es";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    image?: string;
+                    image_data?: string;
+                    answers?: {
+                        [key: string]: string;
+                    } | {
+                        question: string;
+                        option: string;
+                    }[];
+                    shopper_id?: string;
+                    user_id?: string | number;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        analysis_id: string;
+                        image_hash: string | null;
+                        /** @enum {unknown} */
+                        provider: "local" | "gemini" | "quiz";
+                        cached: boolean;
+                        /** @description seconds */
+                        processing_time: number;
+                        /** Format: date-time */
+                        timestamp: string;
+                        face_shape: ("oval" | "round" | "square" | "heart" | "oblong" | "diamond" | "triangle") | null;
+                        confidence: number | null;
+                        alternatives: {
+                            /** @enum {unknown} */
+                            shape: "oval" | "round" | "square" | "heart" | "oblong" | "diamond" | "triangle";
+                            score: number;
+                        }[];
+                        measurements: {
+                            length_to_cheek: number;
+                            forehead_to_cheek: number;
+                            jaw_to_cheek: number;
+                            jaw_angle_deg: number;
+                            chin_angle_deg: number;
+                        } | null;
+                        recommendations: {
+                            hairstyles: string[];
+                            glasses: string[];
+                            necklines: string[];
+                            avoid: string[];
+                        };
+                        quality: {
+                            score: number;
+                            retake: boolean;
+                            issues: {
+                                /** @enum {unknown} */
+                                code: "no_face" | "multiple_faces" | "face_too_small" | "head_turned" | "eyes_not_visible" | "blurry" | "too_dark" | "overexposed" | "uneven_light" | "colored_light" | "makeup_or_filter_suspected" | "hair_not_visible";
+                                /** @enum {unknown} */
+                                severity: "error" | "warning";
+                                message: string;
+                                tip: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body arrived too slowly */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The media type is not supported */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood, but cannot be processed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api.chromaticAnalysis.analyze": {
+        parameters: {
+            query?: {
+                lang?: "en" | "es";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    image?: string;
+                    image_data?: string;
+                    answers?: {
+                        [key: string]: string;
+                    } | {
+                        question: string;
+                        option: string;
+                    }[];
+                    shopper_id?: string;
+                    user_id?: string | number;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        analysis_id: string;
+                        image_hash: string | null;
+                        /** @enum {unknown} */
+                        provider: "local" | "gemini" | "quiz";
+                        cached: boolean;
+                        /** @description seconds */
+                        processing_time: number;
+                        /** Format: date-time */
+                        timestamp: string;
+                        season: ("spring" | "summer" | "autumn" | "winter") | null;
+                        subseason: ("light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter") | null;
+                        undertone: ("warm" | "cool" | "neutral" | "olive") | null;
+                        depth: ("light" | "medium" | "deep") | null;
+                        intensity: ("soft" | "medium" | "clear") | null;
+                        contrast: ("low" | "medium" | "high") | null;
+                        confidence: number | null;
+                        alternatives: {
+                            /** @enum {unknown} */
+                            season: "light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter";
+                            confidence: number;
+                        }[];
+                        palette: {
+                            name: string;
+                            best_colors: {
+                                name: string;
+                                hex: string;
+                            }[];
+                            neutrals: {
+                                name: string;
+                                hex: string;
+                            }[];
+                            avoid_colors: {
+                                name: string;
+                                hex: string;
+                            }[];
+                            metals: string[];
+                        } | null;
+                        skin_tone: {
+                            hex: string;
+                            monk: number;
+                            ita_category: string;
+                        } | null;
+                        quality: {
+                            score: number;
+                            retake: boolean;
+                            issues: {
+                                /** @enum {unknown} */
+                                code: "no_face" | "multiple_faces" | "face_too_small" | "head_turned" | "eyes_not_visible" | "blurry" | "too_dark" | "overexposed" | "uneven_light" | "colored_light" | "makeup_or_filter_suspected" | "hair_not_visible";
+                                /** @enum {unknown} */
+                                severity: "error" | "warning";
+                                message: string;
+                                tip: string;
+                            }[];
+                        } | null;
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body arrived too slowly */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The media type is not supported */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood, but cannot be processed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api.cache.health.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {unknown} */
+                        status: "healthy" | "unhealthy";
+                        /** @enum {unknown} */
+                        driver: "memory" | "redis";
+                        redis_connected: boolean;
+                        latency_ms: number;
+                        error?: string;
+                        /** Format: date-time */
+                        timestamp: string;
+                    };
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Default Response */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {unknown} */
+                        status: "healthy" | "unhealthy";
+                        /** @enum {unknown} */
+                        driver: "memory" | "redis";
+                        redis_connected: boolean;
+                        latency_ms: number;
+                        error?: string;
+                        /** Format: date-time */
+                        timestamp: string;
+                    };
+                };
+            };
+        };
+    };
+    "api.cache.metrics.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenant_id: string;
+                        cache_metrics: {
+                            hit_ratio: number | null;
+                            total_requests: number;
+                            hits: number;
+                            misses: number;
+                            avg_response_time: number | null;
+                            avg_analysis_time: number | null;
+                            memory_usage_mb: null;
+                        };
+                        namespaces: {
+                            analysis: {
+                                hits: number;
+                                misses: number;
+                                total_requests: number;
+                                hit_ratio: number | null;
+                            };
+                        };
+                        api_metrics: {
+                            requests_per_minute: number;
+                            avg_response_time: number | null;
+                            error_rate: number | null;
+                        };
+                        /** @enum {unknown} */
+                        driver: "memory" | "redis";
+                        /** Format: date-time */
+                        timestamp: string;
+                    };
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Temporarily unavailable: retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api.cache.invalidate.post": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: "analysis" | "user" | "recommendations" | "config" | "session" | "all";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        /** @enum {unknown} */
+                        namespace: "analysis" | "user" | "recommendations" | "config" | "session" | "all";
+                        pattern: string;
+                        invalidated: number;
+                        message: string;
+                        /** Format: date-time */
+                        timestamp: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api.cache.invalidate.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                namespace: "analysis" | "user" | "recommendations" | "config" | "session" | "all";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        /** @enum {unknown} */
+                        namespace: "analysis" | "user" | "recommendations" | "config" | "session" | "all";
+                        pattern: string;
+                        invalidated: number;
+                        message: string;
+                        /** Format: date-time */
+                        timestamp: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api.cache.invalidate.analysis.post": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description sha256 of the photo, hex (`image_hash` of an analysis answer) */
+                image_hash: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        /** @enum {unknown} */
+                        namespace: "analysis" | "user" | "recommendations" | "config" | "session" | "all";
+                        pattern: string;
+                        invalidated: number;
+                        message: string;
+                        /** Format: date-time */
+                        timestamp: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api.cache.invalidate.analysis.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description sha256 of the photo, hex (`image_hash` of an analysis answer) */
+                image_hash: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        /** @enum {unknown} */
+                        namespace: "analysis" | "user" | "recommendations" | "config" | "session" | "all";
+                        pattern: string;
+                        invalidated: number;
+                        message: string;
+                        /** Format: date-time */
+                        timestamp: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api.cache.keys.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description `analysis:*`, `analysis:<image_hash>`, `user:*` … */
+                pattern: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        /** @enum {unknown} */
+                        namespace: "analysis" | "user" | "recommendations" | "config" | "session" | "all";
+                        pattern: string;
+                        invalidated: number;
+                        message: string;
+                        /** Format: date-time */
+                        timestamp: string;
+                    };
                 };
             };
             /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */

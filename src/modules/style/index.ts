@@ -5,8 +5,8 @@
  * `style.analyse` job), behind one StyleAnalyser seam; the `style.analyses` cache; palettes, the
  * colour quiz (and its fusion with a photo analysis), tie-break questions, colour matching and a
  * garment's dominant colour; feedback on analyses with its agreement figures and the dashboard's
- * style figures (feedback/); the shopper's erasure and the retention purges. Other modules use
- * only what this file exports.
+ * style figures (feedback/); the shopper's erasure and the retention purges; and the older Synthia
+ * Style API's paths over all that (compat/). Other modules use only what this file exports.
  */
 import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../../deps.js';
@@ -28,6 +28,8 @@ import { dominantGarmentColor } from './garment-color.js';
 import { FIT_VERSION, colorFit } from './color-match.js';
 import { createTryonColors } from './tryon-colors.js';
 import { createStyleFeedback } from './feedback/index.js';
+import { styleCompatRoutes } from './compat/routes.js';
+import type { CompatTenant } from './compat/access.js';
 
 export type StyleModuleOptions = {
   /** The analysers (default: Gemini when GEMINI_API_KEY is set, and the offline analyser); one must be named `local`. */
@@ -39,7 +41,12 @@ export type StyleModuleOptions = {
 };
 
 /** What the module needs from other modules: the analysis side's ports, and the catalog's for colour matching. */
-export type StyleModulePorts = StylePorts & Omit<StyleMatchPorts, 'getColorAnswer'> & { widgetSession: (req: FastifyRequest) => string | null };
+export type StyleModulePorts = StylePorts &
+  Omit<StyleMatchPorts, 'getColorAnswer'> & {
+    widgetSession: (req: FastifyRequest) => string | null;
+    /** The older Style API's default tenant (PROBADOR_STYLE_COMPAT_DEFAULT_TENANT): its origins, tier and limits; undefined when unknown. */
+    compatTenant: (tenantId: string) => Promise<CompatTenant | undefined>;
+  };
 
 export function createStyleModule(deps: Deps, ports: StyleModulePorts, opts: StyleModuleOptions = {}) {
   const gemini = createGeminiStyleAnalyserFromConfig(deps.config, opts.fetch);
@@ -92,6 +99,8 @@ export function createStyleModule(deps: Deps, ports: StyleModulePorts, opts: Sty
       await styleRoutes(app, { svc: service, ports, config: deps.config, pubsub: deps.pubsub });
       styleMatchRoutes(app, { svc: match, widgetSession: ports.widgetSession });
       feedback.registerRoutes(app);
+      // The older Synthia Style API's paths (/api/v1/…) over the same services (compat/).
+      await styleCompatRoutes(app, { svc: service, match, ports, config: deps.config, db: deps.db, caches: deps.caches, clock: deps.clock, compatTenant: ports.compatTenant });
     },
     getAnalysis,
     /** Analyse a selfie for a caller (the widget, bots): the same use-case as POST /v1/style/analyses. */

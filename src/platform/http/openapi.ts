@@ -1,4 +1,12 @@
-/** OpenAPI 3.1 generated from the route schemas, served at /openapi.json, with a reference UI at /docs. */
+/**
+ * OpenAPI 3.1 generated from the route schemas, served at /openapi.json, with two reference UIs:
+ * Swagger UI at /docs and ReDoc at /redoc. Both are served from this server (no CDN), so they work
+ * offline: ReDoc's standalone bundle comes from the installed `redoc` package, read once.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { App } from './types.js';
@@ -76,4 +84,62 @@ export async function registerOpenApi(app: App, { version, publicUrl }: { versio
   });
   app.get('/openapi.json', { config: { auth: 'none' }, schema: { hide: true } }, async () => app.swagger());
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { deepLinking: true, docExpansion: 'list' } });
+  registerRedoc(app);
+}
+
+/** ReDoc's page: its own CSP (scripts from here only; ReDoc's inline styles and its search worker made from a blob). */
+const REDOC_CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+
+export const REDOC_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Probador API — ReDoc</title>
+<style>body { margin: 0; padding: 0; }</style>
+</head>
+<body>
+<redoc spec-url="/openapi.json"></redoc>
+<noscript>ReDoc needs JavaScript. The OpenAPI document itself is at <a href="/openapi.json">/openapi.json</a>; Swagger UI at <a href="/docs">/docs</a>.</noscript>
+<script src="/redoc/redoc.standalone.js"></script>
+</body>
+</html>
+`;
+
+const gzipAsync = promisify(gzip);
+const brotliAsync = promisify(brotliCompress);
+
+type Bundle = { raw: Buffer; gzip: Buffer; br: Buffer };
+
+/** The 1.1 MB bundle, compressed once (brotli 9, gzip 9, off the event loop), instead of on every request. */
+async function loadBundle(path: string): Promise<Bundle> {
+  const raw = await readFile(path);
+  const [gzip, br] = await Promise.all([
+    gzipAsync(raw, { level: 9 }),
+    brotliAsync(raw, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: raw.length } }),
+  ]);
+  return { raw, gzip, br };
+}
+
+function registerRedoc(app: App) {
+  const require = createRequire(import.meta.url);
+  let bundle: Promise<Bundle> | undefined;
+  // Read on first use, then kept; a failed read is tried again next time.
+  const readBundle = () =>
+    (bundle ??= loadBundle(require.resolve('redoc/bundles/redoc.standalone.js')).catch((e: unknown) => {
+      bundle = undefined;
+      throw e;
+    }));
+  app.get('/redoc', { config: { auth: 'none' }, schema: { hide: true } }, async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').header('content-security-policy', REDOC_CSP).header('cache-control', 'no-cache').send(REDOC_PAGE),
+  );
+  app.get('/redoc/redoc.standalone.js', { config: { auth: 'none' }, schema: { hide: true } }, async (req, reply) => {
+    const b = await readBundle();
+    const accept = String(req.headers['accept-encoding'] ?? '');
+    reply.type('application/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').header('vary', 'Accept-Encoding');
+    // Sent with its Content-Encoding: the compression hook leaves an encoded answer alone.
+    if (/\bbr\b/.test(accept)) return reply.header('content-encoding', 'br').send(b.br);
+    if (/\bgzip\b/.test(accept)) return reply.header('content-encoding', 'gzip').send(b.gzip);
+    return reply.send(b.raw);
+  });
 }

@@ -50,8 +50,8 @@ export const API_SECURITY_HEADERS: readonly [string, string][] = [
   ['x-frame-options', 'DENY'],
 ];
 
-/** Whether a request URL is the JSON API's (its answers get API_SECURITY_HEADERS). */
-export const isApiUrl = (url: string) => url.startsWith('/v1/') || url.startsWith('/admin/v1/');
+/** Whether a request URL is the JSON API's (its answers get API_SECURITY_HEADERS); `/api/v1/` is the older Style API's (modules/style/compat). */
+export const isApiUrl = (url: string) => url.startsWith('/v1/') || url.startsWith('/admin/v1/') || url.startsWith('/api/v1/');
 
 /**
  * Every response: a secure header set, and `request-id`. API routes (/v1, /admin/v1) get the REST

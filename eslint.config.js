@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'migrations/**', 'coverage/**', 'web/**/dist/**', 'bench/out/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'migrations/**', 'coverage/**', 'web/**/dist/**', 'bench/out/**', 'packages/*/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -28,6 +28,14 @@ export default tseslint.config(
       'no-restricted-imports': ['error', {
         patterns: [{ regex: '^\\.\\./\\.\\./modules/|^\\.\\./(?!\\.)[^/]+/(?!index\\.js$)', message: 'import other modules only through their index.ts' }],
       }],
+    },
+  },
+  {
+    // The SDK runs in browsers too: Web APIs only (fetch, Web Crypto, streams), no Node modules.
+    files: ['packages/sdk/src/**/*.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^node:', message: 'the SDK runs in browsers: use Web APIs' }] }],
     },
   },
 );

@@ -217,7 +217,7 @@ describe('happy', () => {
     expect(doc.paths['/admin/v1/tenants/{tenant_id}/keys']?.post?.security).toEqual([{ session: [] }]);
     expect(doc.paths['/admin/v1/tenants/{tenant_id}/keys']?.get?.security).toEqual([{ session: [] }]);
     // The sign-in itself needs nothing; the probes are documented, /metrics is not.
-    expect(doc.paths['/admin/v1/auth/login']?.post?.security).toBeUndefined();
+    expect(doc.paths['/admin/v1/auth/login']?.post?.security).toEqual([]); // declared public (security-defined)
     expect(doc.paths).toHaveProperty('/health');
     expect(doc.paths).not.toHaveProperty('/metrics');
   });

@@ -61,7 +61,7 @@ export function botAnalyticsRoutes(app: App, { db, clock }: { db: Db; clock: Clo
     '/v1/flows/analytics',
     {
       config: { auth: 'tenant' },
-      schema: { tags, summary: 'Every flow with its sessions: completed, dropped off, handed over, active (for the version its report defaults to)', querystring: FlowAnalyticsListQuery, response: { 200: csvOr(FlowAnalyticsList), ...problemResponses(400, 401, 403, 404, 429) } },
+      schema: { tags, operationId: 'flows.analytics.list', summary: 'Every flow with its sessions: completed, dropped off, handed over, active (for the version its report defaults to)', querystring: FlowAnalyticsListQuery, response: { 200: csvOr(FlowAnalyticsList), ...problemResponses(400, 401, 403, 404, 429) } },
     },
     async (req, reply) => {
       const tenantId = tenantOf(req);

@@ -40,7 +40,9 @@ export async function registerOpenApi(app: App, { version, publicUrl }: { versio
               ? [{ apiKey: [] }, { session: [] }]
               : auth === 'end_user'
                 ? [{ endUser: [] }, { endUser: [], xApiKey: [] }, { apiKey: [], endUserToken: [] }]
-                : undefined;
+                : auth === 'key_or_end_user'
+                  ? [{ apiKey: [] }, { endUser: [] }, { apiKey: [], endUserToken: [] }]
+                  : undefined;
       return { schema: security ? { ...schema, security } : schema, url } as never;
     },
   });

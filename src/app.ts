@@ -272,6 +272,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   // (export, erasure) with accounts.registerUserData.
   const accounts = createAccountsModule(deps, { tenantActive: async (id) => (await tenants.tenants.getTenant(id)).active });
   await accounts.start();
+  accounts.registerUserData(style.userData);
 
   // Order matters: authenticate, then rate-limit by who the caller is.
   tenants.registerAuth(app, { endUsers: (token) => accounts.verifyAccessToken(token) });

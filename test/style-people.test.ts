@@ -291,3 +291,14 @@ describe('export and erasure', () => {
     expect((await t.deps.db.select().from(styleAnalyses).where(and(eq(styleAnalyses.id, keep), eq(styleAnalyses.userId, b.user.id)))).length).toBe(1);
   });
 });
+
+describe('API description', () => {
+  it('documents the account style routes and the style routes\' two ways in', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json() as { paths: Record<string, Record<string, { security?: Record<string, unknown>[] }>> };
+    for (const p of ['/v1/account/style/analyses', '/v1/account/style/palette', '/v1/account/style/colors', '/v1/account/style/saved-products', '/v1/account/files', '/v1/account/files/{file_id}']) expect(doc.paths[p], p).toBeTruthy();
+    const security = doc.paths['/v1/style/analyses']!.post!.security!.map((s) => Object.keys(s).sort().join('+'));
+    expect(security).toEqual(['apiKey', 'endUser', 'apiKey+endUserToken']);
+  });
+});

@@ -77,6 +77,10 @@ describe('style calls by a signed-in user are theirs', () => {
     const id = made.json().id as string;
     const [row] = await t.deps.db.select().from(styleAnalyses).where(eq(styleAnalyses.id, id));
     expect(row!.userId).toBe(a.user.id);
+    // It is the user's first answer: "my colours" is it.
+    const mine = (await call('GET', '/v1/account/style/colors', A())).json();
+    expect(mine).toMatchObject({ source: 'single', from: [id], season: made.json().color.season12.season });
+    expect((await call('GET', '/v1/account/style/analyses', A())).json().data.map((x: { id: string }) => x.id)).toEqual([id]);
     expect((await call('GET', `/v1/style/analyses/${id}`, A())).statusCode).toBe(200);
     // The widget way: the publishable key and the token in probador-user-token.
     expect((await call('GET', `/v1/style/analyses/${id}`, widgetAuth(t.tenantA, a.access_token))).statusCode).toBe(200);

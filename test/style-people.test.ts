@@ -306,3 +306,19 @@ describe('API description', () => {
     expect(security).toEqual(['apiKey', 'endUser', 'apiKey+endUserToken']);
   });
 });
+
+describe("the store's erasure request", () => {
+  it('DELETE /v1/end-users/:id erases the person\'s style data too; another store cannot', async () => {
+    const u = await c.newUser(t.tenantA);
+    const h = userAuth(u.access_token);
+    await call('POST', '/v1/style/quiz-results', h, { answers: DEEP_AUTUMN });
+    await call('POST', '/v1/account/style/saved-products', h, { product_id: 'breton-tee' });
+    const png = await sharp({ create: { width: 12, height: 12, channels: 3, background: '#123456' } }).png().toBuffer();
+    expect((await upload(h, png, 'image/png')).statusCode).toBe(201);
+    problem(await call('DELETE', `/v1/end-users/${u.user.id}`, bearer(t.tenantB.secretKey)), 404, 'USER_NOT_FOUND');
+    const count = async (table: string) => Number(((await t.deps.db.execute(sql.raw(`select count(*)::int as n from ${table} where user_id = '${u.user.id}'`))) as unknown as { rows: { n: number }[] }).rows[0]!.n);
+    expect(await count('style_user_files')).toBe(1);
+    expect((await call('DELETE', `/v1/end-users/${u.user.id}`, bearer(t.tenantA.secretKey))).statusCode).toBe(204);
+    for (const table of ['style_quiz_results', 'style_saved_products', 'style_user_files']) expect(await count(table), table).toBe(0);
+  });
+});

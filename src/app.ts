@@ -2,7 +2,7 @@
  * buildApp(deps): Fastify with the platform plugins and the explicit list of modules.
  * Tests build it exactly as main.ts does.
  */
-import Fastify, { LogController } from 'fastify';
+import Fastify, { LogController, type FastifyRequest } from 'fastify';
 import underPressure from '@fastify/under-pressure';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { LRUCache } from 'lru-cache';
@@ -56,7 +56,7 @@ import { dbAuthStore } from './modules/commerce/channels/baileys/auth-store.js';
 import type { Role } from './config.js';
 import { flowPorts } from './flow-ports.js';
 import { version } from './version.js';
-import './platform/http/principal.js';
+import { endUserScope } from './platform/http/principal.js';
 
 export type BuildOptions = {
   /** `api` serves HTTP only; `all` (default) also consumes jobs in this process. */
@@ -165,6 +165,13 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   };
   const tryon = createTryonModule(deps, ports, opts.tryon);
   await tryon.start();
+  // Style routes also take a signed-in end user: what they make is scoped to them (their widget
+  // session is `user:<id>`, so only they see it), through the intake as the tenant (or the key that came along).
+  const styleCallerOf = (req: FastifyRequest): TryonCaller => {
+    const p = req.principal;
+    if (p?.kind !== 'end_user') return tryon.callerOf(req);
+    return { ...tryon.systemCaller(p.tenantId, app.linkBase()), ...(p.key ? { principal: p.key } : {}), widgetSession: endUserScope(p.userId) };
+  };
   // Style analyses: selfies through the try-on intake (as `person` uploads), faces from perception's mesh level.
   // The older Style API's default tenant: the try-on module's tenant cache holds the whole row (dropped on tenant changes).
   const compatTenant = async (id: string) => {
@@ -178,7 +185,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
     {
       getTenant: (id) => tryon.service.getTenant(id),
       retentionMs: RETENTION_MS,
-      callerOf: (req) => tryon.callerOf(req),
+      callerOf: (req) => styleCallerOf(req),
       multipartRef: (field, n = 0) => `${MULTIPART_REF}${field}:${n}`,
       intakeImages: (c, refs, o) => tryon.intakeImages({ ...(c as TryonCaller), files: o.files }, refs, { kind: 'person', shopperId: o.shopperId }),
       eraseUploads: (tenantId, ids) => tryon.eraseUploads(tenantId, ids),
@@ -194,7 +201,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
       // one (the catalog is created below; these run at request time only).
       productColors: (tenantId, ids) => catalog.productColors(tenantId, ids),
       rankByColorFit: (tenantId, q) => catalog.rankByColorFit(tenantId, q),
-      widgetSession: (req) => tryon.callerOf(req).widgetSession,
+      widgetSession: (req) => styleCallerOf(req).widgetSession,
       compatTenant,
     },
     opts.style,
@@ -276,6 +283,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   // (export, erasure) with accounts.registerUserData.
   const accounts = createAccountsModule(deps, { tenantActive: async (id) => (await tenants.tenants.getTenant(id)).active, compatTenant });
   await accounts.start();
+  accounts.registerUserData(style.userData);
 
   // Order matters: authenticate, then rate-limit by who the caller is.
   tenants.registerAuth(app, { endUsers: (token) => accounts.verifyAccessToken(token) });

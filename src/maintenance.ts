@@ -14,8 +14,8 @@ export type MaintenanceHooks = {
   purgeTryons?: () => Promise<{ uploads: number; results: number }>;
   /** Generations whose result is past the tenant's retention. */
   purgeGenerations?: () => Promise<{ generations: number }>;
-  /** Style analyses whose selfie is past the tenant's retention (the derived answers stay), and quiz results past it. */
-  purgeStyle?: () => Promise<{ selfies: number; quizResults?: number }>;
+  /** Style analyses whose selfie is past the tenant's retention (the derived answers stay), quiz results and end users' files past it. */
+  purgeStyle?: () => Promise<{ selfies: number; quizResults?: number; userFiles?: number }>;
   /** Webhooks: re-enqueue deliveries whose job was lost; drop delivery logs past 30 days. */
   webhooks?: () => Promise<unknown>;
   /** Commerce: re-queue inbound events whose job was lost; delete inbound media past the tenant's retention. */
@@ -32,11 +32,12 @@ export async function runMaintenance(deps: Deps, hooks: MaintenanceHooks = {}) {
   const style = hooks.purgeStyle ? await hooks.purgeStyle() : { selfies: 0 };
   const styleSelfies = style.selfies;
   const quizResults = style.quizResults ?? 0;
+  const userFiles = style.userFiles ?? 0;
   await hooks.webhooks?.();
   const commerce = hooks.commerce ? await hooks.commerce() : { requeued: 0, purged: 0 };
   // Last, after the purges' deletes: the embedded database's autovacuum (platform/db/maintenance.ts).
   const vacuumed = (await vacuumWhereDue(deps.database)).length;
-  return { idempotency, refreshTokens, endUserTokens, uploads: tryons.uploads, results: tryons.results, generations, styleSelfies, quizResults, commerceInboundRequeued: commerce.requeued, commerceMedia: commerce.purged, vacuumed };
+  return { idempotency, refreshTokens, endUserTokens, uploads: tryons.uploads, results: tryons.results, generations, styleSelfies, quizResults, userFiles, commerceInboundRequeued: commerce.requeued, commerceMedia: commerce.purged, vacuumed };
 }
 
 export function startMaintenance(deps: Deps, hooks: MaintenanceHooks = {}, everyMs = 60 * 1000) {

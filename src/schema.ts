@@ -17,3 +17,4 @@ export * from './modules/commerce/flows/tables.js';
 export * from './modules/commerce/analytics/tables.js';
 export * from './platform/mail/tables.js';
 export * from './modules/accounts/tables.js';
+export * from './modules/style/people/tables.js';

@@ -224,7 +224,7 @@ describe('profile, export and erasure', () => {
     expect(body.object).toBe('account_export');
     expect(body.account).toMatchObject({ id: u.user.id, name: 'Eva', email: u.user.email });
     expect(body.sessions).toHaveLength(1);
-    expect(body.data).toEqual({ test_notes: ['likes teal'] });
+    expect(body.data).toEqual({ test_notes: ['likes teal'], style: { analyses: [], quiz_results: [], palette: expect.objectContaining({ season: null }), saved_products: [], files: [] } });
     expect(ex.body).not.toContain('password_hash');
     expect(ex.body).not.toContain('$argon2');
 

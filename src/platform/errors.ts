@@ -33,6 +33,8 @@ export const ERRORS = {
   STYLE_ANALYSIS_NOT_FOUND: { status: 404, title: 'Style analysis not found' },
   STYLE_FEEDBACK_NOT_FOUND: { status: 404, title: 'Style feedback not found' },
   PRODUCT_NOT_FOUND: { status: 404, title: 'Product not found' },
+  SAVED_PRODUCT_NOT_FOUND: { status: 404, title: 'The product is not among the saved ones' },
+  USER_FILE_NOT_FOUND: { status: 404, title: 'File not found' },
   FILE_NOT_FOUND: { status: 404, title: 'The file does not exist or its link has expired' },
   CACHE_NAMESPACE_NOT_FOUND: { status: 404, title: 'No such cache namespace' },
   UPLOAD_GONE: { status: 410, title: 'The upload was deleted or has expired' },

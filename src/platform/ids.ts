@@ -26,6 +26,8 @@ export const ID_PREFIXES = {
   styleAnalysis: 'sta',
   styleFeedback: 'fbk',
   quizResult: 'qzr',
+  savedProduct: 'svp',
+  userFile: 'ufl',
   bot: 'bot',
   channelConnection: 'con',
   contact: 'ctc',

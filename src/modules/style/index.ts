@@ -30,6 +30,8 @@ import { createTryonColors } from './tryon-colors.js';
 import { createStyleFeedback } from './feedback/index.js';
 import { styleCompatRoutes } from './compat/routes.js';
 import type { CompatTenant } from '../../platform/http/compat-access.js';
+import { createStylePeople } from './people/service.js';
+import { stylePeopleRoutes } from './people/routes.js';
 
 export type StyleModuleOptions = {
   /** The analysers (default: Gemini when GEMINI_API_KEY is set, and the offline analyser); one must be named `local`. */
@@ -79,6 +81,8 @@ export function createStyleModule(deps: Deps, ports: StyleModulePorts, opts: Sty
   });
   // Feedback on analyses (fbk_…) and the figures from it; deleted with its analysis (foreign key).
   const feedback = createStyleFeedback(deps, { callerOf: ports.callerOf, analysisOf: (tenantId, id, widgetSession) => service.getRow(tenantId, id, widgetSession) });
+  // Signed-in end users' style: history, chosen palette, my colours, saved products, files (people/).
+  const people = createStylePeople(deps, ports, { service, match });
   const job = createAnalyseJob(deps, service.router, createAnalyseJobPorts(deps, ports, service), service.cache);
 
   return {
@@ -101,7 +105,14 @@ export function createStyleModule(deps: Deps, ports: StyleModulePorts, opts: Sty
       feedback.registerRoutes(app);
       // The older Synthia Style API's paths (/api/v1/…) over the same services (compat/).
       await styleCompatRoutes(app, { svc: service, match, ports, config: deps.config, db: deps.db, caches: deps.caches, clock: deps.clock, compatTenant: ports.compatTenant });
+      await stylePeopleRoutes(app, { people, config: deps.config });
     },
+    /**
+     * An end user's style data for the accounts module's registry (`registerUserData`, wired in
+     * app.ts): export lists their analyses, quiz results, palette, saved products and files; erase
+     * deletes rows and blobs (feedback goes with its analysis).
+     */
+    userData: { name: 'style', export: (tenantId: string, userId: string) => people.exportUser(tenantId, userId), erase: (tenantId: string, userId: string) => people.eraseUser(tenantId, userId) },
     getAnalysis,
     /** Analyse a selfie for a caller (the widget, bots): the same use-case as POST /v1/style/analyses. */
     analyse: async (c: StyleCaller, body: Parameters<typeof service.create>[1]) => service.present(await service.create(c, body), c.intake.baseUrl),
@@ -116,10 +127,10 @@ export function createStyleModule(deps: Deps, ports: StyleModulePorts, opts: Sty
         quizResults: await match.eraseShopper(tenantId, shopperId, widgetSession),
       };
     },
-    /** Retention, run by the worker's maintenance loop: selfies past it (the answers stay), and quiz results past it. */
+    /** Retention, run by the worker's maintenance loop: selfies past it (the answers stay), quiz results and end users' files past it. */
     async purgeExpired() {
       const { selfies } = await service.purgeExpired();
-      return { selfies, quizResults: await match.purgeExpired() };
+      return { selfies, quizResults: await match.purgeExpired(), userFiles: await people.files.purgeExpired() };
     },
     /** Counters since start: analyses made, analyser and perception runs, cache hits. */
     stats: () => service.stats(),

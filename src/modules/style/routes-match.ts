@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { problemResponses } from '../../../contracts/common.js';
 import { ColorMatchBody, ColorMatches, Quiz, QuizResult, QuizResultBody } from '../../../contracts/style.js';
-import { keyPrincipal } from '../../platform/http/principal.js';
+import { keyOrEndUser } from '../../platform/http/principal.js';
 import type { App } from '../../platform/http/types.js';
 import type { MatchCaller, StyleMatchService } from './service-match.js';
 
@@ -23,13 +23,13 @@ export function styleMatchRoutes(app: App, deps: StyleMatchRouteDeps) {
   const { svc } = deps;
   const callerOf = (req: FastifyRequest): MatchCaller => {
     let session: string | null | undefined;
-    return { tenantId: keyPrincipal(req.principal).tenantId, widgetSession: () => (session === undefined ? (session = deps.widgetSession(req)) : session) };
+    return { tenantId: keyOrEndUser(req.principal).tenantId, widgetSession: () => (session === undefined ? (session = deps.widgetSession(req)) : session) };
   };
 
   app.get(
     '/v1/style/quiz',
     {
-      config: { auth: 'key' },
+      config: { auth: 'key_or_end_user' },
       schema: {
         tags,
         summary: 'The colour quiz: questions and options in English and Spanish',
@@ -43,7 +43,7 @@ export function styleMatchRoutes(app: App, deps: StyleMatchRouteDeps) {
   app.post(
     '/v1/style/quiz-results',
     {
-      config: { auth: 'key' },
+      config: { auth: 'key_or_end_user' },
       schema: {
         tags,
         summary: 'Score quiz answers: the colour answer (season, palette…) without measured colours, fused with a photo analysis when one is named',
@@ -61,7 +61,7 @@ export function styleMatchRoutes(app: App, deps: StyleMatchRouteDeps) {
   app.get(
     '/v1/style/quiz-results/:quiz_result_id',
     {
-      config: { auth: 'key' },
+      config: { auth: 'key_or_end_user' },
       schema: {
         tags,
         summary: 'Get a quiz result',
@@ -75,7 +75,7 @@ export function styleMatchRoutes(app: App, deps: StyleMatchRouteDeps) {
   app.post(
     '/v1/style/color-matches',
     {
-      config: { auth: 'key' },
+      config: { auth: 'key_or_end_user' },
       schema: {
         tags,
         summary: 'Does this colour suit me: colours or catalog products scored against a season’s palette (flatters / neutral / avoid, with the ΔE2000 behind it)',

@@ -9,7 +9,7 @@ import multipart from '@fastify/multipart';
 import { IdParam, listOf, problemResponses } from '../../../contracts/common.js';
 import { ANALYSIS_KINDS, CreateAnalysisBody, ListAnalysesQuery, type TCreateAnalysisBody } from '../../../contracts/style.js';
 import { AppError } from '../../platform/errors.js';
-import { keyPrincipal } from '../../platform/http/principal.js';
+import { keyOrEndUser } from '../../platform/http/principal.js';
 import type { App } from '../../platform/http/types.js';
 import type { PubSub } from '../../platform/cache/pubsub.js';
 import type { Config } from '../../config.js';
@@ -21,7 +21,7 @@ const tags = ['style'];
 const AnalysisParams = IdParam('analysis_id', 'sta');
 
 export function callerOf(req: FastifyRequest, ports: Pick<StylePorts, 'callerOf'>): StyleCaller {
-  const p = keyPrincipal(req.principal);
+  const p = keyOrEndUser(req.principal);
   return { tenantId: p.tenantId, keyId: p.keyId, environment: p.environment, intake: ports.callerOf(req) };
 }
 
@@ -75,7 +75,7 @@ export async function styleRoutes(app: App, { svc, ports, config, pubsub }: { sv
     scope.post(
       '/v1/style/analyses',
       {
-        config: { auth: 'key' },
+        config: { auth: 'key_or_end_user' },
         bodyLimit: Math.ceil(config.images.maxBytes * 1.37) + 64 * 1024,
         schema: {
           tags,
@@ -105,7 +105,7 @@ export async function styleRoutes(app: App, { svc, ports, config, pubsub }: { sv
 
   app.get(
     '/v1/style/analyses/:analysis_id',
-    { config: { auth: 'key' }, schema: { tags, summary: 'Get a style analysis, with the analyser calls its job made (`attempts`)', params: AnalysisParams, response: { 200: Type.Ref('StyleAnalysis'), ...problemResponses(401, 403, 404) } } },
+    { config: { auth: 'key_or_end_user' }, schema: { tags, summary: 'Get a style analysis, with the analyser calls its job made (`attempts`)', params: AnalysisParams, response: { 200: Type.Ref('StyleAnalysis'), ...problemResponses(401, 403, 404) } } },
     async (req) => {
       const c = callerOf(req, ports);
       return svc.present(await svc.getRow(c.tenantId, req.params.analysis_id, c.intake.widgetSession), c.intake.baseUrl, { attempts: true });
@@ -114,7 +114,7 @@ export async function styleRoutes(app: App, { svc, ports, config, pubsub }: { sv
 
   app.get(
     '/v1/style/analyses',
-    { config: { auth: 'key' }, schema: { tags, summary: 'List style analyses, newest first (a publishable key: its widget session\'s only)', querystring: ListAnalysesQuery, response: { 200: listOf(Type.Ref('StyleAnalysis')), ...problemResponses(400, 401, 403) } } },
+    { config: { auth: 'key_or_end_user' }, schema: { tags, summary: 'List style analyses, newest first (a publishable key: its widget session\'s only)', querystring: ListAnalysesQuery, response: { 200: listOf(Type.Ref('StyleAnalysis')), ...problemResponses(400, 401, 403) } } },
     async (req) => {
       const c = callerOf(req, ports);
       const page = await svc.list(c.tenantId, c.intake.widgetSession, { limit: req.query.limit, startingAfter: req.query.starting_after, shopperId: req.query.shopper_id });
@@ -124,7 +124,7 @@ export async function styleRoutes(app: App, { svc, ports, config, pubsub }: { sv
 
   app.delete(
     '/v1/style/analyses/:analysis_id',
-    { config: { auth: 'key' }, schema: { tags, summary: 'Delete a style analysis: the selfie stored for it and the record', params: AnalysisParams, response: { 204: Type.Null(), ...problemResponses(401, 403, 404) } } },
+    { config: { auth: 'key_or_end_user' }, schema: { tags, summary: 'Delete a style analysis: the selfie stored for it and the record', params: AnalysisParams, response: { 204: Type.Null(), ...problemResponses(401, 403, 404) } } },
     async (req, reply) => {
       const c = callerOf(req, ports);
       await svc.erase(c.tenantId, req.params.analysis_id, c.intake.widgetSession);
@@ -135,7 +135,7 @@ export async function styleRoutes(app: App, { svc, ports, config, pubsub }: { sv
   app.get(
     '/v1/style/analyses/:analysis_id/events',
     {
-      config: { auth: 'key' },
+      config: { auth: 'key_or_end_user' },
       schema: { tags, summary: 'Server-Sent Events: `status` events until the analysis is finished, then an `analysis` event with the whole object', params: AnalysisParams, produces: ['text/event-stream'] },
     },
     async (req, reply) => {

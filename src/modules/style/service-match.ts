@@ -18,6 +18,7 @@ import { publicQuiz, quizColorAnswer, scoreQuiz } from './quiz.js';
 import { certaintyOf, fuseColorAnswers } from './fusion.js';
 import { FIT_SCORE, FIT_STRIDE, FIT_VERDICT, fitOffset, matchColor, matchFromFit, verdictCode, type Match } from './color-match.js';
 import { labOfHex } from './palettes.js';
+import { userOfScope } from './people/scope.js';
 import { quizResults, type QuizResultRow } from './tables-match.js';
 
 type Lab = { l: number; a: number; b: number };
@@ -92,6 +93,7 @@ export function createStyleMatchService(deps: { db: Db; clock: Clock }, ports: S
           tenantId: c.tenantId,
           shopperId: body.shopper_id ?? null,
           widgetSession: c.widgetSession(),
+          userId: userOfScope(c.widgetSession()),
           source,
           quizVersion: QUIZ_VERSION,
           answers: body.answers,

@@ -27,6 +27,7 @@ import { fuseColorAnswers } from './fusion.js';
 import { createPresenter, normaliseKinds } from './present.js';
 
 export { normaliseKinds };
+import { userOfScope } from './people/scope.js';
 import { tieBreakers } from './tie-breakers.js';
 import type { IntakeCaller, StylePorts } from './ports.js';
 import type { NewStyleAnalysis, StyleAnalysisRow } from './tables.js';
@@ -169,6 +170,7 @@ export function createStyleService(deps: Pick<Deps, 'db' | 'clock' | 'pubsub' | 
       keyId: c.keyId,
       environment: c.environment,
       widgetSession: c.intake.widgetSession,
+      userId: userOfScope(c.intake.widgetSession),
       shopperId,
       kinds: kindsKey(kinds),
       imageSha256: selfie.sha256,

@@ -14,6 +14,8 @@ export const quizResults = pgTable(
     shopperId: text('shopper_id'),
     /** SHA-256 of the widget session that made it with a publishable key: only that session reads it back. */
     widgetSession: text('widget_session'),
+    /** The signed-in end user (`usr_…`) who made it (their widget session is then `user:<id>`). */
+    userId: text('user_id'),
     source: text('source').$type<'quiz' | 'fused'>().notNull(),
     quizVersion: text('quiz_version').notNull(),
     answers: jsonb('answers').$type<{ question: string; option: string }[]>().notNull(),
@@ -26,7 +28,7 @@ export const quizResults = pgTable(
     /** When the tenant's retention ends for it (the maintenance purge deletes it then); null on rows made before retention applied (purged after 7 days). */
     expiresAt: timestamp('expires_at', { withTimezone: true }),
   },
-  (t) => [index('style_quiz_results_tenant_idx').on(t.tenantId, t.id), index('style_quiz_results_shopper_idx').on(t.tenantId, t.shopperId), index('style_quiz_results_expiry_idx').on(t.expiresAt)],
+  (t) => [index('style_quiz_results_tenant_idx').on(t.tenantId, t.id), index('style_quiz_results_shopper_idx').on(t.tenantId, t.shopperId), index('style_quiz_results_expiry_idx').on(t.expiresAt), index('style_quiz_results_user_idx').on(t.tenantId, t.userId, t.id)],
 );
 
 export type QuizResultRow = typeof quizResults.$inferSelect;

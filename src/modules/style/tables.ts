@@ -24,6 +24,8 @@ export const styleAnalyses = pgTable(
     environment: text('environment').$type<'live' | 'test'>().notNull(),
     /** sha256 of the widget's session header for publishable keys (they see only their own); null for secret keys. */
     widgetSession: text('widget_session'),
+    /** The signed-in end user (`usr_…`) who made it (their widget session is then `user:<id>`, so only they see it). */
+    userId: text('user_id'),
     shopperId: text('shopper_id'),
     status: text('status').$type<StyleAnalysisStatus>().notNull(),
     /** The kinds asked for, sorted and comma-joined (`color`, `face`, `color,face`): part of the cache key. */
@@ -58,6 +60,7 @@ export const styleAnalyses = pgTable(
   (t) => [
     index('style_analyses_tenant_idx').on(t.tenantId, t.id),
     index('style_analyses_shopper_idx').on(t.tenantId, t.shopperId),
+    index('style_analyses_user_idx').on(t.tenantId, t.userId, t.id),
     index('style_analyses_selfie_expiry_idx').on(t.selfieExpiresAt),
     // The style figures (/v1/style/analytics) read a tenant's analyses by date.
     index('style_analyses_created_idx').on(t.tenantId, t.createdAt),

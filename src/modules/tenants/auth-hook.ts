@@ -154,6 +154,10 @@ export function registerAuthHook(
     if (mode === 'none') return done();
     if (mode === 'end_user') return void endUserAuth(req).then(() => done(), done);
     const presented = presentedKey(req);
+    if (mode === 'key_or_end_user') {
+      const authz = bearer(req);
+      if (header(req, END_USER_TOKEN_HEADER) || (authz && !KEY_LIKE.test(authz))) return void endUserAuth(req).then(() => done(), done);
+    }
     // `tenant` routes take a key (as a secret key) or a signed-in person's access token.
     if (mode === 'user' || mode === 'operator' || (mode === 'tenant' && !(presented && KEY_LIKE.test(presented)))) {
       return void userAuth(req, mode).then(() => done(), done);
@@ -161,7 +165,7 @@ export function registerAuthHook(
     if (!presented) return done(new AppError('UNAUTHENTICATED', 'Send your API key as "Authorization: Bearer sk_…" (or the x-api-key header).'));
     let result: KeyAuth | Promise<KeyAuth>;
     try {
-      result = keys.authenticate(presented.trim(), mode === 'key' ? 'key' : 'secret', originOf(req));
+      result = keys.authenticate(presented.trim(), mode === 'key' || mode === 'key_or_end_user' ? 'key' : 'secret', originOf(req));
     } catch (e) {
       return void refused(req, e).catch(done);
     }

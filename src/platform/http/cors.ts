@@ -51,7 +51,7 @@ export function registerCors(app: App, opts: { isKnownOrigin: (origin: string) =
     const allowed =
       (p?.kind === 'api_key' && p.origin === origin) ||
       (p?.kind === 'end_user' && p.key?.origin === origin) ||
-      (reply.statusCode >= 400 && (req.routeOptions.config?.auth === 'key' || req.routeOptions.config?.auth === 'end_user') && (await known(origin)));
+      (reply.statusCode >= 400 && (req.routeOptions.config?.auth === 'key' || req.routeOptions.config?.auth === 'end_user' || req.routeOptions.config?.auth === 'key_or_end_user') && (await known(origin)));
     if (allowed) reply.headers({ 'access-control-allow-origin': origin, 'access-control-expose-headers': EXPOSED_HEADERS });
   };
 

@@ -27,6 +27,9 @@ function securityFor(auth: string): Record<string, string[]>[] {
     // An end user's access token as the Bearer (alone, or with the key in x-api-key), or the key as the Bearer with the token beside it.
     case 'end_user':
       return [{ endUser: [] }, { endUser: [], xApiKey: [] }, { apiKey: [], endUserToken: [] }];
+    // The store's key, or a signed-in end user (their token alone, or beside the key).
+    case 'key_or_end_user':
+      return [{ apiKey: [] }, { endUser: [] }, { apiKey: [], endUserToken: [] }];
     default:
       return [];
   }

@@ -56,10 +56,13 @@ export const END_USER_TOKEN_HEADER = 'probador-user-token';
  * - `end_user`: a signed-in end user of a tenant: their access token as `Authorization: Bearer`
  *   (optionally with the tenant's key in `x-api-key`), or the key as `Authorization: Bearer` and the
  *   token in `probador-user-token` (docs/architecture.md, "End users")
+ * - `key_or_end_user`: as `key`, or a signed-in end user as `end_user` (the style endpoints: what a
+ *   signed-in person makes is theirs); a request carrying `probador-user-token`, or a Bearer that is
+ *   not a key, is taken as an end user's
  * - `tenant`: a secret key, or a signed-in person acting for one tenant (dashboard): a tenant
  *   user for their own tenant, an operator for the tenant named in the `probador-tenant` header
  */
-export type AuthMode = 'none' | 'secret' | 'key' | 'user' | 'operator' | 'tenant' | 'end_user';
+export type AuthMode = 'none' | 'secret' | 'key' | 'user' | 'operator' | 'tenant' | 'end_user' | 'key_or_end_user';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -97,3 +100,16 @@ export function tenantIdOf(p: Principal | undefined, need: 'read' | 'write' = 'r
   if (need === 'write' && p.role === 'member') throw new AppError('FORBIDDEN', 'Only the tenant owner can do this.');
   return p.tenantId;
 }
+
+/**
+ * A `key_or_end_user` route's caller: the key's tenant, or the signed-in end user's (with the key
+ * that came along, if any). `userId` is null for a key alone.
+ */
+export function keyOrEndUser(p: Principal | undefined): { tenantId: string; keyId: string | null; environment: 'live' | 'test'; userId: string | null; key: KeyPrincipal | undefined } {
+  if (p?.kind === 'api_key') return { tenantId: p.tenantId, keyId: p.keyId, environment: p.environment, userId: null, key: p };
+  if (p?.kind === 'end_user') return { tenantId: p.tenantId, keyId: p.key?.keyId ?? null, environment: p.key?.environment ?? 'live', userId: p.userId, key: p.key };
+  throw new Error('route expected an API key or end user principal');
+}
+
+/** The ownership scope of a signed-in end user's records in tables that scope by a widget session (never a sha256 hex). */
+export const endUserScope = (userId: string) => `user:${userId}`;

@@ -10,7 +10,7 @@ import type { FastifyRequest } from 'fastify';
 import { IdParam, listOf, problemResponses } from '../../../../contracts/common.js';
 import { CreateFeedbackBody, FeedbackSummary, FiguresQuery, ListFeedbackQuery, StyleFeedback, StyleFigures, SummaryQuery, UpdateFeedbackBody } from '../../../../contracts/style-feedback.js';
 import type { TSeriesQuery } from '../../../../contracts/analytics.js';
-import { keyPrincipal, tenantIdOf } from '../../../platform/http/principal.js';
+import { keyOrEndUser, tenantIdOf } from '../../../platform/http/principal.js';
 import type { App } from '../../../platform/http/types.js';
 import type { Clock } from '../../../platform/clock.js';
 import type { Db } from '../../../platform/db/client.js';
@@ -31,15 +31,15 @@ export type FeedbackRouteDeps = { svc: FeedbackService; ports: Pick<StylePorts, 
 export function styleFeedbackRoutes(app: App, { svc, ports, db, clock }: FeedbackRouteDeps) {
   app.addSchema(StyleFeedback);
   const callerOf = (req: FastifyRequest): FeedbackCaller => {
-    const p = keyPrincipal(req.principal);
-    return { tenantId: p.tenantId, keyId: p.keyId, widgetSession: ports.callerOf(req).widgetSession };
+    const p = keyOrEndUser(req.principal);
+    return { tenantId: p.tenantId, keyId: p.keyId, widgetSession: ports.callerOf(req).widgetSession, userId: p.userId };
   };
   const Feedback = Type.Ref('StyleFeedback');
 
   app.post(
     '/v1/style/analyses/:analysis_id/feedback',
     {
-      config: { auth: 'key' },
+      config: { auth: 'key_or_end_user' },
       schema: {
         tags,
         summary: 'Give feedback on a finished analysis: a rating 1–5, whether it feels right (yes / no / unsure), a correction (one of the 12 seasons, a face shape) and a comment',
@@ -57,7 +57,7 @@ export function styleFeedbackRoutes(app: App, { svc, ports, db, clock }: Feedbac
 
   app.get(
     '/v1/style/analyses/:analysis_id/feedback',
-    { config: { auth: 'key' }, schema: { tags, summary: 'The feedback on an analysis, newest first (a publishable key: its widget session\'s only)', params: AnalysisParams, querystring: ListFeedbackQuery, response: { 200: listOf(Feedback), ...problemResponses(400, 401, 403, 404, 429) } } },
+    { config: { auth: 'key_or_end_user' }, schema: { tags, summary: 'The feedback on an analysis, newest first (a publishable key: its widget session\'s only)', params: AnalysisParams, querystring: ListFeedbackQuery, response: { 200: listOf(Feedback), ...problemResponses(400, 401, 403, 404, 429) } } },
     async (req) => svc.list(callerOf(req), req.params.analysis_id, { limit: req.query.limit, startingAfter: req.query.starting_after }),
   );
 
@@ -95,14 +95,14 @@ export function styleFeedbackRoutes(app: App, { svc, ports, db, clock }: Feedbac
 
   app.get(
     '/v1/style/feedback/:feedback_id',
-    { config: { auth: 'key' }, schema: { tags, summary: 'Get one piece of style feedback', params: FeedbackParams, response: { 200: Feedback, ...problemResponses(400, 401, 403, 404, 429) } } },
+    { config: { auth: 'key_or_end_user' }, schema: { tags, summary: 'Get one piece of style feedback', params: FeedbackParams, response: { 200: Feedback, ...problemResponses(400, 401, 403, 404, 429) } } },
     async (req) => svc.get(callerOf(req), req.params.feedback_id),
   );
 
   app.patch(
     '/v1/style/feedback/:feedback_id',
     {
-      config: { auth: 'key' },
+      config: { auth: 'key_or_end_user' },
       schema: { tags, summary: 'Edit style feedback (a widget session: its own); `null` clears the rating, correction or comment', params: FeedbackParams, body: UpdateFeedbackBody, response: { 200: Feedback, ...problemResponses(400, 401, 403, 404, 429) } },
     },
     async (req) => svc.update(callerOf(req), req.params.feedback_id, req.body),
@@ -110,7 +110,7 @@ export function styleFeedbackRoutes(app: App, { svc, ports, db, clock }: Feedbac
 
   app.delete(
     '/v1/style/feedback/:feedback_id',
-    { config: { auth: 'key' }, schema: { tags, summary: 'Delete style feedback (a widget session: its own)', params: FeedbackParams, response: { 204: Type.Null(), ...problemResponses(400, 401, 403, 404, 429) } } },
+    { config: { auth: 'key_or_end_user' }, schema: { tags, summary: 'Delete style feedback (a widget session: its own)', params: FeedbackParams, response: { 204: Type.Null(), ...problemResponses(400, 401, 403, 404, 429) } } },
     async (req, reply) => {
       await svc.remove(callerOf(req), req.params.feedback_id);
       return reply.code(204).send(null);

@@ -1493,6 +1493,153 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/account/style/analyses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your style analyses, newest first */
+        get: operations["account.style.analyses.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/account/style/quiz-results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your colour quiz results, newest first */
+        get: operations["account.style.quizResults.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/account/style/palette": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The palette you chose (season null when none) */
+        get: operations["account.style.palette.get"];
+        /** Choose your palette: a season, or one of your analyses or quiz results */
+        put: operations["account.style.palette.replace"];
+        post?: never;
+        /** Forget the palette you chose */
+        delete: operations["account.style.palette.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/account/style/colors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My colours: the palette you chose, else your analyses and quiz results fused into one answer
+         * @description `source`: `chosen` (your choice; `color` is still the fused answer when there is one), `fused` (several answers), `single` (one), `none` (nothing yet). `from` lists the answers used, newest photo first.
+         */
+        get: operations["account.style.colors.get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/account/style/saved-products": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your saved products, newest first, each with its colour score against your colours (`match` null without colours or a product colour) */
+        get: operations["account.style.savedProducts.list"];
+        put?: never;
+        /** Save a catalog product (saving it again is the same saved product) */
+        post: operations["account.style.savedProducts.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/account/style/saved-products/{product_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a saved product */
+        delete: operations["account.style.savedProducts.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/account/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your files, newest first, with short-lived links */
+        get: operations["account.files.list"];
+        put?: never;
+        /**
+         * Upload a file: a photo of yourself or a garment you own (multipart: the image in `file`, `kind` photo|garment)
+         * @description JPEG, PNG or WebP, read from the bytes (the declared type is not trusted), up to the upload size limit; normalised (metadata dropped) and kept for the store's retention.
+         */
+        post: operations["account.files.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/account/files/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of your files, with a short-lived link */
+        get: operations["account.files.get"];
+        put?: never;
+        post?: never;
+        /** Delete one of your files (the image and the record) */
+        delete: operations["account.files.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/bots": {
         parameters: {
             query?: never;
@@ -13992,6 +14139,1447 @@ export interface operations {
             };
             /** @description The credentials do not allow this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "account.style.analyses.list": {
+        parameters: {
+            query: {
+                limit: number;
+                /** @description Cursor: the id of the last item of the previous page */
+                starting_after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["StyleAnalysis"][];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "account.style.quizResults.list": {
+        parameters: {
+            query: {
+                limit: number;
+                /** @description Cursor: the id of the last item of the previous page */
+                starting_after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @description `qzr_…` */
+                            id: string;
+                            /** @enum {string} */
+                            object: "style_quiz_result";
+                            /** @enum {unknown} */
+                            source: "quiz" | "fused";
+                            color: {
+                                /** @enum {unknown} */
+                                undertone: "warm" | "cool" | "neutral" | "olive";
+                                /** @enum {unknown} */
+                                depth: "light" | "medium" | "deep";
+                                /** @enum {unknown} */
+                                chroma: "soft" | "medium" | "clear";
+                                /** @enum {unknown} */
+                                contrast: "low" | "medium" | "high";
+                                season4: {
+                                    /** @enum {unknown} */
+                                    season: "spring" | "summer" | "autumn" | "winter";
+                                    confidence: number;
+                                };
+                                season12: {
+                                    /** @enum {unknown} */
+                                    season: "light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter";
+                                    confidence: number;
+                                };
+                                top3: {
+                                    /** @enum {unknown} */
+                                    season: "light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter";
+                                    confidence: number;
+                                }[];
+                                margin: number;
+                                axes: {
+                                    temperature: number;
+                                    value: number;
+                                    chroma: number;
+                                };
+                                measured: {
+                                    skin: {
+                                        /** @description sRGB, lower-case #rrggbb */
+                                        hex: string;
+                                        /** @description CIELAB, D65 */
+                                        lab: {
+                                            l: number;
+                                            a: number;
+                                            b: number;
+                                        };
+                                        ita: number;
+                                        /** @enum {unknown} */
+                                        ita_category: "very_light" | "light" | "intermediate" | "tan" | "brown" | "dark";
+                                        hue_angle: number;
+                                        chroma: number;
+                                        monk: number;
+                                    };
+                                    eyes: {
+                                        /** @description sRGB, lower-case #rrggbb */
+                                        hex: string;
+                                        /** @description CIELAB, D65 */
+                                        lab: {
+                                            l: number;
+                                            a: number;
+                                            b: number;
+                                        };
+                                    } | null;
+                                    lips: {
+                                        /** @description sRGB, lower-case #rrggbb */
+                                        hex: string;
+                                        /** @description CIELAB, D65 */
+                                        lab: {
+                                            l: number;
+                                            a: number;
+                                            b: number;
+                                        };
+                                    } | null;
+                                    hair: {
+                                        /** @description sRGB, lower-case #rrggbb */
+                                        hex: string;
+                                        /** @description CIELAB, D65 */
+                                        lab: {
+                                            l: number;
+                                            a: number;
+                                            b: number;
+                                        };
+                                    } | null;
+                                } | null;
+                                palette: {
+                                    /** @enum {unknown} */
+                                    season: "light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter";
+                                    name: {
+                                        en: string;
+                                        es: string;
+                                    };
+                                    best: {
+                                        name: {
+                                            en: string;
+                                            es: string;
+                                        };
+                                        /** @description sRGB, lower-case #rrggbb */
+                                        hex: string;
+                                        /** @description CIELAB, D65 */
+                                        lab: {
+                                            l: number;
+                                            a: number;
+                                            b: number;
+                                        };
+                                    }[];
+                                    neutrals: {
+                                        name: {
+                                            en: string;
+                                            es: string;
+                                        };
+                                        /** @description sRGB, lower-case #rrggbb */
+                                        hex: string;
+                                        /** @description CIELAB, D65 */
+                                        lab: {
+                                            l: number;
+                                            a: number;
+                                            b: number;
+                                        };
+                                    }[];
+                                    metals: ("gold" | "silver" | "rose_gold" | "copper" | "brass" | "pewter" | "platinum")[];
+                                    avoid: {
+                                        name: {
+                                            en: string;
+                                            es: string;
+                                        };
+                                        /** @description sRGB, lower-case #rrggbb */
+                                        hex: string;
+                                        /** @description CIELAB, D65 */
+                                        lab: {
+                                            l: number;
+                                            a: number;
+                                            b: number;
+                                        };
+                                    }[];
+                                };
+                                white_balance: {
+                                    /**
+                                     * @description The reference used: a white card or paper, the whites of the eyes, the whole scene, or none
+                                     * @enum {unknown}
+                                     */
+                                    method: "card" | "sclera" | "scene" | "none";
+                                    gains: {
+                                        r: number;
+                                        g: number;
+                                        b: number;
+                                    };
+                                    cast_strength: number;
+                                };
+                                tie_breakers: string[];
+                            };
+                            analysis_id: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                        }[];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "account.style.palette.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "style_palette_choice";
+                        season: ("light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter") | null;
+                        source: ("season" | "analysis" | "quiz_result") | null;
+                        source_id: string | null;
+                        palette: {
+                            /** @enum {unknown} */
+                            season: "light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter";
+                            name: {
+                                en: string;
+                                es: string;
+                            };
+                            best: {
+                                name: {
+                                    en: string;
+                                    es: string;
+                                };
+                                /** @description sRGB, lower-case #rrggbb */
+                                hex: string;
+                                /** @description CIELAB, D65 */
+                                lab: {
+                                    l: number;
+                                    a: number;
+                                    b: number;
+                                };
+                            }[];
+                            neutrals: {
+                                name: {
+                                    en: string;
+                                    es: string;
+                                };
+                                /** @description sRGB, lower-case #rrggbb */
+                                hex: string;
+                                /** @description CIELAB, D65 */
+                                lab: {
+                                    l: number;
+                                    a: number;
+                                    b: number;
+                                };
+                            }[];
+                            metals: ("gold" | "silver" | "rose_gold" | "copper" | "brass" | "pewter" | "platinum")[];
+                            avoid: {
+                                name: {
+                                    en: string;
+                                    es: string;
+                                };
+                                /** @description sRGB, lower-case #rrggbb */
+                                hex: string;
+                                /** @description CIELAB, D65 */
+                                lab: {
+                                    l: number;
+                                    a: number;
+                                    b: number;
+                                };
+                            }[];
+                        } | null;
+                        updated_at: string | null;
+                    };
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "account.style.palette.replace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Exactly one: a season, or one of your analyses or quiz results (its season is kept). */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {unknown} */
+                    season?: "light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter";
+                    analysis_id?: string;
+                    quiz_result_id?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "style_palette_choice";
+                        season: ("light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter") | null;
+                        source: ("season" | "analysis" | "quiz_result") | null;
+                        source_id: string | null;
+                        palette: {
+                            /** @enum {unknown} */
+                            season: "light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter";
+                            name: {
+                                en: string;
+                                es: string;
+                            };
+                            best: {
+                                name: {
+                                    en: string;
+                                    es: string;
+                                };
+                                /** @description sRGB, lower-case #rrggbb */
+                                hex: string;
+                                /** @description CIELAB, D65 */
+                                lab: {
+                                    l: number;
+                                    a: number;
+                                    b: number;
+                                };
+                            }[];
+                            neutrals: {
+                                name: {
+                                    en: string;
+                                    es: string;
+                                };
+                                /** @description sRGB, lower-case #rrggbb */
+                                hex: string;
+                                /** @description CIELAB, D65 */
+                                lab: {
+                                    l: number;
+                                    a: number;
+                                    b: number;
+                                };
+                            }[];
+                            metals: ("gold" | "silver" | "rose_gold" | "copper" | "brass" | "pewter" | "platinum")[];
+                            avoid: {
+                                name: {
+                                    en: string;
+                                    es: string;
+                                };
+                                /** @description sRGB, lower-case #rrggbb */
+                                hex: string;
+                                /** @description CIELAB, D65 */
+                                lab: {
+                                    l: number;
+                                    a: number;
+                                    b: number;
+                                };
+                            }[];
+                        } | null;
+                        updated_at: string | null;
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "account.style.palette.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "account.style.colors.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "style_colors";
+                        /** @enum {unknown} */
+                        source: "chosen" | "fused" | "single" | "none";
+                        season: ("light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter") | null;
+                        palette: {
+                            /** @enum {unknown} */
+                            season: "light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter";
+                            name: {
+                                en: string;
+                                es: string;
+                            };
+                            best: {
+                                name: {
+                                    en: string;
+                                    es: string;
+                                };
+                                /** @description sRGB, lower-case #rrggbb */
+                                hex: string;
+                                /** @description CIELAB, D65 */
+                                lab: {
+                                    l: number;
+                                    a: number;
+                                    b: number;
+                                };
+                            }[];
+                            neutrals: {
+                                name: {
+                                    en: string;
+                                    es: string;
+                                };
+                                /** @description sRGB, lower-case #rrggbb */
+                                hex: string;
+                                /** @description CIELAB, D65 */
+                                lab: {
+                                    l: number;
+                                    a: number;
+                                    b: number;
+                                };
+                            }[];
+                            metals: ("gold" | "silver" | "rose_gold" | "copper" | "brass" | "pewter" | "platinum")[];
+                            avoid: {
+                                name: {
+                                    en: string;
+                                    es: string;
+                                };
+                                /** @description sRGB, lower-case #rrggbb */
+                                hex: string;
+                                /** @description CIELAB, D65 */
+                                lab: {
+                                    l: number;
+                                    a: number;
+                                    b: number;
+                                };
+                            }[];
+                        } | null;
+                        color: {
+                            /** @enum {unknown} */
+                            undertone: "warm" | "cool" | "neutral" | "olive";
+                            /** @enum {unknown} */
+                            depth: "light" | "medium" | "deep";
+                            /** @enum {unknown} */
+                            chroma: "soft" | "medium" | "clear";
+                            /** @enum {unknown} */
+                            contrast: "low" | "medium" | "high";
+                            season4: {
+                                /** @enum {unknown} */
+                                season: "spring" | "summer" | "autumn" | "winter";
+                                confidence: number;
+                            };
+                            season12: {
+                                /** @enum {unknown} */
+                                season: "light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter";
+                                confidence: number;
+                            };
+                            top3: {
+                                /** @enum {unknown} */
+                                season: "light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter";
+                                confidence: number;
+                            }[];
+                            margin: number;
+                            axes: {
+                                temperature: number;
+                                value: number;
+                                chroma: number;
+                            };
+                            measured: {
+                                skin: {
+                                    /** @description sRGB, lower-case #rrggbb */
+                                    hex: string;
+                                    /** @description CIELAB, D65 */
+                                    lab: {
+                                        l: number;
+                                        a: number;
+                                        b: number;
+                                    };
+                                    ita: number;
+                                    /** @enum {unknown} */
+                                    ita_category: "very_light" | "light" | "intermediate" | "tan" | "brown" | "dark";
+                                    hue_angle: number;
+                                    chroma: number;
+                                    monk: number;
+                                };
+                                eyes: {
+                                    /** @description sRGB, lower-case #rrggbb */
+                                    hex: string;
+                                    /** @description CIELAB, D65 */
+                                    lab: {
+                                        l: number;
+                                        a: number;
+                                        b: number;
+                                    };
+                                } | null;
+                                lips: {
+                                    /** @description sRGB, lower-case #rrggbb */
+                                    hex: string;
+                                    /** @description CIELAB, D65 */
+                                    lab: {
+                                        l: number;
+                                        a: number;
+                                        b: number;
+                                    };
+                                } | null;
+                                hair: {
+                                    /** @description sRGB, lower-case #rrggbb */
+                                    hex: string;
+                                    /** @description CIELAB, D65 */
+                                    lab: {
+                                        l: number;
+                                        a: number;
+                                        b: number;
+                                    };
+                                } | null;
+                            } | null;
+                            palette: {
+                                /** @enum {unknown} */
+                                season: "light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter";
+                                name: {
+                                    en: string;
+                                    es: string;
+                                };
+                                best: {
+                                    name: {
+                                        en: string;
+                                        es: string;
+                                    };
+                                    /** @description sRGB, lower-case #rrggbb */
+                                    hex: string;
+                                    /** @description CIELAB, D65 */
+                                    lab: {
+                                        l: number;
+                                        a: number;
+                                        b: number;
+                                    };
+                                }[];
+                                neutrals: {
+                                    name: {
+                                        en: string;
+                                        es: string;
+                                    };
+                                    /** @description sRGB, lower-case #rrggbb */
+                                    hex: string;
+                                    /** @description CIELAB, D65 */
+                                    lab: {
+                                        l: number;
+                                        a: number;
+                                        b: number;
+                                    };
+                                }[];
+                                metals: ("gold" | "silver" | "rose_gold" | "copper" | "brass" | "pewter" | "platinum")[];
+                                avoid: {
+                                    name: {
+                                        en: string;
+                                        es: string;
+                                    };
+                                    /** @description sRGB, lower-case #rrggbb */
+                                    hex: string;
+                                    /** @description CIELAB, D65 */
+                                    lab: {
+                                        l: number;
+                                        a: number;
+                                        b: number;
+                                    };
+                                }[];
+                            };
+                            white_balance: {
+                                /**
+                                 * @description The reference used: a white card or paper, the whites of the eyes, the whole scene, or none
+                                 * @enum {unknown}
+                                 */
+                                method: "card" | "sclera" | "scene" | "none";
+                                gains: {
+                                    r: number;
+                                    g: number;
+                                    b: number;
+                                };
+                                cast_strength: number;
+                            };
+                            tie_breakers: string[];
+                        } | null;
+                        from: string[];
+                    };
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "account.style.savedProducts.list": {
+        parameters: {
+            query: {
+                limit: number;
+                /** @description Cursor: the id of the last item of the previous page */
+                starting_after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        season: ("light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter") | null;
+                        data: {
+                            id: string;
+                            /** @enum {string} */
+                            object: "saved_product";
+                            product_id: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            match?: {
+                                /** @description sRGB, lower-case #rrggbb */
+                                color: string;
+                                product_id: string | null;
+                                /** @enum {unknown} */
+                                verdict: "flatters" | "neutral" | "avoid";
+                                score: number;
+                                delta_e: {
+                                    best: number;
+                                    avoid: number | null;
+                                };
+                                nearest: {
+                                    name: {
+                                        en: string;
+                                        es: string;
+                                    };
+                                    /** @description sRGB, lower-case #rrggbb */
+                                    hex: string;
+                                    /** @description CIELAB, D65 */
+                                    lab: {
+                                        l: number;
+                                        a: number;
+                                        b: number;
+                                    };
+                                };
+                            } | null;
+                        }[];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "account.style.savedProducts.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    product_id: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @enum {string} */
+                        object: "saved_product";
+                        product_id: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        match?: {
+                            /** @description sRGB, lower-case #rrggbb */
+                            color: string;
+                            product_id: string | null;
+                            /** @enum {unknown} */
+                            verdict: "flatters" | "neutral" | "avoid";
+                            score: number;
+                            delta_e: {
+                                best: number;
+                                avoid: number | null;
+                            };
+                            nearest: {
+                                name: {
+                                    en: string;
+                                    es: string;
+                                };
+                                /** @description sRGB, lower-case #rrggbb */
+                                hex: string;
+                                /** @description CIELAB, D65 */
+                                lab: {
+                                    l: number;
+                                    a: number;
+                                    b: number;
+                                };
+                            };
+                        } | null;
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "account.style.savedProducts.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                product_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "account.files.list": {
+        parameters: {
+            query: {
+                limit: number;
+                /** @description Cursor: the id of the last item of the previous page */
+                starting_after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: {
+                            /** @description `ufl_…` */
+                            id: string;
+                            /** @enum {string} */
+                            object: "user_file";
+                            /** @enum {unknown} */
+                            kind: "photo" | "garment";
+                            content_type: string;
+                            width: number;
+                            height: number;
+                            bytes: number;
+                            url: string | null;
+                            url_expires_at: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            expires_at: string;
+                        }[];
+                        has_more: boolean;
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "account.files.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description `ufl_…` */
+                        id: string;
+                        /** @enum {string} */
+                        object: "user_file";
+                        /** @enum {unknown} */
+                        kind: "photo" | "garment";
+                        content_type: string;
+                        width: number;
+                        height: number;
+                        bytes: number;
+                        url: string | null;
+                        url_expires_at: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        expires_at: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The media type is not supported */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood, but cannot be processed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "account.files.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description `ufl_…` */
+                        id: string;
+                        /** @enum {string} */
+                        object: "user_file";
+                        /** @enum {unknown} */
+                        kind: "photo" | "garment";
+                        content_type: string;
+                        width: number;
+                        height: number;
+                        bytes: number;
+                        url: string | null;
+                        url_expires_at: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        expires_at: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "account.files.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -16,6 +16,7 @@ const Env = Type.Object({
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), { default: 'info' }),
   /** `auto`: human-readable lines when stdout is a terminal, JSON otherwise; `true`/`false` force it. */
   LOG_PRETTY: Type.Union([Type.Literal('auto'), Type.Boolean()], { default: 'auto' }),
+  PROBADOR_DATA_DIR: Type.String({ default: './data' }),
   /** Error tracking (Sentry or a compatible service such as GlitchTip): unhandled errors, 5xx answers and jobs failed for good. Off when unset. */
   SENTRY_DSN: Type.Optional(Type.String({ pattern: '^https?://[^@/\\s]+@[^/\\s]+/.+' })),
   /** Tracing: OpenTelemetry spans exported over OTLP/HTTP to this collector (`<endpoint>/v1/traces`). Off when unset. */
@@ -25,7 +26,6 @@ const Env = Type.Object({
   PROBADOR_TRACE_SAMPLE_RATIO: Type.Number({ minimum: 0, maximum: 1, default: 1 }),
   /** The environment reported with errors (default: production or development, from NODE_ENV). */
   SENTRY_ENVIRONMENT: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-  PROBADOR_DATA_DIR: Type.String({ default: './data' }),
   /** Read by the CLI's client commands (`probador tryon`), not by the server: the API key and the server's URL. */
   PROBADOR_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
   PROBADOR_URL: Type.Optional(Type.String({ pattern: '^https?://' })),

@@ -24,6 +24,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { verify, hash } from '@node-rs/argon2';
+import { pct } from './lib/util.mjs';
 import { writeResultsSection } from './lib/results.mjs';
 import { loadConfig } from '../src/config.ts';
 import { createDeps } from '../src/deps.ts';
@@ -39,10 +40,6 @@ const N_PAIR = QUICK ? 300 : 2000;
 const PEOPLE = QUICK ? 40 : 200;
 const REQUESTS = QUICK ? 300 : 1542;
 const log = (...a) => console.log('[bench:accounts]', ...a);
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 const median = (xs) => pct(xs, 50);
 const f1 = (v) => v.toFixed(1);
 const f2 = (v) => v.toFixed(2);

@@ -10,6 +10,7 @@
  * Runs the TypeScript sources through tsx (the worker thread too), one worker thread (the default
  * PROBADOR_PERCEPTION_THREADS=1), so the figures are "one core".
  */
+import { pct } from './lib/util.mjs';
 import { writeResultsSection } from './lib/results.mjs';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -44,10 +45,6 @@ const garment = await sharp(
   .png()
   .toBuffer();
 
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 const median = (xs) => pct(xs, 50);
 const mean = (xs) => xs.reduce((s, v) => s + v, 0) / xs.length;
 const f0 = (v) => v.toFixed(0);

@@ -27,6 +27,7 @@ import pino from 'pino';
 import pg from 'pg';
 import { Registry } from 'prom-client';
 import { Redis } from 'ioredis';
+import { pct } from './lib/util.mjs';
 import { writeResultsSection } from './lib/results.mjs';
 import { createPerceptionPool } from '../src/modules/perception/pool.ts';
 import { decodeSelfie } from '../src/modules/style/analyser/decode.ts';
@@ -47,10 +48,6 @@ const N_HIT = QUICK ? 500 : 3000;
 const log = (...a) => console.log('[bench:style-cache]', ...a);
 const PG_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 const median = (xs) => pct(xs, 50);
 const f1 = (v) => v.toFixed(1);
 const f3 = (v) => v.toFixed(3);

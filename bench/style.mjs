@@ -11,6 +11,7 @@
  * Runs the TypeScript sources through tsx, one perception worker thread, the whole process pinned
  * to one core (taskset; BENCH_PIN=0 to unpin) and sharp limited to one thread: "one core".
  */
+import { pct } from './lib/util.mjs';
 import { writeResultsSection } from './lib/results.mjs';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -42,10 +43,6 @@ const photos = await Promise.all([
   sharp(fixture).resize(1024).modulate({ saturation: 0.9 }).jpeg({ quality: 90 }).toBuffer(),
 ]);
 
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
 const median = (xs) => pct(xs, 50);
 const f1 = (v) => v.toFixed(1);
 async function time(fn, n) {

@@ -7,6 +7,12 @@ export const median = (xs) => {
   return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 };
 
+/** The p-th percentile by nearest rank (the lower sample at an even count's middle, unlike `median`). */
+export const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
 /** A TCP port free on 127.0.0.1 right now. */
 export function freePort() {
   return new Promise((res, rej) => {

@@ -32,7 +32,7 @@ import type { App } from './platform/http/types.js';
 import { Problem } from '../contracts/common.js';
 import { ApiKey, Tenant } from '../contracts/tenants.js';
 import { User } from '../contracts/auth.js';
-import { checkedSettings, createTenantsModule, effectiveLimits } from './modules/tenants/index.js';
+import { checkedSettings, createTenantsModule, effectiveLimits, TENANTS_CHANGED_CHANNEL } from './modules/tenants/index.js';
 import { createAccountsModule } from './modules/accounts/index.js';
 import { outboxRoutes } from './platform/mail/routes.js';
 import type { TenantRow } from './modules/tenants/tables.js';
@@ -267,7 +267,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
 
   // Origins some tenant allows, for CORS preflights (cached briefly; tenant changes forget it).
   const originCache = new LRUCache<'all', Set<string>>({ max: 1, ttl: 10_000 });
-  await deps.pubsub.subscribe('tenants.invalidate', () => originCache.clear());
+  await deps.pubsub.subscribe(TENANTS_CHANGED_CHANNEL, () => originCache.clear());
   registerCors(app, {
     isKnownOrigin: async (origin) => {
       let set = originCache.get('all');
@@ -345,8 +345,9 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
       return { data: await Promise.all(page.data.map((r) => tryon.service.present(r, caller, false))), hasMore: page.hasMore };
     },
     providers: () => tryon.router.providers().map((p) => ({ name: p.name, breaker: breakerName(tryon.router.breakerState(p.name)) })),
+    // The try-on module's tenant view: cached per node, dropped on every node when the tenant changes.
     posthogSettings: async (tenantId) => {
-      const t = await tenants.tenants.getTenant(tenantId).catch(() => undefined);
+      const t = await tryon.service.getTenant(tenantId).catch(() => undefined);
       return (t && checkedSettings(t.settings).product_analytics?.posthog) || null;
     },
   });

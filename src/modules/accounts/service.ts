@@ -16,6 +16,7 @@ import type { Db } from '../../platform/db/client.js';
 import type { Clock } from '../../platform/clock.js';
 import type { PubSub } from '../../platform/cache/pubsub.js';
 import { invalidatedCache } from '../../platform/cache/invalidated-cache.js';
+import { TENANTS_CHANGED_CHANNEL } from '../tenants/index.js';
 import type { RateLimiter } from '../../platform/ratelimit/limiter.js';
 import type { Mailer } from '../../platform/mail/mailer.js';
 import type { EndUserPrincipal } from '../../platform/http/principal.js';
@@ -67,8 +68,8 @@ export type AccountsServiceOptions = {
 export function createAccountsService(o: AccountsServiceOptions) {
   const { db, clock, limiter, mail, registry } = o;
   const sessionCache = invalidatedCache(SESSIONS_CHANNEL, (sid) => repo.findLiveSession(db, sid, new Date(clock.now())), o.pubsub, { ttlMs: 5_000, max: 50_000 });
-  // Tenant changes (deactivation) are published on `tenants.invalidate` by the tenants module.
-  const tenantCache = invalidatedCache('tenants.invalidate', (id) => o.tenantActive(id), o.pubsub, { ttlMs: 30_000 });
+  // Tenant changes (deactivation) are published by the tenants module.
+  const tenantCache = invalidatedCache(TENANTS_CHANGED_CHANNEL, (id) => o.tenantActive(id), o.pubsub, { ttlMs: 30_000 });
   const dropSessions = async (ids: string[]) => {
     for (const id of ids) await sessionCache.invalidate(id);
   };

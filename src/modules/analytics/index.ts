@@ -13,20 +13,20 @@ import { dashboardRoutes } from './dashboard-files.js';
 import { runRollup } from './rollup.js';
 import { tryonSeries } from './queries.js';
 import { resolveRange } from './range.js';
-import { invalidatedCache } from '../../platform/cache/invalidated-cache.js';
 import { createPosthogExport, type ExportedEvent, type PosthogSettings, type TryonOutcome } from './posthog.js';
-
-/** The tenants module's change channel (a tenant's settings changed). */
-const TENANTS_CHANGED = 'tenants.invalidate';
 
 export const ROLLUP_JOB = 'analytics.rollup';
 const ROLLUP_EVERY_MS = 60_000;
 
-export function createAnalyticsModule(deps: Pick<Deps, 'db' | 'clock' | 'jobs' | 'log' | 'pubsub'> & { config: Pick<Deps['config'], 'fetch'> }, ports: AnalyticsPorts & { posthogSettings: (tenantId: string) => Promise<PosthogSettings | null> }) {
+export function createAnalyticsModule(
+  deps: Pick<Deps, 'db' | 'clock' | 'jobs' | 'log'> & { config: Pick<Deps['config'], 'fetch'> },
+  ports: AnalyticsPorts & {
+    /** A tenant's PostHog export settings, from a cached view of the tenant (read on every events batch). */
+    posthogSettings: (tenantId: string) => Promise<PosthogSettings | null>;
+  },
+) {
   const log = deps.log.child({ module: 'analytics' });
-  // A tenant's export settings, kept per node and dropped when the tenant changes (on every node).
-  const settings = invalidatedCache(TENANTS_CHANGED, ports.posthogSettings, deps.pubsub, { ttlMs: 60_000 });
-  const posthog = createPosthogExport({ log, allowPrivateHosts: deps.config.fetch.allowPrivateHosts, settingsOf: (id) => settings.get(id) });
+  const posthog = createPosthogExport({ log, allowPrivateHosts: deps.config.fetch.allowPrivateHosts, settingsOf: ports.posthogSettings });
   const exportEvents = (tenantId: string, events: ExportedEvent[]) => void posthog.events(tenantId, events).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'product analytics export failed'));
   const timers: NodeJS.Timeout[] = [];
   const rollup = () => runRollup(deps.db, deps.clock);

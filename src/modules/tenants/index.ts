@@ -55,3 +55,5 @@ export type { TenantRow, ApiKeyRow, Tier, Retention } from './tables.js';
 export { presentTenant, presentKey } from './service.js';
 export { purgeRefreshTokens } from './maintenance.js';
 export { checkedSettings } from './settings.js';
+/** Published on when a tenant or its keys change (the payload names the tenant): other modules' caches of a tenant drop it. */
+export { INVALIDATE_CHANNEL as TENANTS_CHANGED_CHANNEL } from './key-auth.js';

@@ -19,8 +19,6 @@ import type { UserRole, UserRow } from './tables.js';
 // Shared with the accounts module since end users arrived: platform/auth.
 export { ARGON2_OPTIONS, checkPasswordStrength, tokenHash, type TokenPair } from '../../platform/auth/index.js';
 
-const argonHash = hashPassword;
-
 export function presentUser(u: UserRow) {
   return {
     id: u.id,
@@ -76,7 +74,7 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS }: { db:
         id: newId('user'),
         email,
         name: input.name ?? null,
-        passwordHash: await argonHash(input.password),
+        passwordHash: await hashPassword(input.password),
         role: input.role,
         tenantId: input.tenantId,
         passwordChangedAt: now,
@@ -124,7 +122,7 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS }: { db:
       if (!(await verifyPassword(user.passwordHash, current))) throw new AppError('INVALID_CREDENTIALS', 'The current password is wrong.');
       checkPasswordStrength(next);
       const now = new Date(clock.now());
-      const updated = await repo.updateUser(db, userId, { passwordHash: await argonHash(next), passwordChangedAt: now });
+      const updated = await repo.updateUser(db, userId, { passwordHash: await hashPassword(next), passwordChangedAt: now });
       await repo.revokeUserTokens(db, userId, now); // every other session ends
       return issue(updated!, newId('session'));
     },
@@ -168,7 +166,7 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS }: { db:
       const user = await repo.findUserByEmail(db, email.trim());
       if (!user || user.role !== 'operator') throw new AppError('USER_NOT_FOUND', `No operator with email ${email.trim().toLowerCase()}.`);
       const now = new Date(clock.now());
-      const updated = await repo.updateUser(db, user.id, { passwordHash: await argonHash(password), passwordChangedAt: now });
+      const updated = await repo.updateUser(db, user.id, { passwordHash: await hashPassword(password), passwordChangedAt: now });
       await repo.revokeUserTokens(db, user.id, now);
       return updated!;
     },

@@ -7,12 +7,11 @@
  * without the badge. Unticking, replacing or deleting the photo erases the analysis.
  */
 import { ApiError, type Api, type ColorMatch, type StyleAnalysis, type Tryon } from './api.js';
-import { h } from './dom.js';
+import { h, swatch } from './dom.js';
 import type { Lang, T } from './i18n.js';
 import { store, type Photo, type StyleRec } from './store.js';
 
 type Text = Record<string, string> | undefined;
-const HEX = /^#[0-9a-f]{6}$/i;
 const FINAL = ['succeeded', 'failed'];
 
 export function createColour(api: Api, t: T, lang: Lang) {
@@ -115,12 +114,6 @@ export function createColour(api: Api, t: T, lang: Lang) {
       return h('div', { class: 'fits', role: 'group', 'aria-label': t('fitLabel') }, ...items.map(([m, name]) => badge(m, items.length > 1 ? name : '')));
     },
   };
-
-  function swatch(hex: string, title: string) {
-    const s = h('span', { class: 'sw', 'aria-hidden': 'true', title });
-    if (HEX.test(hex)) s.style.setProperty('--c', hex);
-    return s;
-  }
 
   function badge(m: ColorMatch, name: string): HTMLElement {
     const verdict = (['flatters', 'neutral', 'avoid'] as const).includes(m.verdict) ? m.verdict : 'neutral';

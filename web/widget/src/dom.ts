@@ -57,3 +57,12 @@ export function adoptCss(root: ShadowRoot, ...texts: string[]) {
     root.prepend(...wanted.map((text) => h('style', { 'data-probador': '' }, text)));
   }
 }
+
+const HEX = /^#[0-9a-f]{6}$/i;
+
+/** A colour swatch (`.sw`), painted through CSSOM (no inline style attribute: a strict CSP holds); a value that is not #rrggbb stays grey. */
+export function swatch(hex: string, title?: string): HTMLSpanElement {
+  const s = h('span', { class: 'sw', 'aria-hidden': 'true', title });
+  if (HEX.test(hex)) s.style.setProperty('--c', hex);
+  return s;
+}

@@ -7,7 +7,7 @@
  * of a selfie's answer (two seasons close) can refine it with the quiz (the two are fused).
  */
 import { ApiError, type Api, type ColourAnswer, type FaceAnswer, type Quiz } from './api.js';
-import { h, type Child } from './dom.js';
+import { h, swatch, type Child } from './dom.js';
 import type { Key, Lang, T } from './i18n.js';
 import { PhotoError, preparePhoto } from './image.js';
 import { store, type Colours } from './store.js';
@@ -24,7 +24,6 @@ export type StylePathUi = {
   store: string;
 };
 
-const HEX = /^#[0-9a-f]{6}$/i;
 const FINAL = ['succeeded', 'failed'];
 
 export function createStylePath(api: Api, t: T, lang: Lang, ui: StylePathUi) {
@@ -162,11 +161,7 @@ export function createStylePath(api: Api, t: T, lang: Lang, ui: StylePathUi) {
       'div',
       { class: 'pal' },
       h('p', { class: 'muted' }, label),
-      h('ul', { class: 'chips', 'aria-label': label }, ...colors.map((c) => {
-        const s = h('span', { class: 'sw', 'aria-hidden': 'true' });
-        if (HEX.test(c.hex)) s.style.setProperty('--c', c.hex);
-        return h('li', null, s, h('span', null, say(c.name)));
-      })),
+      h('ul', { class: 'chips', 'aria-label': label }, ...colors.map((c) => h('li', null, swatch(c.hex), h('span', null, say(c.name))))),
     );
   }
 

@@ -165,6 +165,21 @@ describe('inbound webhooks', () => {
     const conv = await convOf(two.id);
     expect((await messagesOf(conv.id))[0]).toMatchObject({ connection_id: two.connections[0]!.id });
   });
+
+  it('an event that fails in its batch goes on as its own job; the batch’s other events are not held back', async () => {
+    const bot = await newBot([{ provider: 'meta', credentials: creds('777') }]);
+    const con = bot.connections[0]!.id;
+    // A status for a send not known yet (its answer still on the way) fails, the message after it does not.
+    await hook(con, [{ kind: 'status', id: 'wamid.not-sent-yet', status: 'delivered' }, msgEvent({ providerId: '5491155550007' }, 'after the status')]);
+    const conv = await convOf(bot.id);
+    await waitFor(async () => (await messagesOf(conv.id)).find((m) => m.content.text === 'after the status'), 'the message of the batch');
+    const events = await rows<{ kind: string; processed: boolean }>(sql`select kind, processed_at is not null as processed from commerce_inbound_events where connection_id = ${con} order by kind`);
+    await waitFor(async () => (await rows<{ p: boolean }>(sql`select processed_at is not null as p from commerce_inbound_events where connection_id = ${con} and kind = 'message'`))[0]!.p, 'message marked processed');
+    expect(events.map((e) => e.kind)).toEqual(['message', 'status']);
+    expect((await rows<{ p: boolean }>(sql`select processed_at is not null as p from commerce_inbound_events where connection_id = ${con} and kind = 'status'`))[0]!.p).toBe(false);
+    const single = (await t.deps.jobs.counts())['commerce.inbound']!;
+    expect(single.waiting + single.delayed + single.active).toBeGreaterThanOrEqual(1);
+  });
 });
 
 describe('sending with fallback', () => {

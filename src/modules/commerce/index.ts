@@ -17,7 +17,7 @@ import { botRoutes, botStatusRoutes, createBotsService } from './bots/index.js';
 import { createChannelRegistry, policyFetch, simulatorDriver, type ChannelDriver, type InboundEvent, type OutboundContent } from './channels/index.js';
 import { conversationRoutes, convRepo, createConversationsService } from './conversations/index.js';
 import type { CommerceCore } from './core.js';
-import { createIngest, INBOUND_JOB, type InboundJobPayload } from './inbound/ingest.js';
+import { createIngest, INBOUND_BATCH_JOB, INBOUND_JOB, type InboundBatchPayload, type InboundJobPayload } from './inbound/ingest.js';
 import { createInboundProcessor } from './inbound/process.js';
 import { purgeExpiredMedia } from './inbound/media.js';
 import { createWebhookHandler, registerWebhookRoutes } from './inbound/routes.js';
@@ -160,7 +160,9 @@ export async function createCommerceModule(deps: CommerceDeps, ports: CommercePo
     },
     registerJobs() {
       // 3 minutes: a flow without a debounce runs in this job (its API calls may take 30 s each).
-      deps.jobs.register(defineJob<InboundJobPayload>({ name: INBOUND_JOB, attempts: 6, timeoutMs: 180_000, concurrency: 8, backoffMs: (n) => Math.min(30_000, 500 * 2 ** Math.max(0, n - 1)), handler: processInbound }) as never);
+      const inboundBackoff = (n: number) => Math.min(30_000, 500 * 2 ** Math.max(0, n - 1));
+      deps.jobs.register(defineJob<InboundJobPayload>({ name: INBOUND_JOB, attempts: 6, timeoutMs: 180_000, concurrency: 8, backoffMs: inboundBackoff, handler: processInbound.handle }) as never);
+      deps.jobs.register(defineJob<InboundBatchPayload>({ name: INBOUND_BATCH_JOB, attempts: 6, timeoutMs: 600_000, concurrency: 4, backoffMs: inboundBackoff, handler: processInbound.handleBatch }) as never);
       deps.jobs.register(sender.job as never);
       flowsPart.registerJobs();
     },

@@ -18,6 +18,16 @@ import { ledgerWriter, type LedgerRow } from './ledger.js';
 
 export const INBOUND_JOB = 'commerce.inbound';
 export type InboundJobPayload = { tenant_id: string; event_id: string };
+/**
+ * The events of webhooks acknowledged together, processed by one job in their order
+ * (process.ts `handleBatch`): one queue job, one read of the events and one processed mark for
+ * the group instead of one each per event. An event that fails in a batch goes on as its own
+ * `commerce.inbound` job, with that job's retries.
+ */
+export const INBOUND_BATCH_JOB = 'commerce.inbound-batch';
+export type InboundBatchPayload = { events: InboundJobPayload[] };
+/** Events per batch job (a larger group of webhooks is split). */
+export const INBOUND_BATCH_MAX = 50;
 
 function dedupeKeyOf(e: InboundEvent, id: string): string {
   if (e.kind === 'message') return `m:${e.providerMessageId}`;
@@ -55,15 +65,18 @@ export function createIngest(core: CommerceCore) {
     return out;
   }
 
-  const jobOf = (p: InboundJobPayload) => ({ payload: p, opts: { dedupeKey: `${INBOUND_JOB}:${p.event_id}` } });
-  // Concurrent webhooks' jobs go to the queue together (BullMQ: one addBulk, one round trip),
-  // like their ledger rows; a queue without bulk adds them one by one. A webhook's own events stay
-  // together and in their order (a status `delivered` queued before its `read`, as before).
+  // Concurrent webhooks' events go to the queue together, as their ledger rows were written: one
+  // batch job per INBOUND_BATCH_MAX events (BullMQ: one addBulk, one round trip). A webhook's own
+  // events stay together and in their order (a status `delivered` before its `read`, as before).
+  // The job is keyed by its first event (a second enqueue of the same group adds nothing).
+  const batchOf = (events: InboundJobPayload[]) => ({ payload: { events } satisfies InboundBatchPayload, opts: { dedupeKey: `${INBOUND_BATCH_JOB}:${events[0]!.event_id}` } });
   const enqueue = groupWriter<InboundJobPayload[]>(
     async (groups) => {
       const payloads = groups.flat();
-      if (core.jobs.enqueueMany) await core.jobs.enqueueMany(INBOUND_JOB, payloads.map(jobOf));
-      else for (const p of payloads) await core.jobs.enqueue(INBOUND_JOB, p, jobOf(p).opts);
+      const batches = [];
+      for (let i = 0; i < payloads.length; i += INBOUND_BATCH_MAX) batches.push(batchOf(payloads.slice(i, i + INBOUND_BATCH_MAX)));
+      if (core.jobs.enqueueMany) await core.jobs.enqueueMany(INBOUND_BATCH_JOB, batches);
+      else for (const b of batches) await core.jobs.enqueue(INBOUND_BATCH_JOB, b.payload, b.opts);
     },
     { concurrency: 2 },
   );

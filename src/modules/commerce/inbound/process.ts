@@ -22,7 +22,7 @@ import { adoptLostSend, queueOutbound } from '../outbound/index.js';
 import { addOptOut, removeOptOuts } from '../opt-outs.js';
 import { conversations, messages, type BotRow, type ConnectionRow, type ConversationRow, type InboundEventRow, type MessageRow } from '../tables.js';
 import { botsRepo } from '../bots/index.js';
-import { fromPayload, type InboundJobPayload } from './ingest.js';
+import { fromPayload, INBOUND_JOB, type InboundBatchPayload, type InboundJobPayload } from './ingest.js';
 import { liveContactId, resolveContact } from './contacts.js';
 import { isOptIn, OPT_IN_ACK, OPT_OUT_ACK, optOutOf, withinBusinessHours } from './rules.js';
 import { storeInboundMedia } from './media.js';
@@ -30,6 +30,11 @@ import { storeInboundMedia } from './media.js';
 const SELECT_EVENT = `select id, tenant_id as "tenantId", bot_id as "botId", connection_id as "connectionId", dedupe_key as "dedupeKey", kind, payload,
   received_at as "receivedAt", processed_at as "processedAt" from commerce_inbound_events where tenant_id = $1 and id = $2`;
 const MARK_PROCESSED = 'update commerce_inbound_events set processed_at = $2::timestamptz where id = $1';
+const SELECT_EVENTS = `select e.id, e.tenant_id as "tenantId", e.bot_id as "botId", e.connection_id as "connectionId", e.dedupe_key as "dedupeKey", e.kind, e.payload,
+  e.received_at as "receivedAt", e.processed_at as "processedAt"
+  from unnest($1::text[], $2::text[]) with ordinality as w(tenant_id, id, n) join commerce_inbound_events e on e.tenant_id = w.tenant_id and e.id = w.id
+  where e.processed_at is null order by w.n`;
+const MARK_PROCESSED_MANY = 'update commerce_inbound_events set processed_at = $2::timestamptz where id = any($1::text[])';
 
 const WRITE_MESSAGE = `with c as (
   select merged_into from commerce_contacts where tenant_id = $1 and id = $2 for share
@@ -238,14 +243,48 @@ export function createInboundProcessor(core: CommerceCore, lookups?: InboundLook
     await core.publish(row.tenantId, 'connection.state', { bot_id: row.botId, connection_id: row.connectionId, state: e.state, qr: e.qr ?? null, pairing_code: e.pairingCode ?? null });
   }
 
-  return async function handle(p: InboundJobPayload, ctx: JobContext): Promise<void> {
-    const [row] = await rawRows<InboundEventRow>(db, SELECT_EVENT, [p.tenant_id, p.event_id]);
-    if (!row) throw new PermanentJobError(`inbound event ${p.event_id} not found`);
-    if (row.processedAt) return;
+  async function processEvent(row: InboundEventRow, ctx: JobContext) {
     const e = fromPayload(row.payload);
     if (e.kind === 'message') await processMessage(row, e, ctx);
     else if (e.kind === 'status') await processStatus(row, e, ctx);
     else await processConnection(row, e);
+  }
+
+  /** The `commerce.inbound` job: one event. */
+  async function handle(p: InboundJobPayload, ctx: JobContext): Promise<void> {
+    const [row] = await rawRows<InboundEventRow>(db, SELECT_EVENT, [p.tenant_id, p.event_id]);
+    if (!row) throw new PermanentJobError(`inbound event ${p.event_id} not found`);
+    if (row.processedAt) return;
+    await processEvent(row, ctx);
     await markProcessed(row);
-  };
+  }
+
+  /**
+   * The `commerce.inbound-batch` job: the events of webhooks acknowledged together, read in one
+   * statement (those not processed yet, in their order), processed one after another, marked
+   * processed in one statement. An event that fails goes on as its own `commerce.inbound` job (its
+   * retries, its backoff; a status that came before its send waits there), the others are not held
+   * back. Killed mid-way, the batch runs again: the events done are done once (derived ids), the
+   * marked ones are skipped.
+   */
+  async function handleBatch(p: InboundBatchPayload, ctx: JobContext): Promise<void> {
+    const rows = await rawRows<InboundEventRow>(db, SELECT_EVENTS, [p.events.map((e) => e.tenant_id), p.events.map((e) => e.event_id)]);
+    const done: string[] = [];
+    const failed: InboundJobPayload[] = [];
+    for (const row of rows) {
+      if (ctx.signal.aborted) break;
+      try {
+        await processEvent(row, { ...ctx, attempt: 1, maxAttempts: 2 });
+        done.push(row.id);
+      } catch (err) {
+        ctx.log.warn({ err, eventId: row.id }, 'inbound event failed in its batch; it goes on as its own job');
+        failed.push({ tenant_id: row.tenantId, event_id: row.id });
+      }
+    }
+    if (done.length > 0) await rawRows(db, MARK_PROCESSED_MANY, [done, core.now().toISOString()], { relaxed: true });
+    for (const f of failed) await core.jobs.enqueue(INBOUND_JOB, f, { dedupeKey: `${INBOUND_JOB}:${f.event_id}` });
+    if (ctx.signal.aborted) throw new Error('inbound batch stopped before its end (timeout or shutdown); again');
+  }
+
+  return { handle, handleBatch };
 }

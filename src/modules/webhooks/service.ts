@@ -201,9 +201,10 @@ export function createWebhooksService({
       if (!(WEBHOOK_EVENT_TYPES as readonly string[]).includes(type)) throw new Error(`unknown webhook event type ${type}; add it to WEBHOOK_EVENT_TYPES`);
       const at = now();
       const eventId = newId('event');
-      const body = eventBody(eventId, type, data, at);
       const endpoints = (await endpointCache.get(tenantId)).filter((e) => e.eventTypes.includes('*') || e.eventTypes.includes(type));
+      // Nobody subscribed (the common case on a hot path: every inbound message emits): not serialised.
       if (endpoints.length === 0) return { eventId, deliveryIds: [] };
+      const body = eventBody(eventId, type, data, at);
       const rows = await createDeliveries(tenantId, endpoints, eventId, type, body, false);
       return { eventId, deliveryIds: rows.map((r) => r.id) };
     },

@@ -6,6 +6,8 @@
  * fast client prepares it once (pglite-fast.ts). Rows come back as the driver gives them:
  * snake_case columns, timestamps as Date, json/jsonb parsed.
  */
+import { getTableColumns } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import { relaxedClientOf, type Db } from './client.js';
 
 type QueryClient = { query: (text: string, params?: unknown[]) => Promise<{ rows: unknown[] }> };
@@ -58,4 +60,17 @@ export function unnestParams<R>(rows: readonly R[], cols: readonly ArrayColumn<R
     }
   }
   return out;
+}
+
+/**
+ * A row of `table` from its `row_to_json` in a raw statement (snake_case keys, timestamps as text)
+ * through the columns' own mapping: what Drizzle's select would have returned.
+ */
+export function rowFromJson<T extends PgTable>(table: T, json: Record<string, unknown>): T['$inferSelect'] {
+  const out: Record<string, unknown> = {};
+  for (const [key, col] of Object.entries(getTableColumns(table))) {
+    const v = json[col.name];
+    out[key] = v === null || v === undefined ? null : col.mapFromDriverValue(v);
+  }
+  return out as T['$inferSelect'];
 }

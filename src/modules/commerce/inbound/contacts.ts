@@ -5,10 +5,11 @@
  * `lid:…@lid`, else `pid:…`); an event that names two identities known as two contacts (an @lid
  * later linked to a phone) merges them into the older one.
  */
-import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Db } from '../../../platform/db/client.js';
 import { newId } from '../../../platform/ids.js';
+import { rawRows, rowFromJson } from '../../../platform/db/raw.js';
 import type { ContactAddress } from '../channels/index.js';
 import { contactIdentities, contacts, conversations, messages, optOuts, type ContactRow, type ConversationRow } from '../tables.js';
 
@@ -48,6 +49,14 @@ export function identitiesOf(addr: ContactAddress): string[] {
 
 export const phoneOfIdentities = (ids: string[]) => ids.find((i) => i.startsWith('phone:'))?.slice(6) ?? null;
 
+// A constant text (platform/db/raw.ts), prepared once per connection: Drizzle built this join anew
+// for every inbound message.
+const SEEN = `select row_to_json(c) as contact, row_to_json(v) as conversation
+  from commerce_contact_identities i
+  join commerce_contacts c on c.tenant_id = i.tenant_id and c.id = i.contact_id
+  left join commerce_conversations v on v.tenant_id = c.tenant_id and v.contact_id = c.id and v.bot_id = $3 and v.status <> 'closed'
+  where i.tenant_id = $1 and i.identity = any($2::text[])`;
+
 /**
  * The contact for an address, created on first sight; merges two contacts an event shows to be one
  * person. With `botId`, also the contact's open conversation with that bot when the contact was
@@ -68,12 +77,10 @@ export async function resolveContact(db: Db, tenantId: string, addr: ContactAddr
   // The usual case in one statement: a person who wrote before, known under every identity of this
   // address as one live contact that lacks nothing the address brings (phone, name): nothing to
   // write, and their open conversation with the bot comes along.
-  const seen = await db
-    .select({ identity: contactIdentities.identity, contact: contacts, conversation: conversations })
-    .from(contactIdentities)
-    .innerJoin(contacts, and(eq(contacts.tenantId, contactIdentities.tenantId), eq(contacts.id, contactIdentities.contactId)))
-    .leftJoin(conversations, and(eq(conversations.tenantId, contacts.tenantId), eq(conversations.contactId, contacts.id), eq(conversations.botId, botId ?? ''), ne(conversations.status, 'closed')))
-    .where(and(eq(contactIdentities.tenantId, tenantId), inArray(contactIdentities.identity, ids)));
+  const seen = (await rawRows<{ contact: Record<string, unknown>; conversation: Record<string, unknown> | null }>(db, SEEN, [tenantId, ids, botId ?? ''])).map((r) => ({
+    contact: rowFromJson(contacts, r.contact),
+    conversation: r.conversation ? rowFromJson(conversations, r.conversation) : null,
+  }));
   const one = seen[0]?.contact;
   if (one && seen.length === ids.length && seen.every((r) => r.contact.id === one.id) && !one.mergedInto && (phone === null || one.phone !== null) && (name === null || one.name === name)) {
     return withConversation ? { contact: one, conversation: seen[0]!.conversation ?? undefined } : one;

@@ -9,10 +9,9 @@
  * message row, never backwards (one naming our id but no known provider id adopts a send whose
  * answer was lost: outbound/in-flight.ts). Every reply's id is derived too: killed mid-way, it answers once.
  */
-import { and, eq, getTableColumns, ne, sql } from 'drizzle-orm';
-import type { PgTable } from 'drizzle-orm/pg-core';
+import { and, eq, ne, sql } from 'drizzle-orm';
 import { PermanentJobError, type JobContext } from '../../../platform/jobs/types.js';
-import { rawRows } from '../../../platform/db/raw.js';
+import { rawRows, rowFromJson } from '../../../platform/db/raw.js';
 import type { CommerceCore } from '../core.js';
 import { derivedId } from '../derived-ids.js';
 import type { InboundEvent, InboundContent } from '../channels/index.js';
@@ -51,16 +50,6 @@ const WRITE_MESSAGE = `with c as (
   returning *
 )
 select (select merged_into from c) as "mergedInto", (select row_to_json(ins) from ins) as msg, (select row_to_json(upd) from upd) as conv`;
-
-/** A row of `table` from its `row_to_json` (snake_case keys, timestamps as text) through the columns' own mapping. */
-function rowOf<T extends PgTable>(table: T, json: Record<string, unknown>): T['$inferSelect'] {
-  const out: Record<string, unknown> = {};
-  for (const [key, col] of Object.entries(getTableColumns(table))) {
-    const v = json[col.name];
-    out[key] = v === null || v === undefined ? null : col.mapFromDriverValue(v);
-  }
-  return out as T['$inferSelect'];
-}
 
 const RANK: Record<MessageRow['status'], number> = { received: 0, queued: 0, sent: 1, delivered: 2, read: 3, failed: 1 };
 
@@ -105,7 +94,7 @@ export function createInboundProcessor(core: CommerceCore, lookups?: InboundLook
     ]);
     if (r?.mergedInto) return { mergedInto: r.mergedInto };
     if (!r?.msg) return { inserted: undefined };
-    return { inserted: { msg: rowOf(messages, r.msg), conv: r.conv ? rowOf(conversations, r.conv) : undefined } };
+    return { inserted: { msg: rowFromJson(messages, r.msg), conv: r.conv ? rowFromJson(conversations, r.conv) : undefined } };
   }
 
   async function processMessage(row: InboundEventRow, e: Extract<InboundEvent, { kind: 'message' }>, ctx: JobContext) {

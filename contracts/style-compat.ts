@@ -5,6 +5,7 @@
  */
 import Type, { type Static, type TSchema } from 'typebox';
 import { FACE_SHAPES, RETAKE_CODES, SEASONS_12, SEASONS_4, UNDERTONES } from './style.js';
+import { FEEDBACK_COMMENT_MAX, FEELS_RIGHT } from './style-feedback.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Timestamp = Type.String({ format: 'date-time' });
@@ -149,3 +150,104 @@ export const CompatInvalidation = Type.Object({
   message: Type.String(),
   timestamp: Timestamp,
 });
+
+/* ---------- feedback (/api/v1/feedback…) and files (/api/v1/files…) of the signed-in end user ---------- */
+
+const FeedbackFields = {
+  rating: Type.Integer({ minimum: 1, maximum: 5, description: 'How good the analysis was, 1 (poor) to 5 (spot on)' }),
+  feels_right: Type.Enum(FEELS_RIGHT, { description: 'Does the answer feel right: `yes`, `no` or `unsure`' }),
+  is_accurate: Type.Boolean({ description: 'The same as a yes/no `feels_right` (true: yes, false: no)' }),
+  corrected_season: Type.Enum(SEASONS_12, { description: 'What the person thinks they are: one of the 12 seasons, e.g. `soft_autumn`' }),
+  corrected_face_shape: Type.Enum(FACE_SHAPES),
+  comment: Type.String({ minLength: 1, maxLength: FEEDBACK_COMMENT_MAX }),
+};
+
+/**
+ * Feedback on one of the user's analyses. Say whether it feels right (`feels_right`, or the yes/no
+ * `is_accurate`) and/or rate it; a rating alone is recorded as `unsure`. Other fields are ignored.
+ */
+export const CompatFeedbackBody = Type.Object(
+  {
+    analysis_id: Type.String({ pattern: '^sta_[0-9A-Za-z]{1,64}$', maxLength: 80, description: 'The analysis judged (`analysis_id` of an analysis answer)' }),
+    rating: Type.Optional(FeedbackFields.rating),
+    feels_right: Type.Optional(FeedbackFields.feels_right),
+    is_accurate: Type.Optional(FeedbackFields.is_accurate),
+    corrected_season: Type.Optional(FeedbackFields.corrected_season),
+    corrected_face_shape: Type.Optional(FeedbackFields.corrected_face_shape),
+    comment: Type.Optional(FeedbackFields.comment),
+  },
+  { additionalProperties: true },
+);
+export type TCompatFeedbackBody = Static<typeof CompatFeedbackBody>;
+
+/** An edit of the user's feedback: the fields given change (`null` clears the rating, a correction, the comment). */
+export const CompatFeedbackUpdate = Type.Object(
+  {
+    rating: Type.Optional(Nullable(FeedbackFields.rating)),
+    feels_right: Type.Optional(FeedbackFields.feels_right),
+    is_accurate: Type.Optional(FeedbackFields.is_accurate),
+    corrected_season: Type.Optional(Nullable(FeedbackFields.corrected_season)),
+    corrected_face_shape: Type.Optional(Nullable(FeedbackFields.corrected_face_shape)),
+    comment: Type.Optional(Nullable(FeedbackFields.comment)),
+  },
+  { additionalProperties: true },
+);
+export type TCompatFeedbackUpdate = Static<typeof CompatFeedbackUpdate>;
+
+const CompatFeedbackItem = {
+  /** `fbk_…`: the same feedback at GET /v1/style/feedback/:id. */
+  feedback_id: Type.String(),
+  analysis_id: Type.String(),
+  user_id: Type.String(),
+  rating: Nullable(Type.Integer()),
+  feels_right: Type.Enum(FEELS_RIGHT),
+  /** true for `yes`, false for `no`, null for `unsure`. */
+  is_accurate: Nullable(Type.Boolean()),
+  corrected_season: Nullable(Type.Enum(SEASONS_12)),
+  corrected_face_shape: Nullable(Type.Enum(FACE_SHAPES)),
+  comment: Nullable(Type.String()),
+  /** What the analysis answered (what is judged): its season of 12, face shape, Monk level. */
+  predicted_season: Nullable(Type.Enum(SEASONS_12)),
+  predicted_face_shape: Nullable(Type.Enum(FACE_SHAPES)),
+  predicted_monk: Nullable(Type.Integer()),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+};
+export const CompatFeedback = Type.Object({ success: Type.Boolean(), ...CompatFeedbackItem });
+export type TCompatFeedback = Static<typeof CompatFeedback>;
+
+export const CompatFeedbackListQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  starting_after: Type.Optional(Type.String({ pattern: '^fbk_[0-9A-Za-z]{1,64}$', maxLength: 80, description: 'Cursor: `next_cursor` of the previous page' })),
+  analysis_id: Type.Optional(Type.String({ pattern: '^sta_[0-9A-Za-z]{1,64}$', maxLength: 80, description: 'Only the feedback on this analysis' })),
+});
+
+export const CompatFeedbackList = Type.Object({
+  success: Type.Boolean(),
+  feedback: Type.Array(Type.Object(CompatFeedbackItem)),
+  count: Type.Integer({ description: 'Items on this page' }),
+  has_more: Type.Boolean(),
+  /** The id to pass as `starting_after` for the next page; null on the last. */
+  next_cursor: Nullable(Type.String()),
+});
+
+/** A file the user uploaded (`ufl_…`, the same as GET /v1/account/files/:id). */
+export const CompatFile = Type.Object({
+  success: Type.Boolean(),
+  file_id: Type.String(),
+  /** The name the browser sent, on the upload's answer only (not kept); null elsewhere. */
+  filename: Nullable(Type.String()),
+  kind: Type.Enum(['photo', 'garment']),
+  content_type: Type.String(),
+  /** Bytes as stored (re-encoded, metadata dropped): may differ from the upload's. */
+  size: Type.Integer(),
+  width: Type.Integer(),
+  height: Type.Integer(),
+  /** A short-lived signed link to the image. */
+  url: Nullable(Type.String()),
+  url_expires_at: Nullable(Timestamp),
+  uploaded_at: Timestamp,
+  /** The store's retention: after this the file is gone. */
+  expires_at: Timestamp,
+});
+export type TCompatFile = Static<typeof CompatFile>;

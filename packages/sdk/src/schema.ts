@@ -1640,6 +1640,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Older Style API: your feedback, newest first (all your analyses, or one with `analysis_id`) */
+        get: operations["api.feedback.list"];
+        put?: never;
+        /**
+         * Older Style API: feedback on one of your analyses — does it feel right, a rating 1–5, a correction (as POST /v1/style/analyses/:id/feedback)
+         * @description One per analysis and user (a second is 409 naming the one to edit with PUT /api/v1/feedback/:id). A rating alone is recorded as `feels_right: unsure`.
+         */
+        post: operations["api.feedback.create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/feedback/{feedback_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Older Style API: one piece of your feedback */
+        get: operations["api.feedback.get"];
+        /** Older Style API: edit your feedback (the fields given change; `null` clears the rating, a correction or the comment) */
+        put: operations["api.feedback.replace"];
+        post?: never;
+        /** Older Style API: delete your feedback */
+        delete: operations["api.feedback.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Older Style API: upload an image (multipart: the file in `file`, optionally `kind` photo|garment) — as POST /v1/account/files
+         * @description JPEG, PNG or WebP, read from the bytes (the declared type is not trusted; else 415), up to the upload size limit (413); normalised (metadata dropped) and kept for the store's retention. Other form fields are ignored.
+         */
+        post: operations["api.files.upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/files/{file_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Older Style API: one of your uploaded files, with a short-lived link */
+        get: operations["api.files.get"];
+        put?: never;
+        post?: never;
+        /** Older Style API: delete one of your uploaded files (the image and its record) */
+        delete: operations["api.files.delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/bots": {
         parameters: {
             query?: never;
@@ -15580,6 +15658,811 @@ export interface operations {
             };
             /** @description No credentials, or credentials that are not valid */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api.feedback.list": {
+        parameters: {
+            query: {
+                limit: number;
+                /** @description Cursor: `next_cursor` of the previous page */
+                starting_after?: string;
+                /** @description Only the feedback on this analysis */
+                analysis_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        feedback: {
+                            feedback_id: string;
+                            analysis_id: string;
+                            user_id: string;
+                            rating: number | null;
+                            /** @enum {unknown} */
+                            feels_right: "yes" | "no" | "unsure";
+                            is_accurate: boolean | null;
+                            corrected_season: ("light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter") | null;
+                            corrected_face_shape: ("oval" | "round" | "square" | "heart" | "oblong" | "diamond" | "triangle") | null;
+                            comment: string | null;
+                            predicted_season: ("light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter") | null;
+                            predicted_face_shape: ("oval" | "round" | "square" | "heart" | "oblong" | "diamond" | "triangle") | null;
+                            predicted_monk: number | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        }[];
+                        /** @description Items on this page */
+                        count: number;
+                        has_more: boolean;
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api.feedback.create": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The analysis judged (`analysis_id` of an analysis answer) */
+                    analysis_id: string;
+                    /** @description How good the analysis was, 1 (poor) to 5 (spot on) */
+                    rating?: number;
+                    /**
+                     * @description Does the answer feel right: `yes`, `no` or `unsure`
+                     * @enum {unknown}
+                     */
+                    feels_right?: "yes" | "no" | "unsure";
+                    /** @description The same as a yes/no `feels_right` (true: yes, false: no) */
+                    is_accurate?: boolean;
+                    /**
+                     * @description What the person thinks they are: one of the 12 seasons, e.g. `soft_autumn`
+                     * @enum {unknown}
+                     */
+                    corrected_season?: "light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter";
+                    /** @enum {unknown} */
+                    corrected_face_shape?: "oval" | "round" | "square" | "heart" | "oblong" | "diamond" | "triangle";
+                    comment?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        feedback_id: string;
+                        analysis_id: string;
+                        user_id: string;
+                        rating: number | null;
+                        /** @enum {unknown} */
+                        feels_right: "yes" | "no" | "unsure";
+                        is_accurate: boolean | null;
+                        corrected_season: ("light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter") | null;
+                        corrected_face_shape: ("oval" | "round" | "square" | "heart" | "oblong" | "diamond" | "triangle") | null;
+                        comment: string | null;
+                        predicted_season: ("light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter") | null;
+                        predicted_face_shape: ("oval" | "round" | "square" | "heart" | "oblong" | "diamond" | "triangle") | null;
+                        predicted_monk: number | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the resource’s current state (or an Idempotency-Key reused with another body) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood, but cannot be processed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api.feedback.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                feedback_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        feedback_id: string;
+                        analysis_id: string;
+                        user_id: string;
+                        rating: number | null;
+                        /** @enum {unknown} */
+                        feels_right: "yes" | "no" | "unsure";
+                        is_accurate: boolean | null;
+                        corrected_season: ("light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter") | null;
+                        corrected_face_shape: ("oval" | "round" | "square" | "heart" | "oblong" | "diamond" | "triangle") | null;
+                        comment: string | null;
+                        predicted_season: ("light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter") | null;
+                        predicted_face_shape: ("oval" | "round" | "square" | "heart" | "oblong" | "diamond" | "triangle") | null;
+                        predicted_monk: number | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api.feedback.replace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                feedback_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    rating?: number | null;
+                    /**
+                     * @description Does the answer feel right: `yes`, `no` or `unsure`
+                     * @enum {unknown}
+                     */
+                    feels_right?: "yes" | "no" | "unsure";
+                    /** @description The same as a yes/no `feels_right` (true: yes, false: no) */
+                    is_accurate?: boolean;
+                    corrected_season?: ("light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter") | null;
+                    corrected_face_shape?: ("oval" | "round" | "square" | "heart" | "oblong" | "diamond" | "triangle") | null;
+                    comment?: string | null;
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        feedback_id: string;
+                        analysis_id: string;
+                        user_id: string;
+                        rating: number | null;
+                        /** @enum {unknown} */
+                        feels_right: "yes" | "no" | "unsure";
+                        is_accurate: boolean | null;
+                        corrected_season: ("light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter") | null;
+                        corrected_face_shape: ("oval" | "round" | "square" | "heart" | "oblong" | "diamond" | "triangle") | null;
+                        comment: string | null;
+                        predicted_season: ("light_spring" | "true_spring" | "bright_spring" | "light_summer" | "true_summer" | "soft_summer" | "soft_autumn" | "true_autumn" | "deep_autumn" | "deep_winter" | "true_winter" | "bright_winter") | null;
+                        predicted_face_shape: ("oval" | "round" | "square" | "heart" | "oblong" | "diamond" | "triangle") | null;
+                        predicted_monk: number | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api.feedback.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                feedback_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api.files.upload": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        file_id: string;
+                        filename: string | null;
+                        /** @enum {unknown} */
+                        kind: "photo" | "garment";
+                        content_type: string;
+                        size: number;
+                        width: number;
+                        height: number;
+                        url: string | null;
+                        url_expires_at: string | null;
+                        /** Format: date-time */
+                        uploaded_at: string;
+                        /** Format: date-time */
+                        expires_at: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body or file is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The media type is not supported */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood, but cannot be processed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api.files.get": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        success: boolean;
+                        file_id: string;
+                        filename: string | null;
+                        /** @enum {unknown} */
+                        kind: "photo" | "garment";
+                        content_type: string;
+                        size: number;
+                        width: number;
+                        height: number;
+                        url: string | null;
+                        url_expires_at: string | null;
+                        /** Format: date-time */
+                        uploaded_at: string;
+                        /** Format: date-time */
+                        expires_at: string;
+                    };
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "api.files.delete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                file_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials do not allow this */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

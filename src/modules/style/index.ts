@@ -30,8 +30,8 @@ import { createTryonColors } from './tryon-colors.js';
 import { createStyleFeedback } from './feedback/index.js';
 import { styleCompatRoutes } from './compat/routes.js';
 import type { CompatTenant } from '../../platform/http/compat-access.js';
-import { createStylePeople } from './people/service.js';
-import { stylePeopleRoutes } from './people/routes.js';
+import { createStylePeople, stylePeopleRoutes } from './people/index.js';
+import { styleCompatPeopleRoutes } from './compat/routes-people.js';
 
 export type StyleModuleOptions = {
   /** The analysers (default: Gemini when GEMINI_API_KEY is set, and the offline analyser); one must be named `local`. */
@@ -106,6 +106,8 @@ export function createStyleModule(deps: Deps, ports: StyleModulePorts, opts: Sty
       // The older Synthia Style API's paths (/api/v1/…) over the same services (compat/).
       await styleCompatRoutes(app, { svc: service, match, ports, config: deps.config, db: deps.db, caches: deps.caches, clock: deps.clock, compatTenant: ports.compatTenant });
       await stylePeopleRoutes(app, { people, config: deps.config });
+      // The older API's feedback and files paths, for the signed-in end user (compat/routes-people.ts).
+      await styleCompatPeopleRoutes(app, { feedback: feedback.service, files: people.files, config: deps.config });
     },
     /**
      * An end user's style data for the accounts module's registry (`registerUserData`, wired in

@@ -20,6 +20,8 @@ import { Orders } from './pages/orders';
 import { Sellers } from './pages/sellers';
 import { BotAnalyticsPage } from './pages/bot-analytics';
 import { StylePage } from './pages/style';
+import { EndUsers } from './pages/end-users';
+import { Outbox } from './pages/outbox';
 import './styles.css';
 
 function Login() {
@@ -69,6 +71,7 @@ const STORE_PAGES = [
   ['products', 'Products'],
   ['tryons', 'Try-ons'],
   ['style', 'Style'],
+  ['end-users', 'End users'],
   ['webhooks', 'Webhooks'],
   ['widget', 'Widget settings'],
   ['inbox', 'Inbox'],
@@ -113,6 +116,7 @@ function Shell(props: { user: User }) {
       p === 'products' ? <Products tenant={tenantId} /> :
       p === 'tryons' ? <RecentTryons tenant={tenantId} /> :
       p === 'style' ? <StylePage tenant={tenantId} /> :
+      p === 'end-users' ? <EndUsers tenant={tenantId} canWrite={u.role !== 'member'} /> :
       p === 'webhooks' ? <Webhooks tenant={tenantId} sub={store.sub} /> :
       p === 'widget' ? <WidgetSettings tenant={tenantId} canWrite={u.role !== 'member'} /> :
       p === 'keys' ? <Keys tenant={tenantId} canWrite={u.role !== 'member'} /> :
@@ -128,6 +132,7 @@ function Shell(props: { user: User }) {
   else if (path === '/tenants') page = <Tenants />;
   else if ((m = match('/tenants/:id', path))) page = <TenantDetail id={m.id!} />;
   else if (path === '/providers') page = <Providers />;
+  else if (path === '/outbox' && isOp) page = <Outbox />;
   else page = <p>Nothing here: {path}</p>;
 
   const link = (href: string, label: string, active: boolean) => (
@@ -145,6 +150,7 @@ function Shell(props: { user: User }) {
             {link('/', 'Overview', path === '/')}
             {link('/tenants', 'Tenants', path.startsWith('/tenants'))}
             {link('/providers', 'Providers', path === '/providers')}
+            {link('/outbox', 'Outbox', path === '/outbox')}
           </nav>
         )}
         {tenantId && (

@@ -23,4 +23,4 @@ export function createStyleFeedback(deps: Pick<Deps, 'db' | 'clock'>, ports: Fee
 }
 
 export type StyleFeedbackModule = ReturnType<typeof createStyleFeedback>;
-export type { FeedbackCaller } from './service.js';
+export type { FeedbackCaller, FeedbackService } from './service.js';

@@ -42,6 +42,20 @@ export async function listFeedback(db: Db, tenantId: string, analysisId: string,
   return { data: rows.slice(0, q.limit), hasMore: rows.length > q.limit };
 }
 
+/** An end user's feedback (on any of their analyses, or one), newest first. */
+export async function listUserFeedback(db: Db, tenantId: string, userId: string, q: { limit: number; startingAfter?: string | undefined; analysisId?: string | undefined }) {
+  const conds = [eq(styleFeedback.tenantId, tenantId), eq(styleFeedback.userId, userId)];
+  if (q.analysisId) conds.push(eq(styleFeedback.analysisId, q.analysisId));
+  if (q.startingAfter) conds.push(lt(styleFeedback.id, q.startingAfter));
+  const rows = await db
+    .select()
+    .from(styleFeedback)
+    .where(and(...conds))
+    .orderBy(desc(styleFeedback.id))
+    .limit(q.limit + 1);
+  return { data: rows.slice(0, q.limit), hasMore: rows.length > q.limit };
+}
+
 export async function updateFeedback(db: Db, tenantId: string, id: string, patch: Partial<NewStyleFeedback>): Promise<StyleFeedbackRow | undefined> {
   const [r] = await db
     .update(styleFeedback)

@@ -94,6 +94,12 @@ export function createFeedbackService(deps: Pick<Deps, 'db' | 'clock'>, ports: F
     return { object: 'list' as const, data: page.data.map(presentFeedback), has_more: page.hasMore };
   }
 
+  /** A signed-in end user's own feedback, on all their analyses (or one), newest first. */
+  async function listMine(tenantId: string, userId: string, q: { limit: number; startingAfter?: string | undefined; analysisId?: string | undefined }) {
+    const page = await repo.listUserFeedback(db, tenantId, userId, q);
+    return { data: page.data.map(presentFeedback), hasMore: page.hasMore };
+  }
+
   async function update(c: FeedbackCaller, id: string, body: TUpdateFeedbackBody) {
     await getRow(c, id);
     const patch: Partial<NewStyleFeedback> = { updatedAt: new Date(clock.now()) };
@@ -114,7 +120,7 @@ export function createFeedbackService(deps: Pick<Deps, 'db' | 'clock'>, ports: F
     if (!(await repo.deleteFeedback(db, c.tenantId, id))) throw new AppError('STYLE_FEEDBACK_NOT_FOUND', `Style feedback ${id} not found.`);
   }
 
-  return { get: async (c: FeedbackCaller, id: string) => presentFeedback(await getRow(c, id)), create, list, update, remove };
+  return { get: async (c: FeedbackCaller, id: string) => presentFeedback(await getRow(c, id)), create, list, listMine, update, remove };
 }
 
 export type FeedbackService = ReturnType<typeof createFeedbackService>;

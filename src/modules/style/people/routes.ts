@@ -8,11 +8,11 @@ import type { FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import { IdParam, ListQuery, listOf, problemResponses } from '../../../../contracts/common.js';
 import { ColorAnswer, ColorMatch, Palette, QuizResult, Season12 } from '../../../../contracts/style.js';
-import { AppError } from '../../../platform/errors.js';
 import { endUserPrincipal } from '../../../platform/http/principal.js';
 import type { App } from '../../../platform/http/types.js';
 import type { Config } from '../../../config.js';
 import type { Person, StylePeople } from './service.js';
+import { readUserFileUpload } from './upload.js';
 
 const tags = ['account'];
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
@@ -141,27 +141,8 @@ export async function stylePeopleRoutes(app: App, { people, config }: { people: 
         },
       },
       async (req, reply) => {
-        if (!req.isMultipart()) throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Send the file as multipart/form-data.');
-        let bytes: Buffer | undefined;
-        let kind: string | undefined;
-        try {
-          for await (const part of req.parts({ limits: { fileSize: config.images.maxBytes, files: 1, fields: 4, fieldSize: 64, parts: 5 } })) {
-            if (part.type === 'file') {
-              if (part.fieldname !== 'file') throw new AppError('VALIDATION_FAILED', 'The image goes in the `file` field.');
-              bytes = await part.toBuffer();
-            } else if (part.fieldname === 'kind') kind = String(part.value);
-            else throw new AppError('VALIDATION_FAILED', `Unexpected form field "${part.fieldname.slice(0, 40)}".`);
-          }
-        } catch (e) {
-          if (e instanceof AppError) throw e;
-          const code = (e as { code?: string }).code;
-          if (code === 'FST_REQ_FILE_TOO_LARGE') throw new AppError('IMAGE_TOO_LARGE', `The file is larger than ${config.images.maxBytes} bytes.`);
-          if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') throw new AppError('IMAGE_TOO_LARGE', `The file is larger than ${config.images.maxBytes} bytes.`);
-          throw new AppError('VALIDATION_FAILED', 'The multipart body could not be read.');
-        }
-        if (!bytes) throw new AppError('VALIDATION_FAILED', 'Send the image in the `file` field.');
-        if (kind !== undefined && kind !== 'photo' && kind !== 'garment') throw new AppError('VALIDATION_FAILED', 'kind: must be photo or garment.');
-        const file = await people.files.create(person(req), { bytes, kind: (kind ?? 'photo') as 'photo' | 'garment' }, link());
+        const { bytes, kind } = await readUserFileUpload(req, { maxBytes: config.images.maxBytes, otherFields: 'refuse' });
+        const file = await people.files.create(person(req), { bytes, kind }, link());
         return reply.code(201).header('location', `/v1/account/files/${file.id}`).send(file);
       },
     );

@@ -1,5 +1,6 @@
 /** The Style page's words in English and Spanish, the seasons' names and colours, the Monk scale, and numbers as each language writes them. */
-export type Lang = 'en' | 'es';
+import type { Lang } from './lang';
+export type { Lang };
 
 export const SEASONS: Record<string, { en: string; es: string; color: string }> = {
   light_spring: { en: 'Light Spring', es: 'Primavera clara', color: '#f7c59f' },

@@ -8,6 +8,7 @@ import { useState } from 'preact/hooks';
 import { call, downloadCsv } from '../api';
 import { Chart, Empty, ErrorNote, Stat, Table, useLoad } from '../components';
 import { MONK_HEX, SEASONS, TEXT, dec, int, pct, type Lang } from './style-text';
+import { LangSwitch, useLang } from './lang';
 
 type PeriodName = '24h' | '7d' | '30d';
 type Agreement = { feedback: number; yes: number; no: number; unsure: number; agreement: number | null; rated: number; mean_rating: number | null; corrected: number };
@@ -24,12 +25,6 @@ type Summary = {
   confusion: { predicted: string; corrected: string; count: number }[];
 };
 
-function initialLang(): Lang {
-  const saved = localStorage.getItem('pb.style.lang');
-  if (saved === 'en' || saved === 'es') return saved;
-  return navigator.language.toLowerCase().startsWith('es') ? 'es' : 'en';
-}
-
 function SeasonName(props: { season: string; lang: Lang }) {
   const s = SEASONS[props.season];
   return (
@@ -42,11 +37,7 @@ function SeasonName(props: { season: string; lang: Lang }) {
 
 export function StylePage(props: { tenant: string }) {
   const t = props.tenant;
-  const [lang, setLangState] = useState<Lang>(initialLang);
-  const setLang = (l: Lang) => {
-    localStorage.setItem('pb.style.lang', l);
-    setLangState(l);
-  };
+  const [lang, setLang] = useLang();
   const [period, setPeriod] = useState<PeriodName>('30d');
   const tx = TEXT[lang];
   const q = `period=${period}`;
@@ -69,13 +60,7 @@ export function StylePage(props: { tenant: string }) {
     <div lang={lang} data-lang={lang}>
       <div class="toolbar">
         <h1>{tx.title}</h1>
-        <div class="period" role="group" aria-label={tx.language}>
-          {(['en', 'es'] as const).map((l) => (
-            <button type="button" class={lang === l ? 'on' : ''} aria-pressed={lang === l} lang={l} onClick={() => setLang(l)}>
-              {l === 'en' ? 'English' : 'Español'}
-            </button>
-          ))}
-        </div>
+        <LangSwitch lang={lang} onChange={setLang} label={tx.language} />
       </div>
       <div class="toolbar">
         <div class="period" role="group" aria-label={tx.period}>

@@ -277,6 +277,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
       }
       return set.has(origin);
     },
+    tenantAllowsOrigin: async (tenantId, origin) => (await compatTenant(tenantId))?.allowedOrigins.includes(origin) ?? false,
   });
 
   // End users of the tenants (modules/accounts); other modules add their part of a person's data

@@ -12,8 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FACE_SHAPES, SEASONS_12, SEASONS_4 } from '../contracts/style.js';
 import { bearer, createTestApp, problem, type TestApp } from './harness.js';
 import { selfie1024 } from './style-images.js';
+import { accountsClient, freshEmail, PASSWORD, userAuth } from './accounts-helpers.js';
 
 let t: TestApp;
+let c: ReturnType<typeof accountsClient>;
 let selfie: Buffer;
 const MAX_BYTES = 2_000_000;
 
@@ -21,6 +23,7 @@ beforeAll(async () => {
   t = await createTestApp({ env: { PROBADOR_PERCEPTION_THREADS: '1', PROBADOR_UPLOAD_MAX_BYTES: String(MAX_BYTES) } });
   expect((await t.modules.perception.warm()).models).toBe('ready');
   selfie = await sharp(await selfie1024()).jpeg({ quality: 90 }).toBuffer();
+  c = accountsClient(t);
 }, 120_000);
 afterAll(async () => t?.close());
 
@@ -209,10 +212,9 @@ describe('the default tenant (PROBADOR_STYLE_COMPAT_DEFAULT_TENANT)', () => {
       // Tenant A's server sees it; tenant B does not; a publishable key's widget session does not either.
       expect((await t.app.inject({ method: 'GET', url: `/v1/style/analyses/${id}`, headers: A() })).statusCode).toBe(200);
       expect((await t.app.inject({ method: 'GET', url: `/v1/style/analyses/${id}`, headers: B() })).statusCode).toBe(404);
-      // The older frontend's own JWT is not a key: the default tenant still answers.
-      const jwt = await postJson(FACIAL, { image: photo }, { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.x' });
-      expect(jwt.statusCode, jwt.body).toBe(200);
-      expect(jwt.json().cached).toBe(true);
+      // A Bearer that is not a key is an end user's access token: one that is not valid (expired,
+      // forged) is refused 401, so the older frontend refreshes it; nothing is analysed.
+      problem(await postJson(FACIAL, { image: photo }, { authorization: 'Bearer eyJhbGciOiJIUzI1NiJ9.e30.x' }), 401, 'INVALID_TOKEN');
       // From the tenant's allowed origin: the answer carries CORS for it; a preflight is answered.
       const browser = await postJson(FACIAL, { image: photo }, { origin: t.tenantA.origin });
       expect(browser.statusCode, browser.body).toBe(200);
@@ -232,6 +234,38 @@ describe('the default tenant (PROBADOR_STYLE_COMPAT_DEFAULT_TENANT)', () => {
       // A default tenant that does not exist: 503 with its own code, nothing analysed.
       t.config.style.compatDefaultTenant = 'ten_doesnotexist0000000000';
       problem(await postJson(FACIAL, { image: photo }, {}), 503, 'COMPAT_TENANT_UNAVAILABLE');
+    } finally {
+      t.config.style.compatDefaultTenant = undefined;
+    }
+  });
+
+  it('the older frontend signed in: login, an analysis with the user’s token is theirs, feedback on it, CORS from the store’s origin', async () => {
+    t.config.style.compatDefaultTenant = t.tenantA.id;
+    try {
+      const email = freshEmail();
+      expect((await postJson('/api/v1/auth/register', { email, password: PASSWORD }, {})).statusCode).toBe(201);
+      const login = await postJson('/api/v1/auth/login', { email, password: PASSWORD }, {});
+      expect(login.statusCode, login.body).toBe(200);
+      const user = userAuth(login.json().access_token);
+      const res = await postJson(CHROMATIC, { image: (await freshSelfie()).toString('base64') }, { ...user, origin: t.tenantA.origin });
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.headers['access-control-allow-origin']).toBe(t.tenantA.origin);
+      const sta = res.json().analysis_id as string;
+      // In their history (the new API, same token); not the store's anonymous widget sessions'.
+      const mine = await t.app.inject({ method: 'GET', url: '/v1/account/style/analyses', headers: user });
+      expect(mine.statusCode, mine.body).toBe(200);
+      expect((mine.json().data as { id: string }[]).map((a) => a.id)).toContain(sta);
+      const fb = await postJson('/api/v1/feedback', { analysis_id: sta, is_accurate: true, rating: 5 }, user);
+      expect(fb.statusCode, fb.body).toBe(201);
+      expect(fb.json()).toMatchObject({ analysis_id: sta, feels_right: 'yes', rating: 5 });
+      // Another user of the same store cannot give feedback on it.
+      const other = await c.newUser(t.tenantA);
+      problem(await postJson('/api/v1/feedback', { analysis_id: sta, is_accurate: false }, userAuth(other.access_token)), 404, 'STYLE_ANALYSIS_NOT_FOUND');
+      // The same token from another store's origin: no CORS grant.
+      const elsewhere = await postJson(CHROMATIC, { answers: { veins: 'green' } }, { ...user, origin: t.tenantB.origin });
+      expect(elsewhere.headers['access-control-allow-origin']).toBeUndefined();
+      const pre = await t.app.inject({ method: 'OPTIONS', url: '/api/v1/feedback/fbk_x', headers: { origin: t.tenantA.origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'authorization, content-type' } });
+      expect(pre.headers['access-control-allow-methods']).toContain('PUT');
     } finally {
       t.config.style.compatDefaultTenant = undefined;
     }

@@ -154,9 +154,10 @@ export function registerAuthHook(
     if (mode === 'none') return done();
     if (mode === 'end_user') return void endUserAuth(req).then(() => done(), done);
     const presented = presentedKey(req);
-    if (mode === 'key_or_end_user') {
+    if (mode === 'key_or_end_user' || mode === 'end_user_or_none') {
       const authz = bearer(req);
       if (header(req, END_USER_TOKEN_HEADER) || (authz && !KEY_LIKE.test(authz))) return void endUserAuth(req).then(() => done(), done);
+      if (mode === 'end_user_or_none') return done();
     }
     // `tenant` routes take a key (as a secret key) or a signed-in person's access token.
     if (mode === 'user' || mode === 'operator' || (mode === 'tenant' && !(presented && KEY_LIKE.test(presented)))) {

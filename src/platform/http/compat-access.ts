@@ -9,12 +9,15 @@
  *
  * Two routes per path and method, told apart by a router constraint on "a key is presented": one
  * with `auth: key` (documented), one with `auth: none` (hidden) that resolves the default tenant.
- * An `Authorization: Bearer` that is not a key (the older frontend's own JWT) counts as no key.
+ * An `Authorization: Bearer` that is not a key (the older frontend's own JWT) counts as no key; on
+ * routes made with `endUser`, it is taken as a signed-in end user's access token (a valid one: the
+ * request is that user's, in their tenant; an invalid one: 401), as is `probador-user-token` beside
+ * a key.
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.js';
-import { keyPrincipal, type KeyPrincipal } from './principal.js';
+import type { EndUserPrincipal, KeyPrincipal } from './principal.js';
 import type { App } from './types.js';
 
 export const KEY_CONSTRAINT = 'styleCompatKey';
@@ -66,16 +69,24 @@ export function ensureWidgetSession(req: FastifyRequest, p: KeyPrincipal) {
   if (p.keyKind === 'publishable' && req.headers['probador-session'] === undefined) req.headers['probador-session'] = randomBytes(18).toString('base64url');
 }
 
-export type DualRouteHandler = (req: FastifyRequest, reply: FastifyReply, p: KeyPrincipal) => Promise<unknown>;
+/** The caller: a key (or the default tenant's stand-in), or on `endUser` routes a signed-in end user. */
+export type DualRouteHandler = (req: FastifyRequest, reply: FastifyReply, p: KeyPrincipal | EndUserPrincipal) => Promise<unknown>;
+
+const callerOf = (req: FastifyRequest): KeyPrincipal | EndUserPrincipal => {
+  const p = req.principal;
+  if (p?.kind === 'api_key' || p?.kind === 'end_user') return p;
+  throw new Error('route expected an API key or end user principal');
+};
 
 /**
  * One path and method, twice: with a key (`auth`, documented) and without one (the default
  * tenant, hidden from the OpenAPI document; 401 when none is configured). A `secret` route has no
- * default-tenant twin that works: without a key it is refused.
+ * default-tenant twin that works: without a key it is refused. `endUser`: a signed-in end user's
+ * token is taken on both (beside a key, or alone instead of the default tenant).
  */
 export function dualRoute(
   scope: App,
-  r: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; url: string; auth: 'key' | 'secret'; options: Record<string, unknown>; defaultTenantId: () => string | undefined; lookup: (id: string) => Promise<CompatTenant | undefined> },
+  r: { method: 'GET' | 'POST' | 'PUT' | 'DELETE'; url: string; auth: 'key' | 'secret'; endUser?: boolean; options: Record<string, unknown>; defaultTenantId: () => string | undefined; lookup: (id: string) => Promise<CompatTenant | undefined> },
   handler: DualRouteHandler,
 ) {
   registerKeyConstraint(scope);
@@ -85,20 +96,21 @@ export function dualRoute(
     url: r.url,
     constraints: { [KEY_CONSTRAINT]: 'present' },
     ...opts,
-    config: { ...opts.config, auth: r.auth },
-    handler: (req: FastifyRequest, reply: FastifyReply) => handler(req, reply, keyPrincipal(req.principal)),
+    config: { ...opts.config, auth: r.endUser && r.auth === 'key' ? 'key_or_end_user' : r.auth },
+    handler: (req: FastifyRequest, reply: FastifyReply) => handler(req, reply, callerOf(req)),
   } as never);
   scope.route({
     method: r.method,
     url: r.url,
     ...opts,
     schema: { ...opts.schema, hide: true },
-    config: { ...opts.config, auth: 'none' },
+    config: { ...opts.config, auth: r.endUser ? 'end_user_or_none' : 'none' },
     // Before the body is read: the default tenant (or the refusal), as the auth hook does for keys.
     onRequest: async (req: FastifyRequest) => {
+      if (req.principal?.kind === 'end_user') return; // signed in (the auth hook verified the token)
       if (r.auth === 'secret') throw new AppError('UNAUTHENTICATED', 'This needs a secret key: "Authorization: Bearer sk_…".');
       req.principal = await defaultTenantPrincipal(req, r.defaultTenantId(), r.lookup);
     },
-    handler: (req: FastifyRequest, reply: FastifyReply) => handler(req, reply, keyPrincipal(req.principal)),
+    handler: (req: FastifyRequest, reply: FastifyReply) => handler(req, reply, callerOf(req)),
   } as never);
 }

@@ -5,7 +5,8 @@
  * - a preflight is answered for origins that some active tenant allows (or localhost, which
  *   test publishable keys accept); it grants nothing by itself;
  * - an actual response carries Access-Control-Allow-Origin only when the publishable key's
- *   tenant allows that origin (checked by authentication), or, for an error on a widget
+ *   tenant allows that origin (checked by authentication) — or a signed-in end user's tenant, for
+ *   a token sent without a key — or, for an error on a widget
  *   route, when the origin is known, so the widget can read the problem document.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -15,7 +16,7 @@ const ALLOWED_HEADERS = ['authorization', 'content-type', 'x-api-key', 'x-client
 const EXPOSED_HEADERS = 'request-id, ratelimit-limit, ratelimit-remaining, ratelimit-reset, ratelimit-policy, retry-after, location';
 const LOCALHOST = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
 
-export function registerCors(app: App, opts: { isKnownOrigin: (origin: string) => Promise<boolean> }) {
+export function registerCors(app: App, opts: { isKnownOrigin: (origin: string) => Promise<boolean>; tenantAllowsOrigin?: (tenantId: string, origin: string) => Promise<boolean> }) {
   const known = async (origin: string) => LOCALHOST.test(origin) || (await opts.isKnownOrigin(origin));
 
   const preflight = async (req: FastifyRequest, reply: FastifyReply, origin: string) => {
@@ -27,7 +28,7 @@ export function registerCors(app: App, opts: { isKnownOrigin: (origin: string) =
         .filter((h) => ALLOWED_HEADERS.includes(h));
       reply.headers({
         'access-control-allow-origin': origin,
-        'access-control-allow-methods': 'GET, POST, PATCH, DELETE',
+        'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE',
         'access-control-allow-headers': requested.join(', ') || 'content-type',
         'access-control-max-age': '600',
       });
@@ -51,6 +52,8 @@ export function registerCors(app: App, opts: { isKnownOrigin: (origin: string) =
     const allowed =
       (p?.kind === 'api_key' && p.origin === origin) ||
       (p?.kind === 'end_user' && p.key?.origin === origin) ||
+      // A signed-in end user without a key (the older Style frontend): their tenant's allowed origins.
+      (p?.kind === 'end_user' && !p.key && opts.tenantAllowsOrigin !== undefined && (await opts.tenantAllowsOrigin(p.tenantId, origin))) ||
       (reply.statusCode >= 400 && (req.routeOptions.config?.auth === 'key' || req.routeOptions.config?.auth === 'end_user' || req.routeOptions.config?.auth === 'key_or_end_user') && (await known(origin)));
     if (allowed) reply.headers({ 'access-control-allow-origin': origin, 'access-control-expose-headers': EXPOSED_HEADERS });
   };

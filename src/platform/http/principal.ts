@@ -61,8 +61,11 @@ export const END_USER_TOKEN_HEADER = 'probador-user-token';
  *   not a key, is taken as an end user's
  * - `tenant`: a secret key, or a signed-in person acting for one tenant (dashboard): a tenant
  *   user for their own tenant, an operator for the tenant named in the `probador-tenant` header
+ * - `end_user_or_none`: a signed-in end user as `end_user` when a token is presented (an invalid one
+ *   is refused), else nobody: the route decides (the older Style API's paths without a key, which
+ *   then act for the default tenant: platform/http/compat-access.ts)
  */
-export type AuthMode = 'none' | 'secret' | 'key' | 'user' | 'operator' | 'tenant' | 'end_user' | 'key_or_end_user';
+export type AuthMode = 'none' | 'secret' | 'key' | 'user' | 'operator' | 'tenant' | 'end_user' | 'key_or_end_user' | 'end_user_or_none';
 
 declare module 'fastify' {
   interface FastifyRequest {

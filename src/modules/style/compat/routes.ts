@@ -33,7 +33,7 @@ import {
 } from '../../../../contracts/style-compat.js';
 import type { TAnalysisKind, TCreateAnalysisBody } from '../../../../contracts/style.js';
 import { AppError } from '../../../platform/errors.js';
-import type { KeyPrincipal } from '../../../platform/http/principal.js';
+import type { EndUserPrincipal, KeyPrincipal } from '../../../platform/http/principal.js';
 import type { App } from '../../../platform/http/types.js';
 import type { Caches } from '../../../platform/cache/cache.js';
 import type { Db } from '../../../platform/db/client.js';
@@ -150,20 +150,24 @@ declare module 'fastify' {
   }
 }
 
-type Handler = (req: FastifyRequest, reply: FastifyReply, p: KeyPrincipal) => Promise<unknown>;
+type Handler = (req: FastifyRequest, reply: FastifyReply, p: KeyPrincipal | EndUserPrincipal) => Promise<unknown>;
 
 export async function styleCompatRoutes(app: App, d: StyleCompatDeps) {
   const { svc, match, ports, config, db, caches, clock } = d;
   const maxBytes = config.images.maxBytes;
 
   /** One path and method, with a key and for the default tenant (platform/http/compat-access.ts). */
-  function route(scope: App, method: 'GET' | 'POST' | 'DELETE', url: string, auth: 'key' | 'secret', options: Record<string, unknown>, handler: Handler) {
-    dualRoute(scope, { method, url, auth, options, defaultTenantId: () => config.style.compatDefaultTenant, lookup: d.compatTenant }, handler);
+  // The analyses also take a signed-in end user (their token as the Bearer): what they make is theirs.
+  function route(scope: App, method: 'GET' | 'POST' | 'DELETE', url: string, auth: 'key' | 'secret', options: Record<string, unknown>, handler: Handler, endUser = false) {
+    dualRoute(scope, { method, url, auth, endUser, options, defaultTenantId: () => config.style.compatDefaultTenant, lookup: d.compatTenant }, handler);
   }
 
-  const callerOf = (req: FastifyRequest, p: KeyPrincipal): StyleCaller => {
+  const callerOf = (req: FastifyRequest, p: KeyPrincipal | EndUserPrincipal): StyleCaller => {
+    const files = req.styleCompatInput?.files;
+    // A signed-in end user: the intake scopes what they make to them (`user:<id>`), with the key that came along.
+    if (p.kind === 'end_user') return { tenantId: p.tenantId, keyId: p.key?.keyId ?? null, environment: p.key?.environment ?? 'live', intake: ports.callerOf(req), files };
     ensureWidgetSession(req, p);
-    return { tenantId: p.tenantId, keyId: p.keyId === 'default-tenant' ? null : p.keyId, environment: p.environment, intake: ports.callerOf(req), files: req.styleCompatInput?.files };
+    return { tenantId: p.tenantId, keyId: p.keyId === 'default-tenant' ? null : p.keyId, environment: p.environment, intake: ports.callerOf(req), files };
   };
 
   /** A photo analysis of the given kinds (fused with a quiz result when given), presented. */
@@ -209,6 +213,7 @@ export async function styleCompatRoutes(app: App, d: StyleCompatDeps) {
         const { analysis, imageHash } = await analysePhoto(callerOf(req, p), input, ['face']);
         return facialAnswer(analysis, lang(req), { imageHash, tookMs: performance.now() - t0, now: clock.now() });
       },
+      true,
     );
 
     route(
@@ -234,6 +239,7 @@ export async function styleCompatRoutes(app: App, d: StyleCompatDeps) {
         const { analysis, imageHash } = await analysePhoto(c, input, ['color'], quiz?.id);
         return chromaticAnswer(analysis, lang(req), { imageHash, tookMs: performance.now() - t0, now: clock.now() });
       },
+      true,
     );
   });
 

@@ -11,6 +11,7 @@ import { h, swatch, type Child } from './dom.js';
 import type { Key, Lang, T } from './i18n.js';
 import { PhotoError, preparePhoto } from './image.js';
 import { store, type Colours } from './store.js';
+import type { Emit } from './events.js';
 
 export type StylePathUi = {
   view: (title: string, ...children: Child[]) => void;
@@ -19,8 +20,11 @@ export type StylePathUi = {
   close: () => void;
   /** The shopper's colours changed (found, or forgotten): badges on the page follow. */
   changed: (c: Colours | null) => void;
+  emit: Emit;
   track: (type: string, properties?: Record<string, unknown>) => void;
   retention: string;
+  /** The tenant's retention setting (`24h` …), as the `consent` event reports it. */
+  retentionCode: string;
   store: string;
 };
 
@@ -56,7 +60,10 @@ export function createStylePath(api: Api, t: T, lang: Lang, ui: StylePathUi) {
     const camera = pick(true);
     const choose = button(t('choosePhoto'), () => file.click(), 'primary', { disabled: true });
     const take = button(t('cTakeSelfie'), () => camera.click(), 'secondary', { disabled: true });
-    check.addEventListener('change', () => (choose.disabled = take.disabled = !check.checked));
+    check.addEventListener('change', () => {
+      choose.disabled = take.disabled = !check.checked;
+      if (check.checked) ui.emit('consent', { purpose: 'colours', retention: ui.retentionCode });
+    });
     view(
       t('cSelfieTitle'),
       note ? h('p', { class: 'note', role: 'alert' }, note) : null,
@@ -76,6 +83,7 @@ export function createStylePath(api: Api, t: T, lang: Lang, ui: StylePathUi) {
       const prepared = await preparePhoto(f);
       ui.busy(t('uploading'));
       const up = await api.upload(prepared.upload, 'person', 'selfie.jpg');
+      ui.emit('upload', { purpose: 'colours', upload_id: up.id, width: up.width, height: up.height });
       ui.busy(t('styleReading'));
       let a = await api.analyse(up.id, ['face', 'color']);
       for (let i = 0; i < 30 && !FINAL.includes(a.status); i++) {
@@ -91,6 +99,7 @@ export function createStylePath(api: Api, t: T, lang: Lang, ui: StylePathUi) {
       found({ id: a.id, source: 'selfie', color, face: (a.face as FaceAnswer | null) ?? null });
     } catch (e) {
       const key: Key = e instanceof PhotoError ? (e.kind === 'too_big' ? 'err_too_big' : 'err_not_image') : e instanceof ApiError && e.problem.status === 0 ? 'err_network' : 'cFailed';
+      ui.emit('error', { step: 'colours', code: e instanceof ApiError ? e.problem.code : key });
       selfieStep(t(key));
     }
   }
@@ -197,6 +206,7 @@ export function createStylePath(api: Api, t: T, lang: Lang, ui: StylePathUi) {
   }
 
   function fail() {
+    ui.emit('error', { step: 'colours', code: 'cFailed' });
     view(t('errorTitle'), h('div', { class: 'alert', role: 'alert' }, h('strong', null, t('cFailed'))), button(t('retry'), start, 'primary', { 'data-autofocus': true }));
   }
 

@@ -174,9 +174,16 @@ function createEventQueue(send: (events: FunnelEvent[]) => Promise<Response>) {
       .catch(() => undefined);
     if (queue.length) flush();
   };
+  const hidden = () => document.visibilityState === 'hidden' && flush();
   addEventListener('pagehide', flush);
-  document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && flush());
+  document.addEventListener('visibilitychange', hidden);
   return {
+    /** Sends what is queued and stops listening to the page (the widget was destroyed). */
+    dispose() {
+      flush();
+      removeEventListener('pagehide', flush);
+      document.removeEventListener('visibilitychange', hidden);
+    },
     track(type: string, fields: Omit<FunnelEvent, 'type' | 'at'> = {}) {
       queue.push({ type, ...fields, at: new Date().toISOString() });
       if (queue.length >= 50) flush();

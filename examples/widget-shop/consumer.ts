@@ -11,6 +11,7 @@ const options: WidgetOptions = {
   product: { image: '/tee.png', id: 'sku-tee', name: 'Breton tee', category: 'tops' },
   products: [{ image: '/jeans.png', id: 'sku-jeans', category: 'bottoms' }],
   coloursButton: true,
+  userToken: async () => sessionStorage.getItem('access_token'),
 };
 const el = document.querySelector<HTMLElement>('#try-on');
 if (el) {
@@ -19,7 +20,8 @@ if (el) {
   widget.on('add-to-cart', (e: WidgetEvents['add-to-cart']) => console.log(e.product_id, e.second_product_id, e.garment));
   widget.on('upload', (e) => console.log(e.purpose === 'tryon' ? e.upload_id : null, e.width));
   widget.on('consent', (e) => console.log(e.retention));
-  widget.on('colours', (c: ColoursDetail | null) => c && console.log(c.season, c.best.join(), c.products.map((p) => p.verdict)));
+  widget.on('colours', (c: ColoursDetail | null) => c && console.log(c.season, c.from === 'account' ? c.analysis_id ?? 'chosen' : c.analysis_id, c.best.join(), c.products.map((p) => p.verdict)));
+  widget.update({ userToken: 'eyJ…' });
   widget.on('state', ({ state }) => state === 'unavailable' && widget.destroy());
   void widget.ready.then((s) => s === 'ready' && widget.open({ image: '/dress.png' }));
   widget.update({ lang: 'en', launcher: true });

@@ -1,13 +1,16 @@
 // The example shop's product page: the widget mounted from its ES module on this product.
 import { mount } from '@probador/widget';
 
-const { api, key } = await (await fetch('/config.json')).json();
+const { api, key, userToken } = await (await fetch('/config.json')).json();
 const el = document.getElementById('try-on');
 const widget = mount(el, {
   key,
   api,
   product: { image: new URL('/tee.png', location.href).href, id: el.dataset.productId, name: 'Breton tee', category: 'tops' },
   coloursButton: true,
+  // A signed-in shopper: "Find my colours" is saved to their account. A real shop would return its
+  // current (refreshed) access token from its own sign-in here.
+  ...(userToken ? { userToken: async () => userToken } : {}),
 });
 
 // Every event the widget emits, shown on the page (and kept in window.shopEvents for the console).

@@ -3,11 +3,14 @@
  * (examples/widget-shop, `import { mount } from '@probador/widget'` through an import map to the
  * built dist/index.js) on another origin, against the real server — consent, upload, result and
  * add to cart as with the script tag, with the typed events firing in order and no globals; then
- * the handle: open/close, on() and its unsubscribe, update (language), findColours, destroy.
+ * the handle: open/close, on() and its unsubscribe, update (language), findColours, destroy; and
+ * a signed-in shopper (`userToken`): "Find my colours" by the quiz is saved to their account
+ * (history and chosen palette, checked through the API) and a new page loads it from there.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { bearer } from '../harness.js';
+import { accountsClient, userAuth } from '../accounts-helpers.js';
 import { startShop } from '../../examples/widget-shop/server.mjs';
 import { collectPageErrors, newContext } from './chromium.js';
 import { ASTRONAUT_PATH, loadedWidth, startWidgetEnv, shot, type WidgetEnv } from './widget-harness.js';
@@ -91,6 +94,76 @@ describe('@probador/widget from its ES module', () => {
     await shot(page, 'widget-package-03-events', true);
     expect(errors).toEqual([]);
     await ctx.close();
+  }, 120_000);
+
+  it('a signed-in shopper (userToken): the quiz result lands in their history, its season becomes their palette, and a new page loads it from the account', async () => {
+    const user = await accountsClient(env.t).newUser(env.t.tenantB);
+    const signed = await startShop({ api: env.base, key: env.t.tenantB.publishableKey, userToken: user.access_token });
+    await env.t.modules.tenants.tenants.updateTenant(env.t.tenantB.id, { allowed_origins: [env.t.tenantB.origin, shop.url, signed.url] });
+    try {
+      const ctx = await newContext(env.browser);
+      const page = await ctx.newPage();
+      const errors = collectPageErrors(page);
+      const sent: { method: string; path: string; token: string | undefined }[] = [];
+      page.on('request', (r) => r.url().startsWith(env.base) && sent.push({ method: r.method(), path: new URL(r.url()).pathname, token: r.headers()['probador-user-token'] }));
+      const results: { id: string; color: { season12: { season: string }; palette: { season: string; name: { en: string } } } }[] = [];
+      page.on('response', async (r) => r.url().endsWith('/v1/style/quiz-results') && r.status() === 201 && results.push(await r.json()));
+      await page.goto(signed.url);
+      await page.locator('#try-on [data-probador-widget][data-state=ready]').waitFor({ state: 'attached', timeout: 15_000 });
+      // Nothing on the account yet: the widget asked it (with the token), and knows no colours.
+      await expect.poll(() => sent.filter((x) => x.path === '/v1/account/style/colors').map((x) => x.token)).toEqual([user.access_token]);
+
+      await page.locator('#try-on').getByRole('button', { name: 'Find my colours' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Your colours' });
+      await dialog.getByRole('button', { name: 'Answer questions' }).click();
+      for (let i = 0; ; i++) {
+        await dialog.getByRole('heading', { name: /^Question \d+ of \d+$/ }).waitFor({ state: 'visible' });
+        await dialog.getByRole('radio').nth(i % 2).check();
+        const last = dialog.getByRole('button', { name: 'See my colours' });
+        if (await last.count()) {
+          await last.click();
+          break;
+        }
+        await dialog.getByRole('button', { name: 'Next' }).click();
+      }
+      await expect.poll(() => results.length, { timeout: 15_000 }).toBe(1);
+      const r = results[0]!;
+      await dialog.getByRole('heading', { name: /^You are a / }).waitFor({ state: 'visible' });
+      await dialog.getByText(/^Saved to your account/).waitFor({ state: 'visible' });
+      await shot(page, 'widget-package-05-signed-in-colours');
+      // Made as the shopper (the token beside the key), then chosen as their palette; nothing in localStorage.
+      expect(sent.filter((x) => x.path === '/v1/style/quiz-results').map((x) => x.token)).toEqual([user.access_token]);
+      expect(sent.filter((x) => x.path === '/v1/account/style/palette').map((x) => [x.method, x.token])).toEqual([['PUT', user.access_token]]);
+      expect(await page.evaluate(`localStorage.getItem('probador:colours')`)).toBeNull();
+
+      // Through the API, as the user: the quiz result in their history, its season as their palette.
+      const history = (await env.t.app.inject({ method: 'GET', url: '/v1/account/style/quiz-results', headers: userAuth(user.access_token) })).json() as { data: { id: string }[] };
+      expect(history.data.map((q) => q.id)).toEqual([r.id]);
+      const palette = (await env.t.app.inject({ method: 'GET', url: '/v1/account/style/palette', headers: userAuth(user.access_token) })).json() as Record<string, unknown>;
+      expect(palette).toMatchObject({ season: r.color.season12.season, source: 'quiz_result', source_id: r.id });
+      const colours = (await env.t.app.inject({ method: 'GET', url: '/v1/account/style/colors', headers: userAuth(user.access_token) })).json() as { source: string; season: string };
+      expect(colours).toMatchObject({ source: 'chosen', season: r.color.season12.season });
+      // The key alone (the widget session, no user) does not see it as its own.
+      expect((await env.t.app.inject({ method: 'GET', url: `/v1/style/quiz-results/${r.id}`, headers: { ...bearer(env.t.tenantB.publishableKey), origin: signed.url, 'probador-session': 'another-session-0123456789' } })).statusCode).toBe(404);
+
+      // A new browser (empty storage) on the signed-in page: the colours come from the account.
+      const ctx2 = await newContext(env.browser);
+      const page2 = await ctx2.newPage();
+      await page2.goto(signed.url);
+      await expect
+        .poll(async () => ((await shopEvents(page2)).filter((e) => e.type === 'colours').at(-1)?.detail ?? null) as Record<string, unknown> | null, { timeout: 15_000 })
+        .toMatchObject({ from: 'account', season: r.color.palette.season, analysis_id: null });
+      await page2.locator('#try-on').getByRole('button', { name: 'Find my colours' }).click();
+      await page2.getByRole('dialog', { name: 'Your colours' }).getByRole('button', { name: 'See my colours' }).click();
+      await page2.getByRole('dialog').getByRole('heading', { name: /^You are a / }).waitFor({ state: 'visible' });
+      expect(await page2.getByRole('dialog').getByRole('heading', { level: 3 }).textContent()).toBe(await dialog.getByRole('heading', { level: 3 }).textContent());
+      await shot(page2, 'widget-package-06-from-account');
+      expect(errors).toEqual([]);
+      await ctx2.close();
+      await ctx.close();
+    } finally {
+      await signed.close();
+    }
   }, 120_000);
 
   it('the handle: open/close, on() until unsubscribed, update (language), findColours, destroy; a bad key is unavailable', async () => {

@@ -15,6 +15,7 @@ export { VERSION } from './version.js';
 export type {
   ColoursDetail,
   Lang,
+  UserToken,
   Verdict,
   WidgetEventName,
   WidgetEvents,

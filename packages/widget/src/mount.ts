@@ -5,7 +5,7 @@
  * marked with data attributes anywhere in the page get their buttons too (the script tag's way).
  * Returns a handle: open / close / findColours / update / destroy and typed events (`on`).
  */
-import { ApiError, createApi, sessionId, type Api, type WidgetConfig } from './api.js';
+import { ApiError, createApi, sessionId, type AccountColours, type Api, type WidgetConfig } from './api.js';
 import { adoptCss, h } from './dom.js';
 import { createEmitter, type Relay } from './events.js';
 import { pickLang, translator } from './i18n.js';
@@ -27,6 +27,14 @@ function toProduct(p: WidgetProduct, el: HTMLElement | null): Product {
     productId: p.id || undefined,
     name: p.name ?? p.id ?? 'Product',
   };
+}
+
+/** An account's colours as the widget holds them (null: nothing yet). */
+function fromAccount(a: AccountColours): Colours | null {
+  if (a.source === 'none' || !a.season || !a.palette) return null;
+  // The chosen season's palette; the fused answer's confidence and margin when there is one (a choice is certain).
+  const color = { ...(a.color ?? {}), season12: { season: a.season, confidence: a.source === 'chosen' ? 1 : (a.color?.season12.confidence ?? 1) }, margin: a.color?.margin ?? 1, palette: a.palette };
+  return { id: a.source === 'single' ? (a.from[0] ?? null) : null, source: 'account', color, face: null, account: true };
 }
 
 /** Internal: the script tag relays every event as a DOM event. */
@@ -69,7 +77,13 @@ export function mount(element: HTMLElement, options: WidgetOptions, hooks: Mount
       setState('loading');
     }
     const key = opts.key ?? '';
-    const a = (api = createApi(String(opts.api ?? '').replace(/\/+$/, ''), key, sessionId()));
+    // Read on every call made for the shopper, so a later update({ userToken }) or a refreshing function is followed.
+    const token = async () => {
+      const tk = opts.userToken;
+      const v = typeof tk === 'function' ? await tk() : tk;
+      return v || null;
+    };
+    const a = (api = createApi(String(opts.api ?? '').replace(/\/+$/, ''), key, sessionId(), token));
     let config: WidgetConfig;
     await null; // events of this load reach listeners added right after mount() returned
     try {
@@ -103,6 +117,8 @@ export function mount(element: HTMLElement, options: WidgetOptions, hooks: Mount
     const themed = vars.length ? `:host{${vars.map((v) => `${v}!important`).join(';')}}` : '';
     adoptCss(root, css, themed);
     const left = theme.position === 'bottom-left';
+    const signedIn = Boolean(opts.userToken);
+    store.useAccount(signedIn);
     const cleanups: Array<() => void> = [];
     const listen = (el: HTMLElement, fn: () => void) => {
       el.addEventListener('click', fn);
@@ -121,7 +137,8 @@ export function mount(element: HTMLElement, options: WidgetOptions, hooks: Mount
       let matches: { product_id: string; verdict: Verdict }[] = [];
       if (c && ids.length) {
         try {
-          matches = (await api.productMatches(c.id, ids)).data;
+          // A signed-in shopper's colours by season (their analyses are not the widget session's).
+          matches = (await api.productMatches(c.id && !c.account ? { analysis_id: c.id } : { season: c.color.palette.season }, ids)).data;
         } catch (e) {
           // Gone (retention, erased elsewhere): forgotten here too.
           if (e instanceof ApiError && e.problem.status === 404 && store.colours()?.id === c.id) store.setColours(null);
@@ -140,7 +157,7 @@ export function mount(element: HTMLElement, options: WidgetOptions, hooks: Mount
         badge.className = `vb ${v ?? ''}`;
         badge.textContent = v ? t(`fit_${v}`) : '';
       }
-      events.emit('colours', c ? { analysis_id: c.id, season: c.color.palette.season, season_name: c.color.palette.name, best: c.color.palette.best.map((x) => x.hex), products: matches } : null);
+      events.emit('colours', c ? { analysis_id: c.id, season: c.color.palette.season, season_name: c.color.palette.name, best: c.color.palette.best.map((x) => x.hex), from: c.account ? 'account' : 'browser', products: matches } : null);
     }
     const panel = createPanel({ root, api, cfg, t, lang, products, left, onColours: (c) => void onColours(c), emit: events.emit });
     const openFor = (p: Product | undefined, from: HTMLElement | null) => p && panel.open(p, from);
@@ -202,8 +219,21 @@ export function mount(element: HTMLElement, options: WidgetOptions, hooks: Mount
       close: () => panel.close(),
       findColours: () => panel.openColours(null),
       start() {
-        const kept = store.colours();
-        if (kept) void onColours(kept);
+        if (!signedIn) {
+          const kept = store.colours();
+          if (kept) void onColours(kept);
+          return;
+        }
+        // Signed in: the shopper's colours come from their account, not this browser.
+        void api.accountColours().then(
+          (a) => {
+            if (!live) return;
+            const c = fromAccount(a);
+            store.setColours(c);
+            if (c) void onColours(store.colours());
+          },
+          () => undefined, // signed out or the token expired: nothing known yet
+        );
       },
       teardown() {
         live = false;

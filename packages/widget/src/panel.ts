@@ -293,7 +293,7 @@ export function createPanel(d: PanelDeps) {
     try {
       const garments = await Promise.all([product, ...(second ? [second] : [])].map((g) => garmentRef(api, g)));
       const style = await colour.styleFor(photo);
-      usedStyle = style?.analysis_id;
+      usedStyle = style && 'analysis_id' in style ? style.analysis_id : undefined;
       let tryon = await api.createTryon({ person: photo.uploadId, garments, ...(style ? { style } : {}) });
       current = tryon.id;
       if (!['succeeded', 'failed', 'canceled', 'expired'].includes(tryon.status)) tryon = await follow(tryon.id, ctl.signal, label, pos);

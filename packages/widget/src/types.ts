@@ -15,6 +15,9 @@ export interface WidgetProduct {
   category?: 'auto' | 'tops' | 'bottoms' | 'one-pieces';
 }
 
+/** A signed-in shopper's access token, or a function returning a fresh one (asked before each call made for them; null: not signed in). */
+export type UserToken = string | (() => string | null | undefined | Promise<string | null | undefined>);
+
 export interface WidgetOptions {
   /** The tenant's publishable key (`pk_live_…` / `pk_test_…`). */
   key: string;
@@ -37,6 +40,14 @@ export interface WidgetOptions {
    * (`data-probador-garment`, `data-probador-style`), as the script tag does (default false).
    */
   scan?: boolean;
+  /**
+   * A signed-in shopper (an end user of the tenant, e.g. from `POST /v1/auth/login`): their access
+   * token, or a function returning it (so a single-page shop can refresh it). "Find my colours"
+   * then runs as them: the selfie analysis or quiz result lands in their history, the answer
+   * becomes their chosen palette, and on mount their colours are loaded from the account instead
+   * of this browser's storage. Without it: kept in this browser (localStorage).
+   */
+  userToken?: UserToken;
 }
 
 export type WidgetState = 'loading' | 'ready' | 'unavailable' | 'destroyed';
@@ -44,12 +55,14 @@ export type Verdict = 'flatters' | 'neutral' | 'avoid';
 
 /** The shopper's colours, as `colours` reports them (null when forgotten or signed out). */
 export interface ColoursDetail {
-  /** The style analysis (`sta_…`) or quiz result (`qzr_…`) behind them. */
-  analysis_id: string;
+  /** The style analysis (`sta_…`) or quiz result (`qzr_…`) behind them; null for an account's palette loaded as a season. */
+  analysis_id: string | null;
   season: string;
   season_name: Record<string, string>;
   /** The palette's best colours (#rrggbb). */
   best: string[];
+  /** Where they are kept: this browser, or the signed-in shopper's account (`userToken`). */
+  from: 'browser' | 'account';
   /** The verdict for each product with an id on the page. */
   products: { product_id: string; verdict: Verdict }[];
 }
@@ -84,7 +97,7 @@ export interface WidgetHandle {
   close(): void;
   /** Open "Find my colours". */
   findColours(): void;
-  /** Change options; `key` or `api` changes reload the tenant's config, the rest re-renders in place . */
+  /** Change options; `key` or `api` changes reload the tenant's config, the rest re-renders in place (a new `userToken` re-reads the account's colours). */
   update(options: Partial<WidgetOptions>): void;
   /** Remove everything the widget added (buttons, dialog, listeners). */
   destroy(): void;

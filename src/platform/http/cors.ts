@@ -27,7 +27,7 @@ export function registerCors(app: App, opts: { isKnownOrigin: (origin: string) =
         .filter((h) => ALLOWED_HEADERS.includes(h));
       reply.headers({
         'access-control-allow-origin': origin,
-        'access-control-allow-methods': 'GET, POST, PATCH, DELETE',
+        'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE',
         'access-control-allow-headers': requested.join(', ') || 'content-type',
         'access-control-max-age': '600',
       });

@@ -31,6 +31,11 @@ export default tseslint.config(
     },
   },
   {
+    // The widget package and the example shop's page script run in browsers.
+    files: ['packages/widget/src/**/*.ts', 'examples/widget-shop/shop.js'],
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
     // The SDK runs in browsers too: Web APIs only (fetch, Web Crypto, streams), no Node modules.
     files: ['packages/sdk/src/**/*.ts'],
     languageOptions: { globals: { ...globals.browser } },

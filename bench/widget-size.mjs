@@ -1,5 +1,5 @@
 /**
- * Widget bundle size: raw, gzip -9 and brotli -11 of web/widget/dist/widget.js as shipped, against
+ * Widget bundle size: raw, gzip -9 and brotli -11 of packages/widget/dist/widget.js as shipped, against
  * the 25 kB gzip budget (as a ratio), with a per-source-file breakdown (esbuild metafile) and, for
  * scale, Preact's own runtime. Writes the "## Widget" section of bench/RESULTS.md.
  *   node bench/widget-size.mjs            # build, measure, write the section
@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
-import { buildWidget } from '../web/widget/build.mjs';
+import { buildWidget } from '../packages/widget/build.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(ROOT, 'bench', 'RESULTS.md');
@@ -25,7 +25,7 @@ const shipped = await buildWidget();
 const bundle = sizes(readFileSync(shipped.file));
 
 // Which source files the bytes come from (minified output bytes per input).
-const meta = await build({ entryPoints: [join(ROOT, 'web/widget/src/index.ts')], bundle: true, format: 'iife', target: ['es2020'], minify: true, write: false, metafile: true, legalComments: 'none' });
+const meta = await build({ entryPoints: [join(ROOT, 'packages/widget/src/script-tag.ts')], bundle: true, format: 'iife', target: ['es2020'], minify: true, write: false, metafile: true, legalComments: 'none', define: { __PROBADOR_WIDGET_VERSION__: '"0"' } });
 const inputs = Object.values(meta.metafile.outputs)[0].inputs;
 const parts = Object.entries(inputs)
   .map(([file, v]) => ({ file: relative(ROOT, join(ROOT, file)), bytes: v.bytesInOutput }))

@@ -35,8 +35,8 @@ export const PARTS = {
     scripts: ['build:tsc', 'build:server', 'build:pgdata'],
   },
   widget: {
-    inputs: ['web/widget/src', 'web/widget/build.mjs', 'web/widget/tsconfig.json', 'contracts', ...COMMON],
-    outputs: ['web/widget/dist/widget.js'],
+    inputs: ['packages/widget/src', 'packages/widget/build.mjs', 'packages/widget/tsconfig.json', 'packages/widget/tsconfig.build.json', 'packages/widget/package.json', 'contracts', ...COMMON],
+    outputs: ['packages/widget/dist/widget.js', 'packages/widget/dist/index.js', 'packages/widget/dist/index.d.ts'],
     scripts: ['build:widget'],
   },
   dashboard: {

@@ -67,7 +67,7 @@ for (const f of ${JSON.stringify(outputsOf)}[name]) { mkdirSync(dirname(f), { re
   write('builds.log', '');
   write('src/a.ts', 'export const a = 1;\n');
   write('contracts/c.ts', 'export const c = 1;\n');
-  write('web/widget/src/index.ts', 'console.log(1);\n');
+  write('packages/widget/src/index.ts', 'console.log(1);\n');
   write('web/dashboard/src/main.tsx', 'export {};\n');
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -127,8 +127,8 @@ describe('build-if-stale', () => {
 
   it('a missing output is a reason to build its part', () => {
     const mark = runs().length;
-    rmSync(join(root, 'web/widget/dist/widget.js'));
-    expect(run().out).toContain('building the widget (web/widget/dist/widget.js is missing)');
+    rmSync(join(root, 'packages/widget/dist/widget.js'));
+    expect(run().out).toContain('building the widget (packages/widget/dist/widget.js is missing)');
     expect(since(mark)).toEqual(['build:widget']);
   });
 

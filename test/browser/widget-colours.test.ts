@@ -4,17 +4,22 @@
  * swatches and metals; the products on the page badged with their verdicts (the same as the API's
  * colour matches), kept across a reload; a try-on then carries the colours without an opt-in.
  * In Spanish, a selfie → season and face shape with tips; "forget" erases the analysis and the
- * badges. A selfie that cannot be read says why and offers another selfie or the quiz.
+ * badges. A selfie that cannot be read says why and offers another selfie or the quiz. A signed-in
+ * shopper (the package's `userToken`, on the example shop): the selfie analysis is theirs and their
+ * palette; "forget" removes both from the account.
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Locator, Page } from 'playwright-core';
 import { bearer } from '../harness.js';
+import { PASSWORD, freshEmail } from '../accounts-helpers.js';
+import { startShop } from '../../examples/widget-shop/server.mjs';
 import { collectPageErrors, newContext } from './chromium.js';
 import { ASTRONAUT, ASTRONAUT_PATH, deepFocus, onElement, shot, startWidgetEnv, type WidgetEnv } from './widget-harness.js';
 
 let env: WidgetEnv;
 let secret: string;
+let demoId: string;
 const DEMO_IDS = ['demo-linen-shirt', 'demo-striped-tee', 'demo-wool-jacket', 'demo-denim-trousers', 'demo-summer-dress'];
 type Named = { name: { en: string; es: string }; hex: string };
 type Colour = { season12: { season: string }; palette: { season: string; name: { en: string; es: string }; best: Named[]; neutrals: Named[]; avoid: Named[]; metals: string[] } };
@@ -27,6 +32,7 @@ beforeAll(async () => {
   env = await startWidgetEnv({ env: { PROBADOR_PERCEPTION_THREADS: '1' } });
   expect((await env.t.modules.perception.warm()).models).toBe('ready');
   const demo = (await env.t.modules.tenants.tenants.listTenants({ limit: 100 })).data.find((x) => x.name === 'Demo Store')!;
+  demoId = demo.id;
   secret = (await env.t.modules.tenants.tenants.createKey(demo.id, { kind: 'secret', environment: 'test', name: 'test' })).key;
   // The demo products' garment colours are read when they are saved: wait until all are.
   for (let i = 0; ; i++) {
@@ -187,4 +193,57 @@ describe('widget: find my colours', () => {
     expect((await cardVerdicts(page)).every(([, v]) => v === null)).toBe(true);
     await ctx.close();
   }, 120_000);
+
+  it('a signed-in shopper (userToken): the selfie goes with the analysis as theirs, becomes their palette, and "forget" removes both from the account', async () => {
+    const reg = await env.t.app.inject({ method: 'POST', url: '/v1/auth/register', headers: { authorization: `Bearer ${env.demoKey}`, origin: env.base }, payload: { email: freshEmail(), password: PASSWORD } });
+    expect(reg.statusCode, reg.body).toBe(201);
+    const access = (reg.json() as { access_token: string }).access_token;
+    const asUser = { authorization: `Bearer ${access}` };
+    const shop = await startShop({ api: env.base, key: env.demoKey, userToken: access });
+    const tenants = env.t.modules.tenants.tenants;
+    const before = (await tenants.listTenants({ limit: 100 })).data.find((x) => x.id === demoId)!;
+    await tenants.updateTenant(demoId, { allowed_origins: [...before.allowedOrigins, shop.url] });
+    try {
+      const ctx = await newContext(env.browser);
+      const page = await ctx.newPage();
+      const errors = collectPageErrors(page);
+      const sent: { method: string; path: string; type: string; token: string | undefined; status?: number }[] = [];
+      page.on('request', (r) => r.url().startsWith(env.base) && sent.push({ method: r.method(), path: new URL(r.url()).pathname, type: r.headers()['content-type'] ?? '', token: r.headers()['probador-user-token'] }));
+      await page.goto(shop.url);
+      await page.locator('#try-on [data-probador-widget][data-state=ready]').waitFor({ state: 'attached', timeout: 15_000 });
+      await page.locator('#try-on').getByRole('button', { name: 'Find my colours' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Your colours' });
+      await dialog.getByRole('button', { name: 'Use a selfie' }).click();
+      await dialog.getByRole('checkbox', { name: 'I agree that my selfie is analysed for my colours' }).check();
+      const chooser = page.waitForEvent('filechooser');
+      await dialog.getByRole('button', { name: 'Choose a photo' }).click();
+      await (await chooser).setFiles(ASTRONAUT_PATH);
+      await dialog.getByRole('heading', { name: /^You are a / }).waitFor({ state: 'visible', timeout: 30_000 });
+      await dialog.getByText(/^Saved to your account/).waitFor({ state: 'visible' });
+      // The selfie went with the analysis (multipart), as the user; no upload of the widget session.
+      const posts = sent.filter((x) => x.path === '/v1/style/analyses' && x.method === 'POST');
+      expect(posts.map((x) => [x.type.split(';')[0], x.token])).toEqual([['multipart/form-data', access]]);
+      expect(sent.filter((x) => x.path === '/v1/uploads')).toEqual([]);
+      const mine = (await env.t.app.inject({ method: 'GET', url: '/v1/account/style/analyses', headers: asUser })).json() as { data: { id: string; color: { palette: { season: string } } }[] };
+      expect(mine.data).toHaveLength(1);
+      const analysis = mine.data[0]!;
+      expect((await env.t.app.inject({ method: 'GET', url: '/v1/account/style/palette', headers: asUser })).json()).toMatchObject({ source: 'analysis', source_id: analysis.id, season: analysis.color.palette.season });
+      const events = (await page.evaluate('window.shopEvents')) as { type: string; detail: Record<string, unknown> | null }[];
+      expect(events.filter((e) => e.type === 'colours').at(-1)?.detail).toMatchObject({ analysis_id: analysis.id, from: 'account', season: analysis.color.palette.season });
+      expect(await page.evaluate(`localStorage.getItem('probador:colours')`)).toBeNull();
+      await shot(page, 'widget-colours-signed-in-selfie');
+
+      await dialog.getByRole('button', { name: 'Forget my colours' }).click();
+      await dialog.getByRole('heading', { name: 'Your colours were forgotten' }).waitFor({ state: 'visible' });
+      await dialog.getByText('Your chosen palette is removed from your account, and this selfie analysis from the store.').waitFor({ state: 'visible' });
+      expect((await env.t.app.inject({ method: 'GET', url: '/v1/account/style/palette', headers: asUser })).json()).toMatchObject({ season: null, source: null });
+      expect((await env.t.app.inject({ method: 'GET', url: `/v1/style/analyses/${analysis.id}`, headers: bearer(secret) })).statusCode).toBe(404);
+      expect(((await env.t.app.inject({ method: 'GET', url: '/v1/account/style/analyses', headers: asUser })).json() as { data: unknown[] }).data).toEqual([]);
+      expect(errors).toEqual([]);
+      await ctx.close();
+    } finally {
+      await tenants.updateTenant(demoId, { allowed_origins: before.allowedOrigins });
+      await shop.close();
+    }
+  }, 180_000);
 });

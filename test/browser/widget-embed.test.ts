@@ -165,7 +165,7 @@ describe('widget embedded on other sites', () => {
     const manifest = (await env.t.app.inject({ method: 'GET', url: '/widget/manifest.json' })).json() as { file: string; alias: string; integrity: string; bytes: number; gzip_bytes: number };
     expect(manifest.alias).toBe('/widget/v1/widget.js');
     expect(manifest.file).toMatch(/^\/widget\/widget\.[0-9a-f]{10}\.js$/);
-    const built = readFileSync(new URL('../../web/widget/dist/widget.js', import.meta.url));
+    const built = readFileSync(new URL('../../packages/widget/dist/widget.js', import.meta.url));
     expect(manifest.integrity).toBe(`sha384-${createHash('sha384').update(built).digest('base64')}`);
     expect(manifest.bytes).toBe(built.length);
 

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { buildWidget } from '../../web/widget/build.mjs';
+import { buildWidget } from '../../packages/widget/build.mjs';
 import { createTestApp, type TestApp, type TestEnv } from '../harness.js';
 import { seedDemo } from '../../src/seed.js';
 import { launchChromium, screenshot } from './chromium.js';
@@ -19,7 +19,7 @@ export type WidgetEnv = { t: TestApp; base: string; browser: Browser; demoKey: s
 
 /** `env`: the test app's settings (e.g. the perception models on for colour analyses). */
 export async function startWidgetEnv(opts: { env?: TestEnv } = {}): Promise<WidgetEnv> {
-  await buildWidget();
+  await buildWidget({ types: false });
   const t = await createTestApp(opts.env ? { env: opts.env } : {});
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;

@@ -32,7 +32,7 @@ export function createWebModule(deps: { log: Logger }, opts: WebModuleOptions) {
   const root = projectRoot();
   const widget: WidgetAsset | undefined = loadWidget(opts.widgetFile);
   if (widget) deps.log.info({ widget: { file: `/widget/widget.${widget.hash}.js`, alias: WIDGET_ALIAS, integrity: widget.integrity, bytes: widget.raw.length, gzip_bytes: widget.gzip.length } }, 'widget bundle loaded');
-  else deps.log.warn('widget bundle missing (web/widget/dist/widget.js): run `npm run build:widget`');
+  else deps.log.warn('widget bundle missing (packages/widget/dist/widget.js): run `npm run build:widget`');
 
   let demoKey: { value: string | undefined; at: number } | undefined;
   const cachedDemoKey = async () => {

@@ -1,5 +1,5 @@
 /**
- * The built widget bundle (web/widget/dist/widget.js, made by `npm run build:widget`), held in
+ * The built widget bundle (packages/widget/dist/widget.js, made by `npm run build:widget`), held in
  * memory with its content hash, SRI digest and pre-compressed gzip and brotli copies.
  */
 import { createHash } from 'node:crypto';
@@ -20,7 +20,7 @@ export type WidgetAsset = {
   file: string;
 };
 
-export function loadWidget(file = join(projectRoot(), 'web', 'widget', 'dist', 'widget.js')): WidgetAsset | undefined {
+export function loadWidget(file = join(projectRoot(), 'packages', 'widget', 'dist', 'widget.js')): WidgetAsset | undefined {
   if (!existsSync(file)) return undefined;
   const raw = readFileSync(file);
   const hash = createHash('sha256').update(raw).digest('hex').slice(0, 10);

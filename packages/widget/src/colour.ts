@@ -98,13 +98,18 @@ export function createColour(api: Api, t: T, lang: Lang) {
       );
     },
 
-    /** The try-on's `style` when the shopper opted in and the analysis has a season (waits for one under way). */
-    async styleFor(photo: Photo): Promise<{ analysis_id: string } | undefined> {
+    /**
+     * The try-on's `style` when the shopper opted in and the analysis has a season (waits for one
+     * under way), else their colours: by id when kept in this browser, by season when they are a
+     * signed-in shopper's (their analyses are theirs, not the widget session's the try-on runs as).
+     */
+    async styleFor(photo: Photo): Promise<{ analysis_id: string } | { season: string } | undefined> {
       await pending;
       const rec = store.style();
       if (rec && rec.uploadId === photo.uploadId && rec.season) return { analysis_id: rec.analysisId };
       const mine = store.colours();
-      return mine ? { analysis_id: mine.id } : undefined;
+      if (!mine) return undefined;
+      return mine.id && !mine.account ? { analysis_id: mine.id } : { season: mine.color.palette.season };
     },
 
     /** A badge per garment that has a colour match, labelled with its name when there are several. */

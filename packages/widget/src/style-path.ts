@@ -5,12 +5,17 @@
  * garment's colour suits them and products on the page get a badge (index.ts). A selfie that
  * cannot be read says why, with its tips, and offers another selfie or the quiz. A shopper unsure
  * of a selfie's answer (two seasons close) can refine it with the quiz (the two are fused).
+ * A signed-in shopper (store.signedIn()): the selfie goes with the analysis itself and the analysis
+ * or quiz result is made with their token, so it lands in their history; the answer found becomes
+ * their chosen palette on the account (PUT /v1/account/style/palette), and forgetting it removes
+ * that choice. Nothing is kept in localStorage then.
  */
-import { ApiError, type Api, type ColourAnswer, type FaceAnswer, type Quiz } from './api.js';
+import { ApiError, type Api, type ColourAnswer, type FaceAnswer, type Quiz, type StyleAnalysis } from './api.js';
 import { h, swatch, type Child } from './dom.js';
 import type { Key, Lang, T } from './i18n.js';
 import { PhotoError, preparePhoto } from './image.js';
 import { store, type Colours } from './store.js';
+import type { Emit } from './events.js';
 
 export type StylePathUi = {
   view: (title: string, ...children: Child[]) => void;
@@ -19,8 +24,11 @@ export type StylePathUi = {
   close: () => void;
   /** The shopper's colours changed (found, or forgotten): badges on the page follow. */
   changed: (c: Colours | null) => void;
+  emit: Emit;
   track: (type: string, properties?: Record<string, unknown>) => void;
   retention: string;
+  /** The tenant's retention setting (`24h` …), as the `consent` event reports it. */
+  retentionCode: string;
   store: string;
 };
 
@@ -56,7 +64,10 @@ export function createStylePath(api: Api, t: T, lang: Lang, ui: StylePathUi) {
     const camera = pick(true);
     const choose = button(t('choosePhoto'), () => file.click(), 'primary', { disabled: true });
     const take = button(t('cTakeSelfie'), () => camera.click(), 'secondary', { disabled: true });
-    check.addEventListener('change', () => (choose.disabled = take.disabled = !check.checked));
+    check.addEventListener('change', () => {
+      choose.disabled = take.disabled = !check.checked;
+      if (check.checked) ui.emit('consent', { purpose: 'colours', retention: ui.retentionCode });
+    });
     view(
       t('cSelfieTitle'),
       note ? h('p', { class: 'note', role: 'alert' }, note) : null,
@@ -72,25 +83,34 @@ export function createStylePath(api: Api, t: T, lang: Lang, ui: StylePathUi) {
 
   async function analyse(f: File) {
     ui.busy(t('preparing'));
+    const mine = store.signedIn();
     try {
       const prepared = await preparePhoto(f);
       ui.busy(t('uploading'));
-      const up = await api.upload(prepared.upload, 'person', 'selfie.jpg');
-      ui.busy(t('styleReading'));
-      let a = await api.analyse(up.id, ['face', 'color']);
+      let a: StyleAnalysis;
+      if (mine) {
+        a = await api.analyseFile(prepared.upload, ['face', 'color']);
+        ui.emit('upload', { purpose: 'colours', upload_id: null, width: null, height: null });
+      } else {
+        const up = await api.upload(prepared.upload, 'person', 'selfie.jpg');
+        ui.emit('upload', { purpose: 'colours', upload_id: up.id, width: up.width, height: up.height });
+        ui.busy(t('styleReading'));
+        a = await api.analyse(up.id, ['face', 'color']);
+      }
       for (let i = 0; i < 30 && !FINAL.includes(a.status); i++) {
         await new Promise((r) => setTimeout(r, 1000));
-        a = await api.getAnalysis(a.id);
+        a = await api.getAnalysis(a.id, mine);
       }
       const color = a.color as ColourAnswer | null;
       if (!color) {
         ui.track('colours_retake', { reasons: a.quality.issues.map((i) => i.code).join(',') });
-        void api.deleteAnalysis(a.id).catch(() => undefined);
+        void api.deleteAnalysis(a.id, mine).catch(() => undefined);
         return retake(a.quality.issues);
       }
-      found({ id: a.id, source: 'selfie', color, face: (a.face as FaceAnswer | null) ?? null });
+      await found({ id: a.id, source: 'selfie', color, face: (a.face as FaceAnswer | null) ?? null });
     } catch (e) {
       const key: Key = e instanceof PhotoError ? (e.kind === 'too_big' ? 'err_too_big' : 'err_not_image') : e instanceof ApiError && e.problem.status === 0 ? 'err_network' : 'cFailed';
+      ui.emit('error', { step: 'colours', code: e instanceof ApiError ? e.problem.code : key });
       selfieStep(t(key));
     }
   }
@@ -135,9 +155,9 @@ export function createStylePath(api: Api, t: T, lang: Lang, ui: StylePathUi) {
     const score = async () => {
       ui.busy(t('cScoring'));
       try {
-        const r = await api.quizResult([...answers].map(([question, option]) => ({ question, option })), fuseWith);
+        const r = await api.quizResult([...answers].map(([question, option]) => ({ question, option })), fuseWith, store.signedIn());
         const before = store.colours();
-        found({ id: r.id, source: r.source === 'fused' ? 'fused' : 'quiz', color: r.color, face: before && fuseWith === before.id ? before.face : null });
+        await found({ id: r.id, source: r.source === 'fused' ? 'fused' : 'quiz', color: r.color, face: before && fuseWith === before.id ? before.face : null });
       } catch {
         fail();
       }
@@ -145,13 +165,18 @@ export function createStylePath(api: Api, t: T, lang: Lang, ui: StylePathUi) {
     ask(0);
   }
 
-  function found(c: Colours) {
+  async function found(c: Colours) {
     const old = store.colours();
     store.setColours(c);
     ui.track('colours_found', { source: c.source, season: c.color.season12.season });
-    // An earlier selfie analysis that this one replaces is erased (a fused quiz keeps what it was made of).
-    if (old && old.id !== c.id && old.id.startsWith('sta_') && c.source !== 'fused') void api.deleteAnalysis(old.id).catch(() => undefined);
-    ui.changed(c);
+    if (store.signedIn() && c.id) {
+      // Signed in: this answer becomes the palette chosen on the account (the history keeps the earlier ones).
+      await api.choosePalette(c.id.startsWith('sta_') ? { analysis_id: c.id } : { quiz_result_id: c.id }).catch(() => undefined);
+    } else if (old?.id && old.id !== c.id && old.id.startsWith('sta_') && c.source !== 'fused') {
+      // An earlier selfie analysis that this one replaces is erased (a fused quiz keeps what it was made of).
+      void api.deleteAnalysis(old.id).catch(() => undefined);
+    }
+    ui.changed(store.colours());
     result(c);
   }
 
@@ -180,8 +205,8 @@ export function createStylePath(api: Api, t: T, lang: Lang, ui: StylePathUi) {
       swatches(t('cAvoid'), p.avoid),
       p.metals.length ? h('p', null, t('cMetals'), ' ', p.metals.map((m) => t(`m_${m}` as Key)).join(', ')) : null,
       face ? h('div', { class: 'pal' }, h('p', null, t('cFace', { shape: t(`f_${face.shape}` as Key) })), tips.length ? h('ul', null, ...tips.map((x) => h('li', null, x))) : null) : null,
-      h('p', { class: 'muted' }, t('cKept')),
-      close ? button(t('cRefine'), () => void quiz(c.id), 'secondary') : null,
+      h('p', { class: 'muted' }, t(store.signedIn() ? 'cKeptAccount' : 'cKept')),
+      close && c.id ? button(t('cRefine'), () => void quiz(c.id ?? undefined), 'secondary') : null,
       button(t('close'), ui.close, 'primary', { 'data-autofocus': true }),
       h('div', { class: 'row' }, button(t('cAgain'), start, 'link'), button(t('cForget'), () => void forget(), 'link')),
     );
@@ -189,14 +214,17 @@ export function createStylePath(api: Api, t: T, lang: Lang, ui: StylePathUi) {
 
   async function forget() {
     const c = store.colours();
+    const mine = store.signedIn();
     store.setColours(null);
     ui.changed(null);
-    if (c?.id.startsWith('sta_')) await api.deleteAnalysis(c.id).catch(() => undefined);
+    if (mine) await api.forgetPalette().catch(() => undefined);
+    if (c?.id?.startsWith('sta_')) await api.deleteAnalysis(c.id, mine).catch(() => undefined);
     ui.track('colours_forgotten');
-    view(t('cForgotten'), h('p', null, t('cForgottenText')), button(t('close'), ui.close, 'primary', { 'data-autofocus': true }), button(t('cAgain'), start, 'link'));
+    view(t('cForgotten'), h('p', null, t(mine ? 'cForgottenAccount' : 'cForgottenText')), button(t('close'), ui.close, 'primary', { 'data-autofocus': true }), button(t('cAgain'), start, 'link'));
   }
 
   function fail() {
+    ui.emit('error', { step: 'colours', code: 'cFailed' });
     view(t('errorTitle'), h('div', { class: 'alert', role: 'alert' }, h('strong', null, t('cFailed'))), button(t('retry'), start, 'primary', { 'data-autofocus': true }));
   }
 

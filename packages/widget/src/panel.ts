@@ -10,9 +10,11 @@ import { garmentRef, type Product } from './products.js';
 import { createColour } from './colour.js';
 import { createStylePath } from './style-path.js';
 import { store, type Colours } from './store.js';
+import type { Emit } from './events.js';
 
-export type PanelDeps = { root: ShadowRoot; api: Api; cfg: WidgetConfig; t: T; lang: Lang; products: Product[]; left: boolean; onColours: (c: Colours | null) => void };
-type Fail = { message: Key; tip: Key; retry?: () => void };
+export type PanelDeps = { root: ShadowRoot; api: Api; cfg: WidgetConfig; t: T; lang: Lang; products: Product[]; left: boolean; onColours: (c: Colours | null) => void; emit: Emit };
+/** `code`: the API's error code (or the widget's message key), reported by the `error` event. */
+type Fail = { message: Key; tip: Key; retry?: () => void; code?: string };
 
 export function createPanel(d: PanelDeps) {
   const { root, api, cfg, t, lang } = d;
@@ -22,6 +24,7 @@ export function createPanel(d: PanelDeps) {
   let body: HTMLElement;
   let live: HTMLElement;
   let opener: HTMLElement | null = null;
+  let mode: 'tryon' | 'colours' = 'tryon';
   let product: Product;
   let second: Product | null = null;
   let running: AbortController | undefined;
@@ -38,7 +41,9 @@ export function createPanel(d: PanelDeps) {
     note = undefined;
     if (!backdrop) mount();
     title.textContent = t('dialogTitle');
+    mode = 'tryon';
     track('opened');
+    d.emit('open', { view: 'tryon', product_id: p.productId ?? null });
     if (!store.get('onboarded', 'local')) onboarding();
     else photoStep();
   }
@@ -49,8 +54,10 @@ export function createPanel(d: PanelDeps) {
     busy: (label) => busy(label),
     close: () => close(),
     changed: d.onColours,
+    emit: d.emit,
     track: (type, properties) => api.events.track(type, properties ? { properties } : {}),
     retention: t(retentionKey(cfg.retention)),
+    retentionCode: cfg.retention,
     store: cfg.tenant.name,
   });
 
@@ -59,16 +66,21 @@ export function createPanel(d: PanelDeps) {
     opener = from;
     if (!backdrop) mount();
     title.textContent = t('cDialog');
+    mode = 'colours';
     api.events.track('colours_opened');
+    d.emit('open', { view: 'colours', product_id: null });
     stylePath.start();
   }
 
   function close() {
     running?.abort();
+    const was = backdrop;
     backdrop?.remove();
     backdrop = undefined;
     api.events.flush();
+    if (!was) return;
     opener?.focus();
+    d.emit('close', { view: mode });
   }
 
   function mount() {
@@ -146,7 +158,10 @@ export function createPanel(d: PanelDeps) {
     check.addEventListener('change', () => {
       choose.disabled = take.disabled = !check.checked;
       hint.hidden = check.checked;
-      if (check.checked) track('consented', { properties: { retention: cfg.retention } });
+      if (check.checked) {
+        track('consented', { properties: { retention: cfg.retention } });
+        d.emit('consent', { purpose: 'tryon', retention: cfg.retention });
+      }
     });
     const onFile = (input: HTMLInputElement) => () => {
       const f = input.files?.[0];
@@ -181,7 +196,7 @@ export function createPanel(d: PanelDeps) {
     } catch (e) {
       const kind = e instanceof PhotoError ? e.kind : 'not_image';
       track('precheck_failed', { properties: { reason: kind, where: 'browser' } });
-      return fail({ message: kind === 'too_big' ? 'err_too_big' : 'err_not_image', tip: kind === 'too_big' ? 'tip_too_big' : 'tip_not_image', retry: () => photoInput(replacing) });
+      return fail({ message: kind === 'too_big' ? 'err_too_big' : 'err_not_image', tip: kind === 'too_big' ? 'tip_too_big' : 'tip_not_image', retry: () => photoInput(replacing) }, 'photo');
     }
     busy(t('uploading'));
     try {
@@ -192,11 +207,12 @@ export function createPanel(d: PanelDeps) {
       void colour.forget();
       store.setPhoto({ uploadId: up.id, preview: prepared.preview });
       track('uploaded', { properties: { width: up.width, height: up.height } });
+      d.emit('upload', { purpose: 'tryon', upload_id: up.id, width: up.width, height: up.height });
     } catch (e) {
       if (e instanceof ApiError && ['UNSUPPORTED_IMAGE_TYPE', 'IMAGE_UNREADABLE', 'UNSUPPORTED_MEDIA_TYPE'].includes(e.problem.code)) {
         track('precheck_failed', { properties: { reason: e.problem.code, where: 'server' } });
       }
-      return fail({ ...problemFail(e), retry: () => photoInput(replacing) });
+      return fail({ ...problemFail(e), retry: () => photoInput(replacing) }, 'photo');
     }
     busy(t('checking'));
     let check: PhotoCheck | undefined;
@@ -277,13 +293,14 @@ export function createPanel(d: PanelDeps) {
     try {
       const garments = await Promise.all([product, ...(second ? [second] : [])].map((g) => garmentRef(api, g)));
       const style = await colour.styleFor(photo);
-      usedStyle = style?.analysis_id;
+      usedStyle = style && 'analysis_id' in style ? style.analysis_id : undefined;
       let tryon = await api.createTryon({ person: photo.uploadId, garments, ...(style ? { style } : {}) });
       current = tryon.id;
       if (!['succeeded', 'failed', 'canceled', 'expired'].includes(tryon.status)) tryon = await follow(tryon.id, ctl.signal, label, pos);
       if (ctl.signal.aborted) return;
       if (tryon.status !== 'succeeded' || !tryon.result) return fail({ message: 'err_failed', tip: 'tip_failed', retry: () => void generate() });
       track('generated', { tryon_id: tryon.id });
+      d.emit('result', { tryon_id: tryon.id, result_url: tryon.result.url, product_id: product.productId ?? null, second_product_id: second?.productId ?? null });
       result(tryon, photo.preview);
     } catch (e) {
       if (ctl.signal.aborted) return;
@@ -359,7 +376,7 @@ export function createPanel(d: PanelDeps) {
     const status = h('p', { class: 'muted', role: 'status' });
     const cart = button(t('addToCart'), () => {
       const detail = { product_id: product.productId ?? null, garment: product.image, second_product_id: second?.productId ?? null, tryon_id: tryon.id, result_url: res.url };
-      (product.el ?? document).dispatchEvent(new CustomEvent('probador:add-to-cart', { bubbles: true, composed: true, detail }));
+      d.emit('add-to-cart', detail, product.el);
       track('added_to_cart', { tryon_id: tryon.id });
       status.textContent = t('addedToCart');
     }, 'primary', { 'data-autofocus': true });
@@ -420,7 +437,8 @@ export function createPanel(d: PanelDeps) {
     photoInput(false);
   }
 
-  function fail(f: Fail) {
+  function fail(f: Fail, step: 'photo' | 'tryon' = 'tryon') {
+    d.emit('error', { step, code: f.code ?? f.message });
     view(
       t('errorTitle'),
       h('div', { class: 'alert', role: 'alert' }, h('strong', null, t(f.message)), h('p', { class: 'tip' }, t(f.tip))),
@@ -428,7 +446,10 @@ export function createPanel(d: PanelDeps) {
     );
   }
 
-  return { open, openColours, close, isOpen: () => Boolean(backdrop) };
+  return { open, openColours, close, isOpen: () => Boolean(backdrop), destroy: () => {
+    opener = null;
+    close();
+  } };
 }
 
 const STAGES: Partial<Record<Key, true>> = { stage_preparing: true, stage_generating: true, stage_provider_queued: true, stage_provider_running: true, stage_saving: true };
@@ -436,6 +457,10 @@ const STAGES: Partial<Record<Key, true>> = { stage_preparing: true, stage_genera
 export function problemFail(e: unknown): Fail {
   if (!(e instanceof ApiError)) return { message: 'err_failed', tip: 'tip_failed' };
   const { code, status } = e.problem;
+  return { ...problemKeys(code, status), code };
+}
+
+function problemKeys(code: string, status: number): Fail {
   if (status === 0) return { message: 'err_network', tip: 'tip_network' };
   if (['UNSUPPORTED_IMAGE_TYPE', 'IMAGE_UNREADABLE', 'UNSUPPORTED_MEDIA_TYPE', 'INVALID_DATA_URL'].includes(code)) return { message: 'err_not_image', tip: 'tip_not_image' };
   if (['IMAGE_TOO_LARGE', 'IMAGE_TOO_MANY_PIXELS', 'BODY_TOO_LARGE'].includes(code)) return { message: 'err_too_big', tip: 'tip_too_big' };

@@ -1,4 +1,9 @@
-/** The widget's HTTP client: publishable key + probador-session on every call, problem+json errors, SSE over fetch, batched funnel events. */
+/**
+ * The widget's HTTP client: publishable key + probador-session on every call, problem+json errors,
+ * SSE over fetch, batched funnel events. A signed-in shopper's token (`userToken`) goes in
+ * `probador-user-token` only on the calls marked `asUser` (their style analyses, quiz results and
+ * account), so what they make lands in their history.
+ */
 
 export type Problem = { status: number; code: string; detail?: string; issues?: PhotoCheck['issues'] };
 export class ApiError extends Error {
@@ -32,6 +37,9 @@ export type FaceAnswer = { shape: string; advice: { necklines: Text[]; glasses: 
 export type Quiz = { version: string; questions: Array<{ id: string; text: Text; options: Array<{ id: string; text: Text }> }> };
 export type QuizResult = { id: string; source: 'quiz' | 'fused'; color: ColourAnswer };
 export type ProductMatch = { product_id: string; verdict: 'flatters' | 'neutral' | 'avoid' };
+/** GET /v1/account/style/colors: the chosen palette, or the user's answers fused, or nothing yet. */
+export type AccountColours = { source: 'chosen' | 'fused' | 'single' | 'none'; season: string | null; palette: ColourAnswer['palette'] | null; color: ColourAnswer | null; from: string[] };
+const USER_TOKEN_HEADER = 'probador-user-token';
 export type Tryon = {
   id: string;
   status: string;
@@ -65,18 +73,25 @@ export function sessionId(): string {
   }
 }
 
-export function createApi(base: string, key: string, session: string) {
+export function createApi(base: string, key: string, session: string, userToken?: () => Promise<string | null>) {
   const headers = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${key}`, 'probador-session': session, ...extra });
 
-  async function call<R>(method: string, path: string, body?: BodyInit | object, init: RequestInit = {}): Promise<R> {
+  async function call<R>(method: string, path: string, body?: BodyInit | object, { asUser = false, ...init }: RequestInit & { asUser?: boolean } = {}): Promise<R> {
     let res: Response;
     const isJson = body !== undefined && !(body instanceof FormData) && !(body instanceof Blob);
+    let token: string | null = null;
+    try {
+      token = asUser && userToken ? await userToken() : null;
+    } catch {
+      token = null; // the host could not give a token: as a shopper who is not signed in
+    }
+    if (asUser && !token && path.startsWith('/v1/account/')) throw new ApiError({ status: 401, code: 'UNAUTHENTICATED' });
     try {
       res = await fetch(base + path, {
         method,
         mode: 'cors',
         credentials: 'omit',
-        headers: headers(isJson ? { 'content-type': 'application/json' } : {}),
+        headers: headers({ ...(isJson ? { 'content-type': 'application/json' } : {}), ...(token ? { [USER_TOKEN_HEADER]: token } : {}) }),
         body: isJson ? JSON.stringify(body) : (body as BodyInit | undefined),
         ...init,
       });
@@ -141,12 +156,25 @@ export function createApi(base: string, key: string, session: string) {
     stream,
     /** A colour analysis of the visit's photo (the shopper opted in), and its erasure. */
     analyse: (uploadId: string, kinds: string[] = ['color']) => call<StyleAnalysis>('POST', '/v1/style/analyses', { image: uploadId, kinds }),
+    /** A signed-in shopper's selfie, sent with the analysis itself (an upload of the widget session would not be theirs). */
+    analyseFile(file: Blob, kinds: string[]) {
+      const form = new FormData();
+      form.append('kinds', kinds.join(','));
+      form.append('image', file, 'selfie.jpg');
+      return call<StyleAnalysis>('POST', '/v1/style/analyses', form, { asUser: true });
+    },
     quiz: () => call<Quiz>('GET', '/v1/style/quiz'),
-    quizResult: (answers: { question: string; option: string }[], analysisId?: string) => call<QuizResult>('POST', '/v1/style/quiz-results', { answers, ...(analysisId ? { analysis_id: analysisId } : {}) }),
-    /** The page's catalog products judged against the shopper's colours. */
-    productMatches: (analysisId: string, productIds: string[]) => call<{ data: ProductMatch[] }>('POST', '/v1/style/color-matches', { analysis_id: analysisId, product_ids: productIds }),
-    getAnalysis: (id: string) => call<StyleAnalysis>('GET', `/v1/style/analyses/${encodeURIComponent(id)}`),
-    deleteAnalysis: (id: string) => call<void>('DELETE', `/v1/style/analyses/${encodeURIComponent(id)}`),
+    quizResult: (answers: { question: string; option: string }[], analysisId?: string, asUser = false) =>
+      call<QuizResult>('POST', '/v1/style/quiz-results', { answers, ...(analysisId ? { analysis_id: analysisId } : {}) }, { asUser }),
+    /** The page's catalog products judged against the shopper's colours: an analysis or quiz result of theirs, or a season. */
+    productMatches: (by: { analysis_id: string } | { season: string }, productIds: string[], asUser = false) =>
+      call<{ data: ProductMatch[] }>('POST', '/v1/style/color-matches', { ...by, product_ids: productIds }, { asUser }),
+    getAnalysis: (id: string, asUser = false) => call<StyleAnalysis>('GET', `/v1/style/analyses/${encodeURIComponent(id)}`, undefined, { asUser }),
+    deleteAnalysis: (id: string, asUser = false) => call<void>('DELETE', `/v1/style/analyses/${encodeURIComponent(id)}`, undefined, { asUser }),
+    /** The signed-in shopper's colours, and their chosen palette (saved from an analysis or quiz result of theirs, or forgotten). */
+    accountColours: () => call<AccountColours>('GET', '/v1/account/style/colors', undefined, { asUser: true }),
+    choosePalette: (by: { analysis_id: string } | { quiz_result_id: string }) => call<unknown>('PUT', '/v1/account/style/palette', by, { asUser: true }),
+    forgetPalette: () => call<void>('DELETE', '/v1/account/style/palette', undefined, { asUser: true }),
     /** Funnel events, batched (at most 50 per request) and sent with keepalive so a leaving page still delivers them. */
     events: createEventQueue((events) =>
       fetch(base + '/v1/events', { method: 'POST', keepalive: true, mode: 'cors', credentials: 'omit', headers: headers({ 'content-type': 'application/json' }), body: JSON.stringify({ events }) }),
@@ -174,9 +202,16 @@ function createEventQueue(send: (events: FunnelEvent[]) => Promise<Response>) {
       .catch(() => undefined);
     if (queue.length) flush();
   };
+  const hidden = () => document.visibilityState === 'hidden' && flush();
   addEventListener('pagehide', flush);
-  document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && flush());
+  document.addEventListener('visibilitychange', hidden);
   return {
+    /** Sends what is queued and stops listening to the page (the widget was destroyed). */
+    dispose() {
+      flush();
+      removeEventListener('pagehide', flush);
+      document.removeEventListener('visibilitychange', hidden);
+    },
     track(type: string, fields: Omit<FunnelEvent, 'type' | 'at'> = {}) {
       queue.push({ type, ...fields, at: new Date().toISOString() });
       if (queue.length >= 50) flush();

@@ -15,8 +15,15 @@ export type Photo = { uploadId: string; preview: string };
 /** The shopper's colour analysis of this visit's photo (only when they opted in): its season's name, or why it has none (a retake). */
 export type StyleRec = { uploadId: string; analysisId: string; season: Record<string, string> | null; why: Record<string, string> | null };
 
-/** The shopper's colours from "Find my colours" (a selfie analysis, a quiz result, or both fused), kept in this browser until forgotten. */
-export type Colours = { id: string; source: 'selfie' | 'quiz' | 'fused'; color: ColourAnswer; face: FaceAnswer | null };
+/**
+ * The shopper's colours from "Find my colours" (a selfie analysis, a quiz result, or both fused),
+ * kept in this browser until forgotten — or, for a signed-in shopper (`account`), held for the page
+ * and kept on their account. `id`: the analysis or quiz result behind them (null for an account's
+ * palette chosen elsewhere).
+ */
+export type Colours = { id: string | null; source: 'selfie' | 'quiz' | 'fused' | 'account'; color: ColourAnswer; face: FaceAnswer | null; account?: boolean };
+/** Signed in: the shopper's colours live on their account (held here for the page), not in localStorage. */
+let account: { colours: Colours | null } | null = null;
 
 export const store = {
   get(key: string, w: Where = 'session'): string | null {
@@ -58,15 +65,22 @@ export const store = {
   setStyle(r: StyleRec | null) {
     store.set('style', r ? JSON.stringify(r) : null);
   },
+  /** Signed in (colours from and to the account, read again after this) or not (this browser's localStorage). */
+  useAccount(on: boolean) {
+    account = on ? { colours: null } : null;
+  },
+  signedIn: () => account !== null,
   colours(): Colours | null {
+    if (account) return account.colours;
     try {
       const c = JSON.parse(store.get('colours', 'local') ?? 'null') as Colours | null;
-      return c && /^(sta|qzr)_[0-9A-Za-z]{1,64}$/.test(c.id) && c.color?.palette ? c : null;
+      return c && typeof c.id === 'string' && /^(sta|qzr)_[0-9A-Za-z]{1,64}$/.test(c.id) && c.color?.palette ? c : null;
     } catch {
       return null;
     }
   },
   setColours(c: Colours | null) {
+    if (account) return void (account.colours = c && { ...c, account: true });
     store.set('colours', c ? JSON.stringify(c) : null, 'local');
   },
 };

@@ -1,2 +1,0 @@
-export const WIDGET_OUT: string;
-export function buildWidget(opts?: { minify?: boolean }): Promise<{ file: string; bytes: number; gzipBytes: number }>;

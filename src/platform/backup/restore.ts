@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { openDatabase, type DatabaseConfig } from '../db/client.js';
 import { lockDataDir } from '../db/lock.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { impliedContentType } from '../storage/keys.js';
 import { BackupArchiveError, BackupError } from './errors.js';
 import { BLOBS_DIR, S3_KEYS_MEMBER, readArchive, type Manifest, type S3KeysMember } from './archive.js';
 import { dropPostgresSchemas, installedMigrations, migrationLevel, moveEntries, pgRestore, postgresHasData, removeTree, unpackPgliteDump, type MigrationLevel } from './database.js';
@@ -126,7 +127,7 @@ export async function restoreBackup(target: RestoreTarget, file: string, opts: {
       }
       for (const [name, info] of archived) {
         const key = name.slice(BLOBS_DIR.length);
-        await target.blobs.put(key, await readFile(pathOf(name)), info.content_type ?? 'application/octet-stream');
+        await target.blobs.put(key, await readFile(pathOf(name)), impliedContentType(key) ?? info.content_type ?? 'application/octet-stream');
         restored++;
       }
     }

@@ -9,7 +9,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
@@ -314,7 +317,20 @@ async function emptyTarget(driver: 'pglite' | 'postgres', blobs: RestoreTarget['
 describe('scheduled backups', () => {
   it('run when due (claimed in the database), keep the newest N, publish figures, and report failures', async () => {
     const dir = tempDir('bk-schedule');
-    const t = await createTestApp({ env: { PROBADOR_BACKUP_INTERVAL: '1h', PROBADOR_BACKUP_KEEP: '2', PROBADOR_BACKUP_DIR: dir } });
+    // Error tracking's counterpart: a local server that keeps the Sentry envelopes it receives.
+    const envelopes: string[] = [];
+    const sentry = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        envelopes.push((req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString('utf8'));
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => sentry.listen(0, '127.0.0.1', r));
+    const dsn = `http://abcdef0123456789@127.0.0.1:${(sentry.address() as AddressInfo).port}/7`;
+    const t = await createTestApp({ env: { PROBADOR_BACKUP_INTERVAL: '1h', PROBADOR_BACKUP_KEEP: '2', PROBADOR_BACKUP_DIR: dir, SENTRY_DSN: dsn } });
     try {
       expect(t.config.backup).toEqual({ intervalMs: 3_600_000, dir, keep: 2 });
       writeFileSync(join(dir, 'notes.txt'), 'not a backup: never removed');
@@ -366,6 +382,8 @@ describe('scheduled backups', () => {
       expect(t.logs.join('')).toMatch(/"msg":"scheduled backup failed"/);
       const after = await t.deps.metrics.registry.metrics();
       expect(after).toMatch(/^probador_backup_failures_total 1$/m);
+      await t.deps.errors.flush(5000);
+      expect(envelopes.some((e) => e.includes('"source":"backup"') && /EEXIST|ENOTDIR/.test(e)), envelopes.join('\n').slice(0, 2000)).toBe(true);
       rmSync(dir);
       t.clock.advance(10 * 60_000);
       expect(await schedule.runIfDue()).toBeUndefined();
@@ -373,6 +391,7 @@ describe('scheduled backups', () => {
       expect(await schedule.runIfDue()).toBeDefined();
     } finally {
       await t.close();
+      sentry.close();
     }
   }, SLOW);
 

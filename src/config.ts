@@ -33,6 +33,12 @@ const Env = Type.Object({
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 200, default: 10 }),
   /** Embedded database: PostgreSQL's buffer pool (shared_buffers) in MB; resident once touched. */
   PROBADOR_PGLITE_SHARED_BUFFERS_MB: Type.Integer({ minimum: 1, maximum: 1024, default: 16 }),
+  /** Scheduled backups (`probador backup` by the worker's maintenance loop): every `30m`, `24h`, `7d` …; off when unset. */
+  PROBADOR_BACKUP_INTERVAL: Type.Optional(Type.String({ pattern: '^\\s*\\d{1,6}(m|h|d)\\s*$' })),
+  /** Where scheduled backups go (default <data dir>/backups). */
+  PROBADOR_BACKUP_DIR: Type.Optional(Type.String({ minLength: 1 })),
+  /** Scheduled backups kept (the oldest beyond this are removed after each success). */
+  PROBADOR_BACKUP_KEEP: Type.Integer({ minimum: 1, maximum: 10_000, default: 7 }),
   REDIS_URL: Type.Optional(Type.String({ pattern: '^rediss?://' })),
   REDIS_PREFIX: Type.String({ default: 'probador:' }),
   PROBADOR_ADMIN_EMAIL: Type.Optional(Type.String({ format: 'email' })),
@@ -175,6 +181,8 @@ export type Config = Readonly<{
   tracing: { endpoint: string | undefined; serviceName: string; sampleRatio: number };
   dataDir: string;
   database: { driver: 'pglite'; dataDir: string; sharedBuffersMb: number } | { driver: 'postgres'; url: string; poolMax: number };
+  /** Scheduled backups: off when `intervalMs` is undefined. */
+  backup: { intervalMs: number | undefined; dir: string; keep: number };
   redis: { url: string; prefix: string } | undefined;
   admin: { email: string; password: string } | undefined;
   bodyLimit: number;
@@ -242,6 +250,14 @@ function parseAllowedHosts(value: string | undefined): string[] {
     out.push(`${u.hostname}:${port}`);
   }
   return out;
+}
+
+/** `30m`, `24h`, `7d` → milliseconds (at least a minute); undefined for anything else. */
+export function parseInterval(text: string): number | undefined {
+  const m = /^(\d{1,6})(m|h|d)$/.exec(text.trim());
+  if (!m) return undefined;
+  const ms = Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd'];
+  return ms >= 60_000 ? ms : undefined;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
@@ -323,6 +339,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError((err as Error).message);
   }
   const dataDir = resolve(e.PROBADOR_DATA_DIR);
+  const backupIntervalMs = e.PROBADOR_BACKUP_INTERVAL === undefined ? undefined : parseInterval(e.PROBADOR_BACKUP_INTERVAL);
+  if (e.PROBADOR_BACKUP_INTERVAL !== undefined && backupIntervalMs === undefined) {
+    throw new ConfigError(`PROBADOR_BACKUP_INTERVAL must be a number of minutes, hours or days, at least a minute (e.g. 30m, 24h, 7d); got "${e.PROBADOR_BACKUP_INTERVAL}"`);
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -336,6 +356,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     database: e.DATABASE_URL
       ? { driver: 'postgres' as const, url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX }
       : { driver: 'pglite' as const, dataDir: resolve(dataDir, 'pg'), sharedBuffersMb: e.PROBADOR_PGLITE_SHARED_BUFFERS_MB },
+    backup: { intervalMs: backupIntervalMs, dir: resolve(dataDir, e.PROBADOR_BACKUP_DIR ?? 'backups'), keep: e.PROBADOR_BACKUP_KEEP },
     redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     admin: e.PROBADOR_ADMIN_EMAIL && e.PROBADOR_ADMIN_PASSWORD ? { email: e.PROBADOR_ADMIN_EMAIL, password: e.PROBADOR_ADMIN_PASSWORD } : undefined,
     bodyLimit: e.PROBADOR_BODY_LIMIT,

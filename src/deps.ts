@@ -62,6 +62,11 @@ export type DepsOptions = {
   defaultMetrics?: boolean;
 };
 
+/** The blob store the config names (the AWS SDK loads only when S3 is chosen). */
+export async function openBlobStore(storage: Config['storage']): Promise<BlobStore> {
+  return storage.driver === 's3' ? (await import('./platform/storage/s3.js')).s3BlobStore(storage) : fsBlobStore(storage.dir);
+}
+
 export async function createDeps(config: Config, opts: DepsOptions = {}): Promise<Deps> {
   const log = createLogger({ level: config.logLevel, pretty: config.logPretty, stream: opts.logStream });
   const database = await openDatabase(
@@ -102,10 +107,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     }
     const limiter = createRateLimiter({ redis: limiterRedis, prefix: config.redis?.prefix ?? '' });
     closers.unshift(async () => limiter.close?.());
-    const blobs: BlobStore =
-      config.storage.driver === 's3'
-        ? (await import('./platform/storage/s3.js')).s3BlobStore(config.storage) // the AWS SDK loads only when used
-        : fsBlobStore(config.storage.dir);
+    const blobs = await openBlobStore(config.storage);
     closers.unshift(() => blobs.close());
     const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics ?? true, gcMetrics: config.metricsGc, poolStats: database.poolStats });
     const clock = opts.clock ?? systemClock;

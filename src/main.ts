@@ -58,7 +58,8 @@ export async function start(config: Config, role: Role = 'all', opts: { print?: 
     }
     // The embedded database admits one process: CLI admin commands come to this one instead.
     if (deps.database.driver === 'pglite') {
-      control = await startControlSocket(config.dataDir, (req) => runAdmin({ config, tenants: modules.tenants, migrate: () => deps.database.migrate(), seed: () => seedDemo(modules, config) }, req), deps.log);
+      const backup = async (out: string) => (await import('./backups.js')).backupNow(deps, out);
+      control = await startControlSocket(config.dataDir, (req) => runAdmin({ config, tenants: modules.tenants, migrate: () => deps.database.migrate(), seed: () => seedDemo(modules, config), backup }, req), deps.log);
     }
     // The models' "ready" (or "off") line belongs above the banner, not under it.
     if (modules.perception.status().models === 'loading') {
@@ -67,10 +68,13 @@ export async function start(config: Config, role: Role = 'all', opts: { print?: 
     const operators = operator ? [] : (await modules.tenants.users.listOperators(3)).map((u) => u.email);
     for (const line of banner({ config, role, deps, modules, url, operator, operators, demo, control })) print(line);
     // Housekeeping starts after the banner (its first round, 5 s later, may log what it purged).
+    // Scheduled backups (PROBADOR_BACKUP_INTERVAL) run from the same loop, on worker processes.
+    const backups = role !== 'api' && config.backup.intervalMs !== undefined ? (await import('./backups.js')).backupScheduleOf(deps) : undefined;
     stopMaintenance =
       role === 'api'
         ? undefined
         : startMaintenance(deps, {
+            ...(backups ? { backup: () => backups.runIfDue() } : {}),
             purgeTryons: () => modules.tryon.purgeExpired(),
             purgeGenerations: () => modules.generation.purgeExpired(),
             purgeStyle: () => modules.style.purgeExpired(),

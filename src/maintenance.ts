@@ -1,7 +1,7 @@
 /**
  * Housekeeping run by worker processes (role `all` or `worker`), every minute: the retention purge
  * of shopper photos and results, idempotency records older than 24 h, spent refresh tokens, and on
- * PGlite the vacuum of tables autovacuum would vacuum. Safe to run on several workers at once (plain deletes).
+ * PGlite the vacuum of tables autovacuum would vacuum; then, when due, the scheduled backup. Safe to run on several workers at once (plain deletes).
  * The try-on issue's job system takes this over as scheduled jobs.
  */
 import type { Deps } from './deps.js';
@@ -20,6 +20,11 @@ export type MaintenanceHooks = {
   webhooks?: () => Promise<unknown>;
   /** Commerce: re-queue inbound events whose job was lost; delete inbound media past the tenant's retention. */
   commerce?: () => Promise<{ requeued: number; purged: number }>;
+  /**
+   * Scheduled backups (platform/backup/schedule.ts): started after the round's purges and not
+   * waited for (a backup may take minutes); single-flight, and it reports its own failures.
+   */
+  backup?: () => Promise<unknown>;
 };
 
 export async function runMaintenance(deps: Deps, hooks: MaintenanceHooks = {}) {
@@ -48,6 +53,7 @@ export function startMaintenance(deps: Deps, hooks: MaintenanceHooks = {}, every
     } catch (err) {
       deps.log.warn({ err }, 'maintenance failed');
     }
+    void hooks.backup?.();
   };
   const first = setTimeout(tick, 5_000);
   const timer = setInterval(tick, everyMs);

@@ -1,19 +1,21 @@
 /**
- * The CLI's admin commands (migrate, seed, tenant, key, operator) as data: the flags become an
+ * The CLI's admin commands (migrate, seed, tenant, key, operator, backup) as data: the flags become an
  * `AdminRequest`, checked against the same schemas the HTTP API uses, and `runAdmin` carries it
  * out on a context — the CLI's own (it opened the database) or the running server's (the request
  * came over the control socket, control-socket.ts). Either way the output is the same.
  */
 import { randomBytes } from 'node:crypto';
+import { isAbsolute } from 'node:path';
 import type { TSchema } from 'typebox';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 import { ConfigError, type Config } from '../config.js';
 import { presentKey, presentTenant, type TenantsModule } from '../modules/tenants/index.js';
 import type { SeedResult } from '../seed.js';
+import type { BackupResult } from '../platform/backup/backup.js';
 import { CreateKeyBody, CreateTenantBody, KeyEnvironment, KeyKind, Tier, type TCreateKeyBody, type TCreateTenantBody } from '../../contracts/tenants.js';
 
-export const ADMIN_COMMANDS = ['migrate', 'seed', 'tenant create', 'tenant list', 'key create', 'key revoke', 'operator create', 'operator reset-password'] as const;
+export const ADMIN_COMMANDS = ['migrate', 'seed', 'tenant create', 'tenant list', 'key create', 'key revoke', 'operator create', 'operator reset-password', 'backup'] as const;
 export type AdminCommand = (typeof ADMIN_COMMANDS)[number];
 
 const Email = Type.String({ format: 'email', maxLength: 254 });
@@ -31,6 +33,8 @@ const REQUESTS = {
   'key revoke': Type.Object({ command: Type.Literal('key revoke'), tenant: Id('ten'), key: Id('key') }, closed),
   'operator create': Type.Object({ command: Type.Literal('operator create'), email: Email, password: Type.Optional(Password), name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, closed),
   'operator reset-password': Type.Object({ command: Type.Literal('operator reset-password'), email: Email, password: Type.Optional(Password) }, closed),
+  /** `out`: an absolute path (the CLI resolves it: a running server has another working directory). */
+  backup: Type.Object({ command: Type.Literal('backup'), out: Type.String({ minLength: 2, maxLength: 4096, pattern: '^/' }) }, closed),
 } satisfies Record<AdminCommand, TSchema>;
 
 export const AdminRequestSchema = Type.Union([
@@ -42,6 +46,7 @@ export const AdminRequestSchema = Type.Union([
   REQUESTS['key revoke'],
   REQUESTS['operator create'],
   REQUESTS['operator reset-password'],
+  REQUESTS.backup,
 ]);
 export type AdminRequest = Static<typeof AdminRequestSchema>;
 
@@ -65,6 +70,8 @@ export type AdminFlags = {
   env?: string | undefined;
   email?: string | undefined;
   password?: string | undefined;
+  /** backup: the archive to write, an absolute path (cli.ts resolves --out, or names one in the working directory). */
+  out?: string | undefined;
 };
 
 /** The value of a flag whose schema is a union of string literals (tier, kind, env), checked against it. */
@@ -129,6 +136,9 @@ export function adminRequestOf(command: AdminCommand, values: AdminFlags): Admin
       };
       return checkBody(REQUESTS[command], req, { email: '--email', password: '--password', name: '--name' }) as AdminRequest;
     }
+    case 'backup':
+      if (!values.out || !isAbsolute(values.out)) throw new ConfigError('backup needs an absolute --out path');
+      return checkBody(REQUESTS[command], { command, out: values.out }, { out: '--out' });
   }
 }
 
@@ -138,10 +148,18 @@ export type AdminContext = {
   tenants: TenantsModule;
   migrate: () => Promise<void>;
   seed: () => Promise<SeedResult>;
+  /** Write a backup archive to this absolute path. */
+  backup: (out: string) => Promise<BackupResult>;
 };
 
 /** A password for a person who did not choose one: 20 characters of base64url (120 bits). */
 const generatePassword = () => randomBytes(15).toString('base64url');
+
+/** What `backup` prints. */
+export async function presentBackup(r: BackupResult): Promise<AdminResult> {
+  const { describeBackup } = await import('../platform/backup/backup.js');
+  return { human: describeBackup(r), data: { file: r.file, bytes: r.bytes, duration_ms: r.durationMs, database: r.database, migrations: r.migrations, blobs: r.blobs } };
+}
 
 export async function runAdmin(ctx: AdminContext, req: AdminRequest): Promise<AdminResult> {
   const { tenants } = ctx;
@@ -185,6 +203,8 @@ export async function runAdmin(ctx: AdminContext, req: AdminRequest): Promise<Ad
         data: { id: u.id, object: 'user', email: u.email, role: u.role, ...(req.password === undefined ? { password } : {}) },
       };
     }
+    case 'backup':
+      return presentBackup(await ctx.backup(req.out));
     case 'operator reset-password': {
       const password = req.password ?? generatePassword();
       const u = await tenants.users.resetOperatorPassword(req.email, password);

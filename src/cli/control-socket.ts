@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config.js';
 import { AppError } from '../platform/errors.js';
+import { BackupArchiveError, BackupError } from '../platform/backup/errors.js';
 import { parseAdminRequest, type AdminRequest, type AdminResult } from './admin-commands.js';
 
 /** Where the server listens (sun_path holds 107 bytes on Linux, 103 on macOS). */
@@ -26,7 +27,7 @@ export function controlSocketPath(dataDir: string): string {
 const MAX_SOCKET_PATH = 100;
 const MAX_REQUEST_BYTES = 1024 * 1024;
 
-export type ControlReply = { ok: true; result: AdminResult } | { ok: false; error: { kind: 'app'; code: string; message: string } | { kind: 'config' | 'internal'; message: string } };
+export type ControlReply = { ok: true; result: AdminResult } | { ok: false; error: { kind: 'app'; code: string; message: string } | { kind: 'config' | 'archive' | 'internal'; message: string } };
 
 export type ControlServer = { path: string; close: () => Promise<void> };
 
@@ -68,7 +69,8 @@ export async function startControlSocket(dataDir: string, run: (req: AdminReques
       return { ok: true, result: await run(req) };
     } catch (e) {
       if (e instanceof AppError) return { ok: false, error: { kind: 'app', code: e.code, message: e.message } };
-      if (e instanceof ConfigError || e instanceof SyntaxError) return { ok: false, error: { kind: 'config', message: e.message } };
+      if (e instanceof ConfigError || e instanceof SyntaxError || e instanceof BackupError) return { ok: false, error: { kind: 'config', message: e.message } };
+      if (e instanceof BackupArchiveError) return { ok: false, error: { kind: 'archive', message: e.message } };
       log.error({ err: e }, 'admin command from the CLI failed');
       return { ok: false, error: { kind: 'internal', message: 'the command failed on the server; its log has the details' } };
     }

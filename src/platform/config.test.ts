@@ -98,6 +98,14 @@ describe('happy', () => {
     expect(loadConfig({ LOG_PRETTY: '1' }).logPretty).toBe(true);
   });
 
+  it('scheduled backups: off by default; an interval in minutes, hours or days; the folder under the data directory', () => {
+    expect(loadConfig({}).backup).toEqual({ intervalMs: undefined, dir: resolve('./data', 'backups'), keep: 7 });
+    expect(loadConfig({ PROBADOR_BACKUP_INTERVAL: '24h', PROBADOR_BACKUP_KEEP: '3' }).backup).toEqual({ intervalMs: 86_400_000, dir: resolve('./data', 'backups'), keep: 3 });
+    expect(loadConfig({ PROBADOR_BACKUP_INTERVAL: '30m' }).backup.intervalMs).toBe(1_800_000);
+    expect(loadConfig({ PROBADOR_BACKUP_INTERVAL: '7d', PROBADOR_DATA_DIR: '/srv/p', PROBADOR_BACKUP_DIR: 'nightly' }).backup).toMatchObject({ intervalMs: 7 * 86_400_000, dir: '/srv/p/nightly' });
+    expect(loadConfig({ PROBADOR_BACKUP_DIR: '/var/backups/probador' }).backup.dir).toBe('/var/backups/probador');
+  });
+
   it('ignores variables that are not its own', () => {
     expect(loadConfig({ PATH: '/usr/bin', HOME: '/root', NODE_ENV: 'production', PROBADORX: '1' }).port).toBe(3000);
   });
@@ -138,6 +146,12 @@ describe('errors', () => {
     expect(failure({ PUBLIC_URL: 'api.example.com' })).toMatch(/PUBLIC_URL: /);
     expect(failure({ PROBADOR_ADMIN_EMAIL: 'not-an-email', PROBADOR_ADMIN_PASSWORD: 'a-long-password' })).toMatch(/PROBADOR_ADMIN_EMAIL: /);
     expect(failure({ PROBADOR_ADMIN_EMAIL: 'admin@example.com', PROBADOR_ADMIN_PASSWORD: 'short' })).toMatch(/PROBADOR_ADMIN_PASSWORD: /);
+  });
+
+  it('a backup interval that is not minutes, hours or days (or under a minute) fails; so does keeping none', () => {
+    expect(failure({ PROBADOR_BACKUP_INTERVAL: 'daily' })).toMatch(/^Invalid configuration:\n\s+PROBADOR_BACKUP_INTERVAL: must match pattern/);
+    expect(failure({ PROBADOR_BACKUP_INTERVAL: '0m' })).toBe('PROBADOR_BACKUP_INTERVAL must be a number of minutes, hours or days, at least a minute (e.g. 30m, 24h, 7d); got "0m"');
+    expect(failure({ PROBADOR_BACKUP_KEEP: '0' })).toMatch(/^Invalid configuration:\n\s+PROBADOR_BACKUP_KEEP: /);
   });
 
   it('the admin email without the password (or the reverse) fails', () => {

@@ -25,7 +25,8 @@ export type Database = {
   db: Db;
   driver: 'pglite' | 'postgres';
   ping: () => Promise<void>;
-  migrate: () => Promise<void>;
+  /** Apply the migrations (of another folder than the build's: tests make an older database). */
+  migrate: (folder?: string) => Promise<void>;
   /** Pool figures for metrics (PostgreSQL only). */
   poolStats: () => { total: number; idle: number; waiting: number } | undefined;
   close: () => Promise<void>;
@@ -62,7 +63,7 @@ async function openPglite(cfg: { thread?: boolean | undefined } & PgliteOpenOpti
       ping: async () => {
         await engine.client.query('select 1');
       },
-      migrate: () => engine.migrate(migrationsFolder()),
+      migrate: (folder) => engine.migrate(folder ?? migrationsFolder()),
       poolStats: () => undefined,
       close: async () => {
         try {
@@ -102,12 +103,12 @@ async function openPostgres(cfg: { url: string; poolMax: number }): Promise<Data
     ping: async () => {
       await pool.query('select 1');
     },
-    migrate: async () => {
+    migrate: async (folder) => {
       // Several processes may start at once: one migrates while the others wait on the lock.
       const client = await pool.connect();
       try {
         await client.query('select pg_advisory_lock(7140001)');
-        await migratePg(drizzlePg(client), { migrationsFolder: migrationsFolder() });
+        await migratePg(drizzlePg(client), { migrationsFolder: folder ?? migrationsFolder() });
       } finally {
         await client.query('select pg_advisory_unlock(7140001)').catch(() => undefined);
         client.release();

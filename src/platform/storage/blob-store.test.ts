@@ -124,6 +124,30 @@ describe.each(drivers)('BlobStore contract: $name', ({ setup }) => {
     expect((await h.store.get('bulk/ten_8/keep'))?.toString()).toBe('keep');
   });
 
+  it('list gives every blob with its size, in pages (several on S3), and nothing that is not a blob', async () => {
+    const before = new Map<string, number>();
+    for await (const page of h.store.list()) for (const b of page) before.set(b.key, b.size);
+    const n = 60;
+    await Promise.all(Array.from({ length: n }, (_, i) => h.store.put(`listed/ten_7/k${String(i).padStart(3, '0')}.bin`, Buffer.alloc(i + 1), 'application/octet-stream')));
+    await h.store.put('listed/ten_7/typed', Buffer.from('{}'), 'application/json'); // a content type kept beside it (fs: .meta/)
+    await h.store.put('listed/ten_7/gone.jpg', Buffer.from('x'), 'image/jpeg');
+    await h.store.delete('listed/ten_7/gone.jpg');
+    const after = new Map<string, number>();
+    let pages = 0;
+    for await (const page of h.store.list()) {
+      pages++;
+      for (const b of page) {
+        expect(after.has(b.key), b.key).toBe(false);
+        after.set(b.key, b.size);
+        if (h.store.driver === 's3') expect(b.etag).toMatch(/^"[0-9a-f]{32}"$/);
+      }
+    }
+    const added = [...after.keys()].filter((k) => !before.has(k)).sort();
+    expect(added).toEqual([...Array.from({ length: n }, (_, i) => `listed/ten_7/k${String(i).padStart(3, '0')}.bin`), 'listed/ten_7/typed']);
+    expect(after.get('listed/ten_7/k009.bin')).toBe(10);
+    if (h.store.driver === 's3') expect(pages).toBeGreaterThan(1); // 50 keys a page here
+  });
+
   it('refuses keys that are not safe paths', async () => {
     const bad = ['../x', 'a/../../x', '/etc/passwd', 'a//b', 'a/./b', '.hidden', 'a/.meta', 'trailing/', '', 'back\\slash', 'sp ace', 'a\nb', 'x'.repeat(513)];
     for (const key of bad) {

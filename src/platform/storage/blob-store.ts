@@ -10,6 +10,9 @@ export { isSafeKey, contentDisposition } from './keys.js';
 
 export type BlobHead = { size: number; contentType?: string };
 
+/** One blob as a listing gives it: its key, size and (S3) ETag. */
+export type BlobListing = { key: string; size: number; etag?: string };
+
 export type SignedUrlOptions = {
   /** Lifetime in whole seconds, 1 … 604800 (7 days, the SigV4 limit). */
   expiresInS: number;
@@ -35,6 +38,11 @@ export type BlobStore = {
    * Used to erase a shopper's or a tenant's files. The empty prefix is refused.
    */
   deletePrefix: (prefix: string) => Promise<number>;
+  /**
+   * Every blob, in pages (backups: `platform/backup`). A blob written or removed while the listing
+   * runs may or may not be in it. Keys in no particular order.
+   */
+  list: () => AsyncIterable<BlobListing[]>;
   /**
    * A short-lived URL a browser can GET the blob from without credentials: a presigned S3 URL, or
    * `undefined` for the local folder — the HTTP layer then signs its own `/v1/files/<token>` URL

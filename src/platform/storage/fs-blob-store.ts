@@ -15,7 +15,7 @@ import { mkdir, readFile, readdir, rename, rm, rmdir, stat, unlink, writeFile } 
 import { renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { BlobHead, BlobStore } from './blob-store.js';
+import type { BlobHead, BlobListing, BlobStore } from './blob-store.js';
 import { assertExpiresIn, assertSafeKey, assertSafePrefix, assertTypeFitsKey, impliedContentType } from './keys.js';
 
 const META_DIR = '.meta';
@@ -193,6 +193,39 @@ export function fsBlobStore(root: string): BlobStore {
       await pruneEmpty(dir, base);
       await pruneEmpty(metaDir, metaBase);
       return removed;
+    },
+    list: async function* () {
+      // Depth first; dot-names (`.meta`, temp files, the ready probe) are never blobs.
+      const LIST_PAGE = 1000;
+      let page: BlobListing[] = [];
+      const stack = [base];
+      while (stack.length > 0) {
+        const dir = stack.pop()!;
+        let entries;
+        try {
+          entries = await readdir(dir, { withFileTypes: true });
+        } catch (e) {
+          if (isAbsent(e)) continue; // removed meanwhile (or no blob was ever written)
+          throw e;
+        }
+        for (const entry of entries) {
+          if (entry.name.startsWith('.')) continue;
+          const full = join(dir, entry.name);
+          if (entry.isDirectory()) stack.push(full);
+          else if (entry.isFile()) {
+            try {
+              page.push({ key: full.slice(base.length + 1).split(sep).join('/'), size: (await stat(full)).size });
+            } catch (e) {
+              if (!isAbsent(e)) throw e; // deleted between readdir and stat
+            }
+            if (page.length >= LIST_PAGE) {
+              yield page;
+              page = [];
+            }
+          }
+        }
+      }
+      if (page.length > 0) yield page;
     },
     signedUrl: async (key, opts) => {
       assertSafeKey(key);

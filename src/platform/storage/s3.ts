@@ -24,7 +24,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { BlobStoreError, type BlobHead, type BlobStore } from './blob-store.js';
+import { BlobStoreError, type BlobHead, type BlobListing, type BlobStore } from './blob-store.js';
 import { assertExpiresIn, assertSafeKey, assertSafePrefix, assertTypeFitsKey, contentDisposition, isSafeContentType } from './keys.js';
 
 export type S3BlobStoreOptions = {
@@ -197,6 +197,24 @@ export function s3BlobStore(opts: S3BlobStoreOptions): BlobStore {
         }
       } while (token);
       return removed;
+    },
+    list: async function* () {
+      let token: string | undefined;
+      do {
+        let page;
+        try {
+          page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: keyPrefix || undefined, MaxKeys: pageSize, ContinuationToken: token }));
+        } catch (e) {
+          throw toError('list', e);
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+        const listed: BlobListing[] = [];
+        for (const o of page.Contents ?? []) {
+          if (!o.Key?.startsWith(keyPrefix)) continue;
+          listed.push({ key: o.Key.slice(keyPrefix.length), size: o.Size ?? 0, ...(o.ETag ? { etag: o.ETag } : {}) });
+        }
+        if (listed.length > 0) yield listed;
+      } while (token);
     },
     signedUrl: async (key, opts) => {
       const Key = objectKey(key);

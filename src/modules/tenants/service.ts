@@ -117,7 +117,7 @@ export function createTenantsService({ db, clock, events, audit }: { db: Db; clo
         createdAt: new Date(clock.now()),
       });
       if (audited) {
-        await audit.record(q, by, { action: 'key.created', tenantId, target: { type: 'api_key', id: row.id }, details: { kind, environment, prefix: row.prefix, expires_at: expiresAt?.toISOString() ?? null } });
+        await audit.record(q, by, { action: 'key.created', tenantId, target: { type: 'api_key', id: row.id }, details: { kind, environment, expires_at: expiresAt?.toISOString() ?? null } });
       }
       return row;
     };
@@ -188,7 +188,7 @@ export function createTenantsService({ db, clock, events, audit }: { db: Db; clo
       if (k.revokedAt) return k;
       const updated = await db.transaction(async (tx) => {
         const u = await repo.updateKey(tx, tenantId, keyId, { revokedAt: new Date(clock.now()) });
-        await audit.record(tx, by, { action: 'key.revoked', tenantId, target: { type: 'api_key', id: keyId }, details: { kind: k.kind, environment: k.environment, prefix: k.prefix } });
+        await audit.record(tx, by, { action: 'key.revoked', tenantId, target: { type: 'api_key', id: keyId }, details: { kind: k.kind, environment: k.environment } });
         return u;
       });
       await events.invalidate({ tenantId, keyHash: k.hash });
@@ -217,7 +217,7 @@ export function createTenantsService({ db, clock, events, audit }: { db: Db; clo
           false,
         );
         const u = await repo.updateKey(tx, tenantId, keyId, { expiresAt, replacedBy: c.id });
-        await audit.record(tx, by, { action: 'key.rotated', tenantId, target: { type: 'api_key', id: keyId }, details: { new_key_id: c.id, prefix: old.prefix, new_prefix: c.prefix, old_key_expires_at: expiresAt.toISOString() } });
+        await audit.record(tx, by, { action: 'key.rotated', tenantId, target: { type: 'api_key', id: keyId }, details: { new_key_id: c.id, old_key_expires_at: expiresAt.toISOString() } });
         return { created: c, updated: u };
       });
       await events.invalidate({ tenantId, keyHash: old.hash });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { scrubDetails, truncateIp } from './recorder.js';
+import { auditIds, scrubDetails, truncateIp } from './recorder.js';
+import { isId } from '../ids.js';
 import { toCsv } from '../http/csv.js';
 
 describe('truncateIp', () => {
@@ -57,5 +58,15 @@ describe('CSV cells (platform/http/csv.ts)', () => {
   it('neutralises formulas, also after a leading minus, and leaves plain numbers', () => {
     const csv = toCsv(['a', 'b', 'c', 'd', 'e'], [['=HYPERLINK("http://x")', '-2+3+cmd|calc', '+1', -1.5, '@SUM(A1)']]);
     expect(csv.split('\r\n')[1]).toBe(`"'=HYPERLINK(""http://x"")",'-2+3+cmd|calc,'+1,-1.5,'@SUM(A1)`);
+  });
+});
+
+describe('audit ids', () => {
+  it('sort in the order they were made, within a millisecond too, and are well-formed aud_ ids', () => {
+    const next = auditIds();
+    const ids = [...Array.from({ length: 100 }, () => next(1_700_000_000_000)), ...Array.from({ length: 5 }, () => next(1_700_000_000_001))];
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((id) => isId('auditEvent', id))).toBe(true);
   });
 });

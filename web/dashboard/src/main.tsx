@@ -20,6 +20,7 @@ import { Orders } from './pages/orders';
 import { Sellers } from './pages/sellers';
 import { BotAnalyticsPage } from './pages/bot-analytics';
 import { StylePage } from './pages/style';
+import { AuditPage } from './pages/audit';
 import './styles.css';
 
 function Login() {
@@ -79,6 +80,7 @@ const STORE_PAGES = [
   ['sellers', 'Sellers'],
   ['keys', 'API keys'],
   ['users', 'Users'],
+  ['audit', 'Audit'],
 ] as const;
 
 function Shell(props: { user: User }) {
@@ -123,11 +125,13 @@ function Shell(props: { user: User }) {
       p === 'flows' ? <Flows tenant={tenantId} sub={store.sub} canWrite={u.role !== 'member'} /> :
       p === 'orders' ? <Orders tenant={tenantId} sub={store.sub} canWrite={u.role !== 'member'} /> :
       p === 'sellers' ? <Sellers tenant={tenantId} canWrite={u.role !== 'member'} /> :
+      p === 'audit' ? <AuditPage tenant={tenantId} /> :
       <p>Nothing here: {path}</p>;
   } else if (path === '/' || path === '') page = <Platform />;
   else if (path === '/tenants') page = <Tenants />;
   else if ((m = match('/tenants/:id', path))) page = <TenantDetail id={m.id!} />;
   else if (path === '/providers') page = <Providers />;
+  else if (path === '/audit') page = <AuditPage />;
   else page = <p>Nothing here: {path}</p>;
 
   const link = (href: string, label: string, active: boolean) => (
@@ -145,6 +149,7 @@ function Shell(props: { user: User }) {
             {link('/', 'Overview', path === '/')}
             {link('/tenants', 'Tenants', path.startsWith('/tenants'))}
             {link('/providers', 'Providers', path === '/providers')}
+            {link('/audit', 'Audit', path === '/audit')}
           </nav>
         )}
         {tenantId && (

@@ -35,6 +35,7 @@ import { User } from '../contracts/auth.js';
 import { checkedSettings, createTenantsModule, effectiveLimits, TENANTS_CHANGED_CHANNEL } from './modules/tenants/index.js';
 import { createAccountsModule } from './modules/accounts/index.js';
 import { outboxRoutes } from './platform/mail/routes.js';
+import { auditRoutes } from './platform/audit/index.js';
 import type { TenantRow } from './modules/tenants/tables.js';
 import { createTryonModule, MULTIPART_REF, RETENTION_MS, type TryonCaller, type TryonModuleOptions, type TryonPorts } from './modules/tryon/index.js';
 import { createGenerationModule, type GenerationModuleOptions } from './modules/generation/index.js';
@@ -302,6 +303,8 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   healthRoutes(app, { checks, metrics, version });
   cacheRoutes(app, { caches: deps.caches });
   outboxRoutes(app, { mailer: deps.mail });
+  // The audit trail (platform/audit): people's and keys' labels come from the tenants module when read.
+  auditRoutes(app, { db: deps.db, labels: (viewer, actors) => tenants.auditLabels(viewer, actors) });
   // The realtime WebSocket (live inbox): tickets signed with a per-install secret.
   await registerRealtimeStream(app, { bus: deps.realtime, secret: () => getOrCreateSetting(deps.db, 'realtime_secret', () => randomBytes(32).toString('base64url')) });
 

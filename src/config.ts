@@ -58,6 +58,8 @@ const Env = Type.Object({
   PROBADOR_REFRESH_TOKEN_TTL_S: Type.Integer({ minimum: 60, default: 30 * 24 * 3600 }),
   PROBADOR_KEY_CACHE_TTL_MS: Type.Integer({ minimum: 0, default: 30_000 }),
   PROBADOR_SEED_DEMO: Type.Boolean({ default: true }),
+  /** The audit trail (sign-ins, keys, tenant changes, exports, erasures) is kept this many days, then purged by maintenance. */
+  PROBADOR_AUDIT_RETENTION_DAYS: Type.Integer({ minimum: 1, maximum: 36_500, default: 365 }),
   /** /metrics also carries nodejs_gc_duration_seconds (a 'gc' PerformanceObserver: it costs old-generation space per GC, see platform/observability/metrics.ts). */
   PROBADOR_METRICS_GC: Type.Boolean({ default: false }),
   // Images and remote fetches
@@ -196,6 +198,8 @@ export type Config = Readonly<{
   mail: { smtpUrl: string | undefined; from: string };
   keyCacheTtlMs: number;
   seedDemo: boolean;
+  /** The audit trail's retention (platform/audit). */
+  audit: { retentionDays: number };
   metricsGc: boolean;
   images: { maxSide: number; maxPixels: number; maxBytes: number };
   fetch: { timeoutMs: number; allowPrivateHosts: string[] };
@@ -368,6 +372,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM },
     keyCacheTtlMs: e.PROBADOR_KEY_CACHE_TTL_MS,
     seedDemo: e.PROBADOR_SEED_DEMO,
+    audit: { retentionDays: e.PROBADOR_AUDIT_RETENTION_DAYS },
     metricsGc: e.PROBADOR_METRICS_GC,
     images: { maxSide: e.PROBADOR_IMAGE_MAX_SIDE, maxPixels: e.PROBADOR_IMAGE_MAX_PIXELS, maxBytes: e.PROBADOR_UPLOAD_MAX_BYTES },
     fetch: {

@@ -26,6 +26,7 @@ import type { JobQueue } from './platform/jobs/types.js';
 import { dbJobQueue } from './platform/jobs/db-queue.js';
 import { bullJobQueue } from './platform/jobs/bullmq-queue.js';
 import { createMailer, type Mailer } from './platform/mail/mailer.js';
+import { createAuditLog, type AuditLog } from './platform/audit/index.js';
 
 export type Deps = {
   config: Config;
@@ -42,6 +43,8 @@ export type Deps = {
   jobs: JobQueue;
   /** Mail: SMTP (SMTP_URL) or the local outbox table. */
   mail: Mailer;
+  /** The audit trail's writer (platform/audit): who did what, in the act's own transaction. */
+  audit: AuditLog;
   metrics: Metrics;
   log: Logger;
   clock: Clock;
@@ -125,6 +128,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
     closers.unshift(() => jobs.close());
     const mail = await createMailer({ config: config.mail, db: database.db, clock, log });
     closers.unshift(() => mail.close());
+    const audit = createAuditLog({ db: database.db, clock, log, report: errors.enabled ? (err, ctx) => errors.capture(err, ctx) : undefined });
     let closed = false;
     return {
       config,
@@ -138,6 +142,7 @@ export async function createDeps(config: Config, opts: DepsOptions = {}): Promis
       blobs,
       jobs,
       mail,
+      audit,
       metrics,
       log,
       clock,

@@ -8,6 +8,7 @@ import { publicUrlWarning } from './config.js';
 import { createDeps, type Deps } from './deps.js';
 import { buildApp, type BuiltApp } from './app.js';
 import { seedDemo, type SeedResult } from './seed.js';
+import { CLI_ACTOR } from './platform/audit/index.js';
 import { startMaintenance } from './maintenance.js';
 import { autovacuumOn } from './platform/db/maintenance.js';
 import { runAdmin } from './cli/admin-commands.js';
@@ -59,7 +60,7 @@ export async function start(config: Config, role: Role = 'all', opts: { print?: 
     // The embedded database admits one process: CLI admin commands come to this one instead.
     if (deps.database.driver === 'pglite') {
       const backup = async (out: string) => (await import('./backups.js')).backupNow(deps, out);
-      control = await startControlSocket(config.dataDir, (req) => runAdmin({ config, tenants: modules.tenants, migrate: () => deps.database.migrate(), seed: () => seedDemo(modules, config), backup }, req), deps.log);
+      control = await startControlSocket(config.dataDir, (req) => runAdmin({ config, tenants: modules.tenants, migrate: () => deps.database.migrate(), seed: () => seedDemo(modules, config, CLI_ACTOR), backup }, req), deps.log);
     }
     // The models' "ready" (or "off") line belongs above the banner, not under it.
     if (modules.perception.status().models === 'loading') {

@@ -1,7 +1,8 @@
 /**
  * Housekeeping run by worker processes (role `all` or `worker`), every minute: the retention purge
- * of shopper photos and results, idempotency records older than 24 h, spent refresh tokens, and on
- * PGlite the vacuum of tables autovacuum would vacuum; then, when due, the scheduled backup. Safe to run on several workers at once (plain deletes).
+ * of shopper photos and results, idempotency records older than 24 h, spent refresh tokens, audit
+ * events past PROBADOR_AUDIT_RETENTION_DAYS, and on PGlite the vacuum of tables autovacuum would
+ * vacuum; then, when due, the scheduled backup. Safe to run on several workers at once (plain deletes).
  * The try-on issue's job system takes this over as scheduled jobs.
  */
 import type { Deps } from './deps.js';
@@ -9,6 +10,7 @@ import { purgeIdempotencyKeys } from './platform/http/idempotency.js';
 import { purgeRefreshTokens } from './modules/tenants/index.js';
 import { purgeEndUserTokens } from './modules/accounts/index.js';
 import { vacuumWhereDue } from './platform/db/maintenance.js';
+import { purgeAuditEvents } from './platform/audit/index.js';
 
 export type MaintenanceHooks = {
   purgeTryons?: () => Promise<{ uploads: number; results: number }>;
@@ -32,6 +34,7 @@ export async function runMaintenance(deps: Deps, hooks: MaintenanceHooks = {}) {
   const idempotency = await purgeIdempotencyKeys(deps.db, now);
   const refreshTokens = await purgeRefreshTokens(deps.db, now);
   const endUserTokens = await purgeEndUserTokens(deps.db, now);
+  const auditEvents = await purgeAuditEvents(deps.db, now, deps.config.audit.retentionDays);
   const tryons = hooks.purgeTryons ? await hooks.purgeTryons() : { uploads: 0, results: 0 };
   const generations = hooks.purgeGenerations ? (await hooks.purgeGenerations()).generations : 0;
   const style = hooks.purgeStyle ? await hooks.purgeStyle() : { selfies: 0 };
@@ -42,7 +45,7 @@ export async function runMaintenance(deps: Deps, hooks: MaintenanceHooks = {}) {
   const commerce = hooks.commerce ? await hooks.commerce() : { requeued: 0, purged: 0 };
   // Last, after the purges' deletes: the embedded database's autovacuum (platform/db/maintenance.ts).
   const vacuumed = (await vacuumWhereDue(deps.database)).length;
-  return { idempotency, refreshTokens, endUserTokens, uploads: tryons.uploads, results: tryons.results, generations, styleSelfies, quizResults, userFiles, commerceInboundRequeued: commerce.requeued, commerceMedia: commerce.purged, vacuumed };
+  return { idempotency, refreshTokens, endUserTokens, auditEvents, uploads: tryons.uploads, results: tryons.results, generations, styleSelfies, quizResults, userFiles, commerceInboundRequeued: commerce.requeued, commerceMedia: commerce.purged, vacuumed };
 }
 
 export function startMaintenance(deps: Deps, hooks: MaintenanceHooks = {}, everyMs = 60 * 1000) {

@@ -11,6 +11,7 @@ import type { TenantsModule } from './modules/tenants/index.js';
 import type { CatalogModule } from './modules/catalog/index.js';
 import type { Config } from './config.js';
 import { projectRoot } from './platform/paths.js';
+import { SYSTEM_ACTOR, type AuditContext } from './platform/audit/index.js';
 
 export const DEMO_TENANT_NAME = 'Demo Store';
 
@@ -24,7 +25,8 @@ function originsOf(config: Config) {
   return { origin, origins: [...new Set([origin, `http://localhost:${config.port}`, `http://127.0.0.1:${config.port}`])] };
 }
 
-export async function seedDemo(modules: { tenants: TenantsModule; catalog: CatalogModule }, config: Config) {
+/** `by`: who seeds, for the audit trail (the server at start-up: the system; `probador seed`: the CLI). */
+export async function seedDemo(modules: { tenants: TenantsModule; catalog: CatalogModule }, config: Config, by: AuditContext = SYSTEM_ACTOR) {
   const { tenants } = modules;
   const existing = await tenants.tenants.listTenants({ limit: 100 });
   const found = existing.data.find((t) => t.name === DEMO_TENANT_NAME && t.settings.demo === true);
@@ -32,7 +34,7 @@ export async function seedDemo(modules: { tenants: TenantsModule; catalog: Catal
   if (found) {
     // The server may have moved (another port or public URL): keep /demo working where it is now.
     const missing = origins.filter((o) => !found.allowedOrigins.includes(o));
-    if (missing.length) await tenants.tenants.updateTenant(found.id, { allowed_origins: [...found.allowedOrigins, ...missing] });
+    if (missing.length) await tenants.tenants.updateTenant(found.id, { allowed_origins: [...found.allowedOrigins, ...missing] }, by);
     const productsAdded = await seedDemoProducts(modules.catalog, found.id, origin);
     return { tenant: found, created: false as const, productsAdded };
   }
@@ -42,11 +44,11 @@ export async function seedDemo(modules: { tenants: TenantsModule; catalog: Catal
     tier: 'pro',
     allowed_origins: origins,
     settings: { demo: true, widget: { primary_color: '#1f6feb', position: 'bottom-right', language: 'auto' } },
-  });
-  const secret = await tenants.tenants.createKey(tenant.id, { kind: 'secret', environment: 'test', name: 'Demo server key' });
-  const publishable = await tenants.tenants.createKey(tenant.id, { kind: 'publishable', environment: 'test', name: 'Demo widget key' });
+  }, by);
+  const secret = await tenants.tenants.createKey(tenant.id, { kind: 'secret', environment: 'test', name: 'Demo server key' }, by);
+  const publishable = await tenants.tenants.createKey(tenant.id, { kind: 'publishable', environment: 'test', name: 'Demo widget key' }, by);
   // A publishable key is public by design; keep it where the demo store page can find it.
-  await tenants.tenants.updateTenant(tenant.id, { settings: { ...tenant.settings, demo_publishable_key: publishable.key } });
+  await tenants.tenants.updateTenant(tenant.id, { settings: { ...tenant.settings, demo_publishable_key: publishable.key } }, by);
   const productsAdded = await seedDemoProducts(modules.catalog, tenant.id, origin);
   return { tenant, created: true as const, secretKey: secret.key, publishableKey: publishable.key, productsAdded };
 }

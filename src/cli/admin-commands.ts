@@ -13,6 +13,7 @@ import { ConfigError, type Config } from '../config.js';
 import { presentKey, presentTenant, type TenantsModule } from '../modules/tenants/index.js';
 import type { SeedResult } from '../seed.js';
 import type { BackupResult } from '../platform/backup/backup.js';
+import { CLI_ACTOR } from '../platform/audit/index.js';
 import { CreateKeyBody, CreateTenantBody, KeyEnvironment, KeyKind, Tier, type TCreateKeyBody, type TCreateTenantBody } from '../../contracts/tenants.js';
 
 export const ADMIN_COMMANDS = ['migrate', 'seed', 'tenant create', 'tenant list', 'key create', 'key revoke', 'operator create', 'operator reset-password', 'backup'] as const;
@@ -179,7 +180,7 @@ export async function runAdmin(ctx: AdminContext, req: AdminRequest): Promise<Ad
       return { human: `${r.tenant.name} (${r.tenant.id}) already exists.${products}`, data: { tenant: presentTenant(r.tenant), created: false, products_added: r.productsAdded } };
     }
     case 'tenant create': {
-      const t = await tenants.tenants.createTenant(req.body);
+      const t = await tenants.tenants.createTenant(req.body, CLI_ACTOR);
       return { human: `Created tenant ${t.name} (${t.id})`, data: presentTenant(t) };
     }
     case 'tenant list': {
@@ -187,16 +188,16 @@ export async function runAdmin(ctx: AdminContext, req: AdminRequest): Promise<Ad
       return { human: page.data.map((t) => `${t.id}  ${t.tier.padEnd(10)} ${t.active ? 'active  ' : 'inactive'} ${t.name}`).join('\n') || '(no tenants)', data: page.data.map(presentTenant) };
     }
     case 'key create': {
-      const k = await tenants.tenants.createKey(req.tenant, req.body);
+      const k = await tenants.tenants.createKey(req.tenant, req.body, CLI_ACTOR);
       return { human: `Created ${k.kind} key ${k.id}. Copy it now, it is not shown again:\n  ${k.key}`, data: k };
     }
     case 'key revoke': {
-      const k = await tenants.tenants.revokeKey(req.tenant, req.key);
+      const k = await tenants.tenants.revokeKey(req.tenant, req.key, CLI_ACTOR);
       return { human: `Revoked ${k.id} (${k.prefix}…)`, data: presentKey(k, Date.now()) };
     }
     case 'operator create': {
       const password = req.password ?? generatePassword();
-      const u = await tenants.users.createUser({ email: req.email, password, role: 'operator', tenantId: null, name: req.name ?? null });
+      const u = await tenants.users.createUser({ email: req.email, password, role: 'operator', tenantId: null, name: req.name ?? null }, CLI_ACTOR);
       const shown = req.password === undefined ? `\n  password (shown once): ${password}` : '';
       return {
         human: `Created operator ${u.email} (${u.id}). They sign in at /dashboard.${shown}`,
@@ -207,7 +208,7 @@ export async function runAdmin(ctx: AdminContext, req: AdminRequest): Promise<Ad
       return presentBackup(await ctx.backup(req.out));
     case 'operator reset-password': {
       const password = req.password ?? generatePassword();
-      const u = await tenants.users.resetOperatorPassword(req.email, password);
+      const u = await tenants.users.resetOperatorPassword(req.email, password, CLI_ACTOR);
       const shown = req.password === undefined ? `\n  new password (shown once): ${password}` : '';
       return {
         human: `Password of operator ${u.email} (${u.id}) changed; their sessions were ended.${shown}`,

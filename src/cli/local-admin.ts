@@ -13,6 +13,7 @@ import { BackupError } from '../platform/backup/errors.js';
 import { buildApp, type BuiltApp } from '../app.js';
 import { createTenantsModule } from '../modules/tenants/index.js';
 import { seedDemo } from '../seed.js';
+import { CLI_ACTOR } from '../platform/audit/index.js';
 import { presentBackup, runAdmin, type AdminRequest, type AdminResult } from './admin-commands.js';
 
 export async function runLocally(config: Config, request: AdminRequest, opts: { logLevelSet: boolean }): Promise<AdminResult> {
@@ -30,7 +31,7 @@ export async function runLocally(config: Config, request: AdminRequest, opts: { 
         migrate: async () => undefined, // createDeps applied them
         seed: async () => {
           built ??= await buildApp(deps, { role: 'api' });
-          return seedDemo(built.modules, cliConfig);
+          return seedDemo(built.modules, cliConfig, CLI_ACTOR);
         },
         backup: () => Promise.reject(new Error('backup runs before the modules are built')),
       },

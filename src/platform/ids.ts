@@ -37,6 +37,7 @@ export const ID_PREFIXES = {
   flow: 'flw',
   flowSession: 'fls',
   flowInput: 'fli',
+  auditEvent: 'aud',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

@@ -105,6 +105,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit trail of every tenant and the platform, newest first (JSON or CSV) */
+        get: operations["admin.audit.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The store's audit trail, newest first (JSON or CSV) */
+        get: operations["audit.list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/realtime/tickets": {
         parameters: {
             query?: never;
@@ -2779,6 +2813,39 @@ export interface components {
             finished_at: string | null;
             expires_at: string | null;
         };
+        /** AuditEvent */
+        AuditEvent: {
+            /** @description `aud_…` */
+            id: string;
+            /** @enum {string} */
+            object: "audit_event";
+            /** Format: date-time */
+            at: string;
+            /** @description null: a platform event */
+            tenant_id: string | null;
+            /** @description Dotted: auth.sign_in, auth.sign_in_failed, key.created, key.rotated, key.revoked, tenant.created, tenant.updated, tenant.settings_changed, tenant.deactivated, user.added, user.disabled, user.enabled, operator.created, operator.password_reset, auth.password_changed, end_user.exported, end_user.erased */
+            action: string;
+            actor: {
+                /**
+                 * @description operator, store_user (owner or member), api_key, cli (the probador command), system (start-up, seeding), end_user, anonymous (a sign-in with an unknown email)
+                 * @enum {string}
+                 */
+                kind: "operator" | "store_user" | "api_key" | "cli" | "system" | "end_user" | "anonymous";
+                id: string | null;
+                /** @description Looked up when read (a person’s email, a key’s prefix and name); never stored */
+                label: string | null;
+            };
+            target: {
+                type: string;
+                id: string;
+            } | null;
+            request_id: string | null;
+            /** @description Truncated: IPv4 /24, IPv6 /48 */
+            ip: string | null;
+            details: {
+                [key: string]: unknown;
+            };
+        };
         /** EndUser */
         EndUser: {
             /** @description `usr_…` */
@@ -4308,6 +4375,203 @@ export interface operations {
             };
             /** @description The credentials do not allow this */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "admin.audit.list": {
+        parameters: {
+            query: {
+                limit: number;
+                /** @description Cursor: the id of the last item of the previous page */
+                starting_after?: string;
+                /** @description Exact (key.created) or a prefix (key.*) */
+                action?: string;
+                /** @description operator, store_user (owner or member), api_key, cli (the probador command), system (start-up, seeding), end_user, anonymous (a sign-in with an unknown email) */
+                actor_kind?: "operator" | "store_user" | "api_key" | "cli" | "system" | "end_user" | "anonymous";
+                actor_id?: string;
+                target_id?: string;
+                /** @description At or after */
+                from?: string;
+                /** @description Before */
+                to?: string;
+                /** @description csv: same as Accept: text/csv — every matching event (at most 10,000), not one page */
+                format?: "json" | "csv";
+                tenant_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["AuditEvent"][];
+                        has_more: boolean;
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Rate limited: retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected error (details are logged with the request id, never shown) */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    "audit.list": {
+        parameters: {
+            query: {
+                limit: number;
+                /** @description Cursor: the id of the last item of the previous page */
+                starting_after?: string;
+                /** @description Exact (key.created) or a prefix (key.*) */
+                action?: string;
+                /** @description operator, store_user (owner or member), api_key, cli (the probador command), system (start-up, seeding), end_user, anonymous (a sign-in with an unknown email) */
+                actor_kind?: "operator" | "store_user" | "api_key" | "cli" | "system" | "end_user" | "anonymous";
+                actor_id?: string;
+                target_id?: string;
+                /** @description At or after */
+                from?: string;
+                /** @description Before */
+                to?: string;
+                /** @description csv: same as Accept: text/csv — every matching event (at most 10,000), not one page */
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["AuditEvent"][];
+                        has_more: boolean;
+                    };
+                    "text/csv": string;
+                };
+            };
+            /** @description The request is not valid (`VALIDATION_FAILED` and others): see `errors` for each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No credentials, or credentials that are not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The credentials do not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found (an id of another tenant is not found either) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -34,6 +34,7 @@ export function createAccountsModule(deps: Deps, ports: AccountsPorts) {
     accessTtlS: deps.config.accessTokenTtlS,
     refreshTtlS: deps.config.refreshTokenTtlS,
     registry,
+    audit: deps.audit,
     tenantActive: ports.tenantActive,
   });
   return {

@@ -20,6 +20,7 @@ import { TENANTS_CHANGED_CHANNEL } from '../tenants/index.js';
 import type { RateLimiter } from '../../platform/ratelimit/limiter.js';
 import type { Mailer } from '../../platform/mail/mailer.js';
 import type { EndUserPrincipal } from '../../platform/http/principal.js';
+import { SYSTEM_ACTOR, type AuditContext, type AuditLog } from '../../platform/audit/index.js';
 import { checkPasswordStrength, createSessionTokens, hashPassword, settingSecret, tokenHash, verifyNobody, verifyPassword, type TokenPair } from '../../platform/auth/index.js';
 import * as repo from './repository.js';
 import type { EndUserRefreshTokenRow, EndUserRow, Language } from './tables.js';
@@ -61,6 +62,8 @@ export type AccountsServiceOptions = {
   accessTtlS: number;
   refreshTtlS: number;
   registry: UserDataRegistry;
+  /** The audit trail's writer: exports and erasures are recorded. */
+  audit: AuditLog;
   /** Is the tenant active (cached view; deactivation stops its end users at once). */
   tenantActive: (tenantId: string) => Promise<boolean>;
 };
@@ -142,13 +145,18 @@ export function createAccountsService(o: AccountsServiceOptions) {
     }
   }
 
-  async function erase(user: EndUserRow) {
+  /** The account's deletion and its `end_user.erased` record are one transaction (the last step). */
+  async function erase(user: EndUserRow, by: AuditContext) {
     const { tenantId, id: userId } = user;
     const now = new Date(clock.now());
     await dropSessions(await repo.revokeUserSessions(db, tenantId, userId, now));
+    const parts = registry.list().map((c) => c.name);
     for (const c of registry.list()) await c.erase(tenantId, userId);
     await mail.eraseRecipient(tenantId, user.email);
-    await repo.deleteEndUser(db, tenantId, userId);
+    await db.transaction(async (tx) => {
+      await repo.deleteEndUser(tx, tenantId, userId);
+      await o.audit.record(tx, by, { action: 'end_user.erased', tenantId, target: { type: 'end_user', id: userId }, details: { parts, by_self: by.actor.kind === 'end_user' && by.actor.id === userId } });
+    });
     o.log.info({ tenant_id: tenantId, user_id: userId }, 'end user erased');
   }
 
@@ -325,10 +333,12 @@ export function createAccountsService(o: AccountsServiceOptions) {
     },
 
     /** Everything kept about the person: the account, their sessions, and each registered module's part. */
-    async exportData(tenantId: string, userId: string, currentSessionId?: string) {
+    async exportData(tenantId: string, userId: string, currentSessionId?: string, by: AuditContext = SYSTEM_ACTOR) {
       const user = await getUser(tenantId, userId);
       const data: Record<string, unknown> = {};
       for (const c of registry.list()) data[c.name] = await c.export(tenantId, userId);
+      // Fails closed: no record, no export.
+      await o.audit.record(db, by, { action: 'end_user.exported', tenantId, target: { type: 'end_user', id: userId }, details: { parts: Object.keys(data) } });
       return {
         object: 'account_export' as const,
         exported_at: new Date(clock.now()).toISOString(),
@@ -343,17 +353,17 @@ export function createAccountsService(o: AccountsServiceOptions) {
      * the mail kept for them in the outbox, then the account (its tokens go with it). The password is
      * asked again. A failure part-way leaves the account to sign in and delete again.
      */
-    async deleteAccount(tenantId: string, userId: string, password: string) {
+    async deleteAccount(tenantId: string, userId: string, password: string, by: AuditContext = SYSTEM_ACTOR) {
       const user = await getUser(tenantId, userId);
       if (!(await verifyPassword(user.passwordHash, password))) throw new AppError('INVALID_CREDENTIALS', 'The password is wrong.');
-      await erase(user);
+      await erase(user, by);
     },
 
     /** Erase without asking the password (the store's erasure request); another store's id: USER_NOT_FOUND. */
-    async eraseUser(tenantId: string, userId: string) {
+    async eraseUser(tenantId: string, userId: string, by: AuditContext = SYSTEM_ACTOR) {
       const user = await repo.findEndUser(db, tenantId, userId);
       if (!user) throw new AppError('USER_NOT_FOUND', `End user ${userId} not found.`);
-      await erase(user);
+      await erase(user, by);
     },
   };
 }

@@ -72,6 +72,6 @@ export type AnalyticsModule = ReturnType<typeof createAnalyticsModule>;
 export type { AnalyticsPorts } from './routes-analytics.js';
 // Helpers other modules' analytics reuse (commerce/analytics): periods, CSV, latency histograms.
 export { resolveRange, bucketStarts, presentRange, type Range, type Granularity } from './range.js';
-export { wantsCsv, sendCsv, toCsv } from './csv.js';
+export { wantsCsv, sendCsv, toCsv } from '../../platform/http/csv.js';
 export { percentile } from './percentiles.js';
 export { bucketOf as latencyBucketSql, LATENCY_BASE } from './rollup.js';

@@ -13,7 +13,7 @@ import type { Db } from '../../platform/db/client.js';
 import type { Clock } from '../../platform/clock.js';
 import { resolveRange } from './range.js';
 import { eventSeries, funnel, providerStats, tenantBreakdown, topProducts, tryonSeries, type ProviderInfo } from './queries.js';
-import { sendCsv, wantsCsv } from './csv.js';
+import { sendCsv, wantsCsv } from '../../platform/http/csv.js';
 import { FUNNEL_EVENT_TYPES } from './tables.js';
 
 export type RecentTryonsQuery = { limit: number; startingAfter?: string | undefined; status?: string | undefined };

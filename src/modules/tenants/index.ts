@@ -16,11 +16,12 @@ import { keyRoutes } from './routes/keys.js';
 import { userRoutes } from './routes/users.js';
 import { meRoutes } from './routes/me.js';
 import { allAllowedOrigins } from './repository.js';
+import { auditLabels } from './audit-labels.js';
 
 export function createTenantsModule(deps: Deps) {
   const keys = createKeyAuthenticator({ db: deps.db, clock: deps.clock, pubsub: deps.pubsub, ttlMs: deps.config.keyCacheTtlMs, log: deps.log });
-  const tenants = createTenantsService({ db: deps.db, clock: deps.clock, events: { invalidate: (m) => keys.invalidate(m) } });
-  const users = createUsersService({ db: deps.db, clock: deps.clock, accessTtlS: deps.config.accessTokenTtlS, refreshTtlS: deps.config.refreshTokenTtlS });
+  const tenants = createTenantsService({ db: deps.db, clock: deps.clock, events: { invalidate: (m) => keys.invalidate(m) }, audit: deps.audit });
+  const users = createUsersService({ db: deps.db, clock: deps.clock, accessTtlS: deps.config.accessTokenTtlS, refreshTtlS: deps.config.refreshTokenTtlS, audit: deps.audit });
   const usage = createUsageService({ db: deps.db, clock: deps.clock });
   return {
     tenants,
@@ -29,6 +30,8 @@ export function createTenantsModule(deps: Deps) {
     usage,
     /** Every active tenant's allowed origins (for CORS preflights, which carry no key). */
     allowedOrigins: () => allAllowedOrigins(deps.db),
+    /** The audit trail's labels for people and keys (platform/audit's `AuditLabels` port). */
+    auditLabels: (viewerTenant: string | null, actors: { kind: string; id: string }[]) => auditLabels(deps.db, viewerTenant, actors),
     async start() {
       await keys.start();
     },

@@ -2,7 +2,7 @@
  * Drizzle queries for tenants, keys and usage. Tenant-owned rows are always read and written
  * with the tenant id as the first argument, so no query can cross tenants by mistake.
  */
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/client.js';
 import { rawRows, unnestInsertSql, unnestParams, unnestSql, type ArrayColumn } from '../../platform/db/raw.js';
 import { apiKeys, tenants, usageCounters, type usageEvents, type ApiKeyRow, type TenantRow } from './tables.js';
@@ -15,8 +15,10 @@ export async function insertTenant(db: Db, row: NewTenant): Promise<TenantRow> {
   return t!;
 }
 
-export async function findTenant(db: Db, tenantId: string): Promise<TenantRow | undefined> {
-  const [t] = await db.select().from(tenants).where(eq(tenants.id, tenantId));
+/** `forUpdate`: lock the row until the transaction ends (an update that records what it changed). */
+export async function findTenant(db: Db, tenantId: string, opts: { forUpdate?: boolean } = {}): Promise<TenantRow | undefined> {
+  const q = db.select().from(tenants).where(eq(tenants.id, tenantId));
+  const [t] = opts.forUpdate ? await q.for('update') : await q;
   return t;
 }
 
@@ -234,4 +236,11 @@ const INSERT_USAGE_EVENTS = unnestInsertSql('usage_events', USAGE_EVENT_COLUMNS)
 export async function insertUsageEvents(db: Db, rows: UsageEventRow[]) {
   if (rows.length === 0) return;
   await rawRows(db, INSERT_USAGE_EVENTS, unnestParams(rows, USAGE_EVENT_COLUMNS), RELAXED);
+}
+
+/** Keys by id, within one tenant or (operators: null) any (the audit trail's labels): never the hash. */
+export async function findKeysByIds(db: Db, tenantId: string | null, ids: string[]) {
+  if (ids.length === 0) return [];
+  const cond = tenantId === null ? inArray(apiKeys.id, ids) : and(eq(apiKeys.tenantId, tenantId), inArray(apiKeys.id, ids));
+  return db.select({ id: apiKeys.id, tenantId: apiKeys.tenantId, prefix: apiKeys.prefix, name: apiKeys.name }).from(apiKeys).where(cond);
 }

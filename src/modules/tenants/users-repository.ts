@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../../platform/db/client.js';
 import { refreshTokens, tenants, users, type UserRow } from './tables.js';
 
@@ -88,4 +88,10 @@ export async function findLiveSession(db: Db, familyId: string, now: Date): Prom
     .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt), gt(refreshTokens.expiresAt, now)))
     .limit(1);
   return r;
+}
+
+/** People by id (the audit trail's labels): id, email, role and tenant only. */
+export async function findUsersByIds(db: Db, ids: string[]) {
+  if (ids.length === 0) return [];
+  return db.select({ id: users.id, email: users.email, role: users.role, tenantId: users.tenantId }).from(users).where(inArray(users.id, ids));
 }

@@ -11,6 +11,7 @@ import { newId } from '../../platform/ids.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Clock } from '../../platform/clock.js';
 import type { UserPrincipal } from '../../platform/http/principal.js';
+import { NO_REQUEST, SYSTEM_ACTOR, type AuditContext, type AuditLog, type AuditRequest } from '../../platform/audit/index.js';
 import { checkPasswordStrength, createSessionTokens, hashPassword, settingSecret, verifyNobody, verifyPassword, type TokenPair } from '../../platform/auth/index.js';
 import * as repo from './users-repository.js';
 import { findTenant } from './repository.js';
@@ -33,7 +34,10 @@ export function presentUser(u: UserRow) {
   };
 }
 
-export function createUsersService({ db, clock, accessTtlS, refreshTtlS }: { db: Db; clock: Clock; accessTtlS: number; refreshTtlS: number }) {
+/** A staff person as the audit trail names them. */
+const actorOf = (u: UserRow, req: AuditRequest): AuditContext => ({ actor: { kind: u.role === 'operator' ? 'operator' : 'store_user', id: u.id }, ...req });
+
+export function createUsersService({ db, clock, accessTtlS, refreshTtlS, audit }: { db: Db; clock: Clock; accessTtlS: number; refreshTtlS: number; audit: AuditLog }) {
   const sessions = createSessionTokens({
     clock,
     signingKey: settingSecret(db, 'jwt_secret'),
@@ -53,15 +57,26 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS }: { db:
 
   const issue = (user: UserRow, familyId: string): Promise<TokenPair> => sessions.issue(user.id, familyId, { role: user.role, tid: user.tenantId }, {});
 
-  async function assertCanSignIn(user: UserRow) {
-    if (!user.active) throw new AppError('INVALID_CREDENTIALS', 'This account is disabled.');
+  /** Why this person may not sign in now (undefined: they may). */
+  async function refusal(user: UserRow): Promise<{ reason: string; error: AppError } | undefined> {
+    if (!user.active) return { reason: 'disabled', error: new AppError('INVALID_CREDENTIALS', 'This account is disabled.') };
     if (user.tenantId) {
       const t = await findTenant(db, user.tenantId);
-      if (!t?.active) throw new AppError('TENANT_INACTIVE');
+      if (!t?.active) return { reason: 'tenant_inactive', error: new AppError('TENANT_INACTIVE') };
     }
+    return undefined;
   }
 
-  async function createUser(input: { email: string; password: string; role: UserRole; tenantId: string | null; name?: string | null | undefined }) {
+  async function assertCanSignIn(user: UserRow) {
+    const r = await refusal(user);
+    if (r) throw r.error;
+  }
+
+  /** A refused sign-in, recorded (the refusal stands even when the record cannot be written: logged and reported). */
+  const signInFailed = (by: AuditContext, tenantId: string | null, reason: string, userId?: string) =>
+    audit.recordOrReport(by, { action: 'auth.sign_in_failed', tenantId, target: userId ? { type: 'user', id: userId } : null, details: { reason } });
+
+  async function createUser(input: { email: string; password: string; role: UserRole; tenantId: string | null; name?: string | null | undefined }, by: AuditContext = SYSTEM_ACTOR) {
     checkPasswordStrength(input.password);
     if ((input.role === 'operator') !== (input.tenantId === null)) {
       throw new AppError('VALIDATION_FAILED', 'Operators belong to no tenant; owners and members belong to one.');
@@ -69,17 +84,22 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS }: { db:
     const email = input.email.trim().toLowerCase();
     if (await repo.findUserByEmail(db, email)) throw new AppError('EMAIL_TAKEN', `A user with email ${email} already exists.`);
     const now = new Date(clock.now());
+    const passwordHash = await hashPassword(input.password);
     try {
-      return await repo.insertUser(db, {
-        id: newId('user'),
-        email,
-        name: input.name ?? null,
-        passwordHash: await hashPassword(input.password),
-        role: input.role,
-        tenantId: input.tenantId,
-        passwordChangedAt: now,
-        createdAt: now,
-        updatedAt: now,
+      return await db.transaction(async (tx) => {
+        const u = await repo.insertUser(tx, {
+          id: newId('user'),
+          email,
+          name: input.name ?? null,
+          passwordHash,
+          role: input.role,
+          tenantId: input.tenantId,
+          passwordChangedAt: now,
+          createdAt: now,
+          updatedAt: now,
+        });
+        await audit.record(tx, by, { action: u.role === 'operator' ? 'operator.created' : 'user.added', tenantId: u.tenantId, target: { type: 'user', id: u.id }, details: { role: u.role } });
+        return u;
       });
     } catch (e) {
       if (String((e as { code?: string }).code) === '23505') throw new AppError('EMAIL_TAKEN', `A user with email ${email} already exists.`);
@@ -89,16 +109,34 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS }: { db:
 
   return {
     createUser,
-    async login(email: string, password: string): Promise<TokenPair & { user: ReturnType<typeof presentUser> }> {
+    /**
+     * Sign in. Every outcome is in the audit trail: `auth.sign_in` (with the last-login time, one
+     * transaction: no session without its record) or `auth.sign_in_failed` with the reason — an
+     * unknown email as an anonymous attempt (the email itself is never kept).
+     */
+    async login(email: string, password: string, req: AuditRequest = NO_REQUEST): Promise<TokenPair & { user: ReturnType<typeof presentUser> }> {
       const user = await repo.findUserByEmail(db, email.trim());
       if (!user) {
         await verifyNobody(password);
+        await signInFailed({ actor: { kind: 'anonymous', id: null }, ...req }, null, 'unknown_email');
         throw new AppError('INVALID_CREDENTIALS');
       }
+      const by = actorOf(user, req);
       const ok = await verifyPassword(user.passwordHash, password);
-      if (!ok) throw new AppError('INVALID_CREDENTIALS');
-      await assertCanSignIn(user);
-      const updated = (await repo.updateUser(db, user.id, { lastLoginAt: new Date(clock.now()) })) ?? user;
+      if (!ok) {
+        await signInFailed(by, user.tenantId, 'wrong_password', user.id);
+        throw new AppError('INVALID_CREDENTIALS');
+      }
+      const refused = await refusal(user);
+      if (refused) {
+        await signInFailed(by, user.tenantId, refused.reason, user.id);
+        throw refused.error;
+      }
+      const updated = await db.transaction(async (tx) => {
+        const u = (await repo.updateUser(tx, user.id, { lastLoginAt: new Date(clock.now()) })) ?? user;
+        await audit.record(tx, by, { action: 'auth.sign_in', tenantId: user.tenantId, target: { type: 'user', id: user.id }, details: { method: 'password' } });
+        return u;
+      });
       return { ...(await issue(updated, newId('session'))), user: presentUser(updated) };
     },
     async refresh(refreshToken: string): Promise<TokenPair> {
@@ -116,14 +154,19 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS }: { db:
       }
       if (opts.sessionId) await sessions.revokeFamily(opts.sessionId);
     },
-    async changePassword(userId: string, current: string, next: string): Promise<TokenPair> {
+    async changePassword(userId: string, current: string, next: string, req: AuditRequest = NO_REQUEST): Promise<TokenPair> {
       const user = await repo.findUser(db, userId);
       if (!user) throw new AppError('USER_NOT_FOUND');
       if (!(await verifyPassword(user.passwordHash, current))) throw new AppError('INVALID_CREDENTIALS', 'The current password is wrong.');
       checkPasswordStrength(next);
       const now = new Date(clock.now());
-      const updated = await repo.updateUser(db, userId, { passwordHash: await hashPassword(next), passwordChangedAt: now });
-      await repo.revokeUserTokens(db, userId, now); // every other session ends
+      const passwordHash = await hashPassword(next);
+      const updated = await db.transaction(async (tx) => {
+        const u = await repo.updateUser(tx, userId, { passwordHash, passwordChangedAt: now });
+        await repo.revokeUserTokens(tx, userId, now); // every other session ends
+        await audit.record(tx, actorOf(user, req), { action: 'auth.password_changed', tenantId: user.tenantId, target: { type: 'user', id: userId } });
+        return u;
+      });
       return issue(updated!, newId('session'));
     },
     async verifyAccessToken(token: string): Promise<UserPrincipal> {
@@ -147,12 +190,16 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS }: { db:
       return u;
     },
     listTenantUsers: (tenantId: string) => repo.listTenantUsers(db, tenantId),
-    async setUserActive(tenantId: string, userId: string, active: boolean) {
+    /** Disable (every session ends) or enable a store's user: `user.disabled` / `user.enabled` when it changes. */
+    async setUserActive(tenantId: string, userId: string, active: boolean, by: AuditContext = SYSTEM_ACTOR) {
       const u = await repo.findUser(db, userId);
       if (!u || u.tenantId !== tenantId) throw new AppError('USER_NOT_FOUND');
-      const updated = await repo.updateUser(db, userId, { active });
-      if (!active) await repo.revokeUserTokens(db, userId, new Date(clock.now()));
-      return updated!;
+      return db.transaction(async (tx) => {
+        const updated = await repo.updateUser(tx, userId, { active });
+        if (!active) await repo.revokeUserTokens(tx, userId, new Date(clock.now()));
+        if (u.active !== active) await audit.record(tx, by, { action: active ? 'user.enabled' : 'user.disabled', tenantId, target: { type: 'user', id: userId }, details: { role: u.role } });
+        return updated!;
+      });
     },
     /** Operators, oldest first (the start banner names them on later starts). */
     listOperators: (limit = 5) => repo.listOperators(db, limit),
@@ -161,14 +208,18 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS }: { db:
      * current password asked). Every session of theirs ends. Store users change theirs in the
      * dashboard, or an owner disables and re-adds them.
      */
-    async resetOperatorPassword(email: string, password: string): Promise<UserRow> {
+    async resetOperatorPassword(email: string, password: string, by: AuditContext = SYSTEM_ACTOR): Promise<UserRow> {
       checkPasswordStrength(password);
       const user = await repo.findUserByEmail(db, email.trim());
       if (!user || user.role !== 'operator') throw new AppError('USER_NOT_FOUND', `No operator with email ${email.trim().toLowerCase()}.`);
       const now = new Date(clock.now());
-      const updated = await repo.updateUser(db, user.id, { passwordHash: await hashPassword(password), passwordChangedAt: now });
-      await repo.revokeUserTokens(db, user.id, now);
-      return updated!;
+      const passwordHash = await hashPassword(password);
+      return db.transaction(async (tx) => {
+        const updated = await repo.updateUser(tx, user.id, { passwordHash, passwordChangedAt: now });
+        await repo.revokeUserTokens(tx, user.id, now);
+        await audit.record(tx, by, { action: 'operator.password_reset', tenantId: null, target: { type: 'user', id: user.id } });
+        return updated!;
+      });
     },
     /**
      * The first operator: from PROBADOR_ADMIN_EMAIL/PASSWORD when set, otherwise generated.

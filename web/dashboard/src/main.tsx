@@ -22,6 +22,7 @@ import { BotAnalyticsPage } from './pages/bot-analytics';
 import { StylePage } from './pages/style';
 import { EndUsers } from './pages/end-users';
 import { Outbox } from './pages/outbox';
+import { AuditPage } from './pages/audit';
 import './styles.css';
 
 function Login() {
@@ -82,6 +83,7 @@ const STORE_PAGES = [
   ['sellers', 'Sellers'],
   ['keys', 'API keys'],
   ['users', 'Users'],
+  ['audit', 'Audit'],
 ] as const;
 
 function Shell(props: { user: User }) {
@@ -127,12 +129,14 @@ function Shell(props: { user: User }) {
       p === 'flows' ? <Flows tenant={tenantId} sub={store.sub} canWrite={u.role !== 'member'} /> :
       p === 'orders' ? <Orders tenant={tenantId} sub={store.sub} canWrite={u.role !== 'member'} /> :
       p === 'sellers' ? <Sellers tenant={tenantId} canWrite={u.role !== 'member'} /> :
+      p === 'audit' ? <AuditPage tenant={tenantId} /> :
       <p>Nothing here: {path}</p>;
   } else if (path === '/' || path === '') page = <Platform />;
   else if (path === '/tenants') page = <Tenants />;
   else if ((m = match('/tenants/:id', path))) page = <TenantDetail id={m.id!} />;
   else if (path === '/providers') page = <Providers />;
   else if (path === '/outbox' && isOp) page = <Outbox />;
+  else if (path === '/audit') page = <AuditPage />;
   else page = <p>Nothing here: {path}</p>;
 
   const link = (href: string, label: string, active: boolean) => (
@@ -151,6 +155,7 @@ function Shell(props: { user: User }) {
             {link('/tenants', 'Tenants', path.startsWith('/tenants'))}
             {link('/providers', 'Providers', path === '/providers')}
             {link('/outbox', 'Outbox', path === '/outbox')}
+            {link('/audit', 'Audit', path === '/audit')}
           </nav>
         )}
         {tenantId && (

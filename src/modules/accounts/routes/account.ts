@@ -7,6 +7,7 @@ import { IdParam, problemResponses } from '../../../../contracts/common.js';
 import { AccountExport, ChangePasswordBody, DeleteAccountBody, ProfilePatch, SessionList } from '../../../../contracts/accounts.js';
 import { endUserPrincipal } from '../../../platform/http/principal.js';
 import type { App } from '../../../platform/http/types.js';
+import { auditContextOf } from '../../../platform/audit/index.js';
 import type { AccountsService } from '../service.js';
 
 const tags = ['end users'];
@@ -58,7 +59,7 @@ export function accountRoutes(app: App, { accounts }: { accounts: AccountsServic
   app.get('/v1/account/export', { config, schema: { tags, summary: 'Everything kept about the signed-in end user, as JSON', response: { 200: AccountExport, ...problemResponses(401, 403) } } }, async (req, reply) => {
     const p = endUserPrincipal(req.principal);
     reply.header('content-disposition', 'attachment; filename="account-export.json"');
-    return accounts.exportData(p.tenantId, p.userId, p.sessionId);
+    return accounts.exportData(p.tenantId, p.userId, p.sessionId, auditContextOf(req));
   });
 
   app.delete(
@@ -66,7 +67,7 @@ export function accountRoutes(app: App, { accounts }: { accounts: AccountsServic
     { config, schema: { tags, summary: 'Delete the account and erase everything kept about the person (the password is asked again)', body: DeleteAccountBody, response: { 204: Type.Null(), ...problemResponses(400, 401, 403) } } },
     async (req, reply) => {
       const p = endUserPrincipal(req.principal);
-      await accounts.deleteAccount(p.tenantId, p.userId, req.body.password);
+      await accounts.deleteAccount(p.tenantId, p.userId, req.body.password, auditContextOf(req));
       return reply.code(204).send(null);
     },
   );

@@ -7,6 +7,7 @@ import Type from 'typebox';
 import { IdParam, ListQuery, listOf, problemResponses } from '../../../../contracts/common.js';
 import { tenantIdOf } from '../../../platform/http/principal.js';
 import type { App } from '../../../platform/http/types.js';
+import { auditContextOf } from '../../../platform/audit/index.js';
 import type { AccountsService } from '../service.js';
 
 const tags = ['end users'];
@@ -37,7 +38,7 @@ export function storeRoutes(app: App, { accounts }: { accounts: AccountsService 
       schema: { tags, summary: 'Erase an end user and everything kept about them (an erasure request made to the store)', params: UserParams, response: { 204: Type.Null(), ...problemResponses(400, 401, 403, 404, 429) } },
     },
     async (req, reply) => {
-      await accounts.eraseUser(tenantIdOf(req.principal, 'write'), req.params.user_id);
+      await accounts.eraseUser(tenantIdOf(req.principal, 'write'), req.params.user_id, auditContextOf(req));
       return reply.code(204).send(null);
     },
   );

@@ -4,6 +4,7 @@ import { problemResponses } from '../../../../contracts/common.js';
 import { LoginBody, LoginResponse, LogoutBody, PasswordBody, RefreshBody, TokenPair } from '../../../../contracts/auth.js';
 import { AppError } from '../../../platform/errors.js';
 import { userPrincipal } from '../../../platform/http/principal.js';
+import { auditRequestOf } from '../../../platform/audit/index.js';
 import type { RateLimiter } from '../../../platform/ratelimit/limiter.js';
 import type { App } from '../../../platform/http/types.js';
 import type { UsersService } from '../users-service.js';
@@ -20,7 +21,7 @@ export function authRoutes(app: App, { users, limiter }: { users: UsersService; 
       // Slow down password guessing: 10 tries a minute per address and email.
       const d = await limiter.consume(`login:${req.ip}:${req.body.email.toLowerCase()}`, 10, 60);
       if (!d.allowed) throw new AppError('RATE_LIMITED', 'Too many sign-in attempts; wait a minute.', { headers: { 'retry-after': String(Math.ceil(d.resetMs / 1000)) } });
-      return users.login(req.body.email, req.body.password);
+      return users.login(req.body.email, req.body.password, auditRequestOf(req));
     },
   );
 
@@ -55,7 +56,7 @@ export function authRoutes(app: App, { users, limiter }: { users: UsersService; 
       config: { auth: 'user' },
       schema: { tags, summary: 'Change your password (ends your other sessions)', body: PasswordBody, response: { 200: TokenPair, ...problemResponses(400, 401, 422) } },
     },
-    async (req) => users.changePassword(userPrincipal(req.principal).userId, req.body.current_password, req.body.new_password),
+    async (req) => users.changePassword(userPrincipal(req.principal).userId, req.body.current_password, req.body.new_password, auditRequestOf(req)),
   );
 
   app.get(

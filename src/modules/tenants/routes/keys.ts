@@ -4,6 +4,7 @@ import { IdParam, ListQuery, listOf, problemResponses } from '../../../../contra
 import { ApiKeyWithSecret, CreateKeyBody, RotateKeyBody } from '../../../../contracts/tenants.js';
 import type { Clock } from '../../../platform/clock.js';
 import type { App } from '../../../platform/http/types.js';
+import { auditContextOf } from '../../../platform/audit/index.js';
 import { presentKey, type TenantsService } from '../service.js';
 import { assertTenantAccess } from '../access.js';
 
@@ -26,7 +27,7 @@ export function keyRoutes(app: App, { tenants, clock }: { tenants: TenantsServic
     },
     async (req, reply) => {
       assertTenantAccess(req.principal, req.params.tenant_id, 'write');
-      return reply.code(201).send(await tenants.createKey(req.params.tenant_id, req.body ?? {}));
+      return reply.code(201).send(await tenants.createKey(req.params.tenant_id, req.body ?? {}, auditContextOf(req)));
     },
   );
 
@@ -66,7 +67,7 @@ export function keyRoutes(app: App, { tenants, clock }: { tenants: TenantsServic
     },
     async (req, reply) => {
       assertTenantAccess(req.principal, req.params.tenant_id, 'write');
-      const { created, old } = await tenants.rotateKey(req.params.tenant_id, req.params.key_id, req.body?.grace_seconds);
+      const { created, old } = await tenants.rotateKey(req.params.tenant_id, req.params.key_id, req.body?.grace_seconds, auditContextOf(req));
       return reply.code(201).send({ key: created, previous: old });
     },
   );
@@ -79,7 +80,7 @@ export function keyRoutes(app: App, { tenants, clock }: { tenants: TenantsServic
     },
     async (req) => {
       assertTenantAccess(req.principal, req.params.tenant_id, 'write');
-      return presentKey(await tenants.revokeKey(req.params.tenant_id, req.params.key_id), clock.now());
+      return presentKey(await tenants.revokeKey(req.params.tenant_id, req.params.key_id, auditContextOf(req)), clock.now());
     },
   );
 }

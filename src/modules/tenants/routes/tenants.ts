@@ -5,6 +5,7 @@ import { CreateTenantBody, UpdateTenantBody } from '../../../../contracts/tenant
 import { AppError } from '../../../platform/errors.js';
 import { userPrincipal } from '../../../platform/http/principal.js';
 import type { App } from '../../../platform/http/types.js';
+import { auditContextOf } from '../../../platform/audit/index.js';
 import { presentTenant, type TenantsService } from '../service.js';
 import { assertTenantAccess } from '../access.js';
 
@@ -19,7 +20,7 @@ export function tenantRoutes(app: App, { tenants }: { tenants: TenantsService })
       config: { auth: 'operator' },
       schema: { tags, summary: 'Create a tenant (a store)', body: CreateTenantBody, response: { 201: Type.Ref('Tenant'), ...problemResponses(400, 401, 403) } },
     },
-    async (req, reply) => reply.code(201).send(presentTenant(await tenants.createTenant(req.body))),
+    async (req, reply) => reply.code(201).send(presentTenant(await tenants.createTenant(req.body, auditContextOf(req)))),
   );
 
   app.get(
@@ -70,7 +71,7 @@ export function tenantRoutes(app: App, { tenants }: { tenants: TenantsService })
       const p = userPrincipal(req.principal);
       const forbidden = OPERATOR_ONLY_FIELDS.filter((f) => req.body[f] !== undefined);
       if (p.role !== 'operator' && forbidden.length) throw new AppError('FORBIDDEN', `Only operators can change ${forbidden.join(', ')}.`);
-      return presentTenant(await tenants.updateTenant(req.params.tenant_id, req.body));
+      return presentTenant(await tenants.updateTenant(req.params.tenant_id, req.body, auditContextOf(req)));
     },
   );
 
@@ -80,6 +81,6 @@ export function tenantRoutes(app: App, { tenants }: { tenants: TenantsService })
       config: { auth: 'operator' },
       schema: { tags, summary: 'Deactivate a tenant: its keys and users stop working at once', params: TenantParams, response: { 200: Type.Ref('Tenant'), ...problemResponses(401, 403, 404) } },
     },
-    async (req) => presentTenant(await tenants.deactivateTenant(req.params.tenant_id)),
+    async (req) => presentTenant(await tenants.deactivateTenant(req.params.tenant_id, auditContextOf(req))),
   );
 }

@@ -3,6 +3,7 @@ import Type from 'typebox';
 import { IdParam, problemResponses } from '../../../../contracts/common.js';
 import { CreateUserBody, UpdateUserBody } from '../../../../contracts/auth.js';
 import type { App } from '../../../platform/http/types.js';
+import { auditContextOf } from '../../../platform/audit/index.js';
 import { presentUser, type UsersService } from '../users-service.js';
 import type { TenantsService } from '../service.js';
 import { assertTenantAccess } from '../access.js';
@@ -33,7 +34,7 @@ export function userRoutes(app: App, { users, tenants }: { users: UsersService; 
     async (req, reply) => {
       assertTenantAccess(req.principal, req.params.tenant_id, 'write');
       await tenants.getTenant(req.params.tenant_id);
-      const u = await users.createUser({ ...req.body, tenantId: req.params.tenant_id });
+      const u = await users.createUser({ ...req.body, tenantId: req.params.tenant_id }, auditContextOf(req));
       return reply.code(201).send(presentUser(u));
     },
   );
@@ -52,7 +53,7 @@ export function userRoutes(app: App, { users, tenants }: { users: UsersService; 
     },
     async (req) => {
       assertTenantAccess(req.principal, req.params.tenant_id, 'write');
-      return presentUser(await users.setUserActive(req.params.tenant_id, req.params.user_id, req.body.active));
+      return presentUser(await users.setUserActive(req.params.tenant_id, req.params.user_id, req.body.active, auditContextOf(req)));
     },
   );
 }

@@ -1,4 +1,4 @@
-/** CSV export (RFC 4180): `Accept: text/csv` or `?format=csv` on any analytics endpoint. */
+/** CSV export (RFC 4180): `Accept: text/csv` or `?format=csv` on the analytics endpoints and the audit trail. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export function wantsCsv(req: FastifyRequest): boolean {
@@ -12,8 +12,9 @@ export function wantsCsv(req: FastifyRequest): boolean {
 const cell = (v: unknown) => {
   if (v === null || v === undefined) return '';
   const s = String(v);
-  // Quote when needed; neutralise spreadsheet formulas (CSV injection).
-  const safe = /^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
+  // Quote when needed; neutralise spreadsheet formulas (CSV injection): a cell starting with = + - @,
+  // a tab or a carriage return gets a leading ', unless it is a plain number (`-1.5`; `-1+cmd|…` is not).
+  const safe = /^[=+\-@\t\r]/.test(s) && !/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(s) ? `'${s}` : s;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
 

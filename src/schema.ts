@@ -18,3 +18,4 @@ export * from './modules/commerce/analytics/tables.js';
 export * from './platform/mail/tables.js';
 export * from './modules/accounts/tables.js';
 export * from './modules/style/people/tables.js';
+export * from './modules/sso/tables.js';

@@ -37,6 +37,7 @@ export const ID_PREFIXES = {
   flow: 'flw',
   flowSession: 'fls',
   flowInput: 'fli',
+  identityProvider: 'idp',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

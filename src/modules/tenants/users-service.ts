@@ -14,7 +14,8 @@ import type { UserPrincipal } from '../../platform/http/principal.js';
 import { checkPasswordStrength, createSessionTokens, hashPassword, settingSecret, verifyNobody, verifyPassword, type TokenPair } from '../../platform/auth/index.js';
 import * as repo from './users-repository.js';
 import { findTenant } from './repository.js';
-import type { UserRole, UserRow } from './tables.js';
+import { checkedSettings } from './settings.js';
+import type { TenantRow, UserRole, UserRow } from './tables.js';
 
 // Shared with the accounts module since end users arrived: platform/auth.
 export { ARGON2_OPTIONS, checkPasswordStrength, tokenHash, type TokenPair } from '../../platform/auth/index.js';
@@ -32,6 +33,18 @@ export function presentUser(u: UserRow) {
     created_at: u.createdAt.toISOString(),
   };
 }
+
+/** A staff person as single sign-on sees them: who, which store, and the store's allowed email domains. */
+export type SsoCandidate = {
+  userId: string;
+  role: UserRole;
+  tenantId: string | null;
+  active: boolean;
+  /** Invited without a password and never signed in. */
+  invited: boolean;
+  /** The store's settings.sso.allowed_domains (empty: any). */
+  allowedDomains: string[];
+};
 
 export function createUsersService({ db, clock, accessTtlS, refreshTtlS }: { db: Db; clock: Clock; accessTtlS: number; refreshTtlS: number }) {
   const sessions = createSessionTokens({
@@ -53,16 +66,28 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS }: { db:
 
   const issue = (user: UserRow, familyId: string): Promise<TokenPair> => sessions.issue(user.id, familyId, { role: user.role, tid: user.tenantId }, {});
 
-  async function assertCanSignIn(user: UserRow) {
+  /** The person may sign in (active, and a store user's store active): returns their store's row, if any. */
+  async function assertCanSignIn(user: UserRow): Promise<TenantRow | undefined> {
     if (!user.active) throw new AppError('INVALID_CREDENTIALS', 'This account is disabled.');
-    if (user.tenantId) {
-      const t = await findTenant(db, user.tenantId);
-      if (!t?.active) throw new AppError('TENANT_INACTIVE');
-    }
+    if (!user.tenantId) return undefined;
+    const t = await findTenant(db, user.tenantId);
+    if (!t?.active) throw new AppError('TENANT_INACTIVE');
+    return t;
   }
 
-  async function createUser(input: { email: string; password: string; role: UserRole; tenantId: string | null; name?: string | null | undefined }) {
-    checkPasswordStrength(input.password);
+  /** A new session (a refresh-token family) for a person who proved who they are: password or single sign-on. */
+  async function startSession(user: UserRow): Promise<TokenPair & { user: ReturnType<typeof presentUser> }> {
+    const updated = (await repo.updateUser(db, user.id, { lastLoginAt: new Date(clock.now()) })) ?? user;
+    return { ...(await issue(updated, newId('session'))), user: presentUser(updated) };
+  }
+
+  /**
+   * `password` absent: the person is invited — no password; they sign in through single sign-on
+   * with this email (verified by the identity provider).
+   */
+  async function createUser(input: { email: string; password?: string | undefined; role: UserRole; tenantId: string | null; name?: string | null | undefined }) {
+    if (input.password !== undefined) checkPasswordStrength(input.password);
+    else if (input.role === 'operator') throw new AppError('VALIDATION_FAILED', 'An operator needs a password.');
     if ((input.role === 'operator') !== (input.tenantId === null)) {
       throw new AppError('VALIDATION_FAILED', 'Operators belong to no tenant; owners and members belong to one.');
     }
@@ -74,7 +99,7 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS }: { db:
         id: newId('user'),
         email,
         name: input.name ?? null,
-        passwordHash: await hashPassword(input.password),
+        passwordHash: input.password === undefined ? null : await hashPassword(input.password),
         role: input.role,
         tenantId: input.tenantId,
         passwordChangedAt: now,
@@ -91,15 +116,45 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS }: { db:
     createUser,
     async login(email: string, password: string): Promise<TokenPair & { user: ReturnType<typeof presentUser> }> {
       const user = await repo.findUserByEmail(db, email.trim());
-      if (!user) {
+      // An unknown email, or an invited person without a password: the same work and answer as a wrong password.
+      if (!user?.passwordHash) {
         await verifyNobody(password);
         throw new AppError('INVALID_CREDENTIALS');
       }
       const ok = await verifyPassword(user.passwordHash, password);
       if (!ok) throw new AppError('INVALID_CREDENTIALS');
+      const tenant = await assertCanSignIn(user);
+      // The store signs in through single sign-on only (settings.sso.password_login: false). Checked
+      // after the password, so the answer says nothing about which emails exist. Operators belong to
+      // no store and are never refused: their password (and `probador operator reset-password`) is the break-glass path.
+      if (tenant && checkedSettings(tenant.settings).sso?.password_login === false) {
+        throw new AppError('PASSWORD_LOGIN_DISABLED', 'This store signs in with single sign-on only: use the "Sign in with …" button.');
+      }
+      return startSession(user);
+    },
+    /**
+     * Single sign-on: a person the identity provider vouched for (matched by verified email by the
+     * sso module) gets a session exactly like a password sign-in. Same checks: active, store active.
+     */
+    async signInVerified(userId: string): Promise<TokenPair & { user: ReturnType<typeof presentUser> }> {
+      const user = await repo.findUser(db, userId);
+      if (!user) throw new AppError('SSO_USER_UNKNOWN');
       await assertCanSignIn(user);
-      const updated = (await repo.updateUser(db, user.id, { lastLoginAt: new Date(clock.now()) })) ?? user;
-      return { ...(await issue(updated, newId('session'))), user: presentUser(updated) };
+      return startSession(user);
+    },
+    /** The staff person with this email, as single sign-on matches them (modules/sso). */
+    async findForSso(email: string): Promise<SsoCandidate | undefined> {
+      const user = await repo.findUserByEmail(db, email.trim());
+      if (!user) return undefined;
+      const tenant = user.tenantId ? await findTenant(db, user.tenantId) : undefined;
+      return {
+        userId: user.id,
+        role: user.role,
+        tenantId: user.tenantId,
+        active: user.active,
+        invited: user.passwordHash === null && user.lastLoginAt === null,
+        allowedDomains: tenant ? (checkedSettings(tenant.settings).sso?.allowed_domains ?? []) : [],
+      };
     },
     async refresh(refreshToken: string): Promise<TokenPair> {
       const row = await sessions.consume(refreshToken);
@@ -119,6 +174,7 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS }: { db:
     async changePassword(userId: string, current: string, next: string): Promise<TokenPair> {
       const user = await repo.findUser(db, userId);
       if (!user) throw new AppError('USER_NOT_FOUND');
+      if (!user.passwordHash) throw new AppError('INVALID_CREDENTIALS', 'You have no password: you sign in through single sign-on.');
       if (!(await verifyPassword(user.passwordHash, current))) throw new AppError('INVALID_CREDENTIALS', 'The current password is wrong.');
       checkPasswordStrength(next);
       const now = new Date(clock.now());

@@ -19,6 +19,7 @@ import { AppError, type ErrorCode } from '../../platform/errors.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Clock } from '../../platform/clock.js';
 import type { SecretBox } from '../../platform/crypto/secret-box.js';
+import type { TokenPair } from '../../platform/auth/index.js';
 import type { SsoCandidate } from '../tenants/index.js';
 import { ATTEMPT_TTL_S, attemptCookie, clearedAttemptCookie, readAttempt } from './attempt.js';
 import { client, signInError, type OidcClients } from './oidc.js';
@@ -33,8 +34,11 @@ export type SsoSignInPorts = {
   /** The staff person with this email (tenants module), or undefined. */
   findStaff: (email: string) => Promise<SsoCandidate | undefined>;
   /** A session for a matched person, made exactly as a password sign-in makes one. */
-  signIn: (userId: string) => Promise<unknown>;
+  signIn: (userId: string) => Promise<SsoSession>;
 };
+
+/** The session a sign-in gives: the tokens and the person, as `POST /admin/v1/auth/login` answers. */
+export type SsoSession = TokenPair & { user: Record<string, unknown> };
 
 /** Where the browser goes next, and the cookie header to send with it. */
 export type Redirect = { location: string; setCookie: string };
@@ -152,7 +156,7 @@ export function createSignIn(o: { db: Db; clock: Clock; log: Logger; box: () => 
     },
 
     /** POST …/exchange: the one-time code, used up, for a session (the password sign-in's answer). */
-    async exchange(code: string): Promise<unknown> {
+    async exchange(code: string): Promise<SsoSession> {
       const row = await takeLoginCode(db, hashCode(code), new Date(clock.now()));
       if (!row) throw new AppError('SSO_CODE_INVALID');
       return o.ports.signIn(row.userId);

@@ -69,6 +69,6 @@ export function ssoAuthRoutes(app: App, { providers, signIn }: { providers: Prov
         response: { 200: LoginResponse, ...problemResponses(400, 401, 403) },
       },
     },
-    async (req) => (await signIn.exchange(req.body.code)) as never,
+    async (req) => signIn.exchange(req.body.code),
   );
 }

@@ -38,7 +38,13 @@ export const PasswordBody = Type.Object(
 export const CreateUserBody = Type.Object(
   {
     email: Type.String({ format: 'email', maxLength: 254 }),
-    password: Type.String({ minLength: 1, maxLength: 256 }),
+    password: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: 'Leave out to invite the person: they have no password and sign in through single sign-on with this (verified) email',
+      }),
+    ),
     role: Type.Union([Type.Literal('owner'), Type.Literal('member')], {
       description:
         "What the person may do in their store: `owner` reads and changes it (settings, API keys, users, webhook endpoints); `member` reads only (dashboard figures, try-ons, webhook delivery logs). Operators are not created here (`probador operator create`).",

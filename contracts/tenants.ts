@@ -84,6 +84,22 @@ export const TenantSettings = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    sso: Type.Optional(
+      Type.Object(
+        {
+          allowed_domains: Type.Optional(
+            Type.Array(Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$', maxLength: 253 }), {
+              maxItems: 50,
+              description: "Single sign-on: only emails of these domains (lower case, e.g. `shop.example`) may sign in to this store through a provider; empty or absent: any domain",
+            }),
+          ),
+          password_login: Type.Optional(
+            Type.Boolean({ description: "false: the store's users sign in only through single sign-on (password sign-in answers 403 PASSWORD_LOGIN_DISABLED); operators are never refused" }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     commerce_message_log_days: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650, description: 'Days WhatsApp messages are kept (default 30); older ones are deleted, the bot analytics stay' })),
   },
   { additionalProperties: false },

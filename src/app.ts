@@ -34,6 +34,7 @@ import { ApiKey, Tenant } from '../contracts/tenants.js';
 import { User } from '../contracts/auth.js';
 import { checkedSettings, createTenantsModule, effectiveLimits, TENANTS_CHANGED_CHANNEL } from './modules/tenants/index.js';
 import { createAccountsModule } from './modules/accounts/index.js';
+import { createSsoModule } from './modules/sso/index.js';
 import { outboxRoutes } from './platform/mail/routes.js';
 import { auditRoutes } from './platform/audit/index.js';
 import type { TenantRow } from './modules/tenants/tables.js';
@@ -133,6 +134,12 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
 
   const tenants = createTenantsModule(deps);
   await tenants.start();
+  // Single sign-on (OpenID Connect): people and sessions stay the tenants module's.
+  const sso = createSsoModule(deps, {
+    findStaff: (email) => tenants.users.findForSso(email),
+    signIn: (userId, req) => tenants.users.signInVerified(userId, req),
+    tenantExists: async (id) => Boolean(await tenants.tenants.getTenant(id).catch(() => undefined)),
+  });
   // Webhook endpoints may be http on a private address only for the operator's allow-list (host:port).
   const webhooks = createWebhooksModule(deps, { allowPrivateHosts: config.fetch.allowPrivateHosts, ...opts.webhooks });
   webhooks.registerJobs();
@@ -310,6 +317,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
 
   // Modules: the explicit list.
   tenants.registerRoutes(app);
+  sso.registerRoutes(app);
   accounts.registerRoutes(app);
   await tryon.registerRoutes(app);
   perception.registerRoutes(app, (req, id) => tryon.readUpload(req, id));
@@ -374,7 +382,7 @@ export async function buildApp(deps: Deps, opts: BuildOptions = {}) {
   // Load the perception models in the background (unless they load on first use); the log says which features are on.
   perception.start();
   if (role !== 'api') await deps.jobs.startWorker();
-  return { app, modules: { tenants, accounts, tryon, perception, webhooks, analytics, web, catalog, generation, style, commerce, orders }, compileSchemas: schemas.compileAll };
+  return { app, modules: { tenants, sso, accounts, tryon, perception, webhooks, analytics, web, catalog, generation, style, commerce, orders }, compileSchemas: schemas.compileAll };
 }
 
 /** What the shopper is told when their order is made or changes status. */

@@ -19,3 +19,4 @@ export * from './platform/mail/tables.js';
 export * from './modules/accounts/tables.js';
 export * from './modules/style/people/tables.js';
 export * from './platform/audit/tables.js';
+export * from './modules/sso/tables.js';

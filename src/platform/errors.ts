@@ -76,6 +76,18 @@ export const ERRORS = {
   // end users (modules/accounts)
   RESET_TOKEN_INVALID: { status: 400, title: 'The password reset link is not valid, was used, or has expired' },
   SESSION_NOT_FOUND: { status: 404, title: 'Session not found' },
+  // single sign-on (modules/sso)
+  PASSWORD_LOGIN_DISABLED: { status: 403, title: 'Password sign-in is switched off for this store' },
+  SSO_PROVIDER_NOT_FOUND: { status: 404, title: 'Sign-in provider not found' },
+  SSO_PROVIDER_EXISTS: { status: 409, title: 'A sign-in provider with this id already exists' },
+  SSO_DISCOVERY_FAILED: { status: 422, title: 'The identity provider’s discovery document could not be read' },
+  SSO_PROVIDER_UNAVAILABLE: { status: 503, title: 'The identity provider could not be reached' },
+  SSO_STATE_INVALID: { status: 400, title: 'The sign-in attempt is not valid or has expired' },
+  SSO_FAILED: { status: 401, title: 'The identity provider’s answer was refused' },
+  SSO_EMAIL_NOT_VERIFIED: { status: 403, title: 'The identity provider has not verified this email' },
+  SSO_USER_UNKNOWN: { status: 403, title: 'No account or invitation has this email' },
+  SSO_DOMAIN_NOT_ALLOWED: { status: 403, title: 'Sign-in from this email domain is not allowed' },
+  SSO_CODE_INVALID: { status: 400, title: 'The sign-in code is not valid, was used, or has expired' },
   // mail (platform/mail)
   MAIL_NOT_SENT: { status: 503, title: 'The mail server did not take the message' },
   QUIZ_RESULT_NOT_FOUND: { status: 404, title: 'Quiz result not found' },

@@ -38,6 +38,7 @@ export const ID_PREFIXES = {
   flowSession: 'fls',
   flowInput: 'fli',
   auditEvent: 'aud',
+  identityProvider: 'idp',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIXES;

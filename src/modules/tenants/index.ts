@@ -54,7 +54,8 @@ export function createTenantsModule(deps: Deps) {
 
 export type TenantsModule = ReturnType<typeof createTenantsModule>;
 export { effectiveLimits, TIER_LIMITS } from './limits.js';
-export type { TenantRow, ApiKeyRow, Tier, Retention } from './tables.js';
+export type { TenantRow, ApiKeyRow, Tier, Retention, UserRole } from './tables.js';
+export type { SsoCandidate } from './users-service.js';
 export { presentTenant, presentKey } from './service.js';
 export { purgeRefreshTokens } from './maintenance.js';
 export { checkedSettings } from './settings.js';

@@ -64,7 +64,8 @@ export const users = pgTable(
     id: text('id').primaryKey(),
     email: text('email').notNull(),
     name: text('name'),
-    passwordHash: text('password_hash').notNull(),
+    /** Null for a person invited without a password: they sign in through single sign-on only. */
+    passwordHash: text('password_hash'),
     role: text('role').$type<UserRole>().notNull(),
     tenantId: text('tenant_id').references(() => tenants.id, { onDelete: 'cascade' }),
     active: boolean('active').notNull().default(true),

@@ -15,7 +15,8 @@ import { NO_REQUEST, SYSTEM_ACTOR, type AuditContext, type AuditLog, type AuditR
 import { checkPasswordStrength, createSessionTokens, hashPassword, settingSecret, verifyNobody, verifyPassword, type TokenPair } from '../../platform/auth/index.js';
 import * as repo from './users-repository.js';
 import { findTenant } from './repository.js';
-import type { UserRole, UserRow } from './tables.js';
+import { checkedSettings } from './settings.js';
+import type { TenantRow, UserRole, UserRow } from './tables.js';
 
 // Shared with the accounts module since end users arrived: platform/auth.
 export { ARGON2_OPTIONS, checkPasswordStrength, tokenHash, type TokenPair } from '../../platform/auth/index.js';
@@ -37,6 +38,18 @@ export function presentUser(u: UserRow) {
 /** A staff person as the audit trail names them. */
 const actorOf = (u: UserRow, req: AuditRequest): AuditContext => ({ actor: { kind: u.role === 'operator' ? 'operator' : 'store_user', id: u.id }, ...req });
 
+/** A staff person as single sign-on sees them: who, which store, and the store's allowed email domains. */
+export type SsoCandidate = {
+  userId: string;
+  role: UserRole;
+  tenantId: string | null;
+  active: boolean;
+  /** Invited without a password and never signed in. */
+  invited: boolean;
+  /** The store's settings.sso.allowed_domains (empty: any). */
+  allowedDomains: string[];
+};
+
 export function createUsersService({ db, clock, accessTtlS, refreshTtlS, audit }: { db: Db; clock: Clock; accessTtlS: number; refreshTtlS: number; audit: AuditLog }) {
   const sessions = createSessionTokens({
     clock,
@@ -57,34 +70,56 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS, audit }
 
   const issue = (user: UserRow, familyId: string): Promise<TokenPair> => sessions.issue(user.id, familyId, { role: user.role, tid: user.tenantId }, {});
 
-  /** Why this person may not sign in now (undefined: they may). */
-  async function refusal(user: UserRow): Promise<{ reason: string; error: AppError } | undefined> {
+  /** Why this person may not sign in now (undefined: they may), and their store's row, if any. */
+  async function refusal(user: UserRow): Promise<{ reason: string; error: AppError } | { tenant: TenantRow | undefined }> {
     if (!user.active) return { reason: 'disabled', error: new AppError('INVALID_CREDENTIALS', 'This account is disabled.') };
     if (user.tenantId) {
       const t = await findTenant(db, user.tenantId);
       if (!t?.active) return { reason: 'tenant_inactive', error: new AppError('TENANT_INACTIVE') };
+      return { tenant: t };
     }
-    return undefined;
+    return { tenant: undefined };
   }
 
-  async function assertCanSignIn(user: UserRow) {
+  /** The person may sign in (active, and a store user's store active): returns their store's row, if any. */
+  async function assertCanSignIn(user: UserRow): Promise<TenantRow | undefined> {
     const r = await refusal(user);
-    if (r) throw r.error;
+    if ('error' in r) throw r.error;
+    return r.tenant;
   }
 
   /** A refused sign-in, recorded (the refusal stands even when the record cannot be written: logged and reported). */
   const signInFailed = (by: AuditContext, tenantId: string | null, reason: string, userId?: string) =>
     audit.recordOrReport(by, { action: 'auth.sign_in_failed', tenantId, target: userId ? { type: 'user', id: userId } : null, details: { reason } });
 
-  async function createUser(input: { email: string; password: string; role: UserRole; tenantId: string | null; name?: string | null | undefined }, by: AuditContext = SYSTEM_ACTOR) {
-    checkPasswordStrength(input.password);
+  /**
+   * A new session (a refresh-token family) for a person who proved who they are — password or
+   * single sign-on — with the last-login time and its `auth.sign_in` record in one transaction (no
+   * session without its record).
+   */
+  async function startSession(user: UserRow, by: AuditContext, method: 'password' | 'sso'): Promise<TokenPair & { user: ReturnType<typeof presentUser> }> {
+    const updated = await db.transaction(async (tx) => {
+      const u = (await repo.updateUser(tx, user.id, { lastLoginAt: new Date(clock.now()) })) ?? user;
+      await audit.record(tx, by, { action: 'auth.sign_in', tenantId: user.tenantId, target: { type: 'user', id: user.id }, details: { method } });
+      return u;
+    });
+    return { ...(await issue(updated, newId('session'))), user: presentUser(updated) };
+  }
+
+  /**
+   * `password` absent: the person is invited — no password; they sign in through single sign-on
+   * with this email (verified by the identity provider).
+   */
+  async function createUser(input: { email: string; password?: string | undefined; role: UserRole; tenantId: string | null; name?: string | null | undefined }, by: AuditContext = SYSTEM_ACTOR) {
+    if (input.password !== undefined) checkPasswordStrength(input.password);
+    else if (input.role === 'operator') throw new AppError('VALIDATION_FAILED', 'An operator needs a password.');
     if ((input.role === 'operator') !== (input.tenantId === null)) {
       throw new AppError('VALIDATION_FAILED', 'Operators belong to no tenant; owners and members belong to one.');
     }
     const email = input.email.trim().toLowerCase();
     if (await repo.findUserByEmail(db, email)) throw new AppError('EMAIL_TAKEN', `A user with email ${email} already exists.`);
     const now = new Date(clock.now());
-    const passwordHash = await hashPassword(input.password);
+    const passwordHash = input.password === undefined ? null : await hashPassword(input.password);
     try {
       return await db.transaction(async (tx) => {
         const u = await repo.insertUser(tx, {
@@ -98,7 +133,7 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS, audit }
           createdAt: now,
           updatedAt: now,
         });
-        await audit.record(tx, by, { action: u.role === 'operator' ? 'operator.created' : 'user.added', tenantId: u.tenantId, target: { type: 'user', id: u.id }, details: { role: u.role } });
+        await audit.record(tx, by, { action: u.role === 'operator' ? 'operator.created' : 'user.added', tenantId: u.tenantId, target: { type: 'user', id: u.id }, details: { role: u.role, invited: passwordHash === null } });
         return u;
       });
     } catch (e) {
@@ -116,7 +151,8 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS, audit }
      */
     async login(email: string, password: string, req: AuditRequest = NO_REQUEST): Promise<TokenPair & { user: ReturnType<typeof presentUser> }> {
       const user = await repo.findUserByEmail(db, email.trim());
-      if (!user) {
+      // An unknown email, or an invited person without a password: the same work and answer as a wrong password.
+      if (!user?.passwordHash) {
         await verifyNobody(password);
         await signInFailed({ actor: { kind: 'anonymous', id: null }, ...req }, null, 'unknown_email');
         throw new AppError('INVALID_CREDENTIALS');
@@ -128,16 +164,47 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS, audit }
         throw new AppError('INVALID_CREDENTIALS');
       }
       const refused = await refusal(user);
-      if (refused) {
+      if ('error' in refused) {
         await signInFailed(by, user.tenantId, refused.reason, user.id);
         throw refused.error;
       }
-      const updated = await db.transaction(async (tx) => {
-        const u = (await repo.updateUser(tx, user.id, { lastLoginAt: new Date(clock.now()) })) ?? user;
-        await audit.record(tx, by, { action: 'auth.sign_in', tenantId: user.tenantId, target: { type: 'user', id: user.id }, details: { method: 'password' } });
-        return u;
-      });
-      return { ...(await issue(updated, newId('session'))), user: presentUser(updated) };
+      // The store signs in through single sign-on only (settings.sso.password_login: false). Checked
+      // after the password, so the answer says nothing about which emails exist. Operators belong to
+      // no store and are never refused: their password (and `probador operator reset-password`) is the break-glass path.
+      if (refused.tenant && checkedSettings(refused.tenant.settings).sso?.password_login === false) {
+        await signInFailed(by, user.tenantId, 'password_login_disabled', user.id);
+        throw new AppError('PASSWORD_LOGIN_DISABLED', 'This store signs in with single sign-on only: use the "Sign in with …" button.');
+      }
+      return startSession(user, by, 'password');
+    },
+    /**
+     * Single sign-on: a person the identity provider vouched for (matched by verified email by the
+     * sso module) gets a session exactly like a password sign-in. Same checks: active, store active.
+     */
+    async signInVerified(userId: string, req: AuditRequest = NO_REQUEST): Promise<TokenPair & { user: ReturnType<typeof presentUser> }> {
+      const user = await repo.findUser(db, userId);
+      if (!user) throw new AppError('SSO_USER_UNKNOWN');
+      const by = actorOf(user, req);
+      const refused = await refusal(user);
+      if ('error' in refused) {
+        await signInFailed(by, user.tenantId, refused.reason, user.id);
+        throw refused.error;
+      }
+      return startSession(user, by, 'sso');
+    },
+    /** The staff person with this email, as single sign-on matches them (modules/sso). */
+    async findForSso(email: string): Promise<SsoCandidate | undefined> {
+      const user = await repo.findUserByEmail(db, email.trim());
+      if (!user) return undefined;
+      const tenant = user.tenantId ? await findTenant(db, user.tenantId) : undefined;
+      return {
+        userId: user.id,
+        role: user.role,
+        tenantId: user.tenantId,
+        active: user.active,
+        invited: user.passwordHash === null && user.lastLoginAt === null,
+        allowedDomains: tenant ? (checkedSettings(tenant.settings).sso?.allowed_domains ?? []) : [],
+      };
     },
     async refresh(refreshToken: string): Promise<TokenPair> {
       const row = await sessions.consume(refreshToken);
@@ -157,6 +224,7 @@ export function createUsersService({ db, clock, accessTtlS, refreshTtlS, audit }
     async changePassword(userId: string, current: string, next: string, req: AuditRequest = NO_REQUEST): Promise<TokenPair> {
       const user = await repo.findUser(db, userId);
       if (!user) throw new AppError('USER_NOT_FOUND');
+      if (!user.passwordHash) throw new AppError('INVALID_CREDENTIALS', 'You have no password: you sign in through single sign-on.');
       if (!(await verifyPassword(user.passwordHash, current))) throw new AppError('INVALID_CREDENTIALS', 'The current password is wrong.');
       checkPasswordStrength(next);
       const now = new Date(clock.now());

@@ -57,6 +57,24 @@ export async function login(email: string, password: string) {
   return body.user;
 }
 
+export type SsoProvider = { id: string; name: string };
+
+/** The single sign-on providers' names for the sign-in page (public). */
+export async function ssoProviders(): Promise<SsoProvider[]> {
+  const res = await fetch('/admin/v1/auth/oidc/providers');
+  if (!res.ok) throw await problemOf(res);
+  return ((await res.json()) as { data: SsoProvider[] }).data;
+}
+
+/** The one-time code a single sign-on handed back (URL fragment) → the session, as a password sign-in gives it. */
+export async function exchangeSsoCode(code: string) {
+  const res = await fetch('/admin/v1/auth/oidc/exchange', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+  if (!res.ok) throw await problemOf(res);
+  const body = (await res.json()) as { access_token: string; refresh_token: string; user: User };
+  setSession(body, body.user);
+  return body.user;
+}
+
 let refreshing: Promise<boolean> | null = null;
 async function refresh(): Promise<boolean> {
   if (!refreshToken) return false;

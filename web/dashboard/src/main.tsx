@@ -1,8 +1,8 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { currentUser, login, logout, onAuthChange, call, type User } from './api';
+import { currentUser, logout, onAuthChange, call, type User } from './api';
+import { Login } from './login';
 import { match, navigate, onLink, usePath } from './router';
-import { ErrorNote } from './components';
 import { Platform } from './pages/platform';
 import { Tenants, TenantDetail } from './pages/tenants';
 import { Providers } from './pages/providers';
@@ -24,47 +24,6 @@ import { EndUsers } from './pages/end-users';
 import { Outbox } from './pages/outbox';
 import { AuditPage } from './pages/audit';
 import './styles.css';
-
-function Login() {
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
-  return (
-    <main class="login">
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          setBusy(true);
-          setError(undefined);
-          try {
-            const u = await login(email, password);
-            navigate(u.role === 'operator' ? '/' : `/t/${u.tenant_id}/overview`, true);
-          } catch (err) {
-            setError(err);
-          } finally {
-            setBusy(false);
-          }
-        }}
-      >
-        <h1>Probador</h1>
-        <p class="muted">Sign in to the dashboard</p>
-        <label>
-          Email
-          <input type="email" name="email" autocomplete="username" required value={email} onInput={(e) => setEmail((e.target as HTMLInputElement).value)} />
-        </label>
-        <label>
-          Password
-          <input type="password" name="password" autocomplete="current-password" required value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
-        </label>
-        <ErrorNote error={error} />
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
-      </form>
-    </main>
-  );
-}
 
 const STORE_PAGES = [
   ['overview', 'Overview'],

@@ -3,4 +3,4 @@ export * from './types.js';
 export * from './registry.js';
 export * from './limits.js';
 export * from './simulator.js';
-export { policyFetch } from './policy-fetch.js';
+export { policyFetch } from '../../../platform/net/policy-fetch.js';

@@ -125,7 +125,8 @@ export function Users(props: { tenant: string; canWrite: boolean }) {
             e.preventDefault();
             setError(undefined);
             try {
-              await call(`/admin/v1/tenants/${t}/users`, { method: 'POST', body: { email, password, role } });
+              // No password: the person is invited and signs in through single sign-on with this email.
+              await call(`/admin/v1/tenants/${t}/users`, { method: 'POST', body: { email, ...(password ? { password } : {}), role } });
               setEmail('');
               setPassword('');
               users.reload();
@@ -138,7 +139,7 @@ export function Users(props: { tenant: string; canWrite: boolean }) {
             Email <input type="email" name="user_email" required value={email} onInput={(e) => setEmail((e.target as HTMLInputElement).value)} />
           </label>
           <label>
-            Password <input type="password" name="user_password" required autocomplete="new-password" value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
+            Password <input type="password" name="user_password" placeholder="empty: invite (single sign-on)" autocomplete="new-password" value={password} onInput={(e) => setPassword((e.target as HTMLInputElement).value)} />
           </label>
           <label>
             Role

@@ -1,10 +1,11 @@
 /**
- * The `fetch` a channel driver gets: the platform's safeFetch (public https addresses, or the
- * operator's allow-list of private hosts; size and time caps) behind the WHATWG fetch signature
- * drivers are written against. A tenant's `base_url` credential cannot reach the server's network.
+ * safeFetch (public https addresses, or the operator's allow-list of private hosts; size and time
+ * caps) behind the WHATWG fetch signature: what a library written against `fetch` gets — the
+ * channel drivers (a tenant's `base_url` credential cannot reach the server's network) and
+ * openid-client (single sign-on: discovery, keys, token and userinfo endpoints).
  */
-import { safeFetch } from '../../../platform/net/safe-fetch.js';
-import type { FetchLike } from '../../../platform/providers/http.js';
+import { safeFetch } from './safe-fetch.js';
+import type { FetchLike } from '../providers/http.js';
 
 /** The methods providers' APIs use (Evolution logs an instance out with DELETE). */
 const METHODS = new Set(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']);

@@ -45,9 +45,10 @@ export async function startCommerceApp(owner: { email: string; password: string 
   async function signIn(page: Page, who: { email: string; password: string }) {
     page.setDefaultTimeout(20_000);
     await page.goto(`${base}/dashboard/`);
-    await page.getByLabel('Email').fill(who.email);
-    await page.getByLabel('Password').fill(who.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // By the fields themselves, not their labels: the sign-in page speaks the browser's language.
+    await page.locator('form input[name="email"][autocomplete="username"]').fill(who.email);
+    await page.locator('form input[name="password"]').fill(who.password);
+    await page.locator('form button[type="submit"]').click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
   }
 

@@ -289,3 +289,21 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]): { data: T |
   }, [...deps, n]);
   return { ...state, reload: () => setN((x) => x + 1) };
 }
+
+/**
+ * Newer / Older over a cursor list (`starting_after`): `cursors` is the stack of the pages' last
+ * ids walked so far (the page shown starts after its top), `page` the list answer shown.
+ */
+export function CursorPager(props: { cursors: string[]; setCursors: (c: string[]) => void; page: { data: { id: string }[]; has_more: boolean }; label: string; newer: string; older: string }) {
+  const { cursors, setCursors, page } = props;
+  return (
+    <nav class="pager" aria-label={props.label}>
+      <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
+        {props.newer}
+      </button>
+      <button type="button" disabled={!page.has_more} onClick={() => setCursors([...cursors, page.data[page.data.length - 1]!.id])}>
+        {props.older}
+      </button>
+    </nav>
+  );
+}

@@ -7,7 +7,7 @@
  */
 import { useState } from 'preact/hooks';
 import { call, downloadCsv, listAll, type List } from '../api';
-import { Badge, Empty, ErrorNote, Table, useLoad } from '../components';
+import { CursorPager, Badge, Empty, ErrorNote, Table, useLoad } from '../components';
 import { ACTION_GROUPS, ACTIONS, ACTORS, REASONS, TEXT, when, type Lang } from './audit-text';
 import type { Tenant } from './tenants';
 
@@ -196,14 +196,7 @@ export function AuditPage(props: { tenant?: string }) {
               { key: 'details', label: tx.details, sort: false, render: (r) => <Details e={r} lang={lang} /> },
             ]}
           />
-          <nav class="pager" aria-label={tx.pages}>
-            <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-              {tx.newer}
-            </button>
-            <button type="button" disabled={!page.data.has_more} onClick={() => setCursors([...cursors, page.data!.data[page.data!.data.length - 1]!.id])}>
-              {tx.older}
-            </button>
-          </nav>
+          <CursorPager cursors={cursors} setCursors={setCursors} page={page.data} label={tx.pages} newer={tx.newer} older={tx.older} />
         </>
       )}
     </div>

@@ -5,7 +5,7 @@
  */
 import { useState } from 'preact/hooks';
 import { call, type List } from '../api';
-import { Empty, ErrorNote, Table, useLoad } from '../components';
+import { CursorPager, Empty, ErrorNote, Table, useLoad } from '../components';
 import { LangSwitch, useLang, whenIn } from './lang';
 import { TEXT } from './end-users-text';
 
@@ -112,14 +112,7 @@ export function EndUsers(props: { tenant: string; canWrite: boolean }) {
                 : []),
             ]}
           />
-          <nav class="pager" aria-label={tx.pages}>
-            <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-              {tx.newer}
-            </button>
-            <button type="button" disabled={!data.has_more} onClick={() => setCursors([...cursors, data.data[data.data.length - 1]!.id])}>
-              {tx.older}
-            </button>
-          </nav>
+          <CursorPager cursors={cursors} setCursors={setCursors} page={data} label={tx.pages} newer={tx.newer} older={tx.older} />
         </>
       )}
     </div>

@@ -7,7 +7,7 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
 import { call, type List } from '../api';
-import { Empty, ErrorNote, useLoad } from '../components';
+import { CursorPager, Empty, ErrorNote, useLoad } from '../components';
 import { LangSwitch, useLang, whenIn } from './lang';
 import { OUTBOX_TEXT } from './end-users-text';
 
@@ -87,14 +87,7 @@ export function Outbox() {
               </li>
             ))}
           </ol>
-          <nav class="pager" aria-label={tx.pages}>
-            <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-              {tx.newer}
-            </button>
-            <button type="button" disabled={!data.has_more} onClick={() => setCursors([...cursors, data.data[data.data.length - 1]!.id])}>
-              {tx.older}
-            </button>
-          </nav>
+          <CursorPager cursors={cursors} setCursors={setCursors} page={data} label={tx.pages} newer={tx.newer} older={tx.older} />
         </>
       )}
     </div>

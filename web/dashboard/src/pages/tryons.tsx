@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { call, type List } from '../api';
-import { Badge, Empty, ErrorNote, Table, useLoad } from '../components';
+import { CursorPager, Badge, Empty, ErrorNote, Table, useLoad } from '../components';
 import { ms, usd, when } from '../format';
 
 type Tryon = {
@@ -73,14 +73,7 @@ export function RecentTryons(props: { tenant: string }) {
               { key: 'error', label: 'Error', sort: (r) => r.error?.code ?? null, render: (r) => (r.error ? <span title={r.error.message}>{r.error.code}</span> : '') },
             ]}
           />
-          <nav class="pager" aria-label="Try-on pages">
-            <button type="button" disabled={cursors.length === 0} onClick={() => setCursors(cursors.slice(0, -1))}>
-              ‹ Newer
-            </button>
-            <button type="button" disabled={!data.has_more} onClick={() => setCursors([...cursors, data.data[data.data.length - 1]!.id])}>
-              Older ›
-            </button>
-          </nav>
+          <CursorPager cursors={cursors} setCursors={setCursors} page={data} label="Try-on pages" newer="‹ Newer" older="Older ›" />
         </>
       )}
     </>

@@ -1,5 +1,5 @@
 /** Drizzle queries for style feedback. Tenant id first, always. */
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '../../../platform/db/client.js';
 import { styleFeedback, type NewStyleFeedback, type StyleFeedbackRow } from './tables.js';
 
@@ -28,10 +28,8 @@ export async function findFeedback(db: Db, tenantId: string, id: string): Promis
   return r;
 }
 
-/** An analysis's feedback, newest first (a publishable key's widget session: its own only). */
-export async function listFeedback(db: Db, tenantId: string, analysisId: string, q: { limit: number; startingAfter?: string | undefined; widgetSession: string | null }) {
-  const conds = [eq(styleFeedback.tenantId, tenantId), eq(styleFeedback.analysisId, analysisId)];
-  if (q.widgetSession) conds.push(eq(styleFeedback.widgetSession, q.widgetSession));
+/** Feedback matching `conds`, newest first: a cursor page (`limit` + 1 read to know whether more follow). */
+async function feedbackPage(db: Db, conds: SQL[], q: { limit: number; startingAfter?: string | undefined }) {
   if (q.startingAfter) conds.push(lt(styleFeedback.id, q.startingAfter));
   const rows = await db
     .select()
@@ -42,18 +40,18 @@ export async function listFeedback(db: Db, tenantId: string, analysisId: string,
   return { data: rows.slice(0, q.limit), hasMore: rows.length > q.limit };
 }
 
+/** An analysis's feedback, newest first (a publishable key's widget session: its own only). */
+export async function listFeedback(db: Db, tenantId: string, analysisId: string, q: { limit: number; startingAfter?: string | undefined; widgetSession: string | null }) {
+  const conds = [eq(styleFeedback.tenantId, tenantId), eq(styleFeedback.analysisId, analysisId)];
+  if (q.widgetSession) conds.push(eq(styleFeedback.widgetSession, q.widgetSession));
+  return feedbackPage(db, conds, q);
+}
+
 /** An end user's feedback (on any of their analyses, or one), newest first. */
 export async function listUserFeedback(db: Db, tenantId: string, userId: string, q: { limit: number; startingAfter?: string | undefined; analysisId?: string | undefined }) {
   const conds = [eq(styleFeedback.tenantId, tenantId), eq(styleFeedback.userId, userId)];
   if (q.analysisId) conds.push(eq(styleFeedback.analysisId, q.analysisId));
-  if (q.startingAfter) conds.push(lt(styleFeedback.id, q.startingAfter));
-  const rows = await db
-    .select()
-    .from(styleFeedback)
-    .where(and(...conds))
-    .orderBy(desc(styleFeedback.id))
-    .limit(q.limit + 1);
-  return { data: rows.slice(0, q.limit), hasMore: rows.length > q.limit };
+  return feedbackPage(db, conds, q);
 }
 
 export async function updateFeedback(db: Db, tenantId: string, id: string, patch: Partial<NewStyleFeedback>): Promise<StyleFeedbackRow | undefined> {

@@ -38,3 +38,16 @@ export function accountsClient(t: TestApp) {
     },
   };
 }
+
+export type FormPart = { name: string; value: Blob | string; filename?: string };
+
+/** A multipart POST to the app, its body as a browser's FormData sends it. */
+export async function injectMultipart(t: TestApp, url: string, headers: Record<string, string>, parts: FormPart[]) {
+  const form = new FormData();
+  for (const p of parts) {
+    if (typeof p.value === 'string') form.append(p.name, p.value);
+    else form.append(p.name, p.value, p.filename ?? 'file');
+  }
+  const req = new Request('http://x/', { method: 'POST', body: form });
+  return t.app.inject({ method: 'POST', url, headers: { ...headers, 'content-type': req.headers.get('content-type')! }, payload: Buffer.from(await req.arrayBuffer()) });
+}

@@ -30,7 +30,7 @@ import { openDatabase, migrationsFolder } from '../src/platform/db/client.js';
 import { fsBlobStore } from '../src/platform/storage/blob-store.js';
 import { s3BlobStore } from '../src/platform/storage/s3.js';
 import { noErrorReports } from '../src/platform/observability/error-reports.js';
-import { cliEnv, runCli, type CliResult } from './cli-run.js';
+import { cliEnv, runCli, ok, json, refused } from './cli-run.js';
 import { childDatabaseEnv, createTestApp, usingPostgres } from './harness.js';
 import { startFakeS3, type FakeS3 } from './fakes/s3.js';
 
@@ -47,18 +47,6 @@ const tempDir = (name: string) => {
   return d;
 };
 
-function ok(r: CliResult) {
-  expect(r.code, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(0);
-  return r;
-}
-const json = <T = Record<string, unknown>>(r: CliResult) => JSON.parse(ok(r).stdout) as T;
-/** A refusal: this exit code, a one-line `probador:` message, no stack trace. */
-function refused(r: CliResult, code: number, message: RegExp) {
-  expect(r.code, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(code);
-  expect(r.stderr).toMatch(message);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-  expect(r.stdout).toBe('');
-}
 
 /** A new, empty PostgreSQL database (not from the template: nothing in it), dropped after the file. */
 async function scratchDatabase(): Promise<string> {

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -56,4 +57,18 @@ export function deadPid(): Promise<number> {
     child.on('error', reject);
     child.on('exit', () => resolve(child.pid!));
   });
+}
+
+/** A command that succeeded (exit 0); its output. */
+export function ok(r: CliResult) {
+  expect(r.code, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(0);
+  return r;
+}
+export const json = <T = Record<string, unknown>>(r: CliResult) => JSON.parse(ok(r).stdout) as T;
+/** A refusal: this exit code, a one-line `probador:` message, no stack trace. */
+export function refused(r: CliResult, code: number, message: RegExp) {
+  expect(r.code, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(code);
+  expect(r.stderr).toMatch(message);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+  expect(r.stdout).toBe('');
 }

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cliEnv, ROOT, runCli, type CliResult } from './cli-run.js';
+import { cliEnv, ROOT, runCli, ok, json, refused } from './cli-run.js';
 
 const made: string[] = [];
 afterAll(() => {
@@ -19,18 +19,6 @@ function freshDataDir() {
   return join(parent, 'data');
 }
 
-function ok(r: CliResult) {
-  expect(r.code, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(0);
-  return r;
-}
-const json = <T = Record<string, unknown>>(r: CliResult) => JSON.parse(ok(r).stdout) as T;
-/** A refusal: this exit code, a one-line `probador:` message, no stack trace. */
-function refused(r: CliResult, code: number, message: RegExp) {
-  expect(r.code, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(code);
-  expect(r.stderr).toMatch(message);
-  expect(r.stderr).not.toMatch(/\n\s+at /);
-  expect(r.stdout).toBe('');
-}
 
 const SLOW = 240_000; // each command opens (and on first use initialises) an embedded database
 

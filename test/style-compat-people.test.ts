@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import sharp from 'sharp';
 import { bearer, createTestApp, problem, type TestApp } from './harness.js';
-import { accountsClient, userAuth, type EndSession } from './accounts-helpers.js';
+import { accountsClient, injectMultipart, userAuth, type EndSession, type FormPart } from './accounts-helpers.js';
 import { insertAnalysis } from './style-feedback-helpers.js';
 import { styleAnalyses } from '../src/modules/style/tables.js';
 import { FACE_SHAPES, SEASONS_12 } from '../contracts/style.js';
@@ -34,16 +34,7 @@ async function userAnalysis(u: EndSession, tenantId = t.tenantA.id) {
   return id;
 }
 
-/** A multipart body as a browser's FormData sends it. */
-async function multipart(url: string, headers: H, parts: { name: string; value: Blob | string; filename?: string }[]) {
-  const form = new FormData();
-  for (const p of parts) {
-    if (typeof p.value === 'string') form.append(p.name, p.value);
-    else form.append(p.name, p.value, p.filename ?? 'file');
-  }
-  const req = new Request('http://x/', { method: 'POST', body: form });
-  return t.app.inject({ method: 'POST', url, headers: { ...headers, 'content-type': req.headers.get('content-type')! }, payload: Buffer.from(await req.arrayBuffer()) });
-}
+const multipart = (url: string, headers: H, parts: FormPart[]) => injectMultipart(t, url, headers, parts);
 const UPLOAD = '/api/v1/files/upload';
 const upload = (headers: H, bytes: Buffer, extra: { name: string; value: string }[] = [], type = 'image/jpeg') =>
   multipart(UPLOAD, headers, [{ name: 'file', value: new Blob([bytes], { type }), filename: 'yo.jpg' }, ...extra]);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { bearer, createTestApp, problem, type TestApp } from './harness.js';
-import { accountsClient, PASSWORD, userAuth, widgetAuth, type EndSession } from './accounts-helpers.js';
+import { accountsClient, injectMultipart, PASSWORD, userAuth, widgetAuth, type EndSession, type FormPart } from './accounts-helpers.js';
 import { insertAnalysis } from './style-feedback-helpers.js';
 import { dataUrl } from './tryon-helpers.js';
 import { selfie1024 } from './style-images.js';
@@ -32,15 +32,7 @@ type H = Record<string, string>;
 const call = (method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, headers: H, payload?: unknown) =>
   t.app.inject({ method, url, headers, ...(payload === undefined ? {} : { payload: payload as object }) });
 
-async function multipart(url: string, headers: H, parts: { name: string; value: Blob | string; filename?: string }[]) {
-  const form = new FormData();
-  for (const p of parts) {
-    if (typeof p.value === 'string') form.append(p.name, p.value);
-    else form.append(p.name, p.value, p.filename ?? 'file');
-  }
-  const req = new Request('http://x/', { method: 'POST', body: form });
-  return t.app.inject({ method: 'POST', url, headers: { ...headers, 'content-type': req.headers.get('content-type')! }, payload: Buffer.from(await req.arrayBuffer()) });
-}
+const multipart = (url: string, headers: H, parts: FormPart[]) => injectMultipart(t, url, headers, parts);
 const upload = async (headers: H, bytes: Buffer, type = 'image/jpeg', kind?: string) =>
   multipart('/v1/account/files', headers, [{ name: 'file', value: new Blob([bytes], { type }), filename: 'me' }, ...(kind ? [{ name: 'kind', value: kind }] : [])]);
 
